@@ -1,0 +1,50 @@
+/**
+ * Typed errors. `name` is what Step Functions sees as the error (catchers match on it), so each is stable and
+ * prefixed with "jit.".
+ */
+
+/** A request broke a business rule; nothing was written. */
+export class ValidationError extends Error {
+  override readonly name = 'jit.ValidationError';
+  constructor(
+    public readonly field: string,
+    public readonly code: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** A vote was refused (self-approval, not an approver, already decided, ...). */
+export class ApprovalError extends Error {
+  override readonly name = 'jit.ApprovalError';
+  constructor(
+    public readonly code: 'SELF_APPROVAL' | 'NOT_AN_APPROVER' | 'DUPLICATE_VOTE' | 'NOT_PENDING' | 'UNKNOWN_GRANT',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The grant could not be completed; what it had created was removed by the revoke path. */
+export class GrantFailedError extends Error {
+  override readonly name = 'jit.GrantFailed';
+  constructor(
+    public readonly grantId: string,
+    public readonly step: string,
+    cause: unknown,
+  ) {
+    super(`grant ${grantId} failed at ${step}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** A grant is not in a state that allows the requested transition. */
+export class TransitionError extends Error {
+  override readonly name = 'jit.TransitionError';
+  constructor(
+    public readonly from: string,
+    public readonly to: string,
+  ) {
+    super(`a grant cannot go from ${from} to ${to}`);
+  }
+}

@@ -1,0 +1,144 @@
+/** The vocabulary of a grant, shared by every handler. Pure types: no AWS SDK here. */
+
+export const GRANT_STATUSES = [
+  'PENDING',
+  'APPROVED',
+  'DENIED',
+  'EXPIRED',
+  'GRANTING',
+  'ACTIVE',
+  'REVOKING',
+  'REVOKED',
+  'FAILED',
+] as const;
+export type GrantStatus = (typeof GRANT_STATUSES)[number];
+
+export const REVOKE_REASONS = ['expiry', 'kill-switch', 'denied', 'failure', 'sweeper'] as const;
+export type RevokeReason = (typeof REVOKE_REASONS)[number];
+
+/** Where the hub runs: the account and region every ARN is built for. */
+export interface Environment {
+  readonly accountId: string;
+  readonly region: string;
+  readonly partition: string;
+}
+
+/** What a sponsor asks for. `targets` are instance ids or target-group names (prefixed "group:"). */
+export interface AccessRequest {
+  readonly grantId: string;
+  readonly vendorId: string;
+  readonly requester: string;
+  readonly targets: readonly string[];
+  readonly durationMinutes: number;
+  /** ISO-8601 start; absent means "as soon as approved". */
+  readonly startAt?: string;
+  readonly ticket: string;
+  readonly reason: string;
+  /** Ports to open from the vendor's CIDRs; each must be one of the vendor's allowed port ranges. */
+  readonly ports?: readonly PortRequest[];
+}
+
+export interface PortRequest {
+  readonly protocol: 'tcp' | 'udp';
+  readonly fromPort: number;
+  readonly toPort: number;
+}
+
+/** A target resolved against the inventory: either named instances or a whole tag group. */
+export type ResolvedTarget =
+  | { readonly kind: 'instances'; readonly targetGroup: string; readonly instanceIds: readonly string[] }
+  | { readonly kind: 'group'; readonly targetGroup: string; readonly tagKey: string; readonly tagValue: string };
+
+export interface GrantWindow {
+  readonly startAt: string;
+  readonly expiresAt: string;
+}
+
+export interface PolicyStatement {
+  readonly Sid: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Principal?: { readonly AWS: readonly string[] };
+  readonly Action: string | readonly string[];
+  readonly Resource?: string | readonly string[];
+  readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+}
+
+export interface PolicyDocument {
+  readonly Version: '2012-10-17';
+  readonly Statement: readonly PolicyStatement[];
+}
+
+/** One temporary ingress rule: the vendor's CIDR to a port range, in a target group's JIT security group. */
+export interface IngressRule {
+  readonly securityGroupId: string;
+  readonly protocol: 'tcp' | 'udp';
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidr: string;
+}
+
+/** Everything one grant will create: what approvers see, and exactly what the grant Lambda creates. */
+export interface GrantPlan {
+  readonly grantId: string;
+  readonly vendorId: string;
+  readonly window: GrantWindow;
+  readonly role: {
+    readonly name: string;
+    readonly path: string;
+    readonly maxSessionDurationSeconds: number;
+    readonly permissionsBoundaryArn: string;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly trustPolicy: PolicyDocument;
+    readonly inlinePolicyName: string;
+    readonly inlinePolicy: PolicyDocument;
+  };
+  readonly ingressRules: readonly IngressRule[];
+  readonly schedule: {
+    readonly name: string;
+    readonly groupName: string;
+    readonly expression: string;
+  };
+}
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly actor: string;
+  readonly event: string;
+  readonly detail?: string;
+}
+
+/** What a grant created, by AWS id, as recorded in the ledger. */
+export interface CreatedResources {
+  readonly roleArn?: string;
+  readonly inlinePolicyName?: string;
+  readonly securityGroupRuleIds?: readonly string[];
+  readonly scheduleArn?: string;
+}
+
+export interface Residue {
+  readonly roles: readonly string[];
+  readonly policies: readonly string[];
+  readonly securityGroupRules: readonly string[];
+  readonly schedules: readonly string[];
+  readonly sessions: readonly string[];
+}
+
+/** The ledger's record of one grant. */
+export interface GrantRecord {
+  readonly grantId: string;
+  readonly status: GrantStatus;
+  readonly request: AccessRequest;
+  readonly targets: readonly ResolvedTarget[];
+  readonly plan: GrantPlan;
+  readonly approvals: readonly string[];
+  readonly created: CreatedResources;
+  readonly history: readonly HistoryEntry[];
+  readonly expiresAt?: string;
+  readonly residueCheck?: { readonly checkedAt: string; readonly residue: Residue };
+  readonly revokeReason?: RevokeReason;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Grant ids name the role `jit-<grantId>` (64 characters at most) and the execution; lower-case keeps them portable. */
+export const GRANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{5,47}$/;

@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { isIpv4Cidr, isPublicIpv4Cidr } from './cidr';
+
+/** Longest grant any vendor may be given, in hours. Role sessions last at most 12 h; vendors re-assume within a grant. */
+export const MAX_GRANT_HOURS_LIMIT = 24;
+
+const id = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be 3-32 characters: lower-case letters, digits and dashes (e.g. "acme")');
+
+const principalArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*:-]+$/,
+    'must be an IAM or STS ARN such as "arn:aws:iam::111122223333:role/Support"',
+  );
+
+/** An IAM principal ARN pattern; `*` matches any run of characters (e.g. `arn:aws:sts::111122223333:assumed-role/Ops/*`). */
+const principalPattern = principalArn;
+
+const cidr = z.string().superRefine((value, ctx) => {
+  if (!isIpv4Cidr(value)) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not a valid CIDR: use a.b.c.d/n with n from 8 to 32` });
+  } else if (!isPublicIpv4Cidr(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" is not a public range: aws:SourceIp only sees public addresses, so use the vendor's public egress range (and never /0)`,
+    });
+  }
+});
+
+const portRange = z
+  .object({
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
+    fromPort: z.number().int().min(1, 'ports run from 1 to 65535').max(65535, 'ports run from 1 to 65535'),
+    toPort: z.number().int().min(1, 'ports run from 1 to 65535').max(65535, 'ports run from 1 to 65535'),
+  })
+  .refine((p) => p.fromPort <= p.toPort, { message: 'fromPort must not be larger than toPort', path: ['toPort'] });
+
+export const vendorSchema = z.strictObject({
+  /** Stable id used in grant requests, tags and names. */
+  id,
+  /** Human name shown to approvers. @default the id */
+  displayName: z.string().min(1).max(128).optional(),
+  /** Whether grants may be requested for this vendor. @default true */
+  enabled: z.boolean().default(true),
+  /** AWS principals (the vendor's own account roles or users) allowed to assume a grant's role. */
+  principals: z.array(principalArn).min(1, 'list at least one principal the vendor assumes the grant role from'),
+  /** sts:ExternalId the vendor must present (8-1224 characters, per the STS limits). */
+  externalId: z
+    .string()
+    .min(8, 'must be at least 8 characters (use a random value the vendor keeps)')
+    .max(1224)
+    .regex(/^[\w+=,.@:/-]+$/, 'may hold only letters, digits and +=,.@:/-_'),
+  /** Public IPv4 ranges the vendor connects from: used in the trust policy and the temporary security-group rules. */
+  allowedCidrs: z.array(cidr).min(1, 'list at least one public CIDR the vendor connects from').max(50),
+  /** Operating-system user sessions run as (SSMSessionRunAs). Never root. */
+  osUser: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name such as "acme-support"')
+    .refine((u) => u !== 'root' && u !== 'administrator', 'must not be a privileged user: create a restricted OS user'),
+  /** Ports the vendor may be given network access to from its CIDRs. @default none (Session Manager needs no inbound port) */
+  ports: z.array(portRange).max(20).default([]),
+  /** Longest grant that may be requested, in hours (1-24). @default 8 */
+  maxGrantHours: z
+    .number()
+    .int()
+    .min(1, `must be between 1 and ${MAX_GRANT_HOURS_LIMIT} hours`)
+    .max(MAX_GRANT_HOURS_LIMIT, `must be between 1 and ${MAX_GRANT_HOURS_LIMIT} hours`)
+    .default(8),
+  /** Names of the target groups this vendor may be granted. */
+  eligibleTargetGroups: z.array(id).min(1, 'list at least one target group name'),
+  /** Principal ARN patterns of the internal sponsors who may request access for this vendor. */
+  sponsors: z.array(principalPattern).min(1, 'list at least one sponsor principal pattern'),
+  /** Require MFA when assuming the grant role (aws:MultiFactorAuthPresent). @default true */
+  requireMfa: z.boolean().default(true),
+});
+
+export const targetGroupSchema = z.strictObject({
+  /** Name referenced by vendors and requests. */
+  name: id,
+  /** Instances carrying this tag key and value form the group. */
+  tagKey: z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((k) => !k.startsWith('aws:'), 'tag keys starting with "aws:" are reserved'),
+  tagValue: z.string().min(1).max(256),
+  /** VPC the group's instances live in; its JIT ingress security group is created there. */
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as "vpc-0123456789abcdef0"'),
+  /** Use this existing, empty security group for the temporary rules instead of creating one. */
+  securityGroupId: z
+    .string()
+    .regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id such as "sg-0123456789abcdef0"')
+    .optional(),
+});
+
+export const approversSchema = z.strictObject({
+  /** Principal ARNs (or patterns) of the people who may approve; one vote per distinct identity. */
+  principals: z.array(principalPattern).min(1, 'list at least one approver'),
+  /** How many distinct approvers, none of them the requester, must approve. @default 2 */
+  minApprovals: z.number().int().min(1, 'at least one approval is required').max(10).default(2),
+});
+
+export const sessionSchema = z.strictObject({
+  /** Minutes of inactivity before Session Manager ends a session (1-60). @default 20 */
+  idleTimeoutMinutes: z.number().int().min(1, 'must be 1-60 minutes').max(60, 'must be 1-60 minutes').default(20),
+  /** Longest single session in minutes (1-1440). @default 240 */
+  maxSessionDurationMinutes: z
+    .number()
+    .int()
+    .min(1, 'must be 1-1440 minutes')
+    .max(1440, 'must be 1-1440 minutes')
+    .default(240),
+});
+
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+export const jitAccessConfigSchema = z
+  .object({
+    /** IAM path for per-grant roles. @default "/jit-access/" */
+    iamPath: z
+      .string()
+      .regex(/^\/([A-Za-z0-9_-]+\/)+$/, 'must look like "/jit-access/" (starts and ends with a slash)')
+      .default('/jit-access/'),
+    vendors: z.array(vendorSchema).min(1, 'describe at least one vendor'),
+    targetGroups: z.array(targetGroupSchema).min(1, 'describe at least one target group'),
+    approvers: approversSchema,
+    /** Minutes a request waits for approval before it expires (5-10080). @default 1440 */
+    approvalTimeoutMinutes: z
+      .number()
+      .int()
+      .min(5, 'must be between 5 and 10080 minutes (7 days)')
+      .max(10080, 'must be between 5 and 10080 minutes (7 days)')
+      .default(1440),
+    session: sessionSchema.default({ idleTimeoutMinutes: 20, maxSessionDurationMinutes: 240 }),
+    /** Days session logs are kept in CloudWatch Logs (a CloudWatch retention value, at least 365). @default 365 */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+        message: `must be one of CloudWatch's retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
+      })
+      .refine((d) => d >= 365, { message: 'must be at least 365 days: session logs are audit evidence' })
+      .default(365),
+    /** Days Object Lock keeps each session transcript in S3 from being deleted (1-3650). @default 365 */
+    objectLockDays: z.number().int().min(1).max(3650, 'must be 1-3650 days').default(365),
+    /** Email addresses subscribed to the notification topic. @default none */
+    notificationEmails: z.array(z.email('must be an email address such as "secops@example.com"')).default([]),
+    /** Minutes between sweeper runs (1-60). @default 5 */
+    sweeperRateMinutes: z.number().int().min(1, 'must be 1-60 minutes').max(60, 'must be 1-60 minutes').default(5),
+  })
+  .superRefine((config, ctx) => {
+    const groupNames = new Set(config.targetGroups.map((g) => g.name));
+    reportDuplicates(
+      config.vendors.map((v) => v.id),
+      ['vendors'],
+      'id',
+      ctx,
+    );
+    reportDuplicates(
+      config.targetGroups.map((g) => g.name),
+      ['targetGroups'],
+      'name',
+      ctx,
+    );
+    config.vendors.forEach((vendor, v) => {
+      vendor.eligibleTargetGroups.forEach((name, g) => {
+        if (!groupNames.has(name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['vendors', v, 'eligibleTargetGroups', g],
+            message: `"${name}" is not a target group: add it to targetGroups or use one of ${[...groupNames].join(', ')}`,
+          });
+        }
+      });
+    });
+    const approverCount = new Set(config.approvers.principals).size;
+    if (config.approvers.minApprovals > approverCount) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvers', 'minApprovals'],
+        message: `${config.approvers.minApprovals} approvals can never be reached with ${approverCount} distinct approvers: lower minApprovals or add approvers`,
+      });
+    }
+    if (config.session.maxSessionDurationMinutes < config.session.idleTimeoutMinutes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['session', 'maxSessionDurationMinutes'],
+        message: 'must not be shorter than idleTimeoutMinutes',
+      });
+    }
+  });
+
+function reportDuplicates(values: string[], path: (string | number)[], field: string, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  values.forEach((value, index) => {
+    if (seen.has(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, index, field],
+        message: `"${value}" is used twice: each ${field} must be unique`,
+      });
+    }
+    seen.add(value);
+  });
+}
+
+export type JitAccessConfig = z.infer<typeof jitAccessConfigSchema>;
+export type JitAccessConfigInput = z.input<typeof jitAccessConfigSchema>;
+export type VendorConfig = z.infer<typeof vendorSchema>;
+export type TargetGroupConfig = z.infer<typeof targetGroupSchema>;
+export type PortRange = z.infer<typeof portRange>;
