@@ -6,7 +6,10 @@ export const MAX_GRANT_HOURS_LIMIT = 24;
 
 const id = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be 3-32 characters: lower-case letters, digits and dashes (e.g. "acme")');
+  .regex(
+    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+    'must be 3-32 characters: lower-case letters, digits and dashes (e.g. "acme")',
+  );
 
 const principalArn = z
   .string()
@@ -119,7 +122,7 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 export const jitAccessConfigSchema = z
-  .object({
+  .strictObject({
     /** IAM path for per-grant roles. @default "/jit-access/" */
     iamPath: z
       .string()

@@ -1,0 +1,153 @@
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+} from '@aws-sdk/client-iam';
+import type { AwsClientConfig } from '../shared/aws-client-config';
+import { tracer } from '../shared/powertools';
+import type { GrantPlan, PolicyDocument } from '../domain/types';
+
+export interface ExistingRole {
+  readonly roleName: string;
+  readonly arn: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The per-grant IAM roles: created under the stack's path, always with the stack's permissions boundary. */
+export interface GrantRoles {
+  /** Creates the role, or returns the existing one of the same name (a retry). */
+  createRole(role: GrantPlan['role']): Promise<string>;
+  getRole(roleName: string): Promise<ExistingRole | undefined>;
+  putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void>;
+  listInlinePolicies(roleName: string): Promise<string[]>;
+  listAttachedPolicies(roleName: string): Promise<string[]>;
+  /** Removes every inline and attached policy, then the role; a role already gone is not an error. */
+  deleteRole(roleName: string): Promise<void>;
+  listRoles(pathPrefix: string): Promise<ExistingRole[]>;
+}
+
+const isMissing = (error: unknown) =>
+  (error as Error)?.name === 'NoSuchEntityException' || (error as Error)?.name === 'NoSuchEntity';
+
+export class IamGrantRoles implements GrantRoles {
+  private readonly client: IAMClient;
+
+  constructor(config: AwsClientConfig) {
+    this.client = tracer.captureAWSv3Client(new IAMClient(config));
+  }
+
+  async createRole(role: GrantPlan['role']): Promise<string> {
+    try {
+      const result = await this.client.send(
+        new CreateRoleCommand({
+          RoleName: role.name,
+          Path: role.path,
+          AssumeRolePolicyDocument: JSON.stringify(role.trustPolicy),
+          PermissionsBoundary: role.permissionsBoundaryArn,
+          MaxSessionDuration: role.maxSessionDurationSeconds,
+          Description: `jit-access grant ${role.tags['jit-access:grant-id']} until ${role.tags['jit-access:expires-at']}`,
+          Tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      );
+      return result.Role?.Arn as string;
+    } catch (error) {
+      if ((error as Error)?.name !== 'EntityAlreadyExistsException') throw error;
+      const existing = await this.getRole(role.name);
+      if (!existing) throw error;
+      return existing.arn;
+    }
+  }
+
+  async getRole(roleName: string): Promise<ExistingRole | undefined> {
+    try {
+      const { Role } = await this.client.send(new GetRoleCommand({ RoleName: roleName }));
+      if (!Role) return undefined;
+      return {
+        roleName,
+        arn: Role.Arn as string,
+        tags: Object.fromEntries((Role.Tags ?? []).map((t) => [t.Key as string, t.Value as string])),
+      };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void> {
+    await this.client.send(
+      new PutRolePolicyCommand({
+        RoleName: roleName,
+        PolicyName: policyName,
+        PolicyDocument: JSON.stringify(document),
+      }),
+    );
+  }
+
+  async listInlinePolicies(roleName: string): Promise<string[]> {
+    try {
+      const names: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await this.client.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+        names.push(...(page.PolicyNames ?? []));
+        marker = page.IsTruncated ? page.Marker : undefined;
+      } while (marker);
+      return names;
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  async listAttachedPolicies(roleName: string): Promise<string[]> {
+    try {
+      const page = await this.client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
+      return (page.AttachedPolicies ?? []).map((p) => p.PolicyArn as string);
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+
+  async deleteRole(roleName: string): Promise<void> {
+    for (const policyName of await this.listInlinePolicies(roleName)) {
+      await this.ignoreMissing(
+        this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+      );
+    }
+    for (const policyArn of await this.listAttachedPolicies(roleName)) {
+      await this.ignoreMissing(
+        this.client.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
+      );
+    }
+    await this.ignoreMissing(this.client.send(new DeleteRoleCommand({ RoleName: roleName })));
+  }
+
+  async listRoles(pathPrefix: string): Promise<ExistingRole[]> {
+    const roles: ExistingRole[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await this.client.send(new ListRolesCommand({ PathPrefix: pathPrefix, Marker: marker }));
+      for (const role of page.Roles ?? []) {
+        roles.push({ roleName: role.RoleName as string, arn: role.Arn as string, tags: {} });
+      }
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker);
+    return roles;
+  }
+
+  private async ignoreMissing(call: Promise<unknown>): Promise<void> {
+    try {
+      await call;
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+}

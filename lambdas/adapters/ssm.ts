@@ -1,0 +1,52 @@
+import { DescribeSessionsCommand, SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
+import type { AwsClientConfig } from '../shared/aws-client-config';
+import { tracer } from '../shared/powertools';
+
+export interface LiveSession {
+  readonly sessionId: string;
+  readonly target: string;
+  /** The ARN of who started it: for a vendor, `arn:aws:sts::<account>:assumed-role/jit-<grantId>/<session>`. */
+  readonly owner: string;
+}
+
+/** Live Session Manager sessions: list them, end them. */
+export interface SessionManager {
+  listActiveSessions(): Promise<LiveSession[]>;
+  /** Ends the session at once; one already ended is not an error. */
+  terminateSession(sessionId: string): Promise<void>;
+}
+
+export class SsmSessionManager implements SessionManager {
+  private readonly client: SSMClient;
+
+  constructor(config: AwsClientConfig) {
+    this.client = tracer.captureAWSv3Client(new SSMClient(config));
+  }
+
+  async listActiveSessions(): Promise<LiveSession[]> {
+    const sessions: LiveSession[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new DescribeSessionsCommand({ State: 'Active', NextToken: token }));
+      for (const session of page.Sessions ?? []) {
+        sessions.push({
+          sessionId: session.SessionId as string,
+          target: session.Target as string,
+          owner: session.Owner as string,
+        });
+      }
+      token = page.NextToken;
+    } while (token);
+    return sessions;
+  }
+
+  async terminateSession(sessionId: string): Promise<void> {
+    // TerminateSession succeeds for sessions already ended, so a retry is harmless.
+    await this.client.send(new TerminateSessionCommand({ SessionId: sessionId }));
+  }
+}
+
+/** Sessions started with a grant's role credentials. */
+export function sessionsOfRole(sessions: readonly LiveSession[], roleName: string): LiveSession[] {
+  return sessions.filter((s) => s.owner.includes(`:assumed-role/${roleName}/`));
+}

@@ -1,0 +1,238 @@
+import type { VendorConfig } from '../../lib/config/schema';
+import type {
+  AccessRequest,
+  Environment,
+  GrantPlan,
+  GrantWindow,
+  IngressRule,
+  PolicyDocument,
+  PolicyStatement,
+  ResolvedTarget,
+} from './types';
+import { GRANT_ID_PATTERN } from './types';
+import { atExpression, roleSessionSeconds } from './expiry';
+
+/** AWS-owned session documents whose sessions are not recorded (port forwarding, SSH, commands). */
+export const UNRECORDED_SESSION_DOCUMENTS = [
+  'AWS-StartPortForwardingSession',
+  'AWS-StartPortForwardingSessionToRemoteHost',
+  'AWS-StartPortForwardingSessionToSocket',
+  'AWS-StartSSHSession',
+  'AWS-StartInteractiveCommand',
+  'AWS-StartNonInteractiveCommand',
+] as const;
+
+export const GRANT_TAG = 'jit-access:grant-id';
+export const MANAGED_TAG = 'jit-access:managed';
+export const RUN_AS_TAG = 'SSMSessionRunAs';
+export const INLINE_POLICY_NAME = 'jit-session-access';
+export const REVOKE_POLICY_NAME = 'jit-revoked';
+
+/** Stack facts the planner needs: where the grant lives and what it may use. */
+export interface PlanContext {
+  readonly env: Environment;
+  readonly iamPath: string;
+  readonly permissionsBoundaryArn: string;
+  readonly sessionDocumentName: string;
+  readonly sessionKeyArn: string;
+  readonly scheduleGroupName: string;
+  /** JIT ingress security group per target group name. */
+  readonly securityGroups: Readonly<Record<string, string>>;
+}
+
+export function roleNameFor(grantId: string): string {
+  return `jit-${grantId}`;
+}
+
+export function scheduleNameFor(grantId: string): string {
+  return `jit-${grantId}`;
+}
+
+/** The grant id in a role or schedule name `jit-<grantId>`, or undefined for names jit-access did not make. */
+export function grantIdFromName(name: string): string | undefined {
+  const grantId = name.startsWith('jit-') ? name.slice(4) : undefined;
+  return grantId && GRANT_ID_PATTERN.test(grantId) ? grantId : undefined;
+}
+
+/** The one plan for a grant: approvers are shown it, and the grant Lambda creates exactly it. */
+export function planGrant(
+  request: AccessRequest,
+  targets: readonly ResolvedTarget[],
+  vendor: VendorConfig,
+  window: GrantWindow,
+  context: PlanContext,
+): GrantPlan {
+  const roleName = roleNameFor(request.grantId);
+  return {
+    grantId: request.grantId,
+    vendorId: vendor.id,
+    window,
+    role: {
+      name: roleName,
+      path: context.iamPath,
+      maxSessionDurationSeconds: roleSessionSeconds(window),
+      permissionsBoundaryArn: context.permissionsBoundaryArn,
+      tags: {
+        [RUN_AS_TAG]: vendor.osUser,
+        [GRANT_TAG]: request.grantId,
+        [MANAGED_TAG]: 'true',
+        'jit-access:vendor': vendor.id,
+        'jit-access:expires-at': window.expiresAt,
+      },
+      trustPolicy: trustPolicy(vendor, window),
+      inlinePolicyName: INLINE_POLICY_NAME,
+      inlinePolicy: sessionPolicy(targets, window, context),
+    },
+    ingressRules: ingressRules(request, targets, vendor, context),
+    schedule: {
+      name: scheduleNameFor(request.grantId),
+      groupName: context.scheduleGroupName,
+      expression: atExpression(window.expiresAt),
+    },
+  };
+}
+
+function timeWindow(window: GrantWindow): Record<string, Record<string, string>> {
+  return {
+    DateGreaterThan: { 'aws:CurrentTime': window.startAt },
+    DateLessThan: { 'aws:CurrentTime': window.expiresAt },
+  };
+}
+
+/** Who may assume the grant role: the vendor's principals, with its external id, from its CIDRs, inside the window. */
+export function trustPolicy(vendor: VendorConfig, window: GrantWindow): PolicyDocument {
+  const condition: Record<string, Record<string, string | readonly string[]>> = {
+    StringEquals: { 'sts:ExternalId': vendor.externalId },
+    IpAddress: { 'aws:SourceIp': vendor.allowedCidrs },
+    ...timeWindow(window),
+  };
+  if (vendor.requireMfa) condition.Bool = { 'aws:MultiFactorAuthPresent': 'true' };
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'VendorAssumesWithinWindow',
+        Effect: 'Allow',
+        Principal: { AWS: vendor.principals },
+        Action: 'sts:AssumeRole',
+        Condition: condition,
+      },
+    ],
+  };
+}
+
+function instanceArn(env: Environment, instanceId: string): string {
+  return `arn:${env.partition}:ec2:${env.region}:${env.accountId}:instance/${instanceId}`;
+}
+
+/** Session access only: the granted instances, only through the stack's recorded document, only until expiry. */
+export function sessionPolicy(
+  targets: readonly ResolvedTarget[],
+  window: GrantWindow,
+  context: PlanContext,
+): PolicyDocument {
+  const { env } = context;
+  const bounded = timeWindow(window);
+  // Without this, a StartSession call that names no document silently uses the default (unrecorded) shell document.
+  const documentCheck = { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } };
+  const instanceIds = targets.flatMap((t) => (t.kind === 'instances' ? t.instanceIds : []));
+  const groups = targets.filter((t): t is Extract<ResolvedTarget, { kind: 'group' }> => t.kind === 'group');
+  const statements: PolicyStatement[] = [];
+  if (instanceIds.length > 0) {
+    statements.push({
+      Sid: 'StartSessionOnGrantedInstances',
+      Effect: 'Allow',
+      Action: 'ssm:StartSession',
+      Resource: instanceIds.map((id) => instanceArn(env, id)),
+      Condition: { ...bounded, ...documentCheck },
+    });
+  }
+  groups.forEach((group, index) => {
+    statements.push({
+      Sid: `StartSessionOnTargetGroup${index}`,
+      Effect: 'Allow',
+      Action: 'ssm:StartSession',
+      Resource: instanceArn(env, '*'),
+      Condition: {
+        ...bounded,
+        ...documentCheck,
+        StringEquals: { [`ssm:resourceTag/${group.tagKey}`]: group.tagValue },
+      },
+    });
+  });
+  statements.push(
+    {
+      Sid: 'StartSessionWithRecordedDocumentOnly',
+      Effect: 'Allow',
+      Action: 'ssm:StartSession',
+      Resource: `arn:${env.partition}:ssm:${env.region}:${env.accountId}:document/${context.sessionDocumentName}`,
+      Condition: { ...bounded, ...documentCheck },
+    },
+    {
+      Sid: 'ManageOwnSessionsOnly',
+      Effect: 'Allow',
+      Action: ['ssm:TerminateSession', 'ssm:ResumeSession'],
+      Resource: `arn:${env.partition}:ssm:${env.region}:${env.accountId}:session/*`,
+      Condition: { ...bounded, StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } },
+    },
+    {
+      Sid: 'EncryptSessionWithStackKey',
+      Effect: 'Allow',
+      Action: 'kms:GenerateDataKey',
+      Resource: context.sessionKeyArn,
+      Condition: bounded,
+    },
+    {
+      Sid: 'DenyUnrecordedSessionDocuments',
+      Effect: 'Deny',
+      Action: 'ssm:StartSession',
+      Resource: UNRECORDED_SESSION_DOCUMENTS.map((doc) => `arn:${env.partition}:ssm:${env.region}::document/${doc}`),
+    },
+  );
+  return { Version: '2012-10-17', Statement: statements };
+}
+
+/** One rule per vendor CIDR and requested port range, in the JIT security group of each granted target group. */
+export function ingressRules(
+  request: AccessRequest,
+  targets: readonly ResolvedTarget[],
+  vendor: VendorConfig,
+  context: PlanContext,
+): IngressRule[] {
+  const ports = request.ports ?? [];
+  const groups = [...new Set(targets.map((t) => t.targetGroup))];
+  return groups.flatMap((group) => {
+    const securityGroupId = context.securityGroups[group];
+    if (!securityGroupId) throw new Error(`no JIT security group is deployed for target group "${group}"`);
+    return ports.flatMap((port) =>
+      vendor.allowedCidrs.map((cidr) => ({
+        securityGroupId,
+        protocol: port.protocol,
+        fromPort: port.fromPort,
+        toPort: port.toPort,
+        cidr,
+      })),
+    );
+  });
+}
+
+/** The policy revoke puts on the role first: credentials issued before `now` can do nothing more. */
+export function revokeOlderSessionsPolicy(now: Date): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'DenyCredentialsIssuedBeforeRevoke',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': now.toISOString() } },
+      },
+    ],
+  };
+}
+
+/** A stable key for an ingress rule, shared by every grant that holds the same rule. */
+export function ingressRuleKey(rule: IngressRule): string {
+  return `${rule.securityGroupId}|${rule.protocol}|${rule.fromPort}|${rule.toPort}|${rule.cidr}`;
+}

@@ -1,0 +1,345 @@
+/**
+ * Turns a sponsor's raw request into a validated one, or refuses it with a ValidationError naming the field, the rule
+ * (`code`) and the fix. Pure: the caller looks up the instances and passes them in, so nothing here touches AWS.
+ */
+import { z } from 'zod';
+import type { JitAccessConfig, PortRange, TargetGroupConfig, VendorConfig } from '../../lib/config/schema';
+import { ValidationError } from './errors';
+import { matchesAnyPattern } from './principal-match';
+import { GRANT_ID_PATTERN, type AccessRequest, type PortRequest, type ResolvedTarget } from './types';
+
+const MIN_DURATION_MINUTES = 15;
+/** How far behind `now` a start may be: the request spends a little time in flight before it is validated. */
+const START_CLOCK_SKEW_SECONDS = 60;
+/** Longest wait before a grant starts; a later start is a different request, asked for nearer the time. */
+const MAX_START_AHEAD_DAYS = 30;
+const MAX_TARGETS = 20;
+const GROUP_PREFIX = 'group:';
+const INSTANCE_STATES_ALLOWED = ['running', 'stopped'];
+
+const INSTANCE_TARGET = /^i-[0-9a-f]{8,17}$/;
+const GROUP_TARGET = /^group:[a-z0-9-]+$/;
+
+const portNumber = z
+  .number()
+  .int('must be a whole port number')
+  .min(1, 'ports run from 1 to 65535')
+  .max(65535, 'ports run from 1 to 65535');
+
+const accessRequestSchema = z.strictObject({
+  vendorId: z.string().min(1, 'name the vendor, e.g. "acme"'),
+  requester: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/,
+      'must be the IAM or STS ARN of the sponsor, e.g. "arn:aws:sts::111122223333:assumed-role/Sponsors/jane"',
+    ),
+  targets: z
+    .array(
+      z
+        .string()
+        .refine(
+          (t) => INSTANCE_TARGET.test(t) || GROUP_TARGET.test(t),
+          'must be an instance id such as "i-0123456789abcdef0" or a target group as "group:<name>"',
+        ),
+    )
+    .min(1, 'name at least one instance id or "group:<name>"')
+    .max(MAX_TARGETS, `name at most ${MAX_TARGETS} targets: use "group:<name>" for a whole target group`)
+    .superRefine((targets, ctx) => {
+      targets.forEach((target, index) => {
+        if (targets.indexOf(target) !== index) {
+          ctx.addIssue({ code: 'custom', path: [index], message: `"${target}" is listed twice: remove the repeat` });
+        }
+      });
+    }),
+  durationMinutes: z.number().int('must be a whole number of minutes'),
+  startAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a zone, e.g. "2030-03-01T09:00:00Z"' })
+    .optional(),
+  ticket: z
+    .string()
+    .min(1, 'name the change or incident ticket, e.g. "CHG-1234"')
+    .max(64, 'must be at most 64 characters: give the ticket id, not its text')
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:#/-]*$/,
+      'must be a ticket id such as "CHG-1234": letters, digits and ._:#/- only, starting with a letter or digit',
+    ),
+  reason: z
+    .string()
+    .trim()
+    .min(10, 'must say in at least 10 characters why the vendor needs access')
+    .max(1000, 'must be at most 1000 characters: link the ticket for details'),
+  ports: z
+    .array(
+      z
+        .strictObject({ protocol: z.enum(['tcp', 'udp']).default('tcp'), fromPort: portNumber, toPort: portNumber })
+        .refine((p) => p.fromPort <= p.toPort, { message: 'must not be smaller than fromPort', path: ['toPort'] }),
+    )
+    .optional(),
+});
+
+const EXPECTED_TYPES: Readonly<Record<string, string>> = {
+  int: 'a whole number',
+  number: 'a number',
+  string: 'a string',
+  array: 'a list',
+  object: 'an object',
+};
+
+/** `targets[1]`, `ports[0].toPort`: the path as a sponsor would write it. */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path
+    .reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), '')
+    .replace(/^\./, '');
+}
+
+function toValidationError(issue: z.core.$ZodIssue): ValidationError {
+  if (issue.code === 'unrecognized_keys') {
+    const field = fieldName([...issue.path, issue.keys[0] ?? '']);
+    return new ValidationError(field, 'UNKNOWN_FIELD', 'is not a request field: remove it or fix the spelling');
+  }
+  const field = fieldName(issue.path) || 'request';
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return new ValidationError(field, 'MISSING_FIELD', 'is required');
+  }
+  if (issue.code === 'invalid_type') {
+    return new ValidationError(field, 'INVALID_FIELD', `must be ${EXPECTED_TYPES[issue.expected] ?? issue.expected}`);
+  }
+  return new ValidationError(field, 'INVALID_FIELD', issue.message);
+}
+
+/** Parses the raw workflow input into an AccessRequest; throws ValidationError naming the first bad field. */
+export function parseAccessRequest(input: unknown, grantId: string): AccessRequest {
+  if (!GRANT_ID_PATTERN.test(grantId)) {
+    throw new ValidationError(
+      'grantId',
+      'INVALID_GRANT_ID',
+      `"${grantId}" is not a grant id: use 6-48 lower-case letters, digits and dashes, starting with a letter or digit`,
+    );
+  }
+  // reportInput tells a missing field (input undefined) from one of the wrong type.
+  const result = accessRequestSchema.safeParse(input, { reportInput: true });
+  if (!result.success) {
+    throw toValidationError(result.error.issues[0] as z.core.$ZodIssue);
+  }
+  return { grantId, ...result.data };
+}
+
+function isGroupTarget(target: string): boolean {
+  return target.startsWith(GROUP_PREFIX);
+}
+
+/** The instance ids named in the request's targets (targets are "i-..." ids or "group:<target-group-name>"). */
+export function requestedInstanceIds(request: AccessRequest): string[] {
+  return request.targets.filter((target) => !isGroupTarget(target));
+}
+
+export interface InstanceFacts {
+  readonly instanceId: string;
+  readonly state: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ValidatedRequest {
+  readonly request: AccessRequest;
+  readonly targets: ResolvedTarget[];
+  readonly startAt: string;
+}
+
+export interface ValidationContext {
+  readonly config: JitAccessConfig;
+  readonly now: Date;
+  readonly instances: readonly InstanceFacts[];
+}
+
+/** Applies every business rule; throws ValidationError (field, code, message with the fix) on the first broken rule. */
+export function validateRequest(request: AccessRequest, context: ValidationContext): ValidatedRequest {
+  const { config } = context;
+  const vendor = findVendor(request, config);
+  if (!matchesAnyPattern(request.requester, vendor.sponsors)) {
+    throw new ValidationError(
+      'requester',
+      'NOT_A_SPONSOR',
+      `${request.requester} is not a sponsor of vendor "${vendor.id}": ask one of its sponsors (${vendor.sponsors.join(', ')}) to request access`,
+    );
+  }
+  const targets = resolveTargets(request, vendor, context);
+  checkDuration(request.durationMinutes, vendor);
+  const startAt = checkStart(request.startAt, context.now);
+  (request.ports ?? []).forEach((port, index) => checkPort(port, `ports[${index}]`, vendor));
+  return { request, targets, startAt };
+}
+
+function findVendor(request: AccessRequest, config: JitAccessConfig): VendorConfig {
+  const vendor = config.vendors.find((v) => v.id === request.vendorId);
+  if (!vendor) {
+    throw new ValidationError(
+      'vendorId',
+      'UNKNOWN_VENDOR',
+      `"${request.vendorId}" is not a known vendor: use one of ${config.vendors.map((v) => v.id).join(', ')}`,
+    );
+  }
+  if (!vendor.enabled) {
+    throw new ValidationError(
+      'vendorId',
+      'VENDOR_DISABLED',
+      `vendor "${vendor.id}" is disabled: ask the platform team to enable it in the config before requesting access`,
+    );
+  }
+  return vendor;
+}
+
+/** Groups the targets by target group, in the order the request first names each group. */
+function resolveTargets(request: AccessRequest, vendor: VendorConfig, context: ValidationContext): ResolvedTarget[] {
+  const eligibleGroups = context.config.targetGroups.filter((g) => vendor.eligibleTargetGroups.includes(g.name));
+  const eligibleNames = eligibleGroups.map((g) => g.name).join(', ');
+  const byGroup = new Map<string, ResolvedTarget>();
+  request.targets.forEach((target, index) => {
+    const field = `targets[${index}]`;
+    if (isGroupTarget(target)) {
+      const group = findEligibleGroup(target.slice(GROUP_PREFIX.length), field, vendor, context.config, eligibleNames);
+      // A whole group already covers any instance of it named on its own.
+      byGroup.set(group.name, {
+        kind: 'group',
+        targetGroup: group.name,
+        tagKey: group.tagKey,
+        tagValue: group.tagValue,
+      });
+      return;
+    }
+    const group = findInstanceGroup(target, field, vendor, context.instances, eligibleGroups, eligibleNames);
+    const existing = byGroup.get(group.name);
+    if (existing?.kind === 'group') return;
+    const instanceIds = existing?.kind === 'instances' ? existing.instanceIds : [];
+    if (!instanceIds.includes(target)) {
+      byGroup.set(group.name, { kind: 'instances', targetGroup: group.name, instanceIds: [...instanceIds, target] });
+    }
+  });
+  return [...byGroup.values()];
+}
+
+function findEligibleGroup(
+  name: string,
+  field: string,
+  vendor: VendorConfig,
+  config: JitAccessConfig,
+  eligibleNames: string,
+): TargetGroupConfig {
+  const group = config.targetGroups.find((g) => g.name === name);
+  if (!group) {
+    throw new ValidationError(
+      field,
+      'UNKNOWN_TARGET_GROUP',
+      `"${name}" is not a target group: use one of ${config.targetGroups.map((g) => g.name).join(', ')}`,
+    );
+  }
+  if (!vendor.eligibleTargetGroups.includes(name)) {
+    throw new ValidationError(
+      field,
+      'TARGET_NOT_ELIGIBLE',
+      `vendor "${vendor.id}" is not eligible for target group "${name}": request one of ${eligibleNames}`,
+    );
+  }
+  return group;
+}
+
+function findInstanceGroup(
+  instanceId: string,
+  field: string,
+  vendor: VendorConfig,
+  instances: readonly InstanceFacts[],
+  eligibleGroups: readonly TargetGroupConfig[],
+  eligibleNames: string,
+): TargetGroupConfig {
+  const instance = instances.find((i) => i.instanceId === instanceId);
+  if (!instance) {
+    throw new ValidationError(
+      field,
+      'UNKNOWN_INSTANCE',
+      `instance ${instanceId} was not found in this account and region: check the id`,
+    );
+  }
+  if (!INSTANCE_STATES_ALLOWED.includes(instance.state)) {
+    throw new ValidationError(
+      field,
+      'INSTANCE_NOT_RUNNING',
+      `instance ${instanceId} is ${instance.state}: only running or stopped instances can be granted, name a live instance`,
+    );
+  }
+  // Config order decides when an instance carries the tags of two eligible groups, so the result never depends on tag order.
+  const group = eligibleGroups.find((g) => instance.tags[g.tagKey] === g.tagValue);
+  if (!group) {
+    throw new ValidationError(
+      field,
+      'TARGET_NOT_ELIGIBLE',
+      `instance ${instanceId} is in none of vendor "${vendor.id}"'s target groups: request an instance tagged for one of ${eligibleNames}`,
+    );
+  }
+  return group;
+}
+
+function checkDuration(durationMinutes: number, vendor: VendorConfig): void {
+  if (durationMinutes < MIN_DURATION_MINUTES) {
+    throw new ValidationError(
+      'durationMinutes',
+      'DURATION_TOO_SHORT',
+      `${durationMinutes} minutes is too short: request at least ${MIN_DURATION_MINUTES} minutes`,
+    );
+  }
+  const maxMinutes = vendor.maxGrantHours * 60;
+  if (durationMinutes > maxMinutes) {
+    throw new ValidationError(
+      'durationMinutes',
+      'DURATION_TOO_LONG',
+      `${durationMinutes} minutes is longer than vendor "${vendor.id}" allows: request at most ${maxMinutes} minutes (${vendor.maxGrantHours} h)`,
+    );
+  }
+}
+
+function checkStart(startAt: string | undefined, now: Date): string {
+  if (startAt === undefined) return now.toISOString();
+  const start = new Date(startAt);
+  if (Number.isNaN(start.getTime())) {
+    throw new ValidationError('startAt', 'INVALID_FIELD', 'must be an ISO-8601 date-time with a zone');
+  }
+  if (start.getTime() < now.getTime() - START_CLOCK_SKEW_SECONDS * 1000) {
+    throw new ValidationError(
+      'startAt',
+      'START_IN_PAST',
+      `${startAt} is in the past: give a future start, or leave startAt out to start as soon as approved`,
+    );
+  }
+  if (start.getTime() > now.getTime() + MAX_START_AHEAD_DAYS * 24 * 60 * 60 * 1000) {
+    throw new ValidationError(
+      'startAt',
+      'START_TOO_FAR',
+      `${startAt} is more than ${MAX_START_AHEAD_DAYS} days ahead: request again closer to the start`,
+    );
+  }
+  return start.toISOString();
+}
+
+function describeRange(range: PortRequest | PortRange): string {
+  const ports = range.fromPort === range.toPort ? `${range.fromPort}` : `${range.fromPort}-${range.toPort}`;
+  return `${range.protocol}/${ports}`;
+}
+
+function checkPort(port: PortRequest, field: string, vendor: VendorConfig): void {
+  if (vendor.ports.length === 0) {
+    throw new ValidationError(
+      field,
+      'PORT_NOT_ALLOWED',
+      `vendor "${vendor.id}" has no network ports allowed: remove ports (a Session Manager shell needs no inbound port)`,
+    );
+  }
+  const allowed = vendor.ports.some(
+    (range) => range.protocol === port.protocol && range.fromPort <= port.fromPort && port.toPort <= range.toPort,
+  );
+  if (!allowed) {
+    throw new ValidationError(
+      field,
+      'PORT_NOT_ALLOWED',
+      `${describeRange(port)} is not allowed for vendor "${vendor.id}": request within ${vendor.ports.map(describeRange).join(', ')}`,
+    );
+  }
+}

@@ -1,0 +1,21 @@
+import { ENV } from './environment';
+
+/** SDK settings shared by every adapter: region, optional local endpoint, and retries for transient faults. */
+export interface AwsClientConfig {
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly maxAttempts: number;
+}
+
+/**
+ * Built once per cold start. The endpoint is set only for local runs (moto); in AWS it is absent and the SDK uses
+ * the regional endpoints. The SDK retries throttling and 5xx errors with backoff (`maxAttempts` in all).
+ */
+export function awsClientConfig(): AwsClientConfig {
+  const endpoint = process.env[ENV.endpoint];
+  return {
+    region: process.env[ENV.region] ?? 'us-east-1',
+    maxAttempts: 4,
+    ...(endpoint ? { endpoint } : {}),
+  };
+}

@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import { ValidationError } from '../domain/errors';
+import { logger, metrics } from './powertools';
+
+/** Parses a handler's event; a bad event is a ValidationError naming the first bad field. */
+export function parseEvent<S extends z.ZodType>(schema: S, event: unknown): z.infer<S> {
+  const result = schema.safeParse(event);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join('.') || 'event';
+  throw new ValidationError(field, 'INVALID_EVENT', issue?.message ?? 'is invalid');
+}
+
+/** Runs one invocation with the grant id on every log line, and flushes its metrics whatever happens. */
+export async function forGrant<T>(grantId: string, work: () => Promise<T>): Promise<T> {
+  logger.appendKeys({ grantId });
+  try {
+    return await work();
+  } finally {
+    metrics.publishStoredMetrics();
+    logger.removeKeys(['grantId']);
+  }
+}

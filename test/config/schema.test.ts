@@ -1,0 +1,393 @@
+import { ConfigError, parseConfig } from '../../lib/config/load-config';
+import { exampleConfigInput } from '../helpers/config-fixture';
+
+/** The problem lines parseConfig reports for `raw`, or an empty list when it accepts it. */
+function problemsOf(raw: unknown): readonly string[] {
+  try {
+    parseConfig(raw);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+describe('parseConfig', () => {
+  test('accepts the cdk.json example', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.vendors.map((v) => v.id)).toEqual(['acme', 'globex']);
+    expect(config.targetGroups.map((g) => g.name)).toEqual(['billing-db', 'web-frontend']);
+    expect(config.approvers.minApprovals).toBe(2);
+  });
+
+  test('applies the documented defaults to fields the config leaves out', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    const vendor = raw.vendors[0]!;
+    for (const field of ['enabled', 'ports', 'maxGrantHours', 'requireMfa'] as const) delete vendor[field];
+    for (const field of [
+      'iamPath',
+      'approvalTimeoutMinutes',
+      'session',
+      'logRetentionDays',
+      'objectLockDays',
+      'notificationEmails',
+      'sweeperRateMinutes',
+    ] as const) {
+      delete raw[field];
+    }
+    delete raw.approvers.minApprovals;
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.vendors[0]).toMatchObject({ enabled: true, ports: [], maxGrantHours: 8, requireMfa: true });
+    expect(config).toMatchObject({
+      iamPath: '/jit-access/',
+      approvalTimeoutMinutes: 1440,
+      session: { idleTimeoutMinutes: 20, maxSessionDurationMinutes: 240 },
+      logRetentionDays: 365,
+      objectLockDays: 365,
+      notificationEmails: [],
+      sweeperRateMinutes: 5,
+      approvers: { minApprovals: 2 },
+    });
+  });
+
+  test('defaults a port range protocol to tcp', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.ports = [{ fromPort: 22, toPort: 22 }];
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.vendors[0]!.ports).toEqual([{ protocol: 'tcp', fromPort: 22, toPort: 22 }]);
+  });
+
+  test('reports a malformed CIDR with its path and the expected form', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.allowedCidrs[1] = '10.0.0.0/33';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].allowedCidrs[1]: "10.0.0.0/33" is not a valid CIDR: use a.b.c.d/n with n from 8 to 32',
+    ]);
+  });
+
+  test('reports a private CIDR because aws:SourceIp only sees public addresses', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.allowedCidrs[0] = '10.1.0.0/16';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].allowedCidrs[0]: "10.1.0.0/16" is not a public range: aws:SourceIp only sees public addresses, so use the vendor\'s public egress range (and never /0)',
+    ]);
+  });
+
+  test('reports a /0 range as too wide to be a vendor CIDR', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[1]!.allowedCidrs = ['0.0.0.0/0'];
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[1].allowedCidrs[0]: "0.0.0.0/0" is not a valid CIDR: use a.b.c.d/n with n from 8 to 32',
+    ]);
+  });
+
+  test('reports a vendor referencing a target group that does not exist, listing the ones that do', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[1]!.eligibleTargetGroups[1] = 'web-frontnd';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[1].eligibleTargetGroups[1]: "web-frontnd" is not a target group: add it to targetGroups or use one of billing-db, web-frontend',
+    ]);
+  });
+
+  test('reports a vendor id used twice at its second use', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[1]!.id = 'acme';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[1].id: "acme" is used twice: each id must be unique']);
+  });
+
+  test('reports a target group name used twice at its second use', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.targetGroups.push({ ...raw.targetGroups[0]!, tagValue: 'billing-db-2' });
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.targetGroups[2].name: "billing-db" is used twice: each name must be unique']);
+  });
+
+  test('reports minApprovals larger than the number of distinct approvers', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.approvers.minApprovals = 4;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.approvers.minApprovals: 4 approvals can never be reached with 3 distinct approvers: lower minApprovals or add approvers',
+    ]);
+  });
+
+  test('counts an approver listed twice only once against minApprovals', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    const alice = raw.approvers.principals[0]!;
+    raw.approvers.principals = [alice, alice];
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.approvers.minApprovals: 2 approvals can never be reached with 1 distinct approvers: lower minApprovals or add approvers',
+    ]);
+  });
+
+  test.each([0, 25])('reports maxGrantHours of %d as outside 1-24 hours', (hours) => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.maxGrantHours = hours;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].maxGrantHours: must be between 1 and 24 hours']);
+  });
+
+  test('reports port 0 as outside 1-65535', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.ports![0]!.fromPort = 0;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].ports[0].fromPort: ports run from 1 to 65535']);
+  });
+
+  test('reports port 70000 as outside 1-65535', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.ports![0]!.toPort = 70000;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].ports[0].toPort: ports run from 1 to 65535']);
+  });
+
+  test('reports a port range whose fromPort is larger than its toPort', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.ports = [{ protocol: 'tcp', fromPort: 5433, toPort: 5432 }];
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].ports[0].toPort: fromPort must not be larger than toPort']);
+  });
+
+  test.each([0, 61])('reports an idle timeout of %d minutes as outside 1-60', (minutes) => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.session = { idleTimeoutMinutes: minutes, maxSessionDurationMinutes: 240 };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.session.idleTimeoutMinutes: must be 1-60 minutes']);
+  });
+
+  test('reports a log retention that CloudWatch does not offer, listing the values it does', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.logRetentionDays = 500;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      "jitAccess.logRetentionDays: must be one of CloudWatch's retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+    ]);
+  });
+
+  test('reports a CloudWatch retention shorter than a year as too short for audit evidence', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.logRetentionDays = 30;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.logRetentionDays: must be at least 365 days: session logs are audit evidence',
+    ]);
+  });
+
+  test('reports a misspelt vendor field by name, and the required field it failed to set', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    const vendor = raw.vendors[0]!;
+    Object.assign(vendor, { alowedCidrs: vendor.allowedCidrs });
+    Reflect.deleteProperty(vendor, 'allowedCidrs');
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].allowedCidrs: is required',
+      'jitAccess.vendors[0]: has unknown field(s) alowedCidrs: remove or fix the spelling',
+    ]);
+  });
+
+  test('reports a misspelt top-level field instead of silently applying the default', () => {
+    // Prepare
+    const raw = { ...exampleConfigInput(), sweeperRate: 10 };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess: has unknown field(s) sweeperRate: remove or fix the spelling']);
+  });
+
+  test('reports a missing required field as required', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    Reflect.deleteProperty(raw.vendors[0]!, 'externalId');
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].externalId: is required']);
+  });
+
+  test('reports a value of the wrong type as such, not as missing', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    Object.assign(raw.vendors[0]!.ports![0]!, { fromPort: '5432' });
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].ports[0].fromPort: must be a number, not "5432"']);
+  });
+
+  test('reports a fractional number where a whole one is needed', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.maxGrantHours = 1.5;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].maxGrantHours: must be a whole number, not 1.5']);
+  });
+
+  test('reports every problem at once, one line each', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.allowedCidrs[1] = '10.0.0.0/33';
+    raw.vendors[1]!.maxGrantHours = 25;
+    raw.approvers.minApprovals = 4;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].allowedCidrs[1]: "10.0.0.0/33" is not a valid CIDR: use a.b.c.d/n with n from 8 to 32',
+      'jitAccess.vendors[1].maxGrantHours: must be between 1 and 24 hours',
+      'jitAccess.approvers.minApprovals: 4 approvals can never be reached with 3 distinct approvers: lower minApprovals or add approvers',
+    ]);
+  });
+
+  test('prints every problem on its own indented line in the error message', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.maxGrantHours = 0;
+    raw.logRetentionDays = 30;
+
+    // Act
+    const act = (): unknown => parseConfig(raw);
+
+    // Assess
+    expect(act).toThrow(
+      'Invalid jit-access config (cdk.json context "jitAccess"):\n' +
+        '  jitAccess.vendors[0].maxGrantHours: must be between 1 and 24 hours\n' +
+        '  jitAccess.logRetentionDays: must be at least 365 days: session logs are audit evidence',
+    );
+  });
+
+  test('reports a missing jitAccess context with where to add it', () => {
+    // Prepare
+    const raw = undefined;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess: is missing: add a "jitAccess" object under "context" in cdk.json']);
+  });
+
+  test('reports a jitAccess context that is not an object', () => {
+    // Prepare
+    const raw: unknown = [];
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess: must be an object, not a list']);
+  });
+});

@@ -1,0 +1,734 @@
+import type { JitAccessConfig } from '../../lib/config/schema';
+import { ValidationError } from '../../lambdas/domain/errors';
+import {
+  parseAccessRequest,
+  requestedInstanceIds,
+  validateRequest,
+  type InstanceFacts,
+} from '../../lambdas/domain/request-validation';
+import type { AccessRequest } from '../../lambdas/domain/types';
+import { exampleConfig } from '../helpers/config-fixture';
+
+const GRANT_ID = 'grant-20300301-0001';
+const NOW = new Date('2030-03-01T09:00:00.000Z');
+const SPONSOR = 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/jane';
+const TAG_KEY = 'jit-access:target-group';
+
+const BILLING_1 = 'i-0aaaaaaaaaaaaaaa1';
+const BILLING_2_STOPPED = 'i-0bbbbbbbbbbbbbbb2';
+const WEB_1 = 'i-0ccccccccccccccc3';
+const BILLING_TERMINATED = 'i-0ddddddddddddddd4';
+const UNTAGGED = 'i-0eeeeeeeeeeeeeee5';
+
+const INSTANCES: readonly InstanceFacts[] = [
+  { instanceId: BILLING_1, state: 'running', tags: { [TAG_KEY]: 'billing-db', Name: 'billing-db-1' } },
+  { instanceId: BILLING_2_STOPPED, state: 'stopped', tags: { [TAG_KEY]: 'billing-db' } },
+  { instanceId: WEB_1, state: 'running', tags: { [TAG_KEY]: 'web-frontend' } },
+  { instanceId: BILLING_TERMINATED, state: 'terminated', tags: { [TAG_KEY]: 'billing-db' } },
+  { instanceId: UNTAGGED, state: 'running', tags: { Name: 'scratch' } },
+];
+
+/** A raw workflow input that passes every rule for vendor "acme" against the cdk.json example. */
+function rawRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    vendorId: 'acme',
+    requester: SPONSOR,
+    targets: [BILLING_1],
+    durationMinutes: 60,
+    ticket: 'CHG-1234',
+    reason: 'Investigate slow billing queries reported in the ticket',
+    ...overrides,
+  };
+}
+
+function request(overrides: Record<string, unknown> = {}): AccessRequest {
+  return parseAccessRequest(rawRequest(overrides), GRANT_ID);
+}
+
+function validate(req: AccessRequest, config: JitAccessConfig = exampleConfig(), now: Date = NOW) {
+  return validateRequest(req, { config, now, instances: INSTANCES });
+}
+
+/** The ValidationError `act` throws; any other outcome fails the test. */
+function validationErrorOf(act: () => unknown): ValidationError {
+  try {
+    act();
+  } catch (error) {
+    if (error instanceof ValidationError) return error;
+    throw error;
+  }
+  throw new Error('expected a ValidationError, but nothing was thrown');
+}
+
+describe('parseAccessRequest', () => {
+  test('returns the request with its grant id, the reason trimmed and port protocols defaulted to tcp', () => {
+    // Prepare
+    const input = rawRequest({
+      reason: '  Investigate slow billing queries  ',
+      startAt: '2030-03-01T10:00:00Z',
+      ports: [{ fromPort: 5432, toPort: 5432 }],
+    });
+
+    // Act
+    const parsed = parseAccessRequest(input, GRANT_ID);
+
+    // Assess
+    expect(parsed).toEqual({
+      grantId: GRANT_ID,
+      vendorId: 'acme',
+      requester: SPONSOR,
+      targets: [BILLING_1],
+      durationMinutes: 60,
+      startAt: '2030-03-01T10:00:00Z',
+      ticket: 'CHG-1234',
+      reason: 'Investigate slow billing queries',
+      ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432 }],
+    });
+  });
+
+  test('accepts instance ids and group targets together', () => {
+    // Prepare
+    const input = rawRequest({ targets: [BILLING_1, 'group:web-frontend'] });
+
+    // Act
+    const parsed = parseAccessRequest(input, GRANT_ID);
+
+    // Assess
+    expect(parsed.targets).toEqual([BILLING_1, 'group:web-frontend']);
+  });
+
+  test('refuses a grant id that cannot name a role', () => {
+    // Prepare
+    const input = rawRequest();
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, 'Grant_1'));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'grantId', code: 'INVALID_GRANT_ID' });
+    expect(error.message).toContain('lower-case letters, digits and dashes');
+  });
+
+  test('refuses an input that is not an object', () => {
+    // Prepare
+    const input = null;
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'request', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('must be an object');
+  });
+
+  test('refuses an unknown field by its name', () => {
+    // Prepare
+    const input = rawRequest({ duration: 60 });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'duration', code: 'UNKNOWN_FIELD' });
+    expect(error.message).toContain('remove it or fix the spelling');
+  });
+
+  test('refuses an unknown field inside a port range by its path', () => {
+    // Prepare
+    const input = rawRequest({ ports: [{ proto: 'tcp', fromPort: 5432, toPort: 5432 }] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ports[0].proto', code: 'UNKNOWN_FIELD' });
+  });
+
+  test('refuses a request without a ticket as missing it', () => {
+    // Prepare
+    const input = rawRequest();
+    delete input.ticket;
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ticket', code: 'MISSING_FIELD' });
+    expect(error.message).toContain('is required');
+  });
+
+  test('refuses a requester that is not an IAM or STS ARN', () => {
+    // Prepare
+    const input = rawRequest({ requester: 'jane@example.com' });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'requester', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('must be the IAM or STS ARN of the sponsor');
+  });
+
+  test('refuses an empty target list', () => {
+    // Prepare
+    const input = rawRequest({ targets: [] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'targets', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('name at least one instance id or "group:<name>"');
+  });
+
+  test('refuses more than 20 targets and suggests a group target', () => {
+    // Prepare
+    const targets = Array.from({ length: 21 }, (_, i) => `i-0000000000000${String(i).padStart(4, '0')}`);
+    const input = rawRequest({ targets });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'targets', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('use "group:<name>"');
+  });
+
+  test.each(['i-XYZ', 'group:Billing_DB', 'billing-db', 'i-0123456'])('refuses the malformed target %s', (target) => {
+    // Prepare
+    const input = rawRequest({ targets: [BILLING_1, target] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'targets[1]', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('must be an instance id such as "i-0123456789abcdef0"');
+  });
+
+  test('refuses a target listed twice at its repeat', () => {
+    // Prepare
+    const input = rawRequest({ targets: [BILLING_1, WEB_1, BILLING_1] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'targets[2]', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('listed twice: remove the repeat');
+  });
+
+  test('refuses a fractional duration', () => {
+    // Prepare
+    const input = rawRequest({ durationMinutes: 60.5 });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'durationMinutes', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('whole number');
+  });
+
+  test('refuses a duration given as a string', () => {
+    // Prepare
+    const input = rawRequest({ durationMinutes: '60' });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'durationMinutes', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('must be a number');
+  });
+
+  test.each(['2030-03-01T10:00:00', '2030-03-01', 'tomorrow'])('refuses the start %s without a zone', (startAt) => {
+    // Prepare
+    const input = rawRequest({ startAt });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'startAt', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('ISO-8601 date-time with a zone');
+  });
+
+  test('refuses a ticket holding free text', () => {
+    // Prepare
+    const input = rawRequest({ ticket: 'see the email from Bob' });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ticket', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('must be a ticket id such as "CHG-1234"');
+  });
+
+  test('refuses a ticket longer than 64 characters', () => {
+    // Prepare
+    const input = rawRequest({ ticket: 'CHG-'.padEnd(65, '1') });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ticket', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('at most 64 characters');
+  });
+
+  test('refuses a reason shorter than 10 characters once trimmed', () => {
+    // Prepare
+    const input = rawRequest({ reason: '   fix it      ' });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'reason', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('at least 10 characters');
+  });
+
+  test('refuses a reason longer than 1000 characters', () => {
+    // Prepare
+    const input = rawRequest({ reason: 'x'.repeat(1001) });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'reason', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('link the ticket for details');
+  });
+
+  test('refuses a port range whose toPort is below its fromPort', () => {
+    // Prepare
+    const input = rawRequest({ ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5431 }] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ports[0].toPort', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('must not be smaller than fromPort');
+  });
+
+  test('refuses a port above 65535', () => {
+    // Prepare
+    const input = rawRequest({ ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 70000 }] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ports[0].toPort', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('ports run from 1 to 65535');
+  });
+
+  test('refuses a protocol other than tcp or udp', () => {
+    // Prepare
+    const input = rawRequest({ ports: [{ protocol: 'icmp', fromPort: 1, toPort: 1 }] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ports[0].protocol', code: 'INVALID_FIELD' });
+  });
+});
+
+describe('requestedInstanceIds', () => {
+  test('lists the instance targets and leaves out group targets', () => {
+    // Prepare
+    const req = request({ targets: [BILLING_1, 'group:web-frontend', WEB_1] });
+
+    // Act
+    const ids = requestedInstanceIds(req);
+
+    // Assess
+    expect(ids).toEqual([BILLING_1, WEB_1]);
+  });
+});
+
+describe('validateRequest', () => {
+  describe('accepts', () => {
+    test('named instances, grouped by the target group whose tag they carry', () => {
+      // Prepare
+      const req = request({ vendorId: 'globex', targets: [BILLING_1, WEB_1, BILLING_2_STOPPED] });
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.targets).toEqual([
+        { kind: 'instances', targetGroup: 'billing-db', instanceIds: [BILLING_1, BILLING_2_STOPPED] },
+        { kind: 'instances', targetGroup: 'web-frontend', instanceIds: [WEB_1] },
+      ]);
+    });
+
+    test('a group target as the group with its selecting tag', () => {
+      // Prepare
+      const req = request({ vendorId: 'globex', targets: ['group:web-frontend'] });
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.targets).toEqual([
+        { kind: 'group', targetGroup: 'web-frontend', tagKey: TAG_KEY, tagValue: 'web-frontend' },
+      ]);
+    });
+
+    test.each([
+      ['after', [BILLING_1, 'group:billing-db', WEB_1]],
+      ['before', ['group:billing-db', BILLING_1, WEB_1]],
+    ])('instances of a group named %s the whole group, as part of that group', (_where, targets) => {
+      // Prepare
+      const req = request({ vendorId: 'globex', targets });
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.targets).toEqual([
+        { kind: 'group', targetGroup: 'billing-db', tagKey: TAG_KEY, tagValue: 'billing-db' },
+        { kind: 'instances', targetGroup: 'web-frontend', instanceIds: [WEB_1] },
+      ]);
+    });
+
+    test('an instance tagged for two eligible groups as part of the first group in config order', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.targetGroups[1]!.tagKey = 'team';
+        raw.targetGroups[1]!.tagValue = 'web';
+      });
+      const both: InstanceFacts = {
+        instanceId: 'i-0123456789abcdef0',
+        state: 'running',
+        tags: { team: 'web', [TAG_KEY]: 'billing-db' },
+      };
+      const req = request({ vendorId: 'globex', targets: [both.instanceId] });
+
+      // Act
+      const validated = validateRequest(req, { config, now: NOW, instances: [both] });
+
+      // Assess
+      expect(validated.targets).toEqual([
+        { kind: 'instances', targetGroup: 'billing-db', instanceIds: [both.instanceId] },
+      ]);
+    });
+
+    test('returns the request unchanged', () => {
+      // Prepare
+      const req = request();
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.request).toBe(req);
+    });
+
+    test('a request without startAt as starting now', () => {
+      // Prepare
+      const req = request();
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.startAt).toBe('2030-03-01T09:00:00.000Z');
+    });
+
+    test('a start with a zone offset, normalized to UTC', () => {
+      // Prepare
+      const req = request({ startAt: '2030-03-01T12:30:00+02:00' });
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.startAt).toBe('2030-03-01T10:30:00.000Z');
+    });
+
+    test('a start exactly 60 seconds in the past, as clock skew', () => {
+      // Prepare
+      const req = request({ startAt: '2030-03-01T08:59:00Z' });
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.startAt).toBe('2030-03-01T08:59:00.000Z');
+    });
+
+    test('a start exactly 30 days ahead', () => {
+      // Prepare
+      const req = request({ startAt: '2030-03-31T09:00:00Z' });
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.startAt).toBe('2030-03-31T09:00:00.000Z');
+    });
+
+    test.each([15, 480])('a duration of %d minutes for a vendor allowing 8 hours', (durationMinutes) => {
+      // Prepare
+      const req = request({ durationMinutes });
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.request.durationMinutes).toBe(durationMinutes);
+    });
+
+    test('a port range inside one of the vendor allowed ranges', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.vendors[0]!.ports = [
+          { protocol: 'udp', fromPort: 5000, toPort: 6000 },
+          { protocol: 'tcp', fromPort: 5432, toPort: 5440 },
+        ];
+      });
+      const req = request({ ports: [{ protocol: 'tcp', fromPort: 5433, toPort: 5440 }] });
+
+      // Act
+      const validated = validate(req, config);
+
+      // Assess
+      expect(validated.request.ports).toEqual([{ protocol: 'tcp', fromPort: 5433, toPort: 5440 }]);
+    });
+  });
+
+  describe('refuses', () => {
+    test('an unknown vendor, listing the known ones', () => {
+      // Prepare
+      const req = request({ vendorId: 'initech' });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'vendorId', code: 'UNKNOWN_VENDOR' });
+      expect(error.message).toContain('use one of acme, globex');
+    });
+
+    test('a disabled vendor, saying how to enable it', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.vendors[0]!.enabled = false;
+      });
+      const req = request();
+
+      // Act
+      const error = validationErrorOf(() => validate(req, config));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'vendorId', code: 'VENDOR_DISABLED' });
+      expect(error.message).toContain('ask the platform team to enable it');
+    });
+
+    test('a requester who is not one of the vendor sponsors, naming them', () => {
+      // Prepare
+      const req = request({ requester: 'arn:aws:sts::111122223333:assumed-role/Developers/jane' });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'requester', code: 'NOT_A_SPONSOR' });
+      expect(error.message).toContain(
+        'ask one of its sponsors (arn:aws:sts::111122223333:assumed-role/PlatformSponsors/*)',
+      );
+    });
+
+    test('an instance that does not exist, at its index', () => {
+      // Prepare
+      const req = request({ targets: [BILLING_1, 'i-0123456789abcdef0'] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[1]', code: 'UNKNOWN_INSTANCE' });
+      expect(error.message).toContain('check the id');
+    });
+
+    test.each(['terminated', 'shutting-down', 'pending'])('an instance that is %s', (state) => {
+      // Prepare
+      const instances: InstanceFacts[] = [{ instanceId: BILLING_1, state, tags: { [TAG_KEY]: 'billing-db' } }];
+      const req = request();
+
+      // Act
+      const error = validationErrorOf(() => validateRequest(req, { config: exampleConfig(), now: NOW, instances }));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[0]', code: 'INSTANCE_NOT_RUNNING' });
+      expect(error.message).toContain(`is ${state}: only running or stopped instances can be granted`);
+    });
+
+    test('an instance of a target group the vendor is not eligible for, naming the eligible groups', () => {
+      // Prepare
+      const req = request({ targets: [WEB_1] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[0]', code: 'TARGET_NOT_ELIGIBLE' });
+      expect(error.message).toContain('request an instance tagged for one of billing-db');
+    });
+
+    test('an instance in no target group at all', () => {
+      // Prepare
+      const req = request({ vendorId: 'globex', targets: [UNTAGGED] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[0]', code: 'TARGET_NOT_ELIGIBLE' });
+      expect(error.message).toContain('one of billing-db, web-frontend');
+    });
+
+    test('a group target naming no configured target group, listing the configured ones', () => {
+      // Prepare
+      const req = request({ targets: [BILLING_1, 'group:payroll'] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[1]', code: 'UNKNOWN_TARGET_GROUP' });
+      expect(error.message).toContain('use one of billing-db, web-frontend');
+    });
+
+    test('a group target the vendor is not eligible for, naming the eligible groups', () => {
+      // Prepare
+      const req = request({ targets: ['group:web-frontend'] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[0]', code: 'TARGET_NOT_ELIGIBLE' });
+      expect(error.message).toContain('request one of billing-db');
+    });
+
+    test('a duration under 15 minutes', () => {
+      // Prepare
+      const req = request({ durationMinutes: 14 });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'durationMinutes', code: 'DURATION_TOO_SHORT' });
+      expect(error.message).toContain('request at least 15 minutes');
+    });
+
+    test('a duration longer than the vendor maxGrantHours, naming the limit', () => {
+      // Prepare
+      const req = request({ vendorId: 'globex', durationMinutes: 241 });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'durationMinutes', code: 'DURATION_TOO_LONG' });
+      expect(error.message).toContain('request at most 240 minutes (4 h)');
+    });
+
+    test('a start more than 60 seconds in the past', () => {
+      // Prepare
+      const req = request({ startAt: '2030-03-01T08:58:59Z' });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'startAt', code: 'START_IN_PAST' });
+      expect(error.message).toContain('leave startAt out to start as soon as approved');
+    });
+
+    test('a start more than 30 days ahead', () => {
+      // Prepare
+      const req = request({ startAt: '2030-03-31T09:00:01Z' });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'startAt', code: 'START_TOO_FAR' });
+      expect(error.message).toContain('request again closer to the start');
+    });
+
+    test('a start that is not a date, when the request skipped parsing', () => {
+      // Prepare
+      const req: AccessRequest = { ...request(), startAt: 'soon' };
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'startAt', code: 'INVALID_FIELD' });
+      expect(error.message).toContain('ISO-8601 date-time with a zone');
+    });
+
+    test('a port outside the vendor allowed ranges, listing them', () => {
+      // Prepare
+      const req = request({
+        ports: [
+          { protocol: 'tcp', fromPort: 5432, toPort: 5432 },
+          { fromPort: 22, toPort: 22 },
+        ],
+      });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'ports[1]', code: 'PORT_NOT_ALLOWED' });
+      expect(error.message).toContain('tcp/22 is not allowed for vendor "acme": request within tcp/5432');
+    });
+
+    test('a port range reaching past the end of an allowed range', () => {
+      // Prepare
+      const req = request({ ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5433 }] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'ports[0]', code: 'PORT_NOT_ALLOWED' });
+      expect(error.message).toContain('tcp/5432-5433 is not allowed');
+    });
+
+    test('an allowed port number over the other protocol', () => {
+      // Prepare
+      const req = request({ ports: [{ protocol: 'udp', fromPort: 5432, toPort: 5432 }] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'ports[0]', code: 'PORT_NOT_ALLOWED' });
+      expect(error.message).toContain('udp/5432 is not allowed');
+    });
+
+    test('any port for a vendor with no ports allowed, saying so', () => {
+      // Prepare
+      const req = request({ vendorId: 'globex', ports: [{ protocol: 'tcp', fromPort: 443, toPort: 443 }] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'ports[0]', code: 'PORT_NOT_ALLOWED' });
+      expect(error.message).toContain('vendor "globex" has no network ports allowed: remove ports');
+    });
+  });
+});
