@@ -1,0 +1,25 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, parseConfig } from '../lib/config/load-config';
+import type { JitAccessConfig } from '../lib/config/schema';
+import { JitAccessStack } from '../lib/jit-access-stack';
+
+const app = new App();
+
+let config: JitAccessConfig;
+try {
+  config = parseConfig(app.node.tryGetContext('jitAccess'));
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
+
+// Env-agnostic unless the CLI knows the account and region: synth never needs an AWS account, and nothing is looked up.
+new JitAccessStack(app, 'JitAccess', {
+  config,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  description: 'jit-access: approved, recorded, self-expiring vendor access to EC2 through SSM Session Manager',
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

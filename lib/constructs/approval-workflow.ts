@@ -1,0 +1,157 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { wildcardResourceFinding } from './nag-findings';
+
+/** Error names the handlers throw and the workflow routes on. */
+export const WORKFLOW_ERRORS = {
+  validation: 'jit.ValidationError',
+  denied: 'jit.Denied',
+} as const;
+
+/** Transient Lambda service errors worth retrying before a grant is declared failed. */
+const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+export interface ApprovalWorkflowProps {
+  readonly validateRequest: lambda.IFunction;
+  readonly requestApproval: lambda.IFunction;
+  readonly grant: lambda.IFunction;
+  readonly recordOutcome: lambda.IFunction;
+  /** The only principal allowed to answer approval tasks (SendTaskSuccess / SendTaskFailure). */
+  readonly decide: iam.IGrantable;
+  /** How long a request waits for its approvals (5-10080 minutes). */
+  readonly approvalTimeout: Duration;
+  /** Encrypts the execution log group; it must allow CloudWatch Logs. */
+  readonly logEncryptionKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The approval workflow, a Standard state machine: validate → request approval (waits for the decision Lambda's task
+ * token answer, up to the approval timeout) → wait for the requested start → grant → notify. Rejection, denial,
+ * approval timeout and grant failure each end in their own failed state after recording the outcome.
+ *
+ * Data contract: `Validate request` receives `{ input, grantId }` (grantId = execution name) and its result replaces
+ * the state with `{ grantId, startAt, request, targets, plan }`; later states add `approval`, `grant` or `error`.
+ */
+export class ApprovalWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApprovalWorkflowProps) {
+    super(scope, id);
+    const timeoutMinutes = props.approvalTimeout.toMinutes({ integral: false });
+    if (!Number.isInteger(timeoutMinutes) || timeoutMinutes < 5 || timeoutMinutes > 10080) {
+      throw new Error(`${this.node.path}: approvalTimeout must be 5-10080 whole minutes, got ${timeoutMinutes}`);
+    }
+
+    const recordOutcome = (stateName: string, outcome: string, extra: Record<string, unknown> = {}) =>
+      new tasks.LambdaInvoke(this, stateName, {
+        lambdaFunction: props.recordOutcome,
+        payloadResponseOnly: true,
+        payload: sfn.TaskInput.fromObject({ grantId: sfn.JsonPath.stringAt('$.grantId'), outcome, ...extra }),
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+
+    const validate = new tasks.LambdaInvoke(this, 'Validate request', {
+      lambdaFunction: props.validateRequest,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({ input: sfn.JsonPath.entirePayload, grantId: sfn.JsonPath.executionName }),
+    });
+    validate.addCatch(
+      new sfn.Fail(this, 'Request rejected', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+      { errors: [WORKFLOW_ERRORS.validation], resultPath: '$.error' },
+    );
+
+    const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
+      lambdaFunction: props.requestApproval,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      payload: sfn.TaskInput.fromObject({
+        taskToken: sfn.JsonPath.taskToken,
+        grantId: sfn.JsonPath.stringAt('$.grantId'),
+        request: sfn.JsonPath.objectAt('$.request'),
+        targets: sfn.JsonPath.objectAt('$.targets'),
+        plan: sfn.JsonPath.objectAt('$.plan'),
+      }),
+      taskTimeout: sfn.Timeout.duration(props.approvalTimeout),
+      resultPath: '$.approval',
+    });
+    requestApproval.addCatch(
+      recordOutcome('Record approval timeout', 'approval-timed-out').next(
+        new sfn.Fail(this, 'Approval timed out', { error: 'jit.ApprovalTimedOut', cause: 'No decision in time' }),
+      ),
+      { errors: [sfn.Errors.TIMEOUT], resultPath: '$.error' },
+    );
+    requestApproval.addCatch(
+      recordOutcome('Record denial', 'denied').next(
+        new sfn.Fail(this, 'Denied', { error: WORKFLOW_ERRORS.denied, cause: 'An approver denied the request' }),
+      ),
+      { errors: [WORKFLOW_ERRORS.denied], resultPath: '$.error' },
+    );
+
+    const waitForStart = new sfn.Wait(this, 'Wait for start', { time: sfn.WaitTime.timestampPath('$.startAt') });
+
+    const grant = new tasks.LambdaInvoke(this, 'Grant access', {
+      lambdaFunction: props.grant,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({ grantId: sfn.JsonPath.stringAt('$.grantId') }),
+      resultPath: '$.grant',
+      retryOnServiceExceptions: false,
+    });
+    grant.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 3, backoffRate: 2, interval: Duration.seconds(2) });
+    grant.addCatch(
+      recordOutcome('Record grant failure', 'grant-failed', { error: sfn.JsonPath.objectAt('$.error') }).next(
+        new sfn.Fail(this, 'Grant failed', { error: 'jit.GrantFailed', cause: 'Grant failed; created parts removed' }),
+      ),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+
+    const definition = validate
+      .next(requestApproval)
+      .next(waitForStart)
+      .next(grant)
+      .next(recordOutcome('Notify granted', 'granted'))
+      .next(new sfn.Succeed(this, 'Granted'));
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      encryptionKey: props.logEncryptionKey,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    this.stateMachine.grant(props.decide, 'states:SendTaskSuccess', 'states:SendTaskFailure');
+
+    this.acknowledgeServiceWildcards([props.validateRequest, props.requestApproval, props.grant, props.recordOutcome]);
+  }
+
+  private acknowledgeServiceWildcards(functions: readonly lambda.IFunction[]): void {
+    const defaultPolicy = this.stateMachine.role.node.findChild('DefaultPolicy');
+    Validations.of(defaultPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Log delivery (logs:*LogDelivery, PutResourcePolicy, Describe*) and X-Ray writes have no resource-level permissions.',
+    });
+    for (const fn of functions) {
+      Validations.of(defaultPolicy).acknowledge({
+        id: wildcardResourceFinding(this, `${fn.functionArn}:*`),
+        reason:
+          'LambdaInvoke grants the function and its own versions/aliases (<arn>:*); no other function is reachable.',
+      });
+    }
+  }
+}

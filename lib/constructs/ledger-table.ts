@@ -1,0 +1,65 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { CustomerManagedKey } from './customer-managed-key';
+
+/** Name of the index the sweeper queries: grants by status, ordered by expiry. */
+export const BY_STATUS_INDEX = 'byStatus';
+
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+/**
+ * The grant ledger: each grant's request, votes, created resources, state changes and residue check.
+ * Evidence, so it keeps point-in-time recovery, deletion protection and its own KMS key, and is never deleted with the stack.
+ * It takes no props: each of those settings is a control, not a preference.
+ */
+export class LedgerTable extends Construct {
+  public readonly table: dynamodb.Table;
+  public readonly key: CustomerManagedKey;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.key = new CustomerManagedKey(this, 'Key', { description: 'jit-access grant ledger (DynamoDB)' });
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: BY_STATUS_INDEX,
+      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'expiresAt', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+
+  /** Item reads on the table and its byStatus index, named exactly (no `index/*` wildcard). */
+  public grantRead(grantee: iam.IGrantable): void {
+    this.addStatements(grantee, READ_ACTIONS, ['kms:Decrypt', 'kms:DescribeKey']);
+  }
+
+  /** Item reads and writes (conditional writes included); no table management. */
+  public grantReadWrite(grantee: iam.IGrantable): void {
+    this.addStatements(
+      grantee,
+      [...READ_ACTIONS, ...WRITE_ACTIONS],
+      ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+    );
+  }
+
+  private addStatements(grantee: iam.IGrantable, tableActions: string[], keyActions: string[]): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: tableActions,
+      resourceArns: [this.table.tableArn, `${this.table.tableArn}/index/${BY_STATUS_INDEX}`],
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: keyActions, resourceArns: [this.key.key.keyArn] });
+  }
+}

@@ -1,0 +1,201 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { CustomerManagedKey } from './customer-managed-key';
+import { wildcardResourceFinding } from './nag-findings';
+
+/** Prefix under which Session Manager writes one transcript object per session. */
+export const SESSION_KEY_PREFIX = 'sessions/';
+
+const SHELL_PROFILE = [
+  'echo "jit-access: this session is recorded (keystrokes and output) and ends when the grant expires."',
+  `echo "jit-access: your grant id is in your role name jit-<grant-id> (see 'aws sts get-caller-identity')."`,
+].join('\n');
+
+export interface SessionLoggingProps {
+  /** Days session logs stay in CloudWatch Logs. */
+  readonly logRetention: logs.RetentionDays;
+  /** Days Object Lock (governance mode) protects each transcript in S3 from deletion (1-3650). */
+  readonly objectLockDays: number;
+  /** Minutes of inactivity before Session Manager ends a session (1-60). */
+  readonly idleTimeoutMinutes: number;
+  /** Longest single session in minutes (1-1440). */
+  readonly maxSessionDurationMinutes: number;
+}
+
+/**
+ * Everything that records a vendor session: the stack's Session Manager document (the only one grants allow), the KMS
+ * key, the CloudWatch log group and the Object Lock bucket it streams to, and the managed policy target instances need
+ * so that their SSM agent can write there.
+ */
+export class SessionLogging extends Construct {
+  public readonly key: CustomerManagedKey;
+  public readonly logGroup: logs.LogGroup;
+  public readonly bucket: s3.Bucket;
+  public readonly accessLogBucket: s3.Bucket;
+  public readonly document: ssm.CfnDocument;
+  /** Name of the session document; vendors pass it as `--document-name`. */
+  public readonly documentName: string;
+  /** Attach to the instance roles of every target instance. */
+  public readonly instancePolicy: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: SessionLoggingProps) {
+    super(scope, id);
+    validate(this.node.path, props);
+
+    this.key = new CustomerManagedKey(this, 'Key', {
+      description: 'jit-access session recording (Session Manager, CloudWatch Logs, S3)',
+      allowCloudWatchLogs: true,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      encryptionKey: this.key.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      versioned: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the server access log bucket of the session bucket; logging it into itself would loop.',
+    });
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key.key,
+      bucketKeyEnabled: true,
+      versioned: true,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(props.objectLockDays)),
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'session-bucket/',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.document = new ssm.CfnDocument(this, 'Document', {
+      documentType: 'Session',
+      documentFormat: 'JSON',
+      updateMethod: 'NewVersion',
+      content: {
+        schemaVersion: '1.0',
+        description: 'jit-access recorded vendor session: streamed to CloudWatch Logs and S3, KMS-encrypted, Run As',
+        sessionType: 'Standard_Stream',
+        inputs: {
+          s3BucketName: this.bucket.bucketName,
+          s3KeyPrefix: SESSION_KEY_PREFIX,
+          s3EncryptionEnabled: true,
+          cloudWatchLogGroupName: this.logGroup.logGroupName,
+          cloudWatchEncryptionEnabled: true,
+          cloudWatchStreamingEnabled: true,
+          kmsKeyId: this.key.key.keyArn,
+          runAsEnabled: true,
+          // Empty on purpose: the grant role's SSMSessionRunAs tag picks the vendor's OS user; without it, no session.
+          runAsDefaultUser: '',
+          idleSessionTimeout: String(props.idleTimeoutMinutes),
+          maxSessionDuration: String(props.maxSessionDurationMinutes),
+          shellProfile: { linux: SHELL_PROFILE, windows: '' },
+        },
+      },
+    });
+    this.documentName = this.document.ref;
+
+    this.instancePolicy = this.createInstancePolicy();
+  }
+
+  private createInstancePolicy(): iam.ManagedPolicy {
+    const describeLogGroupsArn = Stack.of(this).formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const transcriptsArn = this.bucket.arnForObjects(`${SESSION_KEY_PREFIX}*`);
+    const policy = new iam.ManagedPolicy(this, 'InstancePolicy', {
+      description:
+        'jit-access: lets the SSM agent of a target instance record sessions to the stack log group and bucket',
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'StreamSessionLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'CheckLogGroupEncryption',
+          actions: ['logs:DescribeLogGroups'],
+          resources: [describeLogGroupsArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteSessionTranscripts',
+          actions: ['s3:PutObject'],
+          resources: [transcriptsArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'CheckBucketEncryption',
+          actions: ['s3:GetEncryptionConfiguration'],
+          resources: [this.bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'UseSessionKey',
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.key.key.keyArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'SessionManagerChannels',
+          // The ssmmessages channel actions have no resource types in IAM: "*" is the only possible resource.
+          actions: [
+            'ssmmessages:CreateControlChannel',
+            'ssmmessages:CreateDataChannel',
+            'ssmmessages:OpenControlChannel',
+            'ssmmessages:OpenDataChannel',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    Validations.of(policy).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ssmmessages Create/Open Control/Data Channel have no resource-level permissions in IAM; "*" is required.',
+      },
+      {
+        id: wildcardResourceFinding(this, describeLogGroupsArn),
+        reason: 'logs:DescribeLogGroups is authorized on log-group:* only; the SSM agent calls it to check encryption.',
+      },
+      {
+        id: wildcardResourceFinding(this, transcriptsArn),
+        reason:
+          'Session Manager writes one transcript object per session, under the sessions/ prefix of this bucket only.',
+      },
+    );
+    return policy;
+  }
+}
+
+function validate(path: string, props: SessionLoggingProps): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(props.objectLockDays) || props.objectLockDays < 1 || props.objectLockDays > 3650) {
+    problems.push(`objectLockDays ${props.objectLockDays} must be a whole number of days from 1 to 3650`);
+  }
+  if (!Number.isInteger(props.idleTimeoutMinutes) || props.idleTimeoutMinutes < 1 || props.idleTimeoutMinutes > 60) {
+    problems.push(`idleTimeoutMinutes ${props.idleTimeoutMinutes} must be 1-60 (the Session Manager limit)`);
+  }
+  const max = props.maxSessionDurationMinutes;
+  if (!Number.isInteger(max) || max < 1 || max > 1440) {
+    problems.push(`maxSessionDurationMinutes ${max} must be 1-1440 (the Session Manager limit)`);
+  }
+  if (problems.length > 0) {
+    throw new Error(`${path}: ${problems.join('; ')}`);
+  }
+}

@@ -1,0 +1,237 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import {
+  actionsOf,
+  allStatements,
+  onlyLogicalId,
+  resourcesOf,
+  statementsOfHandler,
+  synthTemplate,
+  type TemplateStatement,
+} from '../helpers/synth-stack';
+
+const template: Template = synthTemplate();
+
+const boundaryId = onlyLogicalId(template, 'AWS::IAM::ManagedPolicy', {
+  Description: Match.stringLikeRegexp('permissions boundary'),
+});
+
+const grantRolePattern = {
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/jit-access/jit-*']],
+};
+const boundaryCondition = { StringEquals: { 'iam:PermissionsBoundary': { Ref: boundaryId } } };
+
+function allowing(statements: TemplateStatement[], action: string): TemplateStatement[] {
+  return statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
+}
+
+function boundaryStatements(): TemplateStatement[] {
+  const boundary = template.toJSON().Resources[boundaryId] as {
+    Properties: { PolicyDocument: { Statement: TemplateStatement[] } };
+  };
+  return boundary.Properties.PolicyDocument.Statement;
+}
+
+describe('grant Lambda permissions', () => {
+  test('iam:CreateRole is allowed only on the per-grant role path and only with the permissions boundary', () => {
+    // Prepare
+    const statements = statementsOfHandler(template, 'grant');
+
+    // Act
+    const createRole = allowing(statements, 'iam:CreateRole');
+
+    // Assess
+    expect(createRole).toHaveLength(1);
+    expect(createRole[0]).toMatchObject({ Resource: grantRolePattern, Condition: boundaryCondition });
+    expect(actionsOf(createRole[0]!)).toEqual(['iam:CreateRole']);
+  });
+
+  test('iam:PutRolePolicy is allowed only on the role path and only for roles that carry the boundary', () => {
+    // Prepare
+    const statements = statementsOfHandler(template, 'grant');
+
+    // Act
+    const putRolePolicy = allowing(statements, 'iam:PutRolePolicy');
+
+    // Assess
+    expect(putRolePolicy).toHaveLength(1);
+    expect(putRolePolicy[0]).toMatchObject({ Resource: grantRolePattern, Condition: boundaryCondition });
+  });
+
+  test('removing or replacing the boundary, attaching managed policies and changing trust are explicitly denied', () => {
+    // Prepare
+    const statements = statementsOfHandler(template, 'grant');
+
+    // Act
+    const denies = statements.filter((s) => s.Effect === 'Deny');
+
+    // Assess
+    expect(denies).toHaveLength(1);
+    expect(denies[0]!.Resource).toEqual(grantRolePattern);
+    expect(actionsOf(denies[0]!).sort()).toEqual([
+      'iam:AttachRolePolicy',
+      'iam:DeleteRolePermissionsBoundary',
+      'iam:PutRolePermissionsBoundary',
+      'iam:UpdateAssumeRolePolicy',
+    ]);
+  });
+
+  test('every IAM action of the grant Lambda except PassRole is limited to the per-grant role path', () => {
+    // Prepare
+    const statements = statementsOfHandler(template, 'grant');
+
+    // Act
+    const iamStatements = statements.filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('iam:') && a !== 'iam:PassRole'),
+    );
+
+    // Assess
+    expect(iamStatements.length).toBeGreaterThan(0);
+    for (const statement of iamStatements) {
+      expect(resourcesOf(statement)).toEqual([grantRolePattern]);
+    }
+  });
+
+  test('the grant Lambda may pass only the scheduler role, and only to EventBridge Scheduler', () => {
+    // Prepare
+    const schedulerRoleId = onlyLogicalId(template, 'AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: Match.objectLike({ 'aws:SourceArn': { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } }),
+            },
+          }),
+        ],
+      },
+    });
+
+    // Act
+    const passRole = allowing(statementsOfHandler(template, 'grant'), 'iam:PassRole');
+
+    // Assess
+    expect(passRole).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [schedulerRoleId, 'Arn'] },
+        Condition: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    ]);
+  });
+});
+
+describe('revoke and sweeper Lambda permissions', () => {
+  test.each(['revoke', 'sweeper'])('%s cannot create roles but puts policies only on bounded roles', (handler) => {
+    // Prepare
+    const statements = statementsOfHandler(template, handler);
+
+    // Act
+    const createRole = allowing(statements, 'iam:CreateRole');
+    const putRolePolicy = allowing(statements, 'iam:PutRolePolicy');
+
+    // Assess
+    expect(createRole).toEqual([]);
+    expect(putRolePolicy).toEqual([
+      expect.objectContaining({ Resource: grantRolePattern, Condition: boundaryCondition }),
+    ]);
+  });
+
+  test('only the decide Lambda may answer approval tasks, and only for the approval state machine', () => {
+    // Prepare
+    const stateMachineId = onlyLogicalId(template, 'AWS::StepFunctions::StateMachine');
+    const handlers = ['validate-request', 'request-approval', 'decide', 'grant', 'revoke', 'sweeper', 'record-outcome'];
+
+    // Act
+    const answering = handlers.filter(
+      (h) => allowing(statementsOfHandler(template, h), 'states:SendTaskSuccess').length,
+    );
+
+    // Assess
+    expect(answering).toEqual(['decide']);
+    expect(allowing(statementsOfHandler(template, 'decide'), 'states:SendTaskSuccess')).toEqual([
+      expect.objectContaining({
+        Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+        Resource: { Ref: stateMachineId },
+      }),
+    ]);
+  });
+});
+
+describe('permissions boundary of grant roles', () => {
+  test('allows nothing but starting, terminating and resuming sessions and the session key', () => {
+    // Prepare
+    const allows = boundaryStatements().filter((s) => s.Effect === 'Allow');
+
+    // Act
+    const actions = allows.flatMap(actionsOf).sort();
+
+    // Assess
+    expect(actions).toEqual(['kms:GenerateDataKey', 'ssm:ResumeSession', 'ssm:StartSession', 'ssm:TerminateSession']);
+  });
+
+  test('allows ssm:StartSession only on instances and the stack session document', () => {
+    // Prepare
+    const documentId = onlyLogicalId(template, 'AWS::SSM::Document');
+
+    // Act
+    const startSession = allowing(boundaryStatements(), 'ssm:StartSession');
+
+    // Assess
+    expect(startSession).toHaveLength(1);
+    expect(JSON.stringify(startSession[0]!.Resource)).toContain(':instance/*');
+    expect(JSON.stringify(startSession[0]!.Resource)).toContain(`":document/",{"Ref":"${documentId}"}`);
+    expect(resourcesOf(startSession[0]!)).toHaveLength(2);
+  });
+
+  test('denies starting sessions with the unrecorded port-forwarding, SSH and command documents', () => {
+    // Prepare
+    const denied = [
+      'AWS-StartPortForwardingSession',
+      'AWS-StartPortForwardingSessionToRemoteHost',
+      'AWS-StartPortForwardingSessionToSocket',
+      'AWS-StartSSHSession',
+      'AWS-StartInteractiveCommand',
+      'AWS-StartNonInteractiveCommand',
+    ];
+
+    // Act
+    const deny = boundaryStatements().find((s) => s.Effect === 'Deny');
+
+    // Assess
+    expect(deny && actionsOf(deny)).toEqual(['ssm:StartSession']);
+    const resources = JSON.stringify(deny?.Resource);
+    for (const name of denied) {
+      expect(resources).toContain(`::document/${name}"`);
+    }
+  });
+});
+
+describe('every IAM policy in the stack', () => {
+  test('no statement allows every action on every resource', () => {
+    // Prepare
+    const statements = allStatements(template);
+
+    // Act
+    const adminLike = statements.filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && actionsOf(statement).includes('*') && resourcesOf(statement).includes('*'),
+    );
+
+    // Assess
+    expect(statements.length).toBeGreaterThan(20);
+    expect(adminLike).toEqual([]);
+  });
+
+  test('no statement allows a service-wide action wildcard such as iam:* or ec2:*', () => {
+    // Prepare
+    const statements = allStatements(template);
+
+    // Act
+    const serviceWide = statements
+      .filter(({ statement }) => statement.Effect === 'Allow')
+      .flatMap(({ source, statement }) => actionsOf(statement).map((action) => ({ source, action })))
+      .filter(({ action }) => action === '*' || action.endsWith(':*'));
+
+    // Assess
+    expect(serviceWide).toEqual([]);
+  });
+});
