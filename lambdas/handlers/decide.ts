@@ -45,10 +45,14 @@ export function createDecideHandler(deps: () => Dependencies = lambdaDependencie
       });
 
       if (decision === 'deny') {
-        if (await ledger.transition(grantId, ['PENDING'], 'DENIED', { at, actor: approver, event: 'denied' })) {
+        const denial = { at, actor: approver, event: 'denied' };
+        const denied = await ledger.transition(grantId, ['PENDING'], 'DENIED', denial);
+        if (denied) {
           await approvals.deny(await taskToken(deps(), grantId), 'jit.Denied', `denied by ${approver}${note}`);
         }
-        return { grantId, status: 'DENIED', approvals: [], needed };
+        // A deny that lost the race to the last approval (or to another deny) reports what the grant really is.
+        const current = denied ? 'DENIED' : ((await ledger.getGrant(grantId))?.status ?? 'DENIED');
+        return { grantId, status: current, approvals: [], needed };
       }
 
       const approvers = [

@@ -64,11 +64,16 @@ export async function teardownGrant(
   }
   if (grant && (grant.status === 'PENDING' || grant.status === 'APPROVED')) {
     // Nothing exists yet: cancelling is the whole revoke. The grant step refuses a cancelled grant.
-    await ledger.transition(grantId, ['PENDING', 'APPROVED'], 'REVOKED', event(deps, actor, `cancelled (${reason})`), {
-      revokeReason: reason,
-      residueCheck: { checkedAt: deps.clock().toISOString(), residue: NO_RESIDUE },
-    });
-    return { grantId, status: 'REVOKED', changed: true, residue: NO_RESIDUE, sharedRulesKept: [] };
+    const cancelled = await ledger.transition(
+      grantId,
+      ['PENDING', 'APPROVED'],
+      'REVOKED',
+      event(deps, actor, `cancelled (${reason})`),
+      { revokeReason: reason, residueCheck: { checkedAt: deps.clock().toISOString(), residue: NO_RESIDUE } },
+    );
+    if (cancelled) return { grantId, status: 'REVOKED', changed: true, residue: NO_RESIDUE, sharedRulesKept: [] };
+    // The grant moved on meanwhile (the grant step started it, or a decision ended it): revoke it as it is now.
+    return teardownGrant(deps, grantId, reason, actor, options);
   }
 
   const tracked = grant
@@ -136,45 +141,68 @@ function event(deps: Dependencies, actor: string, what: string, residue?: Residu
   };
 }
 
-/** Steps 1-5 of the teardown; returns the rule keys kept because another grant holds them. */
+/**
+ * Steps 1-5 of the teardown; returns the rule keys kept because another grant holds them. A step that fails is
+ * logged and the next one still runs: one stuck resource must not keep the others (sessions, rules) alive, and the
+ * residue check that follows records what is left for the sweeper.
+ */
 async function removeResources(deps: Dependencies, grantId: string, plannedRules: readonly IngressRule[]) {
   const { roles, sessions, network, schedules, ledger, settings } = deps;
   const roleName = roleNameFor(grantId);
 
-  if (await roles.getRole(roleName)) {
-    await roles.putInlinePolicy(roleName, REVOKE_POLICY_NAME, revokeOlderSessionsPolicy(deps.clock()));
-  }
+  await attempt('deny credentials already issued', async () => {
+    if (await roles.getRole(roleName)) {
+      await roles.putInlinePolicy(roleName, REVOKE_POLICY_NAME, revokeOlderSessionsPolicy(deps.clock()));
+    }
+  });
 
-  for (const session of sessionsOfRole(await sessions.listActiveSessions(), roleName)) {
-    await sessions.terminateSession(session.sessionId);
-  }
+  await attempt('terminate live sessions', async () => {
+    for (const session of sessionsOfRole(await sessions.listActiveSessions(), roleName)) {
+      await attempt(`terminate session ${session.sessionId}`, () => sessions.terminateSession(session.sessionId));
+    }
+  });
 
   const kept: string[] = [];
   for (const rule of plannedRules) {
-    const key = ingressRuleKey(rule);
-    const holding = await ledger.releaseRule(key, grantId);
-    if (holding && holding.holders.length > 0) {
-      kept.push(key);
-      continue;
-    }
-    if (holding && !(await ledger.forgetRuleIfUnheld(key))) {
-      kept.push(key); // another grant acquired it between our release and the delete
-      continue;
-    }
-    await closeRule(deps, rule, holding?.ruleId);
+    await attempt(`close ingress rule ${ingressRuleKey(rule)}`, async () => {
+      const key = ingressRuleKey(rule);
+      const holding = await ledger.releaseRule(key, grantId);
+      if (holding && holding.holders.length > 0) {
+        kept.push(key);
+        return;
+      }
+      if (holding && !(await ledger.forgetRuleIfUnheld(key))) {
+        kept.push(key); // another grant acquired it between our release and the delete
+        return;
+      }
+      await closeRule(deps, rule, holding?.ruleId);
+    });
   }
   // A rule tagged with this grant that the ledger does not know (a crash between opening and recording it).
-  for (const securityGroupId of Object.values(settings.securityGroups)) {
-    for (const rule of await network.listIngressRules(securityGroupId)) {
-      if (rule.tags[GRANT_TAG] === grantId && !(await ledger.getRule(ingressRuleKey(rule)))) {
-        await network.revokeIngress(securityGroupId, rule.ruleId);
+  await attempt('close unrecorded ingress rules', async () => {
+    for (const securityGroupId of Object.values(settings.securityGroups)) {
+      for (const rule of await network.listIngressRules(securityGroupId)) {
+        if (rule.tags[GRANT_TAG] === grantId && !(await ledger.getRule(ingressRuleKey(rule)))) {
+          await network.revokeIngress(securityGroupId, rule.ruleId);
+        }
       }
     }
-  }
+  });
 
-  await schedules.delete(scheduleNameFor(grantId), settings.scheduleGroupName);
-  await roles.deleteRole(roleName);
+  await attempt('delete expiry schedule', () => schedules.delete(scheduleNameFor(grantId), settings.scheduleGroupName));
+  await attempt('delete role', () => roles.deleteRole(roleName));
   return kept;
+}
+
+async function attempt(step: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    logger.error('revoke step failed; continuing, the residue check records what is left', {
+      step,
+      error: error as Error,
+    });
+  }
 }
 
 async function closeRule(deps: Dependencies, rule: IngressRule, ruleId: string | undefined): Promise<void> {

@@ -1,0 +1,165 @@
+import {
+  BILLING_1,
+  BILLING_2,
+  BILLING_SG,
+  createHarness,
+  requestInput,
+  seedActive,
+  statusOf,
+  testSettings,
+  type Harness,
+} from '../helpers/handler-deps';
+
+const GRANT_ID = 'grant-sweep-0001';
+const ORPHAN_ID = 'grant-orphan-0001';
+const SCHEDULE_GROUP = testSettings().scheduleGroupName;
+const NOTHING_FOUND = {
+  expiredGrants: [],
+  stuckGrants: [],
+  orphanedRoles: [],
+  orphanedSchedules: [],
+  orphanedRules: [],
+  orphanedSessions: [],
+};
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+});
+afterEach(() => h.restore());
+
+/** What jit-access made for a grant the ledger does not know: a role with its policy, a schedule, an open rule. */
+function seedOrphans(): void {
+  h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/').inlinePolicies.set('jit-session-access', {});
+  h.aws.seedSchedule(`jit-${ORPHAN_ID}`, SCHEDULE_GROUP);
+  h.aws.seedIngressRule({
+    groupId: BILLING_SG,
+    protocol: 'tcp',
+    fromPort: 22,
+    toPort: 22,
+    cidr: '192.0.2.0/25',
+    description: `jit-access grant ${ORPHAN_ID}`,
+    tags: { 'jit-access:grant-id': ORPHAN_ID, 'jit-access:managed': 'true' },
+  });
+}
+
+const sweep = () => h.handlers.sweeper();
+
+describe('sweeper', () => {
+  it('revokes an ACTIVE grant past its expiry', async () => {
+    await seedActive(h, GRANT_ID);
+    h.clock.advanceMinutes(61);
+
+    const report = await sweep();
+
+    expect(report.expiredGrants).toEqual([GRANT_ID]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+    expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
+  });
+
+  it('revokes an expired grant whose schedule was deleted by hand', async () => {
+    await seedActive(h, GRANT_ID);
+    h.aws.schedules.clear();
+    h.clock.advanceMinutes(61);
+
+    await sweep();
+
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+    expect(h.aws.roles.size).toBe(0);
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+  });
+
+  it('removes a jit- role that no ledger record knows', async () => {
+    h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/').inlinePolicies.set('jit-session-access', {});
+
+    const report = await sweep();
+
+    expect(report.orphanedRoles).toEqual([`jit-${ORPHAN_ID}`]);
+    expect(h.aws.roles.size).toBe(0);
+  });
+
+  it('leaves alone a role outside the jit-access path', async () => {
+    h.aws.seedRole('jit-not-ours-0001', '/platform/');
+
+    await sweep();
+
+    expect([...h.aws.roles.keys()]).toEqual(['jit-not-ours-0001']);
+  });
+
+  it('removes an expiry schedule that no ledger record knows', async () => {
+    h.aws.seedSchedule(`jit-${ORPHAN_ID}`, SCHEDULE_GROUP);
+
+    const report = await sweep();
+
+    expect(report.orphanedSchedules).toEqual([`jit-${ORPHAN_ID}`]);
+    expect(h.aws.schedules.size).toBe(0);
+  });
+
+  it('removes a rule in a JIT security group that no live grant holds', async () => {
+    const orphanRule = h.aws.seedIngressRule({
+      groupId: BILLING_SG,
+      protocol: 'tcp',
+      fromPort: 22,
+      toPort: 22,
+      cidr: '192.0.2.0/25',
+      description: `jit-access grant ${ORPHAN_ID}`,
+      tags: { 'jit-access:grant-id': ORPHAN_ID, 'jit-access:managed': 'true' },
+    });
+
+    const report = await sweep();
+
+    expect(report.orphanedRules).toEqual([orphanRule.ruleId]);
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+  });
+
+  it('terminates a live session of a role whose grant is over', async () => {
+    await seedActive(h, GRANT_ID);
+    await h.handlers.revoke({ grantId: GRANT_ID, reason: 'kill-switch' });
+    h.aws.startSession('late-session', `jit-${GRANT_ID}`, BILLING_1);
+
+    const report = await sweep();
+
+    expect(report.orphanedSessions).toEqual(['late-session']);
+    expect(h.aws.sessions[0]?.status).toBe('Terminated');
+  });
+
+  it("leaves a live grant's role, rules, schedule and sessions alone", async () => {
+    await seedActive(h, GRANT_ID);
+    await seedActive(h, 'grant-sweep-0002', requestInput({ targets: [BILLING_2] }));
+    h.aws.startSession('live-session', `jit-${GRANT_ID}`, BILLING_1);
+    h.aws.clearCallLog();
+    h.clock.advanceMinutes(59);
+
+    const report = await sweep();
+
+    expect(report).toEqual(NOTHING_FOUND);
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
+  });
+
+  it('finishes a revoke that was left incomplete once it has been stuck for ten minutes', async () => {
+    await seedActive(h, GRANT_ID);
+    h.aws.failOn('DeleteRole');
+    await h.handlers.revoke({ grantId: GRANT_ID, reason: 'kill-switch' });
+    h.clock.advanceMinutes(11);
+
+    const report = await sweep();
+
+    expect(report.stuckGrants).toEqual([GRANT_ID]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+    expect(h.aws.roles.size).toBe(0);
+  });
+
+  it('run twice changes nothing the second time', async () => {
+    await seedActive(h, GRANT_ID);
+    seedOrphans();
+    h.clock.advanceMinutes(61);
+    await sweep();
+    h.aws.clearCallLog();
+
+    const second = await sweep();
+
+    expect(second).toEqual(NOTHING_FOUND);
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+});

@@ -1,0 +1,124 @@
+import { ValidationError } from '../../lambdas/domain/errors';
+import { INBOUND_RULES_PER_SECURITY_GROUP } from '../../lambdas/domain/quotas';
+import {
+  BILLING_1,
+  BILLING_SG,
+  createHarness,
+  rejectionOf,
+  requestInput,
+  seedPending,
+  T0,
+  UNTAGGED,
+  WEB_1,
+  type Harness,
+} from '../helpers/handler-deps';
+
+const GRANT_ID = 'grant-validate-0001';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+});
+afterEach(() => h.restore());
+
+/** Runs validate-request and returns the ValidationError it must throw. */
+async function validationErrorOf(input: Record<string, unknown>, grantId = GRANT_ID): Promise<ValidationError> {
+  const error = await rejectionOf(h.handlers.validateRequest({ input, grantId }));
+  if (error instanceof ValidationError) return error;
+  throw error;
+}
+
+describe('validate-request', () => {
+  it('returns the grant id, start, request, resolved targets and plan of a valid request', async () => {
+    const result = await h.handlers.validateRequest({ input: requestInput(), grantId: GRANT_ID });
+
+    expect(result.grantId).toBe(GRANT_ID);
+    expect(result.startAt).toBe(T0);
+    expect(result.request).toMatchObject({ grantId: GRANT_ID, vendorId: 'acme', targets: [BILLING_1] });
+    expect(result.targets).toEqual([{ kind: 'instances', targetGroup: 'billing-db', instanceIds: [BILLING_1] }]);
+    expect(result.plan.role.name).toBe(`jit-${GRANT_ID}`);
+    expect(result.plan.ingressRules).toEqual([
+      { securityGroupId: BILLING_SG, protocol: 'tcp', fromPort: 5432, toPort: 5432, cidr: '203.0.113.0/24' },
+      { securityGroupId: BILLING_SG, protocol: 'tcp', fromPort: 5432, toPort: 5432, cidr: '198.51.100.16/28' },
+    ]);
+  });
+
+  it('makes no mutating AWS call and writes nothing to the ledger for a valid request', async () => {
+    await h.handlers.validateRequest({ input: requestInput(), grantId: GRANT_ID });
+
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toEqual([]);
+  });
+
+  it('rejects an unknown vendor naming the vendorId field, and writes nothing', async () => {
+    const error = await validationErrorOf(requestInput({ vendorId: 'initech' }));
+
+    expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'vendorId', code: 'UNKNOWN_VENDOR' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toEqual([]);
+  });
+
+  it('rejects an instance in none of the vendor eligible groups naming the target, and writes nothing', async () => {
+    const error = await validationErrorOf(requestInput({ targets: [BILLING_1, WEB_1] }));
+
+    expect(error).toMatchObject({ field: 'targets[1]', code: 'TARGET_NOT_ELIGIBLE' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toEqual([]);
+  });
+
+  it('rejects an instance that carries no target-group tag', async () => {
+    const error = await validationErrorOf(requestInput({ targets: [UNTAGGED] }));
+
+    expect(error).toMatchObject({ field: 'targets[0]', code: 'TARGET_NOT_ELIGIBLE' });
+  });
+
+  it('rejects more rules than the security group has room for, naming the ports field', async () => {
+    for (let i = 0; i < INBOUND_RULES_PER_SECURITY_GROUP - 1; i++) {
+      h.aws.seedIngressRule({
+        groupId: BILLING_SG,
+        protocol: 'tcp',
+        fromPort: 1000 + i,
+        toPort: 1000 + i,
+        cidr: '192.0.2.0/24',
+        description: undefined,
+        tags: {},
+      });
+    }
+
+    const error = await validationErrorOf(requestInput());
+
+    expect(error).toMatchObject({ field: 'ports', code: 'SECURITY_GROUP_FULL' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toEqual([]);
+  });
+
+  it('accepts the request when the security group has exactly enough room left', async () => {
+    for (let i = 0; i < INBOUND_RULES_PER_SECURITY_GROUP - 2; i++) {
+      h.aws.seedIngressRule({
+        groupId: BILLING_SG,
+        protocol: 'tcp',
+        fromPort: 1000 + i,
+        toPort: 1000 + i,
+        cidr: '192.0.2.0/24',
+        description: undefined,
+        tags: {},
+      });
+    }
+
+    const result = await h.handlers.validateRequest({ input: requestInput(), grantId: GRANT_ID });
+
+    expect(result.plan.ingressRules).toHaveLength(2);
+  });
+
+  it('rejects a grant id that is already in the ledger, and writes nothing more', async () => {
+    await seedPending(h, GRANT_ID);
+    const writesBefore = h.ledger.writes.length;
+    h.aws.clearCallLog();
+
+    const error = await validationErrorOf(requestInput(), GRANT_ID);
+
+    expect(error).toMatchObject({ field: 'grantId', code: 'DUPLICATE_GRANT' });
+    expect(h.ledger.writes).toHaveLength(writesBefore);
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+});

@@ -1,0 +1,616 @@
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+  type AuthorizeSecurityGroupIngressCommandInput,
+  type DescribeInstancesCommandInput,
+  type DescribeSecurityGroupRulesCommandInput,
+  type RevokeSecurityGroupIngressCommandInput,
+} from '@aws-sdk/client-ec2';
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
+  GetRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  type CreateRoleCommandInput,
+  type DeleteRoleCommandInput,
+  type DeleteRolePolicyCommandInput,
+  type DetachRolePolicyCommandInput,
+  type GetRoleCommandInput,
+  type ListAttachedRolePoliciesCommandInput,
+  type ListRolePoliciesCommandInput,
+  type ListRolesCommandInput,
+  type PutRolePolicyCommandInput,
+} from '@aws-sdk/client-iam';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+  type CreateScheduleCommandInput,
+  type DeleteScheduleCommandInput,
+  type GetScheduleCommandInput,
+  type ListSchedulesCommandInput,
+} from '@aws-sdk/client-scheduler';
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  type SendTaskFailureCommandInput,
+  type SendTaskSuccessCommandInput,
+} from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import {
+  DescribeSessionsCommand,
+  SSMClient,
+  TerminateSessionCommand,
+  type DescribeSessionsCommandInput,
+  type TerminateSessionCommandInput,
+} from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+
+/**
+ * Stateful fakes of the AWS calls the adapters make, built on aws-sdk-client-mock. They keep a small in-memory world,
+ * answer with the error names the real services use (the adapters' idempotency depends on them), log every mutating
+ * call in order, and can make the Nth call of a command fail with a permanent error.
+ */
+
+export interface FakeRole {
+  readonly name: string;
+  readonly path: string;
+  readonly arn: string;
+  readonly trustPolicy: unknown;
+  readonly permissionsBoundaryArn: string | undefined;
+  readonly maxSessionDuration: number | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Inline policy documents (parsed) by policy name. */
+  readonly inlinePolicies: Map<string, unknown>;
+  readonly attachedPolicyArns: string[];
+}
+
+export interface FakeIngressRule {
+  readonly ruleId: string;
+  readonly groupId: string;
+  readonly protocol: string;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidr: string;
+  readonly description: string | undefined;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface FakeSchedule {
+  readonly name: string;
+  readonly groupName: string;
+  readonly arn: string;
+  readonly input: CreateScheduleCommandInput;
+}
+
+export interface FakeSession {
+  readonly sessionId: string;
+  readonly target: string;
+  readonly owner: string;
+  status: 'Active' | 'Terminated';
+}
+
+export interface FakeInstance {
+  readonly instanceId: string;
+  readonly state: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface PublishedMessage {
+  readonly subject: string;
+  readonly message: string;
+}
+
+export type TaskCallback =
+  | { readonly kind: 'success'; readonly taskToken: string; readonly output: unknown }
+  | { readonly kind: 'failure'; readonly taskToken: string; readonly error: string; readonly cause: string };
+
+/** One mutating call: the command name (without "Command") and what it acted on. */
+export interface MutatingCall {
+  readonly command: string;
+  readonly target: string;
+}
+
+/** An error shaped like the SDK's service exceptions: the adapters only look at `name`. */
+export function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+}
+
+const tagMap = (tags: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
+  Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+
+const tagList = (tags: Readonly<Record<string, string>>) =>
+  Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+export class FakeAws {
+  readonly roles = new Map<string, FakeRole>();
+  readonly ingressRules: FakeIngressRule[] = [];
+  readonly schedules = new Map<string, FakeSchedule>();
+  readonly sessions: FakeSession[] = [];
+  readonly instances: FakeInstance[] = [];
+  readonly published: PublishedMessage[] = [];
+  readonly taskCallbacks: TaskCallback[] = [];
+  /** Every mutating call, in the order it was made (failed ones included). */
+  readonly mutatingCalls: MutatingCall[] = [];
+
+  private readonly callCounts = new Map<string, number>();
+  private readonly faults = new Map<string, { readonly atCall: number; readonly errorName: string }>();
+  private readonly stubs: { restore(): void }[] = [];
+  private nextRuleNumber = 1;
+
+  constructor(
+    private readonly accountId: string,
+    private readonly region: string,
+  ) {
+    this.fakeIam();
+    this.fakeEc2();
+    this.fakeScheduler();
+    this.fakeSsm();
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).callsFake(
+      this.handle(
+        'Publish',
+        true,
+        (input: PublishCommandInput) => {
+          this.published.push({ subject: input.Subject ?? '', message: input.Message ?? '' });
+          return { MessageId: `msg-${this.published.length}` };
+        },
+        (input) => input.Subject ?? '',
+      ),
+    );
+    const sfn = mockClient(SFNClient);
+    sfn.on(SendTaskSuccessCommand).callsFake(
+      this.handle('SendTaskSuccess', true, (input: SendTaskSuccessCommandInput) => {
+        this.taskCallbacks.push({
+          kind: 'success',
+          taskToken: input.taskToken ?? '',
+          output: JSON.parse(input.output ?? 'null'),
+        });
+        return {};
+      }),
+    );
+    sfn.on(SendTaskFailureCommand).callsFake(
+      this.handle('SendTaskFailure', true, (input: SendTaskFailureCommandInput) => {
+        this.taskCallbacks.push({
+          kind: 'failure',
+          taskToken: input.taskToken ?? '',
+          error: input.error ?? '',
+          cause: input.cause ?? '',
+        });
+        return {};
+      }),
+    );
+    this.stubs.push(sns, sfn);
+  }
+
+  /** The `nth` call of `command` from now on fails with a permanent (non-retryable) error. */
+  failOn(command: string, options: { readonly nth?: number; readonly errorName?: string } = {}): void {
+    this.faults.set(command, {
+      atCall: this.countOf(command) + (options.nth ?? 1),
+      errorName: options.errorName ?? 'AccessDenied',
+    });
+  }
+
+  /** How many times `command` was called (reads included), since the start or the last `clearCallLog`. */
+  countOf(command: string): number {
+    return this.callCounts.get(command) ?? 0;
+  }
+
+  /**
+   * Forgets the calls made so far, published messages and task answers included (typically at the end of a test's
+   * Prepare step); roles, rules, schedules and sessions are kept.
+   */
+  clearCallLog(): void {
+    this.mutatingCalls.length = 0;
+    this.published.length = 0;
+    this.taskCallbacks.length = 0;
+    this.callCounts.clear();
+    this.faults.clear();
+  }
+
+  /** Removes the mocks from the SDK clients. */
+  restore(): void {
+    for (const stub of this.stubs) stub.restore();
+  }
+
+  // ---- seeding the world directly (not recorded as calls) ----
+
+  addInstance(instance: FakeInstance): void {
+    this.instances.push(instance);
+  }
+
+  seedRole(name: string, path: string, tags: Readonly<Record<string, string>> = {}): FakeRole {
+    const role = this.newRole({ RoleName: name, Path: path, AssumeRolePolicyDocument: '{}', Tags: tagList(tags) });
+    this.roles.set(name, role);
+    return role;
+  }
+
+  seedIngressRule(rule: Omit<FakeIngressRule, 'ruleId'>): FakeIngressRule {
+    const seeded = { ...rule, ruleId: this.newRuleId() };
+    this.ingressRules.push(seeded);
+    return seeded;
+  }
+
+  seedSchedule(name: string, groupName: string): FakeSchedule {
+    const schedule = this.newSchedule({
+      Name: name,
+      GroupName: groupName,
+      ScheduleExpression: 'at(2030-01-01T00:00:00)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: `arn:aws:lambda:${this.region}:${this.accountId}:function:unknown`, RoleArn: 'unknown' },
+    });
+    this.schedules.set(`${groupName}/${name}`, schedule);
+    return schedule;
+  }
+
+  /** A live Session Manager session started with the credentials of `roleName`. */
+  startSession(sessionId: string, roleName: string, target: string): void {
+    this.sessions.push({
+      sessionId,
+      target,
+      owner: `arn:aws:sts::${this.accountId}:assumed-role/${roleName}/vendor-engineer`,
+      status: 'Active',
+    });
+  }
+
+  rulesIn(groupId: string): FakeIngressRule[] {
+    return this.ingressRules.filter((r) => r.groupId === groupId);
+  }
+
+  // ---- the fakes ----
+
+  /**
+   * Wraps a fake: counts the call, records it when it mutates, and throws the injected fault when it is due.
+   * Returns a promise so concurrent callers interleave as they would over the network.
+   */
+  private handle<I, O>(
+    command: string,
+    mutating: boolean,
+    work: (input: I) => O,
+    target?: (input: I) => string,
+  ): (input: I) => Promise<O> {
+    return async (input: I) => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const count = this.countOf(command) + 1;
+      this.callCounts.set(command, count);
+      if (mutating) this.mutatingCalls.push({ command, target: target?.(input) ?? '' });
+      const fault = this.faults.get(command);
+      if (fault?.atCall === count) throw awsError(fault.errorName, `injected fault: call ${count} of ${command}`);
+      return work(input);
+    };
+  }
+
+  private role(name: string | undefined): FakeRole {
+    const role = this.roles.get(name ?? '');
+    if (!role) throw awsError('NoSuchEntityException', `The role with name ${name} cannot be found.`);
+    return role;
+  }
+
+  private newRole(input: CreateRoleCommandInput): FakeRole {
+    const path = input.Path ?? '/';
+    return {
+      name: input.RoleName ?? '',
+      path,
+      arn: `arn:aws:iam::${this.accountId}:role${path}${input.RoleName}`,
+      trustPolicy: JSON.parse(input.AssumeRolePolicyDocument ?? '{}'),
+      permissionsBoundaryArn: input.PermissionsBoundary,
+      maxSessionDuration: input.MaxSessionDuration,
+      tags: tagMap(input.Tags),
+      inlinePolicies: new Map(),
+      attachedPolicyArns: [],
+    };
+  }
+
+  private fakeIam(): void {
+    const iam = mockClient(IAMClient);
+    const roleName = (input: { RoleName?: string }) => input.RoleName ?? '';
+    const rolePolicy = (input: { RoleName?: string; PolicyName?: string }) => `${input.RoleName}/${input.PolicyName}`;
+    iam.on(CreateRoleCommand).callsFake(
+      this.handle(
+        'CreateRole',
+        true,
+        (input: CreateRoleCommandInput) => {
+          if (this.roles.has(input.RoleName ?? '')) {
+            throw awsError('EntityAlreadyExistsException', `Role with name ${input.RoleName} already exists.`);
+          }
+          const role = this.newRole(input);
+          this.roles.set(role.name, role);
+          return { Role: { RoleName: role.name, Path: role.path, Arn: role.arn } };
+        },
+        roleName,
+      ),
+    );
+    iam.on(GetRoleCommand).callsFake(
+      this.handle('GetRole', false, (input: GetRoleCommandInput) => {
+        const role = this.role(input.RoleName);
+        return {
+          Role: {
+            RoleName: role.name,
+            Path: role.path,
+            Arn: role.arn,
+            Tags: tagList(role.tags),
+            ...(role.permissionsBoundaryArn
+              ? { PermissionsBoundary: { PermissionsBoundaryArn: role.permissionsBoundaryArn } }
+              : {}),
+          },
+        };
+      }),
+    );
+    iam.on(PutRolePolicyCommand).callsFake(
+      this.handle(
+        'PutRolePolicy',
+        true,
+        (input: PutRolePolicyCommandInput) => {
+          this.role(input.RoleName).inlinePolicies.set(input.PolicyName ?? '', JSON.parse(input.PolicyDocument ?? ''));
+          return {};
+        },
+        rolePolicy,
+      ),
+    );
+    iam.on(ListRolePoliciesCommand).callsFake(
+      this.handle('ListRolePolicies', false, (input: ListRolePoliciesCommandInput) => ({
+        PolicyNames: [...this.role(input.RoleName).inlinePolicies.keys()].sort(),
+        IsTruncated: false,
+      })),
+    );
+    iam.on(ListAttachedRolePoliciesCommand).callsFake(
+      this.handle('ListAttachedRolePolicies', false, (input: ListAttachedRolePoliciesCommandInput) => ({
+        AttachedPolicies: this.role(input.RoleName).attachedPolicyArns.map((PolicyArn) => ({ PolicyArn })),
+        IsTruncated: false,
+      })),
+    );
+    iam.on(DeleteRolePolicyCommand).callsFake(
+      this.handle(
+        'DeleteRolePolicy',
+        true,
+        (input: DeleteRolePolicyCommandInput) => {
+          if (!this.role(input.RoleName).inlinePolicies.delete(input.PolicyName ?? '')) {
+            throw awsError('NoSuchEntityException', `The role policy with name ${input.PolicyName} cannot be found.`);
+          }
+          return {};
+        },
+        rolePolicy,
+      ),
+    );
+    iam.on(DetachRolePolicyCommand).callsFake(
+      this.handle(
+        'DetachRolePolicy',
+        true,
+        (input: DetachRolePolicyCommandInput) => {
+          const attached = this.role(input.RoleName).attachedPolicyArns;
+          const index = attached.indexOf(input.PolicyArn ?? '');
+          if (index < 0) throw awsError('NoSuchEntityException', `Policy ${input.PolicyArn} is not attached.`);
+          attached.splice(index, 1);
+          return {};
+        },
+        (input) => `${input.RoleName}/${input.PolicyArn}`,
+      ),
+    );
+    iam.on(DeleteRoleCommand).callsFake(
+      this.handle(
+        'DeleteRole',
+        true,
+        (input: DeleteRoleCommandInput) => {
+          const role = this.role(input.RoleName);
+          if (role.inlinePolicies.size > 0 || role.attachedPolicyArns.length > 0) {
+            throw awsError('DeleteConflictException', 'Cannot delete entity, must delete policies first.');
+          }
+          this.roles.delete(role.name);
+          return {};
+        },
+        roleName,
+      ),
+    );
+    iam.on(ListRolesCommand).callsFake(
+      this.handle('ListRoles', false, (input: ListRolesCommandInput) => ({
+        Roles: [...this.roles.values()]
+          .filter((role) => role.path.startsWith(input.PathPrefix ?? '/'))
+          .map((role) => ({ RoleName: role.name, Path: role.path, Arn: role.arn })),
+        IsTruncated: false,
+      })),
+    );
+    this.stubs.push(iam);
+  }
+
+  private newRuleId(): string {
+    return `sgr-${(this.nextRuleNumber++).toString(16).padStart(17, '0')}`;
+  }
+
+  private fakeEc2(): void {
+    const ec2 = mockClient(EC2Client);
+    ec2.on(DescribeInstancesCommand).callsFake(
+      this.handle('DescribeInstances', false, (input: DescribeInstancesCommandInput) => {
+        const ids = input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
+        const found = this.instances.filter((i) => ids.includes(i.instanceId));
+        return {
+          Reservations: found.map((i) => ({
+            Instances: [{ InstanceId: i.instanceId, State: { Name: i.state }, Tags: tagList(i.tags) }],
+          })),
+        };
+      }),
+    );
+    ec2.on(AuthorizeSecurityGroupIngressCommand).callsFake(
+      this.handle(
+        'AuthorizeSecurityGroupIngress',
+        true,
+        (input: AuthorizeSecurityGroupIngressCommandInput) => {
+          const tags = tagMap(input.TagSpecifications?.find((t) => t.ResourceType === 'security-group-rule')?.Tags);
+          const created: FakeIngressRule[] = [];
+          for (const permission of input.IpPermissions ?? []) {
+            for (const range of permission.IpRanges ?? []) {
+              const rule = {
+                groupId: input.GroupId ?? '',
+                protocol: permission.IpProtocol ?? '',
+                fromPort: permission.FromPort ?? -1,
+                toPort: permission.ToPort ?? -1,
+                cidr: range.CidrIp ?? '',
+                description: range.Description,
+                tags,
+              };
+              if (this.ingressRules.some((r) => sameIngress(r, rule))) {
+                throw awsError('InvalidPermission.Duplicate', `the specified rule already exists`);
+              }
+              created.push({ ...rule, ruleId: this.newRuleId() });
+            }
+          }
+          this.ingressRules.push(...created);
+          return { Return: true, SecurityGroupRules: created.map(toSdkRule) };
+        },
+        (input) =>
+          (input.IpPermissions ?? [])
+            .flatMap((p) => (p.IpRanges ?? []).map((r) => `${input.GroupId} ${p.IpProtocol}/${p.FromPort} ${r.CidrIp}`))
+            .join(','),
+      ),
+    );
+    ec2.on(RevokeSecurityGroupIngressCommand).callsFake(
+      this.handle(
+        'RevokeSecurityGroupIngress',
+        true,
+        (input: RevokeSecurityGroupIngressCommandInput) => {
+          for (const ruleId of input.SecurityGroupRuleIds ?? []) {
+            const index = this.ingressRules.findIndex((r) => r.ruleId === ruleId && r.groupId === input.GroupId);
+            if (index < 0) {
+              throw awsError(
+                'InvalidSecurityGroupRuleId.NotFound',
+                `The security group rule ID '${ruleId}' does not exist`,
+              );
+            }
+            this.ingressRules.splice(index, 1);
+          }
+          return { Return: true };
+        },
+        (input) => (input.SecurityGroupRuleIds ?? []).join(','),
+      ),
+    );
+    ec2.on(DescribeSecurityGroupRulesCommand).callsFake(
+      this.handle('DescribeSecurityGroupRules', false, (input: DescribeSecurityGroupRulesCommandInput) => {
+        const groupIds = input.Filters?.find((f) => f.Name === 'group-id')?.Values;
+        return {
+          SecurityGroupRules: this.ingressRules.filter((r) => !groupIds || groupIds.includes(r.groupId)).map(toSdkRule),
+        };
+      }),
+    );
+    this.stubs.push(ec2);
+  }
+
+  private newSchedule(input: CreateScheduleCommandInput): FakeSchedule {
+    const groupName = input.GroupName ?? 'default';
+    return {
+      name: input.Name ?? '',
+      groupName,
+      arn: `arn:aws:scheduler:${this.region}:${this.accountId}:schedule/${groupName}/${input.Name}`,
+      input,
+    };
+  }
+
+  private schedule(name: string | undefined, groupName: string | undefined): FakeSchedule {
+    const schedule = this.schedules.get(`${groupName ?? 'default'}/${name}`);
+    if (!schedule) throw awsError('ResourceNotFoundException', `Schedule ${name} does not exist.`);
+    return schedule;
+  }
+
+  private fakeScheduler(): void {
+    const scheduler = mockClient(SchedulerClient);
+    scheduler.on(CreateScheduleCommand).callsFake(
+      this.handle(
+        'CreateSchedule',
+        true,
+        (input: CreateScheduleCommandInput) => {
+          const schedule = this.newSchedule(input);
+          const key = `${schedule.groupName}/${schedule.name}`;
+          if (this.schedules.has(key)) throw awsError('ConflictException', `Schedule ${input.Name} already exists.`);
+          this.schedules.set(key, schedule);
+          return { ScheduleArn: schedule.arn };
+        },
+        (input) => input.Name ?? '',
+      ),
+    );
+    scheduler.on(GetScheduleCommand).callsFake(
+      this.handle('GetSchedule', false, (input: GetScheduleCommandInput) => {
+        const schedule = this.schedule(input.Name, input.GroupName);
+        return { ...schedule.input, Arn: schedule.arn, GroupName: schedule.groupName };
+      }),
+    );
+    scheduler.on(DeleteScheduleCommand).callsFake(
+      this.handle(
+        'DeleteSchedule',
+        true,
+        (input: DeleteScheduleCommandInput) => {
+          const schedule = this.schedule(input.Name, input.GroupName);
+          this.schedules.delete(`${schedule.groupName}/${schedule.name}`);
+          return {};
+        },
+        (input) => input.Name ?? '',
+      ),
+    );
+    scheduler.on(ListSchedulesCommand).callsFake(
+      this.handle('ListSchedules', false, (input: ListSchedulesCommandInput) => ({
+        Schedules: [...this.schedules.values()]
+          .filter((s) => !input.GroupName || s.groupName === input.GroupName)
+          .map((s) => ({ Name: s.name, GroupName: s.groupName, Arn: s.arn })),
+      })),
+    );
+    this.stubs.push(scheduler);
+  }
+
+  private fakeSsm(): void {
+    const ssm = mockClient(SSMClient);
+    ssm.on(DescribeSessionsCommand).callsFake(
+      this.handle('DescribeSessions', false, (input: DescribeSessionsCommandInput) => ({
+        Sessions: this.sessions
+          .filter((s) => (input.State === 'History' ? s.status === 'Terminated' : s.status === 'Active'))
+          .map((s) => ({ SessionId: s.sessionId, Target: s.target, Owner: s.owner, Status: s.status })),
+      })),
+    );
+    ssm.on(TerminateSessionCommand).callsFake(
+      this.handle(
+        'TerminateSession',
+        true,
+        (input: TerminateSessionCommandInput) => {
+          // Like SSM, terminating a session that already ended succeeds.
+          const session = this.sessions.find((s) => s.sessionId === input.SessionId);
+          if (session) session.status = 'Terminated';
+          return { SessionId: input.SessionId };
+        },
+        (input) => input.SessionId ?? '',
+      ),
+    );
+    this.stubs.push(ssm);
+  }
+}
+
+function sameIngress(a: Omit<FakeIngressRule, 'ruleId'>, b: Omit<FakeIngressRule, 'ruleId'>): boolean {
+  return (
+    a.groupId === b.groupId &&
+    a.protocol === b.protocol &&
+    a.fromPort === b.fromPort &&
+    a.toPort === b.toPort &&
+    a.cidr === b.cidr
+  );
+}
+
+function toSdkRule(rule: FakeIngressRule) {
+  return {
+    SecurityGroupRuleId: rule.ruleId,
+    GroupId: rule.groupId,
+    IsEgress: false,
+    IpProtocol: rule.protocol,
+    FromPort: rule.fromPort,
+    ToPort: rule.toPort,
+    CidrIpv4: rule.cidr,
+    Description: rule.description,
+    Tags: tagList(rule.tags),
+  };
+}

@@ -1,0 +1,215 @@
+import { Ec2Network } from '../../lambdas/adapters/ec2';
+import { IamGrantRoles } from '../../lambdas/adapters/iam';
+import { SnsNotifier } from '../../lambdas/adapters/notifier';
+import { SchedulerExpirySchedules } from '../../lambdas/adapters/scheduler';
+import { SfnApprovalCallback } from '../../lambdas/adapters/sfn';
+import { SsmSessionManager } from '../../lambdas/adapters/ssm';
+import { createDecideHandler } from '../../lambdas/handlers/decide';
+import { createGrantHandler } from '../../lambdas/handlers/grant';
+import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
+import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
+import { createRevokeHandler } from '../../lambdas/handlers/revoke';
+import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
+import { createValidateRequestHandler, type ValidatedWorkflowState } from '../../lambdas/handlers/validate-request';
+import type { ProvisionResult } from '../../lambdas/lifecycle/provision';
+import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
+import type { Dependencies } from '../../lambdas/shared/dependencies';
+import type { RuntimeSettings } from '../../lambdas/shared/environment';
+import type { JitAccessConfig } from '../../lib/config/schema';
+import { exampleConfig } from './config-fixture';
+import { FakeAws } from './fake-aws';
+import { InMemoryLedger } from './in-memory-ledger';
+
+export const ACCOUNT_ID = '111122223333';
+export const REGION = 'eu-west-1';
+/** The first instant of every handler test; each test moves the clock from here. */
+export const T0 = '2030-03-01T09:00:00.000Z';
+
+export const SPONSOR = 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/jane';
+export const ALICE = 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/alice';
+export const BOB = 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/bob';
+export const CAROL = 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/carol';
+
+export const BILLING_SG = 'sg-0b1111111111111111';
+export const WEB_SG = 'sg-0f2222222222222222';
+export const BILLING_1 = 'i-0aaaaaaaaaaaaaaa1';
+export const BILLING_2 = 'i-0bbbbbbbbbbbbbbb2';
+export const WEB_1 = 'i-0ccccccccccccccc3';
+export const UNTAGGED = 'i-0eeeeeeeeeeeeeee5';
+
+const TARGET_GROUP_TAG = 'jit-access:target-group';
+
+/** Fixed, fake ARNs and ids of a deployed stack, with `config` (the cdk.json example by default). */
+export function testSettings(config: JitAccessConfig = exampleConfig()): RuntimeSettings {
+  return {
+    config,
+    ledgerTableName: 'jit-access-ledger',
+    topicArn: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:jit-access-notifications`,
+    env: { accountId: ACCOUNT_ID, region: REGION, partition: 'aws' },
+    permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT_ID}:policy/jit-access/jit-grant-boundary`,
+    sessionDocumentName: 'JitAccess-VendorShell',
+    sessionKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555`,
+    scheduleGroupName: 'jit-access-expiry',
+    schedulerRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/jit-access-scheduler`,
+    schedulerDlqArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:jit-access-expiry-dlq`,
+    revokeFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:jit-access-revoke`,
+    securityGroups: { 'billing-db': BILLING_SG, 'web-frontend': WEB_SG },
+  };
+}
+
+/** A clock the test sets and moves; handlers read it through `Dependencies.clock`. */
+export class TestClock {
+  private current: number;
+
+  constructor(iso: string) {
+    this.current = Date.parse(iso);
+  }
+
+  readonly now = (): Date => new Date(this.current);
+
+  set(iso: string): void {
+    this.current = Date.parse(iso);
+  }
+
+  advanceMinutes(minutes: number): void {
+    this.current += minutes * 60_000;
+  }
+}
+
+export interface Harness {
+  readonly aws: FakeAws;
+  readonly ledger: InMemoryLedger;
+  readonly clock: TestClock;
+  readonly deps: Dependencies;
+  readonly handlers: ReturnType<typeof handlersFor>;
+  /** Removes the SDK mocks; call it after each test. */
+  readonly restore: () => void;
+}
+
+/**
+ * Dependencies built from the real SDK adapters talking to the mocked clients (one attempt, so an injected fault
+ * surfaces at once), the in-memory ledger and a controllable clock; the fake EC2 knows a few instances.
+ * Call `harness.restore()` after each test.
+ */
+export function createHarness(options: { readonly config?: JitAccessConfig; readonly now?: string } = {}): Harness {
+  const aws = new FakeAws(ACCOUNT_ID, REGION);
+  aws.addInstance({ instanceId: BILLING_1, state: 'running', tags: { [TARGET_GROUP_TAG]: 'billing-db' } });
+  aws.addInstance({ instanceId: BILLING_2, state: 'running', tags: { [TARGET_GROUP_TAG]: 'billing-db' } });
+  aws.addInstance({ instanceId: WEB_1, state: 'running', tags: { [TARGET_GROUP_TAG]: 'web-frontend' } });
+  aws.addInstance({ instanceId: UNTAGGED, state: 'running', tags: { Name: 'scratch' } });
+
+  const settings = testSettings(options.config);
+  const clock = new TestClock(options.now ?? T0);
+  const ledger = new InMemoryLedger();
+  const sdk: AwsClientConfig = { region: REGION, maxAttempts: 1 };
+  const deps: Dependencies = {
+    settings,
+    clock: clock.now,
+    ledger,
+    roles: new IamGrantRoles(sdk),
+    network: new Ec2Network(sdk),
+    schedules: new SchedulerExpirySchedules(sdk),
+    sessions: new SsmSessionManager(sdk),
+    notifier: new SnsNotifier(settings.topicArn, sdk),
+    approvals: new SfnApprovalCallback(sdk),
+  };
+  const warnings = quietEmptyMetricsWarnings();
+  const restore = () => {
+    aws.restore();
+    warnings.mockRestore();
+  };
+  return { aws, ledger, clock, deps, handlers: handlersFor(deps), restore };
+}
+
+/**
+ * Every handler flushes its metrics; in tests most invocations add none, and Powertools warns about it each time.
+ * Only that warning is dropped.
+ */
+function quietEmptyMetricsWarnings(): jest.SpiedFunction<typeof console.warn> {
+  const warn = console.warn.bind(console);
+  return jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+    if (typeof args[0] === 'string' && args[0].startsWith('No application metrics to publish')) return;
+    warn(...args);
+  });
+}
+
+/** Every handler, wired to `deps`. */
+export function handlersFor(deps: Dependencies) {
+  const use = () => deps;
+  return {
+    validateRequest: createValidateRequestHandler(use),
+    requestApproval: createRequestApprovalHandler(use),
+    decide: createDecideHandler(use),
+    grant: createGrantHandler(use),
+    revoke: createRevokeHandler(use),
+    sweeper: createSweeperHandler(use),
+    recordOutcome: createRecordOutcomeHandler(use),
+  };
+}
+
+/** A raw request that passes every rule: vendor acme, one billing-db instance, one hour, Postgres from its CIDRs. */
+export function requestInput(overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return {
+    vendorId: 'acme',
+    requester: SPONSOR,
+    targets: [BILLING_1],
+    durationMinutes: 60,
+    ticket: 'CHG-1234',
+    reason: 'Investigate slow billing queries reported in the ticket',
+    ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432 }],
+    ...overrides,
+  };
+}
+
+export const taskTokenFor = (grantId: string) => `task-token-of-${grantId}`;
+
+/** A PENDING grant, made the way the workflow makes it: validate-request, then request-approval. */
+export async function seedPending(
+  harness: Harness,
+  grantId: string,
+  input: Record<string, unknown> = requestInput(),
+): Promise<ValidatedWorkflowState> {
+  const state = await harness.handlers.validateRequest({ input, grantId });
+  await harness.handlers.requestApproval({ ...state, taskToken: taskTokenFor(grantId) });
+  return state;
+}
+
+/** An APPROVED grant: a PENDING one, then approved by alice and bob (the example needs two). */
+export async function seedApproved(
+  harness: Harness,
+  grantId: string,
+  input: Record<string, unknown> = requestInput(),
+): Promise<ValidatedWorkflowState> {
+  const state = await seedPending(harness, grantId, input);
+  await harness.handlers.decide({ grantId, approver: ALICE, decision: 'approve' });
+  await harness.handlers.decide({ grantId, approver: BOB, decision: 'approve' });
+  return state;
+}
+
+/** An ACTIVE grant: an APPROVED one, then granted at the clock's current time. */
+export async function seedActive(
+  harness: Harness,
+  grantId: string,
+  input: Record<string, unknown> = requestInput(),
+): Promise<ProvisionResult> {
+  await seedApproved(harness, grantId, input);
+  return harness.handlers.grant({ grantId });
+}
+
+/** The status the ledger holds for the grant (throws when there is no such grant). */
+export async function statusOf(harness: Harness, grantId: string): Promise<string> {
+  const grant = await harness.ledger.getGrant(grantId);
+  if (!grant) throw new Error(`no grant ${grantId} in the ledger`);
+  return grant.status;
+}
+
+/** The error `act` rejects with; a resolved promise fails the test. */
+export async function rejectionOf(act: Promise<unknown>): Promise<Error> {
+  try {
+    await act;
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw new Error(`expected an Error, got ${String(error)}`, { cause: error });
+  }
+  throw new Error('expected a rejection, but the call succeeded');
+}

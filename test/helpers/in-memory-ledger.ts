@@ -1,0 +1,213 @@
+import type { GrantUpdate, Ledger, RuleHolding, Vote } from '../../lambdas/adapters/ledger';
+import type { CreatedResources, GrantRecord, GrantStatus, HistoryEntry, IngressRule } from '../../lambdas/domain/types';
+
+interface StoredGrant {
+  record: GrantRecord;
+  readonly taskToken: string;
+}
+
+interface StoredRule {
+  readonly rule?: IngressRule;
+  ruleId?: string;
+  /** A DynamoDB string set: empty means the attribute is absent. */
+  readonly holders: Set<string>;
+}
+
+/** The write methods of the Ledger, as recorded in `writes`. */
+export type LedgerWrite =
+  | 'createGrant'
+  | 'recordVote'
+  | 'transition'
+  | 'recordCreated'
+  | 'appendHistory'
+  | 'acquireRule'
+  | 'setRuleId'
+  | 'releaseRule'
+  | 'forgetRuleIfUnheld';
+
+/** What DynamoDB raises for a failed condition the real ledger does not turn into `false`. */
+function conditionFailed(what: string): Error {
+  return Object.assign(new Error(`The conditional request failed: ${what}`), {
+    name: 'ConditionalCheckFailedException',
+  });
+}
+
+/** Lets concurrent callers interleave between ledger calls, as they do over the network. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The Ledger with DynamoLedger's semantics, in memory: conditional create, one vote per approver, conditional
+ * transitions that answer false, rule holders as a string set, and the byStatus index as DynamoDB keeps it (sparse:
+ * only grants with an `expiresAt` are in it, ordered by it). Every value crosses the boundary as a copy.
+ */
+export class InMemoryLedger implements Ledger {
+  private readonly grants = new Map<string, StoredGrant>();
+  private readonly votes = new Map<string, Map<string, Vote>>();
+  private readonly rules = new Map<string, StoredRule>();
+  /** Every write call, in order, whether or not its condition held. */
+  readonly writes: LedgerWrite[] = [];
+  private failingTransitionTo: GrantStatus | undefined;
+  private beforeTransition: (() => Promise<unknown>) | undefined;
+
+  /** The next transition to `status` throws, as a DynamoDB outage would. */
+  failNextTransitionTo(status: GrantStatus): void {
+    this.failingTransitionTo = status;
+  }
+
+  /** Runs `competitor` just before the next transition is applied: a deterministic way to lose a race. */
+  runBeforeNextTransition(competitor: () => Promise<unknown>): void {
+    this.beforeTransition = competitor;
+  }
+
+  async getGrant(grantId: string): Promise<GrantRecord | undefined> {
+    await tick();
+    const stored = this.grants.get(grantId);
+    return stored ? structuredClone(stored.record) : undefined;
+  }
+
+  async createGrant(record: GrantRecord, taskToken: string): Promise<boolean> {
+    this.writes.push('createGrant');
+    await tick();
+    if (this.grants.has(record.grantId)) return false;
+    this.grants.set(record.grantId, { record: structuredClone(record), taskToken });
+    return true;
+  }
+
+  async getTaskToken(grantId: string): Promise<string | undefined> {
+    await tick();
+    return this.grants.get(grantId)?.taskToken;
+  }
+
+  async recordVote(grantId: string, vote: Vote): Promise<boolean> {
+    this.writes.push('recordVote');
+    await tick();
+    const votes = this.votes.get(grantId) ?? new Map<string, Vote>();
+    this.votes.set(grantId, votes);
+    if (votes.has(vote.approver)) return false;
+    votes.set(vote.approver, { ...vote });
+    return true;
+  }
+
+  async listVotes(grantId: string): Promise<Vote[]> {
+    await tick();
+    // A query returns the vote items in sort-key order (VOTE#<approver>).
+    return [...(this.votes.get(grantId)?.values() ?? [])]
+      .sort((a, b) => (a.approver < b.approver ? -1 : 1))
+      .map((vote) => ({ ...vote }));
+  }
+
+  async transition(
+    grantId: string,
+    from: readonly GrantStatus[],
+    to: GrantStatus,
+    entry: HistoryEntry,
+    update: GrantUpdate = {},
+  ): Promise<boolean> {
+    this.writes.push('transition');
+    await tick();
+    const competitor = this.beforeTransition;
+    this.beforeTransition = undefined;
+    await competitor?.();
+    if (this.failingTransitionTo === to) {
+      this.failingTransitionTo = undefined;
+      throw Object.assign(new Error(`injected ledger failure on the transition to ${to}`), {
+        name: 'InternalServerError',
+      });
+    }
+    const stored = this.grants.get(grantId);
+    if (!stored || !from.includes(stored.record.status)) return false;
+    stored.record = {
+      ...stored.record,
+      ...definedFields(update),
+      status: to,
+      updatedAt: entry.at,
+      history: [...stored.record.history, { ...entry }],
+    };
+    return true;
+  }
+
+  async recordCreated(grantId: string, created: Partial<CreatedResources>): Promise<void> {
+    this.writes.push('recordCreated');
+    await tick();
+    const stored = this.grants.get(grantId);
+    if (!stored) throw conditionFailed(`no grant ${grantId}`);
+    stored.record = { ...stored.record, created: { ...stored.record.created, ...definedFields(created) } };
+  }
+
+  async appendHistory(grantId: string, entry: HistoryEntry, update: GrantUpdate = {}): Promise<void> {
+    this.writes.push('appendHistory');
+    await tick();
+    const stored = this.grants.get(grantId);
+    if (!stored) throw conditionFailed(`no grant ${grantId}`);
+    stored.record = {
+      ...stored.record,
+      ...definedFields(update),
+      updatedAt: entry.at,
+      history: [...stored.record.history, { ...entry }],
+    };
+  }
+
+  async grantsByStatus(status: GrantStatus, expiresBefore?: string): Promise<GrantRecord[]> {
+    await tick();
+    return [...this.grants.values()]
+      .map((stored) => stored.record)
+      .filter((grant): grant is GrantRecord & { expiresAt: string } => grant.expiresAt !== undefined)
+      .filter((grant) => grant.status === status && (expiresBefore === undefined || grant.expiresAt <= expiresBefore))
+      .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0))
+      .map((grant) => structuredClone(grant));
+  }
+
+  async acquireRule(rule: IngressRule, key: string, grantId: string): Promise<RuleHolding> {
+    this.writes.push('acquireRule');
+    await tick();
+    const stored = this.rules.get(key) ?? { holders: new Set<string>() };
+    this.rules.set(key, { ...stored, rule: stored.rule ?? { ...rule }, holders: stored.holders.add(grantId) });
+    return holdingOf(this.rules.get(key));
+  }
+
+  async setRuleId(key: string, ruleId: string): Promise<void> {
+    this.writes.push('setRuleId');
+    await tick();
+    // An unconditional update: it creates the item when it is missing, as DynamoDB does.
+    const stored = this.rules.get(key) ?? { holders: new Set<string>() };
+    this.rules.set(key, { ...stored, ruleId });
+  }
+
+  async releaseRule(key: string, grantId: string): Promise<RuleHolding | undefined> {
+    this.writes.push('releaseRule');
+    await tick();
+    const stored = this.rules.get(key);
+    if (!stored) return undefined;
+    stored.holders.delete(grantId);
+    return holdingOf(stored);
+  }
+
+  async forgetRuleIfUnheld(key: string): Promise<boolean> {
+    this.writes.push('forgetRuleIfUnheld');
+    await tick();
+    const stored = this.rules.get(key);
+    if (stored && stored.holders.size > 0) return false;
+    this.rules.delete(key);
+    return true;
+  }
+
+  async getRule(key: string): Promise<RuleHolding | undefined> {
+    await tick();
+    const stored = this.rules.get(key);
+    return stored ? holdingOf(stored) : undefined;
+  }
+}
+
+function holdingOf(stored: StoredRule | undefined): RuleHolding {
+  return {
+    holders: [...(stored?.holders ?? [])],
+    ...(stored?.ruleId !== undefined ? { ruleId: stored.ruleId } : {}),
+  };
+}
+
+/** DynamoLedger skips undefined fields instead of writing them. */
+function definedFields<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(structuredClone(fields)).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
+}
