@@ -1,3 +1,4 @@
+import type { IAMClientConfig } from '@aws-sdk/client-iam';
 import { ENV } from './environment';
 
 /** SDK settings shared by every adapter: region, optional local endpoint, and retries for transient faults. */
@@ -5,6 +6,8 @@ export interface AwsClientConfig {
   readonly region: string;
   readonly endpoint?: string;
   readonly maxAttempts: number;
+  /** Only for local runs: an HTTP handler that counts calls or injects faults below the SDK's retries. */
+  readonly requestHandler?: IAMClientConfig['requestHandler'];
 }
 
 /**

@@ -6,3 +6,4 @@ process.env.POWERTOOLS_DEV ??= 'true';
 process.env.POWERTOOLS_TRACE_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.CDK_DISABLE_CLI_TELEMETRY = '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -1,0 +1,295 @@
+import './quiet-powertools';
+import './promise-with-resolvers';
+import { DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
+type LocalTaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+type ExecutionInput = Parameters<StateMachine['run']>[0];
+type JsonValue = Awaited<ReturnType<LocalTaskHandlers[string]>>;
+import { DynamoLedger } from '../../lambdas/adapters/ledger';
+import { Ec2Network } from '../../lambdas/adapters/ec2';
+import { IamGrantRoles } from '../../lambdas/adapters/iam';
+import { SnsNotifier } from '../../lambdas/adapters/notifier';
+import { SchedulerExpirySchedules } from '../../lambdas/adapters/scheduler';
+import type { ApprovalCallback } from '../../lambdas/adapters/sfn';
+import { atExpressionInstant } from '../../lambdas/domain/expiry';
+import { roleNameFor } from '../../lambdas/domain/planner';
+import type { Residue } from '../../lambdas/domain/types';
+import { createDecideHandler } from '../../lambdas/handlers/decide';
+import { createGrantHandler } from '../../lambdas/handlers/grant';
+import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
+import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
+import { createRevokeHandler } from '../../lambdas/handlers/revoke';
+import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
+import { createValidateRequestHandler } from '../../lambdas/handlers/validate-request';
+import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
+import type { Dependencies } from '../../lambdas/shared/dependencies';
+import { InMemorySessionManagerDouble } from './in-memory-session-manager';
+import { InstrumentedHttpHandler, type AwsCallName } from './instrumented-http-handler';
+import { localClientConfig, type LocalWorld } from './local-world';
+
+/** One line of the story: when (on the warped clock), who, what, and the AWS calls it made. */
+export interface TimelineEntry {
+  readonly at: string;
+  readonly actor: string;
+  readonly step: string;
+  readonly awsCalls: readonly AwsCallName[];
+}
+
+export interface ExecutionOutcome {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly error?: string;
+  readonly output?: unknown;
+}
+
+interface PendingApproval {
+  resolve(output: unknown): void;
+  reject(error: Error): void;
+}
+
+function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/**
+ * The real workflow, run locally: the synthesized state machine in aws-local-stepfunctions, every Task state calling
+ * the real handler module in-process against moto, on a clock the caller moves. `.waitForTaskToken` is emulated: the
+ * approval step waits until the decide handler's SendTaskSuccess/Failure (sent to this harness) answers its token.
+ */
+export class LocalJitAccess {
+  readonly timeline: TimelineEntry[] = [];
+  readonly http = new InstrumentedHttpHandler();
+  readonly sessions = new InMemorySessionManagerDouble((call) => this.http.calls.push(call));
+  readonly deps: Dependencies;
+  private now: Date;
+  private readonly pendingApprovals = new Map<string, PendingApproval>();
+  private readonly handlers: Record<string, (event: unknown) => Promise<unknown>>;
+  private readonly aws: ReturnType<typeof localClientConfig>;
+
+  constructor(
+    readonly world: LocalWorld,
+    endpoint: string,
+    startAt: Date,
+  ) {
+    this.now = new Date(startAt);
+    this.aws = localClientConfig(endpoint);
+    const config: AwsClientConfig & { credentials: unknown } = {
+      ...this.aws,
+      maxAttempts: 3,
+      requestHandler: this.http,
+    };
+    const settings = world.settings;
+    const approvals: ApprovalCallback = {
+      approve: async (token, output) => this.answer(token, (p) => p.resolve(output)),
+      deny: async (token, error, cause) => this.answer(token, (p) => p.reject(namedError(error, cause))),
+    };
+    this.deps = {
+      settings,
+      clock: () => new Date(this.now),
+      ledger: new DynamoLedger(settings.ledgerTableName, config),
+      roles: new IamGrantRoles(config),
+      network: new Ec2Network(config),
+      schedules: new SchedulerExpirySchedules(config),
+      sessions: this.sessions,
+      notifier: new SnsNotifier(settings.topicArn, config),
+      approvals,
+    };
+    const deps = () => this.deps;
+    this.handlers = {
+      'validate-request': createValidateRequestHandler(deps),
+      'request-approval': createRequestApprovalHandler(deps),
+      decide: createDecideHandler(deps),
+      grant: createGrantHandler(deps),
+      revoke: createRevokeHandler(deps),
+      sweeper: createSweeperHandler(deps),
+      'record-outcome': createRecordOutcomeHandler(deps),
+    };
+  }
+
+  clock(): Date {
+    return new Date(this.now);
+  }
+
+  /** Moves the clock forward (never back) and fires every expiry schedule that is due by then. */
+  async advanceTo(instant: Date | string): Promise<void> {
+    const target = new Date(instant);
+    if (target > this.now) this.now = target;
+    await this.fireDueSchedules();
+  }
+
+  async advanceBy(minutes: number): Promise<void> {
+    await this.advanceTo(new Date(this.now.getTime() + minutes * 60_000));
+  }
+
+  /** Invokes a handler as its Lambda would be invoked, recording a timeline entry with the AWS calls it made. */
+  async invoke<T = unknown>(handlerName: string, event: unknown, actor: string, step: string): Promise<T> {
+    const handler = this.handlers[handlerName];
+    if (!handler) throw new Error(`no handler named ${handlerName}`);
+    const before = this.http.calls.length;
+    try {
+      return (await handler(event)) as T;
+    } finally {
+      this.timeline.push({ at: this.now.toISOString(), actor, step, awsCalls: this.http.calls.slice(before) });
+    }
+  }
+
+  /** Starts an execution of the synthesized workflow; returns when it ends (after approvals, waits and the grant). */
+  async startExecution(grantId: string, input: ExecutionInput): Promise<ExecutionOutcome> {
+    const token = `local-task-token-${grantId}`;
+    const machine = new StateMachine(this.world.definition as unknown as StateMachineDefinition, {
+      validationOptions: { checkArn: false },
+    });
+    const overrides: LocalTaskHandlers = {};
+    const waitStates = Object.entries(this.world.definition.States).filter(([, s]) => s.Type === 'Wait');
+    for (const [stateName, handlerName] of Object.entries(this.world.taskHandlers)) {
+      const state = this.world.definition.States[stateName] as { Resource: string };
+      const waitsForToken = state.Resource.endsWith('.waitForTaskToken');
+      overrides[stateName] = async (stateInput): Promise<JsonValue> => {
+        const payload = waitsForToken ? (stateInput as { Payload: unknown }).Payload : stateInput;
+        if (handlerName === 'grant') await this.reachStart(payload);
+        const result = await this.invoke<JsonValue>(handlerName, payload, 'workflow', stateName);
+        if (!waitsForToken) return result;
+        return new Promise<JsonValue>((resolve, reject) =>
+          this.pendingApprovals.set(token, { resolve: (output) => resolve(output as JsonValue), reject }),
+        );
+      };
+    }
+    const execution = machine.run(input, {
+      overrides: {
+        taskResourceLocalHandlers: overrides,
+        // The clock is warped instead: the grant step moves it to the requested start (see reachStart).
+        waitTimeOverrides: Object.fromEntries(waitStates.map(([name]) => [name, 0])),
+        retryIntervalOverrides: Object.fromEntries(Object.keys(this.world.taskHandlers).map((name) => [name, 0])),
+      },
+      context: { Execution: { Name: grantId }, Task: { Token: token } },
+    });
+    try {
+      return { status: 'SUCCEEDED', output: await execution.result };
+    } catch (error) {
+      const cause = (error as Error & { cause?: Error }).cause;
+      return { status: 'FAILED', error: cause?.name ?? (error as Error).name };
+    } finally {
+      this.pendingApprovals.delete(token);
+    }
+  }
+
+  /** Waits (in real time, briefly) until the execution is parked on its approval task. */
+  async untilAwaitingApproval(grantId: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.pendingApprovals.has(`local-task-token-${grantId}`)) {
+      if (Date.now() > deadline) throw new Error(`grant ${grantId} never reached its approval step`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** What Step Functions does when the approval task's TimeoutSeconds passes with no answer. */
+  async timeOutApproval(grantId: string): Promise<void> {
+    await this.advanceBy(this.world.settings.config.approvalTimeoutMinutes);
+    const pending = this.pendingApprovals.get(`local-task-token-${grantId}`);
+    if (!pending) throw new Error(`grant ${grantId} is not waiting for approval`);
+    this.pendingApprovals.delete(`local-task-token-${grantId}`);
+    pending.reject(namedError('States.Timeout', 'The approval task timed out'));
+  }
+
+  decide(grantId: string, approver: string, decision: 'approve' | 'deny', comment?: string): Promise<unknown> {
+    return this.invoke('decide', { grantId, approver, decision, comment }, approver, `${decision} ${grantId}`);
+  }
+
+  revoke(grantId: string, reason: string, actor: string): Promise<unknown> {
+    return this.invoke('revoke', { grantId, reason, actor }, actor, `revoke ${grantId} (${reason})`);
+  }
+
+  sweep(): Promise<unknown> {
+    return this.invoke('sweeper', {}, 'sweeper', 'sweep');
+  }
+
+  /**
+   * The vendor's side: assume the grant role (moto STS) and open a session on an instance with those credentials.
+   * The session itself lives in the in-memory SSM double, owned by the assumed-role ARN as in AWS.
+   */
+  async vendorStartsSession(grantId: string, instanceId: string, sessionName = 'vendor-engineer'): Promise<string> {
+    const grant = await this.deps.ledger.getGrant(grantId);
+    if (!grant?.created.roleArn) throw new Error(`grant ${grantId} has no role to assume`);
+    const assumed = await new STSClient(this.aws).send(
+      new AssumeRoleCommand({ RoleArn: grant.created.roleArn, RoleSessionName: sessionName, ExternalId: 'vendor' }),
+    );
+    const owner = assumed.AssumedRoleUser?.Arn as string;
+    const session = this.sessions.startSession(instanceId, owner);
+    this.timeline.push({
+      at: this.now.toISOString(),
+      actor: 'vendor',
+      step: `assumed ${this.roleName(grantId)} and started session ${session.sessionId} on ${instanceId}`,
+      awsCalls: ['sts:AssumeRole', 'ssm:StartSession'],
+    });
+    return session.sessionId;
+  }
+
+  /** Every resource jit-access may leave behind in this world, read straight from moto (and the SSM double). */
+  async residue(): Promise<Residue> {
+    const iam = new IAMClient(this.aws);
+    const roles =
+      (await iam.send(new ListRolesCommand({ PathPrefix: this.world.settings.config.iamPath }))).Roles ?? [];
+    const policies: string[] = [];
+    for (const role of roles) {
+      const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: role.RoleName }))).PolicyNames ?? [];
+      policies.push(...names.map((n) => `${role.RoleName}/${n}`));
+    }
+    const ec2 = new EC2Client(this.aws);
+    const securityGroupRules: string[] = [];
+    for (const groupId of Object.values(this.world.settings.securityGroups)) {
+      const rules = await ec2.send(
+        new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }),
+      );
+      securityGroupRules.push(
+        ...(rules.SecurityGroupRules ?? []).filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId as string),
+      );
+    }
+    const schedules = await new SchedulerClient(this.aws).send(
+      new ListSchedulesCommand({ GroupName: this.world.settings.scheduleGroupName }),
+    );
+    const sessions = await this.sessions.listActiveSessions();
+    return {
+      roles: roles.map((r) => r.Arn as string),
+      policies,
+      securityGroupRules,
+      schedules: (schedules.Schedules ?? []).map((s) => s.Arn as string),
+      sessions: sessions.filter((s) => s.owner.includes(':assumed-role/jit-')).map((s) => s.sessionId),
+    };
+  }
+
+  roleName(grantId: string): string {
+    return roleNameFor(grantId);
+  }
+
+  /** EventBridge Scheduler's part: at each schedule's `at()` instant, invoke its target (revoke) with its input. */
+  private async fireDueSchedules(): Promise<void> {
+    const { scheduleGroupName } = this.world.settings;
+    for (const name of await this.deps.schedules.list(scheduleGroupName)) {
+      const schedule = await this.deps.schedules.get(name, scheduleGroupName);
+      if (!schedule || Date.parse(atExpressionInstant(schedule.expression)) > this.now.getTime()) continue;
+      await this.invoke('revoke', JSON.parse(schedule.input), 'scheduler', `expiry schedule ${name} fired`);
+      // ActionAfterCompletion DELETE: Scheduler removes a one-time schedule once it has run.
+      await this.deps.schedules.delete(name, scheduleGroupName);
+    }
+  }
+
+  /** The Wait state's job on the warped clock: move time to the requested start before the grant runs. */
+  private async reachStart(payload: unknown): Promise<void> {
+    const grantId = (payload as { grantId: string }).grantId;
+    const grant = await this.deps.ledger.getGrant(grantId);
+    const startAt = grant?.plan.window.startAt;
+    if (startAt && Date.parse(startAt) > this.now.getTime()) await this.advanceTo(startAt);
+  }
+
+  private answer(token: string, settle: (pending: PendingApproval) => void): void {
+    const pending = this.pendingApprovals.get(token);
+    if (!pending) throw namedError('TaskTimedOut', `task token ${token} is no longer waiting`);
+    this.pendingApprovals.delete(token);
+    settle(pending);
+  }
+}

@@ -1,0 +1,183 @@
+import { randomBytes } from 'node:crypto';
+import type { CreatedResources, GrantRecord, Residue } from '../../lambdas/domain/types';
+import type { AwsCallName, FaultKind } from './instrumented-http-handler';
+import type { ExecutionOutcome, LocalJitAccess } from './local-jit-access';
+
+/** Identities from the example config in cdk.json. */
+export const PEOPLE = {
+  sponsor: 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/dana',
+  approvers: [
+    'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/alice',
+    'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/bob',
+    'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/carol',
+  ],
+  onCall: 'arn:aws:sts::111122223333:assumed-role/OnCall/erin',
+} as const;
+
+export const SCENARIOS = ['approve', 'deny', 'timeout', 'kill', 'overlap', 'fault'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface ScenarioResult {
+  readonly scenario: ScenarioName;
+  readonly grantId: string;
+  readonly outcome: ExecutionOutcome;
+  readonly grant?: GrantRecord;
+  readonly created: CreatedResources;
+  readonly residue: Residue;
+}
+
+export function newGrantId(label = 'g'): string {
+  return `${label}-${randomBytes(5).toString('hex')}`;
+}
+
+/** A sponsor's request for the acme vendor: one instance of billing-db, Postgres port open, 8 hours. */
+export function acmeRequest(local: LocalJitAccess, overrides: Record<string, unknown> = {}) {
+  const instanceId = local.world.instances['billing-db']?.[0];
+  if (!instanceId) throw new Error('the local world has no billing-db instance');
+  return {
+    vendorId: 'acme',
+    requester: PEOPLE.sponsor,
+    targets: [instanceId],
+    durationMinutes: 480,
+    ticket: 'CHG-4711',
+    reason: 'Vendor support for the billing database upgrade',
+    ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432 }],
+    ...overrides,
+  };
+}
+
+/** Starts the workflow and waits until it is parked on its approval task (or has already ended). */
+export async function requestAccess(
+  local: LocalJitAccess,
+  grantId: string,
+  request: ReturnType<typeof acmeRequest>,
+): Promise<{ done: Promise<ExecutionOutcome> }> {
+  const done = local.startExecution(grantId, request);
+  await Promise.race([local.untilAwaitingApproval(grantId), done]);
+  // Wrapped: an async function returning the promise itself would wait for the whole execution.
+  return { done };
+}
+
+async function approveByTwo(local: LocalJitAccess, grantId: string): Promise<void> {
+  await local.decide(grantId, PEOPLE.approvers[0], 'approve', 'ticket checked');
+  await local.decide(grantId, PEOPLE.approvers[1], 'approve');
+}
+
+async function finish(
+  local: LocalJitAccess,
+  scenario: ScenarioName,
+  grantId: string,
+  outcome: ExecutionOutcome,
+  created: CreatedResources,
+): Promise<ScenarioResult> {
+  const grant = await local.deps.ledger.getGrant(grantId);
+  return { scenario, grantId, outcome, ...(grant ? { grant } : {}), created, residue: await local.residue() };
+}
+
+/** 1: request → 2 of 3 approve → grant → vendor session → expiry fires → everything removed, session ended. */
+export async function approveScenario(local: LocalJitAccess): Promise<ScenarioResult> {
+  const grantId = newGrantId();
+  const request = acmeRequest(local);
+  const { done } = await requestAccess(local, grantId, request);
+  await local.advanceBy(12);
+  await approveByTwo(local, grantId);
+  const outcome = await done;
+  const active = await local.deps.ledger.getGrant(grantId);
+  await local.advanceBy(5);
+  await local.vendorStartsSession(grantId, request.targets[0] as string);
+  await local.advanceTo(active?.expiresAt ?? local.clock());
+  return finish(local, 'approve', grantId, outcome, active?.created ?? {});
+}
+
+/** 2: one approver denies: the workflow ends Denied, nothing is created. */
+export async function denyScenario(local: LocalJitAccess): Promise<ScenarioResult> {
+  const grantId = newGrantId();
+  const { done } = await requestAccess(local, grantId, acmeRequest(local));
+  await local.advanceBy(3);
+  await local.decide(grantId, PEOPLE.approvers[2], 'deny', 'no change window today');
+  return finish(local, 'deny', grantId, await done, {});
+}
+
+/** 3: nobody decides before the approval timeout: the request expires, nothing is created. */
+export async function timeoutScenario(local: LocalJitAccess): Promise<ScenarioResult> {
+  const grantId = newGrantId();
+  const { done } = await requestAccess(local, grantId, acmeRequest(local));
+  await local.timeOutApproval(grantId);
+  return finish(local, 'timeout', grantId, await done, {});
+}
+
+/** 5: the kill switch during a live session: the session ends at once and everything is removed. */
+export async function killScenario(local: LocalJitAccess): Promise<ScenarioResult> {
+  const grantId = newGrantId();
+  const request = acmeRequest(local);
+  const { done } = await requestAccess(local, grantId, request);
+  await approveByTwo(local, grantId);
+  const outcome = await done;
+  const active = await local.deps.ledger.getGrant(grantId);
+  await local.vendorStartsSession(grantId, request.targets[0] as string);
+  await local.advanceBy(40);
+  await local.revoke(grantId, 'kill-switch', PEOPLE.onCall);
+  return finish(local, 'kill', grantId, outcome, active?.created ?? {});
+}
+
+/**
+ * 7: two overlapping grants for the same vendor share one ingress rule: the first revoke keeps it for the second,
+ * the second removes it. Reports the second grant; the first one's result is in `first`.
+ */
+export async function overlapScenario(
+  local: LocalJitAccess,
+): Promise<ScenarioResult & { first: ScenarioResult; ruleKeptAfterFirst: boolean }> {
+  const firstId = newGrantId();
+  const secondId = newGrantId();
+  const { done: firstDone } = await requestAccess(local, firstId, acmeRequest(local, { durationMinutes: 60 }));
+  await approveByTwo(local, firstId);
+  const firstOutcome = await firstDone;
+  await local.advanceBy(20);
+  const { done: secondDone } = await requestAccess(local, secondId, acmeRequest(local, { durationMinutes: 120 }));
+  await approveByTwo(local, secondId);
+  const secondOutcome = await secondDone;
+  const first = await local.deps.ledger.getGrant(firstId);
+  const second = await local.deps.ledger.getGrant(secondId);
+
+  await local.advanceTo(first?.expiresAt ?? local.clock());
+  const afterFirst = await local.residue();
+  const sharedRule = second?.created.securityGroupRuleIds?.[0];
+  const ruleKeptAfterFirst = sharedRule !== undefined && afterFirst.securityGroupRules.includes(sharedRule);
+  const firstResult = await finish(local, 'overlap', firstId, firstOutcome, first?.created ?? {});
+
+  await local.advanceTo(second?.expiresAt ?? local.clock());
+  const result = await finish(local, 'overlap', secondId, secondOutcome, second?.created ?? {});
+  return { ...result, first: firstResult, ruleKeptAfterFirst };
+}
+
+/**
+ * 9 (one case): a fault on one AWS call of the grant. A transient fault is retried by the SDK and the grant
+ * succeeds; a permanent one makes the grant compensate, and the workflow ends GrantFailed with nothing left.
+ */
+export async function faultScenario(
+  local: LocalJitAccess,
+  call: AwsCallName = 'ec2:AuthorizeSecurityGroupIngress',
+  kind: FaultKind = 'permanent',
+): Promise<ScenarioResult> {
+  const grantId = newGrantId();
+  const { done } = await requestAccess(local, grantId, acmeRequest(local));
+  local.http.arm(call, kind);
+  await approveByTwo(local, grantId);
+  const outcome = await done;
+  local.http.clearFaults();
+  const grant = await local.deps.ledger.getGrant(grantId);
+  if (grant?.status === 'ACTIVE') await local.advanceTo(grant.expiresAt ?? local.clock());
+  return finish(local, 'fault', grantId, outcome, grant?.created ?? {});
+}
+
+export function runScenario(local: LocalJitAccess, name: ScenarioName): Promise<ScenarioResult> {
+  const scenarios: Record<ScenarioName, () => Promise<ScenarioResult>> = {
+    approve: () => approveScenario(local),
+    deny: () => denyScenario(local),
+    timeout: () => timeoutScenario(local),
+    kill: () => killScenario(local),
+    overlap: () => overlapScenario(local),
+    fault: () => faultScenario(local),
+  };
+  return scenarios[name]();
+}
