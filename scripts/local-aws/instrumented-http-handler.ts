@@ -43,6 +43,7 @@ export function callNameOf(request: HttpRequest): AwsCallName {
 export class InstrumentedHttpHandler extends NodeHttpHandler {
   readonly calls: AwsCallName[] = [];
   private faults: ArmedFault[] = [];
+  private interceptors: Array<{ call: AwsCallName; run: () => Promise<void> }> = [];
 
   arm(call: AwsCallName, kind: FaultKind): void {
     this.faults.push({ call, kind });
@@ -52,8 +53,18 @@ export class InstrumentedHttpHandler extends NodeHttpHandler {
     this.faults = [];
   }
 
+  /** Runs `work` once, just before the next call of that name goes out: the way to interleave two handlers. */
+  beforeNext(call: AwsCallName, work: () => Promise<void>): void {
+    this.interceptors.push({ call, run: work });
+  }
+
   override async handle(request: HttpRequest, options?: HttpHandlerOptions): Promise<{ response: HttpResponse }> {
     const call = callNameOf(request);
+    const interceptor = this.interceptors.find((i) => i.call === call);
+    if (interceptor) {
+      this.interceptors.splice(this.interceptors.indexOf(interceptor), 1);
+      await interceptor.run();
+    }
     this.calls.push(call);
     const fault = this.faults.find((f) => f.call === call);
     if (fault) {

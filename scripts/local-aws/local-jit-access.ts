@@ -28,7 +28,7 @@ import { createValidateRequestHandler } from '../../lambdas/handlers/validate-re
 import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
 import { InMemorySessionManagerDouble } from './in-memory-session-manager';
-import { InstrumentedHttpHandler, type AwsCallName } from './instrumented-http-handler';
+import { InstrumentedHttpHandler, type AwsCallName, type FaultKind } from './instrumented-http-handler';
 import { localClientConfig, type LocalWorld } from './local-world';
 
 /** One line of the story: when (on the warped clock), who, what, and the AWS calls it made. */
@@ -68,6 +68,7 @@ export class LocalJitAccess {
   readonly deps: Dependencies;
   private now: Date;
   private readonly pendingApprovals = new Map<string, PendingApproval>();
+  private readonly handlerFaults: Array<{ handler: string; call: AwsCallName; kind: FaultKind }> = [];
   private readonly handlers: Record<string, (event: unknown) => Promise<unknown>>;
   private readonly aws: ReturnType<typeof localClientConfig>;
 
@@ -111,6 +112,18 @@ export class LocalJitAccess {
     };
   }
 
+  /**
+   * Injects a fault into one AWS call, only while the named handler runs (e.g. `grant`, `revoke`): a transient fault
+   * fails the call once (the SDK retries it), a permanent one fails it every time during that handler.
+   */
+  faultDuring(handler: string, call: AwsCallName, kind: FaultKind): void {
+    this.handlerFaults.push({ handler, call, kind });
+  }
+
+  clearHandlerFaults(): void {
+    this.handlerFaults.length = 0;
+  }
+
   clock(): Date {
     return new Date(this.now);
   }
@@ -131,9 +144,12 @@ export class LocalJitAccess {
     const handler = this.handlers[handlerName];
     if (!handler) throw new Error(`no handler named ${handlerName}`);
     const before = this.http.calls.length;
+    const faults = this.handlerFaults.filter((f) => f.handler === handlerName);
+    for (const fault of faults) this.http.arm(fault.call, fault.kind);
     try {
       return (await handler(event)) as T;
     } finally {
+      if (faults.length > 0) this.http.clearFaults();
       this.timeline.push({ at: this.now.toISOString(), actor, step, awsCalls: this.http.calls.slice(before) });
     }
   }

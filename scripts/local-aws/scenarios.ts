@@ -161,10 +161,10 @@ export async function faultScenario(
 ): Promise<ScenarioResult> {
   const grantId = newGrantId();
   const { done } = await requestAccess(local, grantId, acmeRequest(local));
-  local.http.arm(call, kind);
+  local.faultDuring('grant', call, kind);
   await approveByTwo(local, grantId);
   const outcome = await done;
-  local.http.clearFaults();
+  local.clearHandlerFaults();
   const grant = await local.deps.ledger.getGrant(grantId);
   if (grant?.status === 'ACTIVE') await local.advanceTo(grant.expiresAt ?? local.clock());
   return finish(local, 'fault', grantId, outcome, grant?.created ?? {});
