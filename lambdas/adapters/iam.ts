@@ -12,17 +12,23 @@ import {
 } from '@aws-sdk/client-iam';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { tracer } from '../shared/powertools';
+import { GRANT_TAG } from '../domain/planner';
 import type { GrantPlan, PolicyDocument } from '../domain/types';
 
 export interface ExistingRole {
   readonly roleName: string;
   readonly arn: string;
+  readonly path?: string;
+  readonly permissionsBoundaryArn?: string;
   readonly tags: Readonly<Record<string, string>>;
 }
 
 /** The per-grant IAM roles: created under the stack's path, always with the stack's permissions boundary. */
 export interface GrantRoles {
-  /** Creates the role, or returns the existing one of the same name (a retry). */
+  /**
+   * Creates the role, or returns the existing one of the same name when it is this grant's own (a retry: same path,
+   * boundary and grant tag). A role of that name made by anyone else is refused, never adopted.
+   */
   createRole(role: GrantPlan['role']): Promise<string>;
   getRole(roleName: string): Promise<ExistingRole | undefined>;
   putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void>;
@@ -52,7 +58,7 @@ export class IamGrantRoles implements GrantRoles {
           AssumeRolePolicyDocument: JSON.stringify(role.trustPolicy),
           PermissionsBoundary: role.permissionsBoundaryArn,
           MaxSessionDuration: role.maxSessionDurationSeconds,
-          Description: `jit-access grant ${role.tags['jit-access:grant-id']} until ${role.tags['jit-access:expires-at']}`,
+          Description: `jit-access grant ${role.tags[GRANT_TAG]} until ${role.tags['jit-access:expires-at']}`,
           Tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
         }),
       );
@@ -61,6 +67,16 @@ export class IamGrantRoles implements GrantRoles {
       if ((error as Error)?.name !== 'EntityAlreadyExistsException') throw error;
       const existing = await this.getRole(role.name);
       if (!existing) throw error;
+      const ours =
+        existing.path === role.path &&
+        existing.permissionsBoundaryArn === role.permissionsBoundaryArn &&
+        existing.tags[GRANT_TAG] === role.tags[GRANT_TAG];
+      if (!ours) {
+        throw new Error(
+          `role ${role.name} already exists but was not created by this grant (path, boundary or tag differ)`,
+          { cause: error },
+        );
+      }
       return existing.arn;
     }
   }
@@ -72,6 +88,10 @@ export class IamGrantRoles implements GrantRoles {
       return {
         roleName,
         arn: Role.Arn as string,
+        ...(Role.Path ? { path: Role.Path } : {}),
+        ...(Role.PermissionsBoundary?.PermissionsBoundaryArn
+          ? { permissionsBoundaryArn: Role.PermissionsBoundary.PermissionsBoundaryArn }
+          : {}),
         tags: Object.fromEntries((Role.Tags ?? []).map((t) => [t.Key as string, t.Value as string])),
       };
     } catch (error) {

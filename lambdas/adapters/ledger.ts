@@ -31,8 +31,12 @@ export type GrantUpdate = Partial<
 /** The grant ledger: the only place a grant's state, votes, task token and created resources are kept. */
 export interface Ledger {
   getGrant(grantId: string): Promise<GrantRecord | undefined>;
-  /** Writes a new PENDING grant with its task token; returns false when the grant already exists (a retry). */
-  createGrant(record: GrantRecord, taskToken: string): Promise<boolean>;
+  /**
+   * Writes a new PENDING grant with its task token. A retried approval step gets a new token from Step Functions:
+   * for a grant still PENDING a different token replaces the old one ('token-replaced'); the same token again, or a
+   * grant no longer pending, changes nothing ('unchanged').
+   */
+  createGrant(record: GrantRecord, taskToken: string): Promise<'created' | 'token-replaced' | 'unchanged'>;
   getTaskToken(grantId: string): Promise<string | undefined>;
   /** Records one vote per approver; returns false when this approver has already voted. */
   recordVote(grantId: string, vote: Vote): Promise<boolean>;
@@ -115,7 +119,7 @@ export class DynamoLedger implements Ledger {
     return toGrant(result.Item);
   }
 
-  async createGrant(record: GrantRecord, taskToken: string): Promise<boolean> {
+  async createGrant(record: GrantRecord, taskToken: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
     try {
       await this.client.send(
         new PutCommand({
@@ -124,9 +128,24 @@ export class DynamoLedger implements Ledger {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return true;
+      return 'created';
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (!isConditionFailure(error)) throw error;
+    }
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(record.grantId),
+          UpdateExpression: 'SET taskToken = :token',
+          ConditionExpression: '#status = :pending AND taskToken <> :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':token': taskToken, ':pending': 'PENDING' },
+        }),
+      );
+      return 'token-replaced';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'unchanged';
       throw error;
     }
   }

@@ -20,7 +20,10 @@ const FINAL: Record<(typeof OUTCOMES)[number], { from: GrantStatus[]; to: GrantS
   'grant-failed': { from: ['APPROVED', 'GRANTING'], to: 'FAILED' },
 };
 
-/** The workflow's last step on every path: records how the request ended and tells people. Safe to run twice. */
+/**
+ * The workflow's last step on every path: records how the request ended (in the status where the outcome decides it,
+ * and always in the history) and tells people. Safe to run twice: the second run finds the outcome recorded.
+ */
 export function createRecordOutcomeHandler(deps: () => Dependencies = lambdaDependencies) {
   return async (event: unknown): Promise<{ grantId: string; outcome: string; status: GrantStatus | 'UNKNOWN' }> => {
     const { grantId, outcome, error } = parseEvent(eventSchema, event);
@@ -32,16 +35,21 @@ export function createRecordOutcomeHandler(deps: () => Dependencies = lambdaDepe
         event: outcome,
         ...(error?.Cause ? { detail: error.Cause.slice(0, 2000) } : {}),
       };
+      const before = await ledger.getGrant(grantId);
+      if (!before) return { grantId, outcome, status: 'UNKNOWN' };
+      // Run twice (a retried state), the outcome is already in the history: nothing is recorded or sent again.
+      if (before.history.some((e) => e.actor === entry.actor && e.event === outcome)) {
+        return { grantId, outcome, status: before.status };
+      }
       const final = FINAL[outcome];
-      if (final) await ledger.transition(grantId, final.from, final.to, entry);
-      const grant = await ledger.getGrant(grantId);
-      if (!grant) return { grantId, outcome, status: 'UNKNOWN' };
+      const moved = final ? await ledger.transition(grantId, final.from, final.to, entry) : false;
+      if (!moved) await ledger.appendHistory(grantId, entry);
       const message =
         outcome === 'granted'
-          ? grantedMessage(grant.plan, grant.created.roleArn ?? '', settings.sessionDocumentName)
-          : `Grant ${grantId} for vendor ${grant.request.vendorId} ended: ${outcome}.${error?.Cause ? `\n${error.Cause}` : ''}`;
+          ? grantedMessage(before.plan, before.created.roleArn ?? '', settings.sessionDocumentName)
+          : `Grant ${grantId} for vendor ${before.request.vendorId} ended: ${outcome}.${error?.Cause ? `\n${error.Cause}` : ''}`;
       await notifier.publish(`jit-access: grant ${grantId} ${outcome}`, message);
-      return { grantId, outcome, status: grant.status };
+      return { grantId, outcome, status: moved && final ? final.to : before.status };
     });
   };
 }

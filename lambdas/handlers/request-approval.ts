@@ -14,7 +14,8 @@ const eventSchema = z.object({
 
 /**
  * The `.waitForTaskToken` step: keeps the token in the ledger (approvers never see it) and sends approvers the plan.
- * Idempotent: a retried invocation finds the grant already written and sends nothing twice.
+ * A retried step (Step Functions gives it a new token) replaces the token of the still-pending grant and notifies
+ * again, so a publish that failed the first attempt is not lost; a duplicate delivery of the same token sends nothing.
  */
 export function createRequestApprovalHandler(deps: () => Dependencies = lambdaDependencies) {
   return async (event: unknown): Promise<{ grantId: string; status: 'PENDING' }> => {
@@ -34,7 +35,7 @@ export function createRequestApprovalHandler(deps: () => Dependencies = lambdaDe
         createdAt: now,
         updatedAt: now,
       };
-      if (await ledger.createGrant(record, taskToken)) {
+      if ((await ledger.createGrant(record, taskToken)) !== 'unchanged') {
         await notifier.publish(
           `jit-access: approval needed for ${request.vendorId} (${grantId})`,
           approvalRequestMessage(request, targets, plan, settings.config.approvers.minApprovals),

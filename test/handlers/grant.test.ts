@@ -193,6 +193,20 @@ describe('grant', () => {
     expect(holding?.holders).toEqual([GRANT_ID]);
   });
 
+  it('refuses to adopt a role of the same name that another party created: no session policy goes on it', async () => {
+    h.aws.seedRole(ROLE_NAME, '/jit-access/', { 'jit-access:grant-id': 'someone-else' });
+
+    const error = await grantFailure();
+
+    expect(error.step).toBe('create role');
+    expect(error.message).toContain('was not created by this grant');
+    expect(h.aws.mutatingCalls).not.toContainEqual({
+      command: 'PutRolePolicy',
+      target: `${ROLE_NAME}/jit-session-access`,
+    });
+    expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
+  });
+
   it('refuses a grant that is still waiting for approval and creates nothing', async () => {
     const pendingId = 'grant-grant-0003';
     await seedPending(h, pendingId, requestInput({ targets: [BILLING_1] }));

@@ -75,6 +75,17 @@ describe('record-outcome', () => {
     expect((await h.ledger.getGrant(GRANT_ID))?.history).toEqual(after?.history);
   });
 
+  it('run twice sends its message once', async () => {
+    const active = await seedActive(h, GRANT_ID);
+    h.aws.clearCallLog();
+    await h.handlers.recordOutcome({ grantId: GRANT_ID, outcome: 'granted' });
+
+    await h.handlers.recordOutcome({ grantId: GRANT_ID, outcome: 'granted' });
+
+    expect(h.aws.published).toHaveLength(1);
+    expect(h.aws.published[0]?.message).toContain(active.roleArn);
+  });
+
   it('denied does not move a grant that is no longer PENDING', async () => {
     await seedApproved(h, GRANT_ID);
 

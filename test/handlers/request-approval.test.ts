@@ -50,6 +50,30 @@ describe('request-approval', () => {
     expect((await h.ledger.getGrant(GRANT_ID))?.history).toHaveLength(1);
   });
 
+  it('a retried step with a new task token replaces the token and notifies again', async () => {
+    await h.handlers.requestApproval({ ...validated, taskToken: TOKEN });
+
+    await h.handlers.requestApproval({ ...validated, taskToken: `${TOKEN}-retry` });
+
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBe(`${TOKEN}-retry`);
+    expect(h.aws.published).toHaveLength(2);
+    expect((await h.ledger.getGrant(GRANT_ID))?.history).toHaveLength(1);
+  });
+
+  it('a retried step for a grant already decided changes nothing', async () => {
+    await h.handlers.requestApproval({ ...validated, taskToken: TOKEN });
+    await h.ledger.transition(GRANT_ID, ['PENDING'], 'DENIED', {
+      at: '2030-03-01T09:05:00.000Z',
+      actor: 'x',
+      event: 'denied',
+    });
+
+    await h.handlers.requestApproval({ ...validated, taskToken: `${TOKEN}-late` });
+
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBe(TOKEN);
+    expect(h.aws.published).toHaveLength(1);
+  });
+
   it('refuses an event without a task token and writes nothing', async () => {
     const { grantId, request, targets, plan } = validated;
 

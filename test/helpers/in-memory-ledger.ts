@@ -3,7 +3,7 @@ import type { CreatedResources, GrantRecord, GrantStatus, HistoryEntry, IngressR
 
 interface StoredGrant {
   record: GrantRecord;
-  readonly taskToken: string;
+  taskToken: string;
 }
 
 interface StoredRule {
@@ -65,12 +65,17 @@ export class InMemoryLedger implements Ledger {
     return stored ? structuredClone(stored.record) : undefined;
   }
 
-  async createGrant(record: GrantRecord, taskToken: string): Promise<boolean> {
+  async createGrant(record: GrantRecord, taskToken: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
     this.writes.push('createGrant');
     await tick();
-    if (this.grants.has(record.grantId)) return false;
-    this.grants.set(record.grantId, { record: structuredClone(record), taskToken });
-    return true;
+    const existing = this.grants.get(record.grantId);
+    if (!existing) {
+      this.grants.set(record.grantId, { record: structuredClone(record), taskToken });
+      return 'created';
+    }
+    if (existing.record.status !== 'PENDING' || existing.taskToken === taskToken) return 'unchanged';
+    existing.taskToken = taskToken;
+    return 'token-replaced';
   }
 
   async getTaskToken(grantId: string): Promise<string | undefined> {
