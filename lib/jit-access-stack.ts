@@ -65,6 +65,14 @@ export class JitAccessStack extends Stack {
 
     new CfnOutput(this, 'StateMachineArn', { value: workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'LedgerTableName', { value: ledger.table.tableName });
+    new CfnOutput(this, 'DecideFunctionName', {
+      value: functions.decide.function.functionName,
+      description: 'Approvers invoke it with {grantId, approver, decision, comment}',
+    });
+    new CfnOutput(this, 'RevokeFunctionName', {
+      value: functions.revoke.function.functionName,
+      description: 'The kill switch: invoke it with {grantId, reason: "kill-switch", actor}',
+    });
     new CfnOutput(this, 'SessionDocumentName', { value: sessionLogging.documentName });
     new CfnOutput(this, 'SessionLogGroupName', { value: sessionLogging.logGroup.logGroupName });
     new CfnOutput(this, 'SessionBucketName', { value: sessionLogging.bucket.bucketName });

@@ -101,6 +101,8 @@ describe('stack outputs', () => {
     'SessionLogGroupName',
     'SessionBucketName',
     'InstancePolicyArn',
+    'DecideFunctionName',
+    'RevokeFunctionName',
   ])('exports %s', (name) => {
     // Assess
     template.hasOutput(name, { Value: Match.anyValue() });

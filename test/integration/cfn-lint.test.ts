@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { synthesizeStack } from '../../scripts/local-aws/synthesized-stack';
+
+const CFN_LINT = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'cfn-lint');
+
+interface LintMatch {
+  readonly Level: string;
+  readonly Rule: { readonly Id: string };
+  readonly Message: string;
+}
+
+describe('the synthesized template under cfn-lint', () => {
+  it('has no errors and no warnings', () => {
+    const stack = synthesizeStack(mkdtempSync(path.join(tmpdir(), 'jit-cfn-lint-')));
+
+    // W3005 flags the DependsOn that CDK itself adds next to a GetAtt (a role before its function): harmless, CDK's.
+    let output: string;
+    try {
+      output = execFileSync(CFN_LINT, ['--format', 'json', '--ignore-checks', 'W3005', '--', stack.templatePath], {
+        encoding: 'utf8',
+      });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? '');
+    }
+
+    const findings = (JSON.parse(output || '[]') as LintMatch[]).map((m) => `${m.Level} ${m.Rule.Id}: ${m.Message}`);
+    expect(findings).toEqual([]);
+  });
+});
