@@ -33,6 +33,7 @@ export class JitAccessStack extends Stack {
     const boundary = new GrantPermissionsBoundary(this, 'GrantPermissionsBoundary', {
       sessionDocumentName: sessionLogging.documentName,
       sessionKey: sessionLogging.key.key,
+      targetGroups: config.targetGroups,
     });
     const ingress = new JitIngressSecurityGroups(this, 'JitIngress', { targetGroups: config.targetGroups });
     const expiry = new ExpiryScheduler(this, 'Expiry', {

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-iam';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { tracer } from '../shared/powertools';
-import { GRANT_TAG } from '../domain/planner';
+import { EXPIRES_TAG, GRANT_TAG } from '../domain/planner';
 import type { GrantPlan, PolicyDocument } from '../domain/types';
 
 export interface ExistingRole {
@@ -58,7 +58,7 @@ export class IamGrantRoles implements GrantRoles {
           AssumeRolePolicyDocument: JSON.stringify(role.trustPolicy),
           PermissionsBoundary: role.permissionsBoundaryArn,
           MaxSessionDuration: role.maxSessionDurationSeconds,
-          Description: `jit-access grant ${role.tags[GRANT_TAG]} until ${role.tags['jit-access:expires-at']}`,
+          Description: `jit-access grant ${role.tags[GRANT_TAG]} until ${role.tags[EXPIRES_TAG]}`,
           Tags: Object.entries(role.tags).map(([Key, Value]) => ({ Key, Value })),
         }),
       );

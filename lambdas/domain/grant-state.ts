@@ -3,7 +3,7 @@ import type { GrantStatus } from './types';
 
 /** Allowed status changes: the lifecycle of DESIGN.md as a table. */
 const TRANSITIONS: Readonly<Record<GrantStatus, readonly GrantStatus[]>> = {
-  PENDING: ['APPROVED', 'DENIED', 'EXPIRED', 'REVOKED'],
+  PENDING: ['APPROVED', 'DENIED', 'EXPIRED', 'REVOKED', 'FAILED'],
   APPROVED: ['GRANTING', 'REVOKED', 'FAILED'],
   GRANTING: ['ACTIVE', 'REVOKING', 'FAILED'],
   ACTIVE: ['REVOKING'],

@@ -25,6 +25,10 @@ export const UNRECORDED_SESSION_DOCUMENTS = [
 export const GRANT_TAG = 'jit-access:grant-id';
 export const MANAGED_TAG = 'jit-access:managed';
 export const RUN_AS_TAG = 'SSMSessionRunAs';
+export const VENDOR_TAG = 'jit-access:vendor';
+export const EXPIRES_TAG = 'jit-access:expires-at';
+/** Every tag a grant role carries; the grant Lambda's IAM policy allows no other key. */
+export const GRANT_ROLE_TAG_KEYS = [RUN_AS_TAG, GRANT_TAG, MANAGED_TAG, VENDOR_TAG, EXPIRES_TAG] as const;
 export const INLINE_POLICY_NAME = 'jit-session-access';
 export const REVOKE_POLICY_NAME = 'jit-revoked';
 
@@ -76,8 +80,8 @@ export function planGrant(
         [RUN_AS_TAG]: vendor.osUser,
         [GRANT_TAG]: request.grantId,
         [MANAGED_TAG]: 'true',
-        'jit-access:vendor': vendor.id,
-        'jit-access:expires-at': window.expiresAt,
+        [VENDOR_TAG]: vendor.id,
+        [EXPIRES_TAG]: window.expiresAt,
       },
       trustPolicy: trustPolicy(vendor, window),
       inlinePolicyName: INLINE_POLICY_NAME,

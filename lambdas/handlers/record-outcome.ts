@@ -4,7 +4,7 @@ import type { GrantStatus, HistoryEntry } from '../domain/types';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
-const OUTCOMES = ['granted', 'denied', 'approval-timed-out', 'grant-failed'] as const;
+const OUTCOMES = ['granted', 'denied', 'approval-timed-out', 'approval-failed', 'grant-failed'] as const;
 
 const eventSchema = z.object({
   grantId: z.string(),
@@ -17,6 +17,7 @@ const FINAL: Record<(typeof OUTCOMES)[number], { from: GrantStatus[]; to: GrantS
   granted: undefined,
   denied: { from: ['PENDING'], to: 'DENIED' },
   'approval-timed-out': { from: ['PENDING'], to: 'EXPIRED' },
+  'approval-failed': { from: ['PENDING'], to: 'FAILED' },
   'grant-failed': { from: ['APPROVED', 'GRANTING'], to: 'FAILED' },
 };
 

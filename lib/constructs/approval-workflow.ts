@@ -98,6 +98,13 @@ export class ApprovalWorkflow extends Construct {
       ),
       { errors: [WORKFLOW_ERRORS.denied], resultPath: '$.error' },
     );
+    // Anything else (the approval Lambda itself failing) must not leave a PENDING grant nobody can answer.
+    requestApproval.addCatch(
+      recordOutcome('Record approval failure', 'approval-failed', { error: sfn.JsonPath.objectAt('$.error') }).next(
+        new sfn.Fail(this, 'Approval failed', { error: 'jit.ApprovalFailed', cause: 'The approval step failed' }),
+      ),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
 
     const waitForStart = new sfn.Wait(this, 'Wait for start', { time: sfn.WaitTime.timestampPath('$.startAt') });
 
@@ -131,7 +138,8 @@ export class ApprovalWorkflow extends Construct {
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Every event is logged, but not its data: the approval task's token must stay in the ledger only.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
     this.stateMachine.grant(props.decide, 'states:SendTaskSuccess', 'states:SendTaskFailure');

@@ -2,26 +2,17 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { UNRECORDED_SESSION_DOCUMENTS } from '../../lambdas/domain/planner';
+import type { TargetGroupConfig } from '../config/schema';
 import { wildcardResourceFinding } from './nag-findings';
-
-/**
- * AWS-owned session documents whose sessions Session Manager does not record (port forwarding, SSH, commands).
- * Denied even though nothing allows them, so that no later edit of a grant policy can open them.
- */
-export const UNRECORDED_SESSION_DOCUMENTS = [
-  'AWS-StartPortForwardingSession',
-  'AWS-StartPortForwardingSessionToRemoteHost',
-  'AWS-StartPortForwardingSessionToSocket',
-  'AWS-StartSSHSession',
-  'AWS-StartInteractiveCommand',
-  'AWS-StartNonInteractiveCommand',
-] as const;
 
 export interface GrantPermissionsBoundaryProps {
   /** Name of the stack's recorded session document, the only document a grant role may start sessions with. */
   readonly sessionDocumentName: string;
   /** The session encryption key (the Session Manager client needs kms:GenerateDataKey on it). */
   readonly sessionKey: kms.IKey;
+  /** Only instances carrying one of these groups' tags can ever be reached by a grant. */
+  readonly targetGroups: readonly Pick<TargetGroupConfig, 'tagKey' | 'tagValue'>[];
 }
 
 /**
@@ -36,25 +27,45 @@ export class GrantPermissionsBoundary extends Construct {
     if (props.sessionDocumentName === '') {
       throw new Error(`${this.node.path}: sessionDocumentName is empty: pass SessionLogging.documentName`);
     }
+    if (props.targetGroups.length === 0) {
+      throw new Error(`${this.node.path}: targetGroups is empty: pass the configured target groups`);
+    }
     const stack = Stack.of(this);
     const anyInstanceArn = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const anySessionArn = stack.formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
 
+    // Without it, StartSession with no document falls back to the default, unrecorded shell document.
+    const recordedDocumentOnly = { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } };
+    const tagValuesByKey = new Map<string, string[]>();
+    for (const { tagKey, tagValue } of props.targetGroups) {
+      tagValuesByKey.set(tagKey, [...new Set([...(tagValuesByKey.get(tagKey) ?? []), tagValue])]);
+    }
+
     this.policy = new iam.ManagedPolicy(this, 'Policy', {
       description: 'jit-access permissions boundary of per-grant roles: recorded SSM sessions only',
       statements: [
+        ...[...tagValuesByKey].map(
+          ([tagKey, tagValues], index) =>
+            new iam.PolicyStatement({
+              sid: `StartRecordedSessionsOnTargetGroups${index}`,
+              actions: ['ssm:StartSession'],
+              resources: [anyInstanceArn],
+              conditions: { ...recordedDocumentOnly, StringEquals: { [`ssm:resourceTag/${tagKey}`]: tagValues } },
+            }),
+        ),
         new iam.PolicyStatement({
-          sid: 'StartRecordedSessions',
+          sid: 'StartSessionsWithRecordedDocument',
           actions: ['ssm:StartSession'],
           resources: [
-            anyInstanceArn,
             stack.formatArn({ service: 'ssm', resource: 'document', resourceName: props.sessionDocumentName }),
           ],
+          conditions: recordedDocumentOnly,
         }),
         new iam.PolicyStatement({
           sid: 'ManageOwnSessions',
           actions: ['ssm:TerminateSession', 'ssm:ResumeSession'],
           resources: [anySessionArn],
+          conditions: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } },
         }),
         new iam.PolicyStatement({
           sid: 'EncryptSessions',
@@ -76,7 +87,7 @@ export class GrantPermissionsBoundary extends Construct {
       {
         id: wildcardResourceFinding(this, anyInstanceArn),
         reason:
-          'A boundary is the outer limit for every grant; each grant role inline policy names its own instances or tag.',
+          'Instance ids are only known per grant; the boundary admits only instances carrying a target-group tag.',
       },
       {
         id: wildcardResourceFinding(this, anySessionArn),

@@ -1,6 +1,7 @@
 import { ArnFormat, Aws, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { GRANT_ROLE_TAG_KEYS } from '../../lambdas/domain/planner';
 import { ENV } from '../../lambdas/shared/environment';
 import type { JitAccessConfig } from '../config/schema';
 import { CustomerManagedKey } from './customer-managed-key';
@@ -177,7 +178,6 @@ export class LifecycleFunctions extends Construct {
       new iam.PolicyStatement({
         sid: 'InspectAndDeleteGrantRoles',
         actions: [
-          'iam:TagRole',
           'iam:GetRole',
           'iam:GetRolePolicy',
           'iam:ListRolePolicies',
@@ -199,6 +199,8 @@ export class LifecycleFunctions extends Construct {
           'iam:PutRolePermissionsBoundary',
           'iam:AttachRolePolicy',
           'iam:UpdateAssumeRolePolicy',
+          // SSMSessionRunAs decides the OS user; only role creation may set it (see CreateBoundedGrantRolesOnly).
+          'iam:UntagRole',
         ],
         resources: [this.grantRoleArnPattern],
       }),
@@ -213,7 +215,7 @@ export class LifecycleFunctions extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'RemoveTemporaryIngress',
-        actions: ['ec2:RevokeSecurityGroupIngress', 'ec2:ModifySecurityGroupRules'],
+        actions: ['ec2:RevokeSecurityGroupIngress'],
         resources: [...ingress.securityGroupArns],
       }),
     );
@@ -235,13 +237,30 @@ export class LifecycleFunctions extends Construct {
   }
 
   private allowGrantCreation(fn: JitFunction): void {
-    const { boundary, ingress, expiry } = this.props;
+    const { boundary, ingress, expiry, config } = this.props;
+    // Tags are set only as the role is created: SSMSessionRunAs may only name a configured vendor OS user, and only
+    // the keys the planner writes are allowed, so no role can be made to run sessions as root or ssm-user.
+    const tagRules = {
+      'aws:RequestTag/SSMSessionRunAs': [...new Set(config.vendors.map((v) => v.osUser))],
+    };
+    const tagKeys = { 'aws:TagKeys': [...GRANT_ROLE_TAG_KEYS] };
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'CreateBoundedGrantRolesOnly',
         actions: ['iam:CreateRole'],
         resources: [this.grantRoleArnPattern],
-        conditions: { StringEquals: { 'iam:PermissionsBoundary': boundary.policy.managedPolicyArn } },
+        conditions: {
+          StringEquals: { 'iam:PermissionsBoundary': boundary.policy.managedPolicyArn, ...tagRules },
+          'ForAllValues:StringEquals': tagKeys,
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TagGrantRolesAtCreationOnly',
+        actions: ['iam:TagRole'],
+        resources: [this.grantRoleArnPattern],
+        conditions: { StringEquals: tagRules, 'ForAllValues:StringEquals': tagKeys },
       }),
     );
     fn.addToRolePolicy(

@@ -12,6 +12,7 @@ describe('record-outcome', () => {
   it.each([
     ['denied', 'DENIED'],
     ['approval-timed-out', 'EXPIRED'],
+    ['approval-failed', 'FAILED'],
   ])('%s ends a PENDING grant %s', async (outcome, status) => {
     await seedPending(h, GRANT_ID);
 

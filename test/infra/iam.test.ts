@@ -41,9 +41,60 @@ describe('grant Lambda permissions', () => {
 
     // Assess
     expect(createRole).toHaveLength(1);
-    expect(createRole[0]).toMatchObject({ Resource: grantRolePattern, Condition: boundaryCondition });
+    expect(createRole[0]!.Resource).toEqual(grantRolePattern);
+    expect(createRole[0]!.Condition?.StringEquals).toMatchObject(boundaryCondition.StringEquals);
     expect(actionsOf(createRole[0]!)).toEqual(['iam:CreateRole']);
   });
+
+  test('tags can be set only on grant roles, only with the planner keys and a configured vendor OS user as run-as', () => {
+    // Prepare
+    const statements = statementsOfHandler(template, 'grant');
+
+    // Act
+    const tagging = [...allowing(statements, 'iam:CreateRole'), ...allowing(statements, 'iam:TagRole')];
+
+    // Assess
+    expect(tagging).toHaveLength(2);
+    for (const statement of tagging) {
+      expect(statement.Resource).toEqual(grantRolePattern);
+      expect(statement.Condition?.StringEquals?.['aws:RequestTag/SSMSessionRunAs']).toEqual([
+        'acme-support',
+        'globex-ops',
+      ]);
+      expect(statement.Condition?.['ForAllValues:StringEquals']?.['aws:TagKeys']).toEqual([
+        'SSMSessionRunAs',
+        'jit-access:grant-id',
+        'jit-access:managed',
+        'jit-access:vendor',
+        'jit-access:expires-at',
+      ]);
+    }
+  });
+
+  test.each(['revoke', 'sweeper'])('the %s Lambda can neither tag nor untag a grant role', (handler) => {
+    // Prepare
+    const statements = statementsOfHandler(template, handler);
+
+    // Act
+    const tagging = [...allowing(statements, 'iam:TagRole'), ...allowing(statements, 'iam:UntagRole')];
+
+    // Assess
+    expect(tagging).toEqual([]);
+  });
+
+  test.each(['grant', 'revoke', 'sweeper'])(
+    'the %s Lambda cannot rewrite a security-group rule in place',
+    (handler) => {
+      // Prepare
+      const statements = statementsOfHandler(template, handler);
+
+      // Act
+      const modify = allowing(statements, 'ec2:ModifySecurityGroupRules');
+
+      // Assess
+      expect(modify).toEqual([]);
+    },
+  );
 
   test('iam:PutRolePolicy is allowed only on the role path and only for roles that carry the boundary', () => {
     // Prepare
@@ -71,6 +122,7 @@ describe('grant Lambda permissions', () => {
       'iam:AttachRolePolicy',
       'iam:DeleteRolePermissionsBoundary',
       'iam:PutRolePermissionsBoundary',
+      'iam:UntagRole',
       'iam:UpdateAssumeRolePolicy',
     ]);
   });
@@ -162,13 +214,13 @@ describe('permissions boundary of grant roles', () => {
     const allows = boundaryStatements().filter((s) => s.Effect === 'Allow');
 
     // Act
-    const actions = allows.flatMap(actionsOf).sort();
+    const actions = [...new Set(allows.flatMap(actionsOf))].sort();
 
     // Assess
     expect(actions).toEqual(['kms:GenerateDataKey', 'ssm:ResumeSession', 'ssm:StartSession', 'ssm:TerminateSession']);
   });
 
-  test('allows ssm:StartSession only on instances and the stack session document', () => {
+  test('allows ssm:StartSession only on target-group instances and the stack session document', () => {
     // Prepare
     const documentId = onlyLogicalId(template, 'AWS::SSM::Document');
 
@@ -176,10 +228,36 @@ describe('permissions boundary of grant roles', () => {
     const startSession = allowing(boundaryStatements(), 'ssm:StartSession');
 
     // Assess
-    expect(startSession).toHaveLength(1);
-    expect(JSON.stringify(startSession[0]!.Resource)).toContain(':instance/*');
-    expect(JSON.stringify(startSession[0]!.Resource)).toContain(`":document/",{"Ref":"${documentId}"}`);
-    expect(resourcesOf(startSession[0]!)).toHaveLength(2);
+    expect(startSession).toHaveLength(2);
+    const [instances, document] = startSession;
+    expect(JSON.stringify(instances!.Resource)).toContain(':instance/*');
+    expect(instances!.Condition?.StringEquals).toEqual({
+      'ssm:resourceTag/jit-access:target-group': ['billing-db', 'web-frontend'],
+    });
+    expect(JSON.stringify(document!.Resource)).toContain(`":document/",{"Ref":"${documentId}"}`);
+  });
+
+  test('every StartSession it allows requires the recorded document check, so no session falls back to the default', () => {
+    // Prepare
+    const startSession = allowing(boundaryStatements(), 'ssm:StartSession');
+
+    // Act
+    const checks = startSession.map((s) => s.Condition?.BoolIfExists?.['ssm:SessionDocumentAccessCheck']);
+
+    // Assess
+    expect(checks).toEqual(['true', 'true']);
+  });
+
+  test('allows terminating and resuming only the caller own sessions', () => {
+    // Prepare
+    const manage = allowing(boundaryStatements(), 'ssm:TerminateSession');
+
+    // Act
+    const condition = manage[0]?.Condition;
+
+    // Assess
+    expect(manage).toHaveLength(1);
+    expect(condition).toEqual({ StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } });
   });
 
   test('denies starting sessions with the unrecorded port-forwarding, SSH and command documents', () => {

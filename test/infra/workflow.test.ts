@@ -98,7 +98,7 @@ describe('approval workflow', () => {
     });
   });
 
-  test('a timeout and a denial each record their outcome and end in their own failed state', () => {
+  test('a timeout, a denial and a failed approval step each record their outcome and end in their own failed state', () => {
     // Act
     const catches = state('Request approval').Catch;
 
@@ -106,7 +106,13 @@ describe('approval workflow', () => {
     expect(catches).toEqual([
       { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Record approval timeout' },
       { ErrorEquals: ['jit.Denied'], ResultPath: '$.error', Next: 'Record denial' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record approval failure' },
     ]);
+    expect(state('Record approval failure')).toMatchObject({
+      Next: 'Approval failed',
+      Parameters: { outcome: 'approval-failed', 'error.$': '$.error' },
+    });
+    expect(state('Approval failed').Type).toBe('Fail');
     expect(state('Record approval timeout')).toMatchObject({
       Next: 'Approval timed out',
       Parameters: { 'grantId.$': '$.grantId', outcome: 'approval-timed-out' },
@@ -145,7 +151,7 @@ describe('approval workflow', () => {
     });
   });
 
-  test('logs every execution with its data to a KMS-encrypted log group, and traces with X-Ray', () => {
+  test('logs every execution event, without its data (the task token), to a KMS-encrypted log group, and traces', () => {
     // Prepare
     const [logGroupId] = Object.keys(
       template.findResources('AWS::Logs::LogGroup', { Properties: { KmsKeyId: Match.anyValue() } }),
@@ -155,7 +161,7 @@ describe('approval workflow', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       LoggingConfiguration: {
         Level: 'ALL',
-        IncludeExecutionData: true,
+        IncludeExecutionData: false,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } }],
       },
       TracingConfiguration: { Enabled: true },
