@@ -10,6 +10,7 @@ import { LifecycleFunctions } from './constructs/lifecycle-functions';
 import { Notifications } from './constructs/notifications';
 import { pascalCase } from './constructs/naming';
 import { SessionLogging } from './constructs/session-logging';
+import { TeardownAlarms } from './constructs/teardown-alarms';
 
 export interface JitAccessStackProps extends StackProps {
   /** The validated config (parse it with `parseConfig` from `lib/config/load-config`). */
@@ -52,6 +53,7 @@ export class JitAccessStack extends Stack {
     });
     expiry.targetRevokeFunction(functions.revoke.function);
     expiry.runSweeper(functions.sweeper.function);
+    new TeardownAlarms(this, 'TeardownAlarms', { alarmTopic: notifications.topic });
 
     const workflow = new ApprovalWorkflow(this, 'ApprovalWorkflow', {
       validateRequest: functions.validateRequest.function,

@@ -9,6 +9,7 @@ import {
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { tracer } from '../shared/powertools';
 import type { InstanceFacts } from '../domain/request-validation';
+import { MANAGED_TAG } from '../domain/planner';
 import type { IngressRule } from '../domain/types';
 
 export interface ExistingIngressRule extends IngressRule {
@@ -107,8 +108,15 @@ export class Ec2Network implements Network {
     } catch (error) {
       if ((error as Error)?.name !== 'InvalidPermission.Duplicate') throw error;
     }
+    // The same rule already exists. Adopt it only if jit-access opened it (a retry): a rule someone else made is
+    // theirs, and a grant that adopted it would close it at revoke.
     const existing = (await this.listIngressRules(rule.securityGroupId)).find((r) => sameRule(r, rule));
     if (!existing) throw new Error(`rule ${JSON.stringify(rule)} was authorized but cannot be found`);
+    if (existing.tags[MANAGED_TAG] !== 'true') {
+      throw new Error(
+        `${rule.securityGroupId} already has a rule for ${rule.cidr} ${rule.protocol} ${rule.fromPort}-${rule.toPort} that jit-access did not open: remove it, or keep this group for jit-access alone`,
+      );
+    }
     return existing.ruleId;
   }
 

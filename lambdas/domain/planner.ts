@@ -220,20 +220,31 @@ export function ingressRules(
   });
 }
 
-/** The policy revoke puts on the role first: credentials issued before `now` can do nothing more. */
-export function revokeOlderSessionsPolicy(now: Date): PolicyDocument {
+/**
+ * The policy revoke puts on the role first. Unconditional, it covers credentials already issued (what an
+ * `aws:TokenIssueTime` deny does) and also any the vendor obtains between this step and the role's deletion.
+ */
+export function revokedRolePolicy(): PolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyCredentialsIssuedBeforeRevoke',
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': now.toISOString() } },
-      },
-    ],
+    Statement: [{ Sid: 'DenyEverythingOnceRevoked', Effect: 'Deny', Action: '*', Resource: '*' }],
   };
+}
+
+/**
+ * Whether two plans create the same things, apart from their time window. The grant re-plans with the window fixed
+ * at grant time; anything else that differs means the config changed after approvers saw the plan.
+ */
+export function samePlanApartFromWindow(a: GrantPlan, b: GrantPlan): boolean {
+  const neutral = (plan: GrantPlan) =>
+    JSON.stringify(plan)
+      .split(plan.schedule.expression)
+      .join('<at>')
+      .split(plan.window.startAt)
+      .join('<start>')
+      .split(plan.window.expiresAt)
+      .join('<expiry>');
+  return neutral(a) === neutral(b);
 }
 
 /** A stable key for an ingress rule, shared by every grant that holds the same rule. */

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { revokeOlderSessionsPolicy } from './planner';
+import { revokedRolePolicy } from './planner';
 import type { GrantPlan } from './types';
 
 /** IAM: a role's inline policies may hold 10,240 characters in all (whitespace not counted). */
@@ -14,7 +14,7 @@ export function policySize(document: object): number {
 }
 
 /** Revoke puts its deny policy beside the session policy, so the session policy must leave room for it. */
-const REVOKE_POLICY_SIZE = policySize(revokeOlderSessionsPolicy(new Date(0)));
+const REVOKE_POLICY_SIZE = policySize(revokedRolePolicy());
 
 /**
  * Refuses a plan AWS would reject half-way: a policy over IAM's size limits, or more temporary rules than the

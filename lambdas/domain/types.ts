@@ -13,7 +13,7 @@ export const GRANT_STATUSES = [
 ] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
-export const REVOKE_REASONS = ['expiry', 'kill-switch', 'denied', 'failure', 'sweeper'] as const;
+export const REVOKE_REASONS = ['expiry', 'kill-switch', 'denied', 'failure', 'sweeper', 'vendor-disabled'] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 
 /** Where the hub runs: the account and region every ARN is built for. */

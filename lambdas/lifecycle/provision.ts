@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GrantFailedError, TransitionError } from '../domain/errors';
 import { grantWindow } from '../domain/expiry';
-import { GRANT_TAG, ingressRuleKey, MANAGED_TAG, planGrant } from '../domain/planner';
+import { GRANT_TAG, ingressRuleKey, MANAGED_TAG, planGrant, samePlanApartFromWindow } from '../domain/planner';
 import type { GrantPlan, GrantRecord } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { planContext } from '../shared/dependencies';
@@ -111,6 +111,12 @@ async function startGranting(deps: Dependencies, grant: GrantRecord): Promise<Gr
   if (!vendor.enabled) throw new Error(`vendor ${vendor.id} was disabled after the request was approved`);
   const window = grantWindow(grant.plan.window.startAt, grant.request.durationMinutes, deps.clock());
   const plan = planGrant(grant.request, grant.targets, vendor, window, planContext(deps.settings));
+  if (!samePlanApartFromWindow(plan, grant.plan)) {
+    // Approvers approved exactly what they were shown; a config change since then needs a new request.
+    throw new Error(
+      `the stack config changed since grant ${grant.grantId} was approved (vendor, targets or ports differ): request access again`,
+    );
+  }
 
   const moved = await deps.ledger.transition(
     grant.grantId,

@@ -1,16 +1,20 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { grantIdFromName, ingressRuleKey } from '../domain/planner';
+import { grantIdFromName, ingressRuleKey, MANAGED_TAG } from '../domain/planner';
 import type { Dependencies } from '../shared/dependencies';
-import { metrics } from '../shared/powertools';
+import { logger, metrics } from '../shared/powertools';
 import { anyLive, isClean, teardownGrant } from './teardown';
 
 export interface SweepReport {
   readonly expiredGrants: readonly string[];
+  /** Active grants of a vendor that was disabled or removed from the config. */
+  readonly disabledVendorGrants: readonly string[];
   readonly stuckGrants: readonly string[];
   readonly orphanedRoles: readonly string[];
   readonly orphanedSchedules: readonly string[];
   readonly orphanedRules: readonly string[];
   readonly orphanedSessions: readonly string[];
+  /** Items that failed this time (`<what>: <error>`); the next run tries them again. */
+  readonly failures: readonly string[];
 }
 
 const ACTOR = 'sweeper';
@@ -18,18 +22,35 @@ const ACTOR = 'sweeper';
 const STUCK_AFTER_MS = 10 * 60_000;
 
 /**
- * The backstop: reconciles the ledger against IAM, Scheduler, EC2 and SSM and revokes what is expired or unknown.
- * It works even when a schedule was deleted by hand, the revoke Lambda failed, or a grant crashed half-way.
+ * The backstop: reconciles the ledger against IAM, Scheduler, EC2 and SSM and revokes what is expired, belongs to a
+ * disabled vendor, or is unknown. It works even when a schedule was deleted by hand, the revoke Lambda failed, or a
+ * grant crashed half-way. One item that fails does not stop the others; it is reported, counted and retried next run.
  */
 export async function sweep(deps: Dependencies): Promise<SweepReport> {
   const now = deps.clock();
-  const nowIso = now.toISOString();
+  const failures: string[] = [];
+  const each = async (what: string, work: () => Promise<boolean>, found: string[]): Promise<void> => {
+    try {
+      if (await work()) found.push(what);
+    } catch (error) {
+      logger.error('sweeper item failed; the next run retries it', { item: what, error: error as Error });
+      failures.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
 
   const expiredGrants: string[] = [];
+  const disabledVendorGrants: string[] = [];
+  const enabledVendors = new Set(deps.settings.config.vendors.filter((v) => v.enabled).map((v) => v.id));
   for (const status of ['ACTIVE', 'GRANTING'] as const) {
-    for (const grant of await deps.ledger.grantsByStatus(status, nowIso)) {
-      await teardownGrant(deps, grant.grantId, 'sweeper', ACTOR);
-      expiredGrants.push(grant.grantId);
+    for (const grant of await deps.ledger.grantsByStatus(status)) {
+      const expired = grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= now.getTime();
+      const vendorGone = !enabledVendors.has(grant.request.vendorId);
+      if (!expired && !vendorGone) continue;
+      await each(
+        grant.grantId,
+        async () => (await teardownGrant(deps, grant.grantId, expired ? 'sweeper' : 'vendor-disabled', ACTOR)).changed,
+        expired ? expiredGrants : disabledVendorGrants,
+      );
     }
   }
 
@@ -38,41 +59,47 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     for (const grant of await deps.ledger.grantsByStatus(status)) {
       const stale = now.getTime() - Date.parse(grant.updatedAt) > STUCK_AFTER_MS;
       const unclean = !grant.residueCheck || !isClean(grant.residueCheck.residue);
-      if (stale && unclean) {
-        await teardownGrant(deps, grant.grantId, 'sweeper', ACTOR, { force: true });
-        stuckGrants.push(grant.grantId);
-      }
+      if (!stale || !unclean) continue;
+      await each(
+        grant.grantId,
+        async () => (await teardownGrant(deps, grant.grantId, 'sweeper', ACTOR, { force: true })).changed,
+        stuckGrants,
+      );
     }
   }
 
   const orphanedRoles: string[] = [];
   for (const role of await deps.roles.listRoles(deps.settings.config.iamPath)) {
     const grantId = grantIdFromName(role.roleName);
-    if (grantId && !(await anyLive(deps, [grantId]))) {
-      await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true });
-      orphanedRoles.push(role.roleName);
-    }
+    if (!grantId) continue;
+    await each(role.roleName, () => removeIfOrphaned(deps, grantId), orphanedRoles);
   }
 
   const orphanedSchedules: string[] = [];
   for (const name of await deps.schedules.list(deps.settings.scheduleGroupName)) {
     const grantId = grantIdFromName(name);
-    if (grantId && !(await anyLive(deps, [grantId]))) {
-      await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true });
-      orphanedSchedules.push(name);
-    }
+    if (!grantId) continue;
+    await each(name, () => removeIfOrphaned(deps, grantId), orphanedSchedules);
   }
 
   const orphanedRules: string[] = [];
   for (const securityGroupId of Object.values(deps.settings.securityGroups)) {
     for (const rule of await deps.network.listIngressRules(securityGroupId)) {
-      const key = ingressRuleKey(rule);
-      const holding = await deps.ledger.getRule(key);
-      if (await anyLive(deps, holding?.holders ?? [])) continue;
-      for (const holder of holding?.holders ?? []) await deps.ledger.releaseRule(key, holder);
-      if (holding && !(await deps.ledger.forgetRuleIfUnheld(key))) continue;
-      await deps.network.revokeIngress(securityGroupId, rule.ruleId);
-      orphanedRules.push(rule.ruleId);
+      // Only rules jit-access opened: an existing group configured as a JIT group may hold rules of its own.
+      if (rule.tags[MANAGED_TAG] !== 'true') continue;
+      await each(
+        rule.ruleId,
+        async () => {
+          const key = ingressRuleKey(rule);
+          const holding = await deps.ledger.getRule(key);
+          if (await anyLive(deps, holding?.holders ?? [])) return false;
+          for (const holder of holding?.holders ?? []) await deps.ledger.releaseRule(key, holder);
+          if (holding && !(await deps.ledger.forgetRuleIfUnheld(key))) return false;
+          await deps.network.revokeIngress(securityGroupId, rule.ruleId);
+          return true;
+        },
+        orphanedRules,
+      );
     }
   }
 
@@ -80,18 +107,40 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
   for (const session of await deps.sessions.listActiveSessions()) {
     const roleName = /:assumed-role\/([^/]+)\//.exec(session.owner)?.[1];
     const grantId = roleName ? grantIdFromName(roleName) : undefined;
-    if (grantId && !(await anyLive(deps, [grantId]))) {
-      await deps.sessions.terminateSession(session.sessionId);
-      orphanedSessions.push(session.sessionId);
-    }
+    if (!grantId) continue;
+    await each(
+      session.sessionId,
+      async () => {
+        if (await anyLive(deps, [grantId])) return false;
+        await deps.sessions.terminateSession(session.sessionId);
+        return true;
+      },
+      orphanedSessions,
+    );
   }
 
-  const report = { expiredGrants, stuckGrants, orphanedRoles, orphanedSchedules, orphanedRules, orphanedSessions };
   metrics.addMetric('SweeperExpiredGrants', MetricUnit.Count, expiredGrants.length + stuckGrants.length);
   metrics.addMetric(
     'SweeperOrphansFound',
     MetricUnit.Count,
     orphanedRoles.length + orphanedSchedules.length + orphanedRules.length + orphanedSessions.length,
   );
-  return report;
+  metrics.addMetric('SweeperItemFailures', MetricUnit.Count, failures.length);
+  return {
+    expiredGrants,
+    disabledVendorGrants,
+    stuckGrants,
+    orphanedRoles,
+    orphanedSchedules,
+    orphanedRules,
+    orphanedSessions,
+    failures,
+  };
+}
+
+/** Tears down a grant's leftovers when no live grant of that id exists (its ledger record may be gone too). */
+async function removeIfOrphaned(deps: Dependencies, grantId: string): Promise<boolean> {
+  if (await anyLive(deps, [grantId])) return false;
+  await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true });
+  return true;
 }

@@ -4,8 +4,9 @@ import { LIVE_STATUSES, TERMINAL_STATUSES } from '../domain/grant-state';
 import {
   GRANT_TAG,
   ingressRuleKey,
+  MANAGED_TAG,
   REVOKE_POLICY_NAME,
-  revokeOlderSessionsPolicy,
+  revokedRolePolicy,
   roleNameFor,
   scheduleNameFor,
 } from '../domain/planner';
@@ -150,9 +151,9 @@ async function removeResources(deps: Dependencies, grantId: string, plannedRules
   const { roles, sessions, network, schedules, ledger, settings } = deps;
   const roleName = roleNameFor(grantId);
 
-  await attempt('deny credentials already issued', async () => {
+  await attempt('deny everything to the role', async () => {
     if (await roles.getRole(roleName)) {
-      await roles.putInlinePolicy(roleName, REVOKE_POLICY_NAME, revokeOlderSessionsPolicy(deps.clock()));
+      await roles.putInlinePolicy(roleName, REVOKE_POLICY_NAME, revokedRolePolicy());
     }
   });
 
@@ -191,6 +192,12 @@ async function removeResources(deps: Dependencies, grantId: string, plannedRules
 
   await attempt('delete expiry schedule', () => schedules.delete(scheduleNameFor(grantId), settings.scheduleGroupName));
   await attempt('delete role', () => roles.deleteRole(roleName));
+  // A session opened in the moment before the deny policy landed must not outlive the role.
+  await attempt('terminate sessions started meanwhile', async () => {
+    for (const session of sessionsOfRole(await sessions.listActiveSessions(), roleName)) {
+      await sessions.terminateSession(session.sessionId);
+    }
+  });
   return kept;
 }
 
@@ -210,7 +217,9 @@ async function closeRule(deps: Dependencies, rule: IngressRule, ruleId: string |
     await deps.network.revokeIngress(rule.securityGroupId, ruleId);
     return;
   }
-  const existing = (await deps.network.listIngressRules(rule.securityGroupId)).find((r) => isSame(r, rule));
+  const existing = (await deps.network.listIngressRules(rule.securityGroupId)).find(
+    (r) => isSame(r, rule) && r.tags[MANAGED_TAG] === 'true',
+  );
   if (existing) await deps.network.revokeIngress(rule.securityGroupId, existing.ruleId);
 }
 
@@ -233,6 +242,7 @@ export async function findResidue(
   ];
   for (const securityGroupId of groups) {
     for (const rule of await network.listIngressRules(securityGroupId)) {
+      if (rule.tags[MANAGED_TAG] !== 'true') continue; // not opened by jit-access
       const planned = plannedRules.some((p) => isSame(p, rule));
       if (!planned && rule.tags[GRANT_TAG] !== grantId) continue;
       const holding = await ledger.getRule(ingressRuleKey(rule));

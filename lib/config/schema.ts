@@ -11,15 +11,37 @@ const id = z
     'must be 3-32 characters: lower-case letters, digits and dashes (e.g. "acme")',
   );
 
+/** A principal a trust policy can name: no wildcard (IAM refuses `*` inside a Principal ARN). */
 const principalArn = z
   .string()
   .regex(
-    /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*:-]+$/,
-    'must be an IAM or STS ARN such as "arn:aws:iam::111122223333:role/Support"',
+    /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/,
+    'must be an IAM or STS ARN without wildcards, such as "arn:aws:iam::111122223333:role/Support"',
   );
 
 /** An IAM principal ARN pattern; `*` matches any run of characters (e.g. `arn:aws:sts::111122223333:assumed-role/Ops/*`). */
-const principalPattern = principalArn;
+const principalPattern = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*:-]+$/,
+    'must be an IAM or STS ARN (a * matches any run of characters), such as "arn:aws:sts::111122223333:assumed-role/Ops/*"',
+  );
+
+/** Users with passwordless sudo on common AMIs, or root itself: a vendor session must run as a restricted user. */
+const PRIVILEGED_OS_USERS = [
+  'root',
+  'admin',
+  'administrator',
+  'ec2-user',
+  'ubuntu',
+  'ssm-user',
+  'centos',
+  'debian',
+  'fedora',
+  'rocky',
+  'almalinux',
+  'bitnami',
+];
 
 const cidr = z.string().superRefine((value, ctx) => {
   if (!isIpv4Cidr(value)) {
@@ -61,7 +83,10 @@ export const vendorSchema = z.strictObject({
   osUser: z
     .string()
     .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name such as "acme-support"')
-    .refine((u) => u !== 'root' && u !== 'administrator', 'must not be a privileged user: create a restricted OS user'),
+    .refine(
+      (u) => !PRIVILEGED_OS_USERS.includes(u),
+      'must not be root or a default sudo user of an AMI (ec2-user, ubuntu, ssm-user, ...): create a restricted OS user for the vendor',
+    ),
   /** Ports the vendor may be given network access to from its CIDRs. @default none (Session Manager needs no inbound port) */
   ports: z.array(portRange).max(20).default([]),
   /** Longest grant that may be requested, in hours (1-24). @default 8 */
@@ -180,8 +205,10 @@ export const jitAccessConfigSchema = z
         }
       });
     });
+    // A pattern with * may match any number of people, so only exact ARNs bound the count.
     const approverCount = new Set(config.approvers.principals).size;
-    if (config.approvers.minApprovals > approverCount) {
+    const onlyExactApprovers = config.approvers.principals.every((p) => !p.includes('*'));
+    if (onlyExactApprovers && config.approvers.minApprovals > approverCount) {
       ctx.addIssue({
         code: 'custom',
         path: ['approvers', 'minApprovals'],

@@ -182,6 +182,47 @@ describe('parseConfig', () => {
     ]);
   });
 
+  test('accepts minApprovals above the count of approver entries when one is a pattern matching many people', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.approvers.principals = ['arn:aws:sts::111122223333:assumed-role/SecurityApprovers/*'];
+    raw.approvers.minApprovals = 2;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  test('reports a wildcard in a vendor principal, which a trust policy cannot hold', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.principals = ['arn:aws:iam::444455556666:role/Acme*'];
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].principals[0]: must be an IAM or STS ARN without wildcards, such as "arn:aws:iam::111122223333:role/Support"',
+    ]);
+  });
+
+  test.each(['root', 'ec2-user', 'ubuntu', 'ssm-user'])('reports osUser %s as a privileged user', (user) => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.osUser = user;
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].osUser: must not be root or a default sudo user of an AMI (ec2-user, ubuntu, ssm-user, ...): create a restricted OS user for the vendor',
+    ]);
+  });
+
   test.each([0, 25])('reports maxGrantHours of %d as outside 1-24 hours', (hours) => {
     // Prepare
     const raw = exampleConfigInput();

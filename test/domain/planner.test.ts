@@ -4,7 +4,7 @@ import {
   ingressRuleKey,
   ingressRules,
   planGrant,
-  revokeOlderSessionsPolicy,
+  revokedRolePolicy,
   roleNameFor,
   sessionPolicy,
   trustPolicy,
@@ -459,26 +459,15 @@ describe('planGrant', () => {
   });
 });
 
-describe('revokeOlderSessionsPolicy', () => {
-  test('denies everything to credentials issued before the revoke', () => {
-    // Prepare
-    const now = new Date('2030-03-01T11:15:30.000Z');
-
+describe('revokedRolePolicy', () => {
+  test('denies everything, unconditionally, to every credential of the role', () => {
     // Act
-    const policy = revokeOlderSessionsPolicy(now);
+    const policy = revokedRolePolicy();
 
     // Assess
     expect(policy).toEqual({
       Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'DenyCredentialsIssuedBeforeRevoke',
-          Effect: 'Deny',
-          Action: '*',
-          Resource: '*',
-          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2030-03-01T11:15:30.000Z' } },
-        },
-      ],
+      Statement: [{ Sid: 'DenyEverythingOnceRevoked', Effect: 'Deny', Action: '*', Resource: '*' }],
     });
   });
 });

@@ -102,23 +102,23 @@ describe('checkQuotas', () => {
     expect(error.message).toContain('"group:<name>"');
   });
 
-  // The deny policy revoke puts beside the session policy ({"Sid":"DenyCredentialsIssuedBeforeRevoke",...}) is 205
+  // The deny policy revoke puts beside the session policy ({"Sid":"DenyEverythingOnceRevoked",...}) is 118
   // characters, and IAM counts a role's inline policies together against 10,240.
   test('refuses a session policy that fits alone but leaves no room for the deny policy revoke adds', () => {
     // Prepare
-    const crowdedPlan = planWithSessionPolicyOf(10_036);
+    const crowdedPlan = planWithSessionPolicyOf(10_123);
 
     // Act
     const error = validationErrorOf(() => checkQuotas(crowdedPlan, {}));
 
     // Assess
     expect(error).toMatchObject({ field: 'targets', code: 'POLICY_TOO_LARGE' });
-    expect(error.message).toContain('would be 10036 characters, 10241 with the deny policy revoke adds');
+    expect(error.message).toContain('would be 10123 characters, 10241 with the deny policy revoke adds');
   });
 
   test('accepts a session policy that leaves exactly enough room for the deny policy revoke adds', () => {
     // Prepare
-    const fullPlan = planWithSessionPolicyOf(10_035);
+    const fullPlan = planWithSessionPolicyOf(10_122);
 
     // Act
     const act = () => checkQuotas(fullPlan, {});

@@ -17,6 +17,8 @@ import {
   T0,
   type Harness,
 } from '../helpers/handler-deps';
+import { exampleConfig } from '../helpers/config-fixture';
+import { createGrantHandler } from '../../lambdas/handlers/grant';
 
 const GRANT_ID = 'grant-grant-0001';
 const ROLE_NAME = `jit-${GRANT_ID}`;
@@ -204,6 +206,37 @@ describe('grant', () => {
       command: 'PutRolePolicy',
       target: `${ROLE_NAME}/jit-session-access`,
     });
+    expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
+  });
+
+  it('refuses a grant whose vendor config changed since approval, and creates nothing', async () => {
+    const changed = exampleConfig((raw) => {
+      raw.vendors[0]!.allowedCidrs = ['192.0.2.0/24'];
+    });
+    const grantWithNewConfig = createGrantHandler(() => ({
+      ...h.deps,
+      settings: { ...h.deps.settings, config: changed },
+    }));
+
+    await expect(grantWithNewConfig({ grantId: GRANT_ID })).rejects.toThrow(/config changed since/);
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  it('never adopts an identical ingress rule that jit-access did not open, and leaves it in place', async () => {
+    const theirs = h.aws.seedIngressRule({
+      groupId: BILLING_SG,
+      protocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+      cidr: '203.0.113.0/24',
+      description: 'placed by the platform team',
+      tags: {},
+    });
+
+    const error = await grantFailure();
+
+    expect(error.step).toBe('open ingress rules');
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual([theirs.ruleId]);
     expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
   });
 

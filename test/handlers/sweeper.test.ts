@@ -9,12 +9,16 @@ import {
   testSettings,
   type Harness,
 } from '../helpers/handler-deps';
+import { exampleConfig } from '../helpers/config-fixture';
+import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 
 const GRANT_ID = 'grant-sweep-0001';
 const ORPHAN_ID = 'grant-orphan-0001';
 const SCHEDULE_GROUP = testSettings().scheduleGroupName;
 const NOTHING_FOUND = {
   expiredGrants: [],
+  disabledVendorGrants: [],
+  failures: [],
   stuckGrants: [],
   orphanedRoles: [],
   orphanedSchedules: [],
@@ -55,6 +59,54 @@ describe('sweeper', () => {
     expect(report.expiredGrants).toEqual([GRANT_ID]);
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
     expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
+  });
+
+  it('revokes the active grant of a vendor that was disabled since, before its expiry', async () => {
+    await seedActive(h, GRANT_ID);
+    const disabled = exampleConfig((raw) => {
+      raw.vendors[0]!.enabled = false;
+    });
+    const sweepWithVendorDisabled = createSweeperHandler(() => ({
+      ...h.deps,
+      settings: { ...h.deps.settings, config: disabled },
+    }));
+
+    const report = await sweepWithVendorDisabled();
+
+    expect(report.disabledVendorGrants).toEqual([GRANT_ID]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.revokeReason).toBe('vendor-disabled');
+    expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
+  });
+
+  it('leaves alone a rule in a JIT security group that jit-access did not open', async () => {
+    h.aws.seedIngressRule({
+      groupId: BILLING_SG,
+      protocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidr: '198.51.100.0/24',
+      description: 'placed by the platform team',
+      tags: {},
+    });
+
+    const report = await sweep();
+
+    expect(report.orphanedRules).toEqual([]);
+    expect(h.aws.rulesIn(BILLING_SG)).toHaveLength(1);
+  });
+
+  it('reports an item that failed and still removes the items after it', async () => {
+    const otherOrphan = 'grant-orphan-0002';
+    h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/');
+    h.aws.seedSchedule(`jit-${otherOrphan}`, SCHEDULE_GROUP);
+    // The role's teardown lists the two JIT groups' rules, then fails its residue check on the third listing.
+    h.aws.failOn('DescribeSecurityGroupRules', { nth: 3 });
+
+    const report = await sweep();
+
+    expect(report.failures).toEqual([expect.stringMatching(new RegExp(`^jit-${ORPHAN_ID}: `))]);
+    expect(report.orphanedSchedules).toEqual([`jit-${otherOrphan}`]);
+    expect(h.aws.schedules.size).toBe(0);
   });
 
   it('revokes an expired grant whose schedule was deleted by hand', async () => {

@@ -90,6 +90,21 @@ describe('expiry scheduling', () => {
     });
   });
 
+  test.each(['RevokesIncomplete', 'SweeperItemFailures'])(
+    'a single %s reported by the Lambdas raises an alarm to the notification topic',
+    (metricName) => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'JitAccess',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'jit-access' }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: [{ Ref: onlyLogicalId(template, 'AWS::SNS::Topic') }],
+      });
+    },
+  );
+
   test('the sweeper runs at the configured rate and dead-letters its failures', () => {
     // Assess
     template.hasResourceProperties('AWS::Scheduler::Schedule', {

@@ -1,0 +1,50 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+export interface TeardownAlarmsProps {
+  /** Topic the alarms notify. */
+  readonly alarmTopic: sns.ITopic;
+}
+
+/** Metrics the Lambdas publish with Powertools (namespace JitAccess, dimension service=jit-access). */
+const teardownFailureMetrics: ReadonlyArray<{ readonly id: string; readonly metric: string; readonly what: string }> = [
+  {
+    id: 'RevokeIncompleteAlarm',
+    metric: 'RevokesIncomplete',
+    what: 'a revoke left resources behind; the sweeper retries, check the grant residueCheck in the ledger',
+  },
+  {
+    id: 'SweeperFailureAlarm',
+    metric: 'SweeperItemFailures',
+    what: 'the sweeper could not remove an item; it retries every run, see its logs for the item and error',
+  },
+];
+
+/** Alarms for every teardown that did not finish, so what could not be removed is never silent. */
+export class TeardownAlarms extends Construct {
+  public readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: TeardownAlarmsProps) {
+    super(scope, id);
+    this.alarms = teardownFailureMetrics.map(({ id: alarmId, metric, what }) => {
+      const alarm = new cloudwatch.Metric({
+        namespace: 'JitAccess',
+        metricName: metric,
+        dimensionsMap: { service: 'jit-access' },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }).createAlarm(this, alarmId, {
+        alarmDescription: `jit-access: ${what}`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+      return alarm;
+    });
+  }
+}
