@@ -1,7 +1,6 @@
 import { sweep, type SweepReport } from '../lifecycle/reconcile';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
-import { metrics } from '../shared/powertools';
-import { logger } from '../shared/powertools';
+import { flushMetrics, logger } from '../shared/powertools';
 
 /** The backstop on a rate schedule: revokes expired grants and removes anything jit-access made that no grant holds. */
 export function createSweeperHandler(deps: () => Dependencies = lambdaDependencies) {
@@ -11,7 +10,7 @@ export function createSweeperHandler(deps: () => Dependencies = lambdaDependenci
       logger.info('sweep finished', { report });
       return report;
     } finally {
-      metrics.publishStoredMetrics();
+      flushMetrics();
     }
   };
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../domain/errors';
-import { logger, metrics } from './powertools';
+import { flushMetrics, logger } from './powertools';
 
 /** Parses a handler's event; a bad event is a ValidationError naming the first bad field. */
 export function parseEvent<S extends z.ZodType>(schema: S, event: unknown): z.infer<S> {
@@ -17,7 +17,7 @@ export async function forGrant<T>(grantId: string, work: () => Promise<T>): Prom
   try {
     return await work();
   } finally {
-    metrics.publishStoredMetrics();
+    flushMetrics();
     logger.removeKeys(['grantId']);
   }
 }

@@ -113,24 +113,7 @@ export function createHarness(options: { readonly config?: JitAccessConfig; read
     notifier: new SnsNotifier(settings.topicArn, sdk),
     approvals: new SfnApprovalCallback(sdk),
   };
-  const warnings = quietEmptyMetricsWarnings();
-  const restore = () => {
-    aws.restore();
-    warnings.mockRestore();
-  };
-  return { aws, ledger, clock, deps, handlers: handlersFor(deps), restore };
-}
-
-/**
- * Every handler flushes its metrics; in tests most invocations add none, and Powertools warns about it each time.
- * Only that warning is dropped.
- */
-function quietEmptyMetricsWarnings(): jest.SpiedFunction<typeof console.warn> {
-  const warn = console.warn.bind(console);
-  return jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('No application metrics to publish')) return;
-    warn(...args);
-  });
+  return { aws, ledger, clock, deps, handlers: handlersFor(deps), restore: () => aws.restore() };
 }
 
 /** Every handler, wired to `deps`. */
