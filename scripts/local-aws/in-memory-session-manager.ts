@@ -8,7 +8,10 @@ import type { LiveSession, SessionManager } from '../../lambdas/adapters/ssm';
 export class InMemorySessionManagerDouble implements SessionManager {
   private readonly sessions = new Map<string, LiveSession & { state: 'Active' | 'Terminated' }>();
 
-  /** @param record told of each call, so local runs count the double's calls with the real AWS ones */
+  /**
+   * @param record told of each call, so local runs count the double's calls with the real AWS ones; it throws to
+   *   fail the call when a fault is injected
+   */
   constructor(private readonly record: (call: `ssm:${string}`) => void = () => undefined) {}
 
   /** What `aws ssm start-session` does for the vendor: opens a session owned by the caller's assumed-role ARN. */

@@ -58,6 +58,25 @@ export class InstrumentedHttpHandler extends NodeHttpHandler {
     this.interceptors.push({ call, run: work });
   }
 
+  /**
+   * For the calls the in-memory SSM double answers off the wire: counts the call and applies an armed fault as
+   * `handle` does. A transient fault fails the first attempt and the retry (counted too) succeeds, as the SDK's
+   * would; a permanent one rejects the call as AccessDenied.
+   */
+  recordOffWire(call: AwsCallName): void {
+    this.calls.push(call);
+    const fault = this.faults.find((f) => f.call === call);
+    if (!fault) return;
+    if (fault.kind === 'transient') {
+      this.faults.splice(this.faults.indexOf(fault), 1);
+      this.calls.push(call);
+      return;
+    }
+    const denied = new Error(`${call} failed: permanent fault injected by the local run`);
+    denied.name = 'AccessDeniedException';
+    throw denied;
+  }
+
   override async handle(request: HttpRequest, options?: HttpHandlerOptions): Promise<{ response: HttpResponse }> {
     const call = callNameOf(request);
     const interceptor = this.interceptors.find((i) => i.call === call);

@@ -64,7 +64,7 @@ function namedError(name: string, message: string): Error {
 export class LocalJitAccess {
   readonly timeline: TimelineEntry[] = [];
   readonly http = new InstrumentedHttpHandler();
-  readonly sessions = new InMemorySessionManagerDouble((call) => this.http.calls.push(call));
+  readonly sessions = new InMemorySessionManagerDouble((call) => this.http.recordOffWire(call));
   readonly deps: Dependencies;
   private now: Date;
   private readonly pendingApprovals = new Map<string, PendingApproval>();
@@ -278,6 +278,18 @@ export class LocalJitAccess {
     };
   }
 
+  /**
+   * Ends the local run: an execution still parked on its approval task fails now (its task timeout is a real-time
+   * timer that would otherwise keep the process alive for a day), and the connections to moto close.
+   */
+  dispose(): void {
+    for (const [token, pending] of this.pendingApprovals) {
+      this.pendingApprovals.delete(token);
+      pending.reject(namedError('States.Aborted', 'the local run was disposed while waiting for approval'));
+    }
+    this.http.destroy();
+  }
+
   roleName(grantId: string): string {
     return roleNameFor(grantId);
   }
@@ -288,9 +300,13 @@ export class LocalJitAccess {
     for (const name of await this.deps.schedules.list(scheduleGroupName)) {
       const schedule = await this.deps.schedules.get(name, scheduleGroupName);
       if (!schedule || Date.parse(atExpressionInstant(schedule.expression)) > this.now.getTime()) continue;
-      await this.invoke('revoke', JSON.parse(schedule.input), 'scheduler', `expiry schedule ${name} fired`);
-      // ActionAfterCompletion DELETE: Scheduler removes a one-time schedule once it has run.
-      await this.deps.schedules.delete(name, scheduleGroupName);
+      try {
+        await this.invoke('revoke', JSON.parse(schedule.input), 'scheduler', `expiry schedule ${name} fired`);
+      } finally {
+        // ActionAfterCompletion DELETE: Scheduler invokes Lambda asynchronously and removes a one-time schedule once
+        // it has run, whether or not the revoke then succeeded. A failed revoke is the sweeper's to finish.
+        await this.deps.schedules.delete(name, scheduleGroupName);
+      }
     }
   }
 

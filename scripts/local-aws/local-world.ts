@@ -77,7 +77,7 @@ export async function createLocalWorld(
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc?.VpcId as string;
   const subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.20.1.0/24' }))).Subnet
     ?.SubnetId as string;
-  const imageId = (await ec2.send(new DescribeImagesCommand({}))).Images?.[0]?.ImageId as string;
+  const imageId = await anyImageId(endpoint, ec2);
   const securityGroups: Record<string, string> = {};
   const instances: Record<string, string[]> = {};
   for (const group of stack.config.targetGroups) {
@@ -170,6 +170,19 @@ export async function createLocalWorld(
       securityGroups,
     },
   };
+}
+
+/** Describing moto's ~1300 images takes most of a second, so each endpoint's answer is kept for later worlds. */
+const imageIds = new Map<string, Promise<string>>();
+
+function anyImageId(endpoint: string, ec2: EC2Client): Promise<string> {
+  let imageId = imageIds.get(endpoint);
+  if (!imageId) {
+    imageId = ec2.send(new DescribeImagesCommand({})).then((r) => r.Images?.[0]?.ImageId as string);
+    imageIds.set(endpoint, imageId);
+    imageId.catch(() => imageIds.delete(endpoint));
+  }
+  return imageId;
 }
 
 function tableInput(stack: SynthesizedStack, tableName: string): CreateTableCommandInput {

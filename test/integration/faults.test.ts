@@ -1,0 +1,229 @@
+import type { GrantRecord, Residue } from '../../lambdas/domain/types';
+import type { AwsCallName } from '../../scripts/local-aws/instrumented-http-handler';
+import {
+  callsOfLastStep,
+  distinctCalls,
+  errorOf,
+  firstTarget,
+  grantThroughWorkflow,
+  isClean,
+  ledgerRecord,
+  localLifecycle,
+  NO_RESIDUE,
+  PAST_STUCK_THRESHOLD_MINUTES,
+} from '../helpers/local-lifecycle';
+
+/** Every distinct AWS call the grant handler makes on a clean run (checked against a clean run below). */
+const GRANT_CALLS: readonly AwsCallName[] = [
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+  'iam:CreateRole',
+  'iam:PutRolePolicy',
+  'ec2:AuthorizeSecurityGroupIngress',
+  'scheduler:CreateSchedule',
+];
+
+/** Every distinct AWS call the revoke handler makes on a clean expiry with a live vendor session. */
+const REVOKE_CALLS: readonly AwsCallName[] = [
+  'dynamodb:GetItem',
+  'dynamodb:UpdateItem',
+  'iam:GetRole',
+  'iam:PutRolePolicy',
+  'ssm:DescribeSessions',
+  'ssm:TerminateSession',
+  'dynamodb:DeleteItem',
+  'ec2:RevokeSecurityGroupIngress',
+  'ec2:DescribeSecurityGroupRules',
+  'scheduler:DeleteSchedule',
+  'iam:ListRolePolicies',
+  'iam:DeleteRolePolicy',
+  'iam:ListAttachedRolePolicies',
+  'iam:DeleteRole',
+  'scheduler:GetSchedule',
+  'sns:Publish',
+];
+
+const GRANT_STEP = /^Grant access$/;
+const EXPIRY_STEP = /^expiry schedule jit-.+ fired$/;
+
+/** The ledger's own calls: when they fail, the grant cannot record what it makes, so it must not make anything. */
+const isLedgerCall = (call: AwsCallName) => call.startsWith('dynamodb:');
+
+const countOf = (call: AwsCallName, calls: readonly AwsCallName[]) => calls.filter((c) => c === call).length;
+
+/**
+ * How the ledger accounts for what a failed revoke left: it must never say REVOKED while something remains, and a
+ * residue check it wrote must list everything that is left. A revoke that could not write to the ledger at all
+ * leaves the grant as it was (ACTIVE and expired, or REVOKING) for the sweeper.
+ */
+function ledgerAccountOf(record: GrantRecord, left: Residue): string {
+  if (isClean(left)) return 'nothing left';
+  if (record.status === 'REVOKED') return `claims REVOKED while ${JSON.stringify(left)} remains`;
+  const recorded = record.residueCheck?.residue;
+  if (!recorded) return `left for the sweeper as ${record.status}`;
+  const unrecorded = (Object.keys(left) as (keyof Residue)[]).flatMap((kind) =>
+    left[kind].filter((item) => !recorded[kind].includes(item)),
+  );
+  return unrecorded.length === 0 ? 'residue recorded' : `residue check misses ${unrecorded.join(', ')}`;
+}
+
+describe('fault injection: every AWS call of the grant and of the revoke, failing transiently and permanently', () => {
+  const lifecycle = localLifecycle();
+  let cleanGrantCalls: readonly AwsCallName[] = [];
+  let cleanRevokeCalls: readonly AwsCallName[] = [];
+
+  beforeAll(async () => {
+    const local = await lifecycle.start();
+    const { grantId, request, grant } = await grantThroughWorkflow(local);
+    await local.vendorStartsSession(grantId, firstTarget(request));
+    await local.advanceTo(grant.expiresAt ?? '');
+    cleanGrantCalls = callsOfLastStep(local, GRANT_STEP);
+    cleanRevokeCalls = callsOfLastStep(local, EXPIRY_STEP);
+  });
+
+  it('the fault tables list exactly the distinct AWS calls a clean grant and a clean revoke make', () => {
+    // Assess
+    expect(distinctCalls(cleanGrantCalls).sort()).toEqual([...GRANT_CALLS].sort());
+    expect(distinctCalls(cleanRevokeCalls).sort()).toEqual([...REVOKE_CALLS].sort());
+  });
+
+  describe('grant', () => {
+    test.each(GRANT_CALLS)('a transient %s failure is retried and the grant succeeds', async (call) => {
+      // Prepare
+      const local = await lifecycle.start();
+      local.faultDuring('grant', call, 'transient');
+
+      // Act
+      const { grantId, outcome, grant } = await grantThroughWorkflow(local);
+
+      // Assess
+      expect(outcome.status).toBe('SUCCEEDED');
+      expect(grant.status).toBe('ACTIVE');
+      expect(countOf(call, callsOfLastStep(local, GRANT_STEP))).toBe(countOf(call, cleanGrantCalls) + 1);
+      await local.advanceTo(grant.expiresAt ?? '');
+      expect(await ledgerRecord(local, grantId)).toMatchObject({
+        status: 'REVOKED',
+        residueCheck: { residue: NO_RESIDUE },
+      });
+      expect(await local.residue()).toEqual(NO_RESIDUE);
+    });
+
+    test.each(GRANT_CALLS.filter((call) => !isLedgerCall(call)))(
+      'a permanent %s failure ends the workflow GrantFailed, and compensation removes all it created',
+      async (call) => {
+        // Prepare
+        const local = await lifecycle.start();
+        local.faultDuring('grant', call, 'permanent');
+
+        // Act
+        const { grantId, outcome } = await grantThroughWorkflow(local);
+
+        // Assess
+        expect(outcome).toEqual({ status: 'FAILED', error: 'jit.GrantFailed' });
+        expect(callsOfLastStep(local, GRANT_STEP)).toContain(call);
+        expect(await ledgerRecord(local, grantId)).toMatchObject({
+          status: 'FAILED',
+          residueCheck: { residue: NO_RESIDUE },
+        });
+        expect(await local.residue()).toEqual(NO_RESIDUE);
+      },
+    );
+
+    test.each(GRANT_CALLS.filter(isLedgerCall))(
+      'a permanent %s failure ends the workflow GrantFailed before the grant creates anything',
+      async (call) => {
+        // Prepare
+        const local = await lifecycle.start();
+        local.faultDuring('grant', call, 'permanent');
+
+        // Act
+        const { grantId, outcome } = await grantThroughWorkflow(local);
+
+        // Assess
+        expect(outcome).toEqual({ status: 'FAILED', error: 'jit.GrantFailed' });
+        const grantCalls = callsOfLastStep(local, GRANT_STEP);
+        expect(grantCalls).toContain(call);
+        expect(grantCalls.filter((c) => !isLedgerCall(c))).toEqual([]);
+        expect(await ledgerRecord(local, grantId)).toMatchObject({ status: 'FAILED', created: {} });
+        expect(await local.residue()).toEqual(NO_RESIDUE);
+      },
+    );
+
+    it('when compensation cannot delete the role either, the sweeper removes what it left', async () => {
+      // Prepare
+      const local = await lifecycle.start();
+      local.faultDuring('grant', 'scheduler:CreateSchedule', 'permanent');
+      local.faultDuring('grant', 'iam:DeleteRole', 'permanent');
+      const { grantId, outcome } = await grantThroughWorkflow(local);
+      local.clearHandlerFaults();
+      const afterCompensation = await local.residue();
+
+      // Act
+      await local.advanceBy(PAST_STUCK_THRESHOLD_MINUTES);
+      const report = await local.sweep();
+
+      // Assess
+      expect(outcome).toEqual({ status: 'FAILED', error: 'jit.GrantFailed' });
+      expect(afterCompensation.roles).toHaveLength(1);
+      expect(report).toMatchObject({ stuckGrants: [grantId] });
+      expect(await ledgerRecord(local, grantId)).toMatchObject({
+        status: 'REVOKED',
+        residueCheck: { residue: NO_RESIDUE },
+      });
+      expect(await local.residue()).toEqual(NO_RESIDUE);
+    });
+  });
+
+  describe('revoke at expiry, with a live vendor session', () => {
+    test.each(REVOKE_CALLS)(
+      'a transient %s failure is retried and the revoke still ends the session and removes everything',
+      async (call) => {
+        // Prepare
+        const local = await lifecycle.start();
+        const { grantId, request, grant } = await grantThroughWorkflow(local);
+        const sessionId = await local.vendorStartsSession(grantId, firstTarget(request));
+        local.faultDuring('revoke', call, 'transient');
+
+        // Act
+        await local.advanceTo(grant.expiresAt ?? '');
+
+        // Assess
+        expect(countOf(call, callsOfLastStep(local, EXPIRY_STEP))).toBe(countOf(call, cleanRevokeCalls) + 1);
+        expect(local.sessions.isActive(sessionId)).toBe(false);
+        expect(await ledgerRecord(local, grantId)).toMatchObject({
+          status: 'REVOKED',
+          residueCheck: { residue: NO_RESIDUE },
+        });
+        expect(await local.residue()).toEqual(NO_RESIDUE);
+      },
+    );
+
+    test.each(REVOKE_CALLS)(
+      'a permanent %s failure leaves an honest ledger, and the sweeper finishes the revoke once the fault clears',
+      async (call) => {
+        // Prepare
+        const local = await lifecycle.start();
+        const { grantId, request, grant } = await grantThroughWorkflow(local);
+        const sessionId = await local.vendorStartsSession(grantId, firstTarget(request));
+        local.faultDuring('revoke', call, 'permanent');
+        await errorOf(local.advanceTo(grant.expiresAt ?? ''));
+        local.clearHandlerFaults();
+        const account = ledgerAccountOf(await ledgerRecord(local, grantId), await local.residue());
+
+        // Act
+        await local.advanceBy(PAST_STUCK_THRESHOLD_MINUTES);
+        await local.sweep();
+
+        // Assess
+        expect(callsOfLastStep(local, EXPIRY_STEP)).toContain(call);
+        expect(account).toMatch(/^(nothing left|residue recorded|left for the sweeper as (ACTIVE|REVOKING))$/);
+        expect(local.sessions.isActive(sessionId)).toBe(false);
+        expect(await ledgerRecord(local, grantId)).toMatchObject({
+          status: 'REVOKED',
+          residueCheck: { residue: NO_RESIDUE },
+        });
+        expect(await local.residue()).toEqual(NO_RESIDUE);
+      },
+    );
+  });
+});

@@ -1,0 +1,103 @@
+import { newGrantId, PEOPLE } from '../../scripts/local-aws/scenarios';
+import type { AwsCallName } from '../../scripts/local-aws/instrumented-http-handler';
+import {
+  callsOfLastStep,
+  firstTarget,
+  grantThroughWorkflow,
+  ledgerRecord,
+  localLifecycle,
+  mutatingCalls,
+  NO_RESIDUE,
+} from '../helpers/local-lifecycle';
+
+describe('scenario 7: two overlapping grants for the same vendor share their ingress rules', () => {
+  const lifecycle = localLifecycle();
+
+  it('the first revoke keeps the shared rules open for the second grant, and the second revoke removes them', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const first = await grantThroughWorkflow(local, { durationMinutes: 60 });
+    await local.advanceBy(20);
+    const second = await grantThroughWorkflow(local, { durationMinutes: 120 });
+    const sharedRuleIds = [...(first.grant.created.securityGroupRuleIds ?? [])].sort();
+
+    // Act
+    await local.advanceTo(first.grant.expiresAt ?? '');
+    const afterFirstRevoke = await local.residue();
+    await local.advanceTo(second.grant.expiresAt ?? '');
+
+    // Assess
+    expect(sharedRuleIds).toHaveLength(2);
+    expect([...(second.grant.created.securityGroupRuleIds ?? [])].sort()).toEqual(sharedRuleIds);
+    expect(callsOfLastStep(local, /^Grant access$/)).not.toContain('ec2:AuthorizeSecurityGroupIngress');
+    expect([...afterFirstRevoke.securityGroupRules].sort()).toEqual(sharedRuleIds);
+    expect(afterFirstRevoke.roles).toEqual([second.grant.created.roleArn]);
+    expect(await ledgerRecord(local, first.grantId)).toMatchObject({
+      status: 'REVOKED',
+      residueCheck: { checkedAt: '2026-03-02T09:00:00.000Z', residue: NO_RESIDUE },
+    });
+    expect(await ledgerRecord(local, second.grantId)).toMatchObject({
+      status: 'REVOKED',
+      residueCheck: { checkedAt: '2026-03-02T10:20:00.000Z', residue: NO_RESIDUE },
+    });
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+});
+
+describe('scenario 8: revoke is idempotent and wins over a grant still being created', () => {
+  const lifecycle = localLifecycle();
+
+  it('a second revoke of the same grant makes no mutating AWS call and reports changed=false', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const { grantId, request } = await grantThroughWorkflow(local);
+    await local.vendorStartsSession(grantId, firstTarget(request));
+    await local.revoke(grantId, 'kill-switch', PEOPLE.onCall);
+    const afterFirstRevoke = await ledgerRecord(local, grantId);
+
+    // Act
+    const second = await local.revoke(grantId, 'kill-switch', PEOPLE.onCall);
+
+    // Assess
+    expect(second).toMatchObject({ grantId, status: 'REVOKED', changed: false, residue: NO_RESIDUE });
+    const secondRunCalls = callsOfLastStep(local, /\(kill-switch\)$/);
+    expect(secondRunCalls).toEqual(['dynamodb:GetItem']);
+    expect(mutatingCalls(secondRunCalls)).toEqual([]);
+    expect(await ledgerRecord(local, grantId)).toEqual(afterFirstRevoke);
+    expect(afterFirstRevoke).toMatchObject({ status: 'REVOKED', residueCheck: { residue: NO_RESIDUE } });
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+
+  const grantCallsToInterrupt: AwsCallName[] = [
+    'iam:CreateRole',
+    'iam:PutRolePolicy',
+    'ec2:AuthorizeSecurityGroupIngress',
+    'scheduler:CreateSchedule',
+  ];
+
+  test.each(grantCallsToInterrupt)(
+    'a kill switch just before the grant calls %s wins: the grant fails, removes what it made after, nothing remains',
+    async (call) => {
+      // Prepare
+      const local = await lifecycle.start();
+      const grantId = newGrantId();
+      let killSwitch: unknown;
+      local.http.beforeNext(call, async () => {
+        killSwitch = await local.revoke(grantId, 'kill-switch', PEOPLE.onCall);
+      });
+
+      // Act
+      const { outcome } = await grantThroughWorkflow(local, {}, grantId);
+
+      // Assess
+      expect(killSwitch).toMatchObject({ status: 'REVOKED', changed: true, residue: NO_RESIDUE });
+      expect(outcome).toEqual({ status: 'FAILED', error: 'jit.GrantFailed' });
+      expect(await ledgerRecord(local, grantId)).toMatchObject({
+        status: 'REVOKED',
+        revokeReason: 'kill-switch',
+        residueCheck: { residue: NO_RESIDUE },
+      });
+      expect(await local.residue()).toEqual(NO_RESIDUE);
+    },
+  );
+});

@@ -1,0 +1,200 @@
+import { AuthorizeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { LocalJitAccess } from '../../scripts/local-aws/local-jit-access';
+import { newGrantId } from '../../scripts/local-aws/scenarios';
+import { localClientConfig } from '../helpers/local-aws-clients';
+import {
+  firstTarget,
+  grantThroughWorkflow,
+  ledgerRecord,
+  localLifecycle,
+  NO_RESIDUE,
+} from '../helpers/local-lifecycle';
+
+const NO_FINDINGS = {
+  expiredGrants: [],
+  disabledVendorGrants: [],
+  stuckGrants: [],
+  orphanedRoles: [],
+  orphanedSchedules: [],
+  orphanedRules: [],
+  orphanedSessions: [],
+  failures: [],
+};
+
+const policy = (statement: Record<string, unknown>) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+
+/** A `jit-<id>` role under the world's IAM path, with an inline policy, made straight in moto (no grant, no ledger). */
+async function createOrphanedRole(local: LocalJitAccess, grantId: string): Promise<string> {
+  const iam = new IAMClient(localClientConfig());
+  const roleName = `jit-${grantId}`;
+  const created = await iam.send(
+    new CreateRoleCommand({
+      RoleName: roleName,
+      Path: local.world.settings.config.iamPath,
+      AssumeRolePolicyDocument: policy({
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::444455556666:role/AcmeSupportEngineers' },
+        Action: 'sts:AssumeRole',
+      }),
+    }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: roleName,
+      PolicyName: 'jit-session-access',
+      PolicyDocument: policy({ Effect: 'Allow', Action: 'ssm:StartSession', Resource: '*' }),
+    }),
+  );
+  return created.Role?.Arn as string;
+}
+
+/**
+ * An ingress rule in the billing-db JIT security group with the tags jit-access puts on the rules it opens, naming a
+ * grant the ledger has never heard of. Without `managed`, the rule is one jit-access did not open.
+ */
+async function authorizeRule(local: LocalJitAccess, grantId: string, managed = true): Promise<string> {
+  const opened = await new EC2Client(localClientConfig()).send(
+    new AuthorizeSecurityGroupIngressCommand({
+      GroupId: local.world.settings.securityGroups['billing-db'],
+      IpPermissions: [{ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, IpRanges: [{ CidrIp: '203.0.113.0/24' }] }],
+      TagSpecifications: [
+        {
+          ResourceType: 'security-group-rule',
+          Tags: [
+            { Key: 'jit-access:grant-id', Value: grantId },
+            ...(managed ? [{ Key: 'jit-access:managed', Value: 'true' }] : []),
+          ],
+        },
+      ],
+    }),
+  );
+  return opened.SecurityGroupRules?.[0]?.SecurityGroupRuleId as string;
+}
+
+/** A `jit-<id>` expiry schedule in the world's group, due long after the test ends. */
+async function createOrphanedSchedule(local: LocalJitAccess, grantId: string): Promise<void> {
+  const { settings } = local.world;
+  await new SchedulerClient(localClientConfig()).send(
+    new CreateScheduleCommand({
+      Name: `jit-${grantId}`,
+      GroupName: settings.scheduleGroupName,
+      ScheduleExpression: 'at(2026-03-09T08:00:00)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: settings.revokeFunctionArn,
+        RoleArn: settings.schedulerRoleArn,
+        Input: JSON.stringify({ grantId, reason: 'expiry' }),
+      },
+    }),
+  );
+}
+
+describe('scenario 10: the sweeper reconciles AWS against the ledger', () => {
+  const lifecycle = localLifecycle();
+
+  it('finds and removes an orphaned role, ingress rule, schedule and session that no grant holds', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const roleOwner = newGrantId('role');
+    const ruleOwner = newGrantId('rule');
+    const scheduleOwner = newGrantId('schedule');
+    const roleArn = await createOrphanedRole(local, roleOwner);
+    const ruleId = await authorizeRule(local, ruleOwner);
+    await createOrphanedSchedule(local, scheduleOwner);
+    const session = local.sessions.startSession(
+      local.world.instances['billing-db']?.[0] ?? '',
+      `arn:aws:sts::123456789012:assumed-role/jit-${newGrantId('session')}/vendor-engineer`,
+    );
+    const before = await local.residue();
+
+    // Act
+    const report = await local.sweep();
+
+    // Assess
+    expect(before).toMatchObject({
+      roles: [roleArn],
+      securityGroupRules: [ruleId],
+      sessions: [session.sessionId],
+    });
+    expect(before.schedules).toHaveLength(1);
+    expect(report).toEqual({
+      ...NO_FINDINGS,
+      orphanedRoles: [`jit-${roleOwner}`],
+      orphanedSchedules: [`jit-${scheduleOwner}`],
+      orphanedRules: [ruleId],
+      orphanedSessions: [session.sessionId],
+    });
+    expect(local.sessions.isActive(session.sessionId)).toBe(false);
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+
+  it('leaves alone an ingress rule in a JIT security group that jit-access did not open', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const ruleId = await authorizeRule(local, newGrantId('foreign'), false);
+
+    // Act
+    const report = await local.sweep();
+
+    // Assess
+    expect(report).toEqual(NO_FINDINGS);
+    expect(await local.residue()).toEqual({ ...NO_RESIDUE, securityGroupRules: [ruleId] });
+  });
+
+  it("leaves a live grant's role, rules, schedule and session alone", async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const { grantId, request, grant } = await grantThroughWorkflow(local);
+    const sessionId = await local.vendorStartsSession(grantId, firstTarget(request));
+    await local.advanceBy(30);
+    const before = await local.residue();
+
+    // Act
+    const report = await local.sweep();
+
+    // Assess
+    expect(report).toEqual(NO_FINDINGS);
+    expect(await local.residue()).toEqual(before);
+    expect(before).toMatchObject({ roles: [grant.created.roleArn], sessions: [sessionId] });
+    expect(await ledgerRecord(local, grantId)).toMatchObject({ status: 'ACTIVE' });
+    await local.advanceTo(grant.expiresAt ?? '');
+    expect(await ledgerRecord(local, grantId)).toMatchObject({
+      status: 'REVOKED',
+      revokeReason: 'expiry',
+      residueCheck: { residue: NO_RESIDUE },
+    });
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+
+  it('revokes a grant whose expiry schedule was deleted by hand once it has expired', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const { grantId, request, grant } = await grantThroughWorkflow(local);
+    const sessionId = await local.vendorStartsSession(grantId, firstTarget(request));
+    await new SchedulerClient(localClientConfig()).send(
+      new DeleteScheduleCommand({ Name: `jit-${grantId}`, GroupName: local.world.settings.scheduleGroupName }),
+    );
+    const stepsBeforeExpiry = local.timeline.length;
+    await local.advanceTo(grant.expiresAt ?? '');
+    await local.advanceBy(5);
+    const afterExpiry = await local.residue();
+
+    // Act
+    const report = await local.sweep();
+
+    // Assess
+    expect(local.timeline.slice(stepsBeforeExpiry).map((e) => e.step)).toEqual(['sweep']);
+    expect(afterExpiry).toMatchObject({ roles: [grant.created.roleArn], schedules: [], sessions: [sessionId] });
+    expect(report).toEqual({ ...NO_FINDINGS, expiredGrants: [grantId] });
+    expect(local.sessions.isActive(sessionId)).toBe(false);
+    expect(await ledgerRecord(local, grantId)).toMatchObject({
+      status: 'REVOKED',
+      revokeReason: 'sweeper',
+      residueCheck: { checkedAt: '2026-03-02T16:05:00.000Z', residue: NO_RESIDUE },
+    });
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+});
