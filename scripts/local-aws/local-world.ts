@@ -11,6 +11,7 @@ import { CreatePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/clie
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeSettings } from '../../lambdas/shared/environment';
@@ -110,7 +111,9 @@ export async function createLocalWorld(
     instances[group.name] = (run.Instances ?? []).map((i) => i.InstanceId as string);
   }
 
-  log('creating the topic, the scheduler group, role and dead-letter queue, the session key and the boundary');
+  log(
+    'creating the topic, the scheduler group, role and dead-letter queue, the session key and document, the boundary',
+  );
   const topicArn = (await new SNSClient(aws).send(new CreateTopicCommand({ Name: `jit-notifications-${suffix}` })))
     .TopicArn as string;
   const scheduleGroupName = `jit-access-${suffix}`;
@@ -134,8 +137,17 @@ export async function createLocalWorld(
   const sessionKeyArn = (await new KMSClient(aws).send(new CreateKeyCommand({ Description: `jit sessions ${suffix}` })))
     .KeyMetadata?.Arn as string;
   const sessionDocumentName = `JitAccess-Session-${suffix}`;
-  refs[`${findResource(stack, 'AWS::SSM::Document').logicalId}.Ref`] = sessionDocumentName;
+  const sessionDocument = findResource(stack, 'AWS::SSM::Document');
+  refs[`${sessionDocument.logicalId}.Ref`] = sessionDocumentName;
   refs[`${findResource(stack, 'AWS::KMS::Key', 'SessionLogging').logicalId}.Arn`] = sessionKeyArn;
+  await new SSMClient(aws).send(
+    new CreateDocumentCommand({
+      Name: sessionDocumentName,
+      DocumentType: 'Session',
+      DocumentFormat: 'JSON',
+      Content: JSON.stringify(resolveIntrinsics(sessionDocument.resource.Properties?.Content ?? {}, resolve)),
+    }),
+  );
   const boundary = findResource(stack, 'AWS::IAM::ManagedPolicy', 'GrantPermissionsBoundary').resource;
   const permissionsBoundaryArn = (
     await iam.send(
