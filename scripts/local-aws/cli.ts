@@ -7,12 +7,14 @@ Commands:
   start   Start moto on a free 127.0.0.1 port, print its endpoint, and run until Ctrl-C (SIGINT) or SIGTERM.
 
 Options:
+  --json       Machine-readable output: setup prints {"venv":"<bin dir>"}, start prints {"endpoint","port"}.
   -h, --help   Show this help.
 
 Progress goes to stderr; \`start\` prints only the endpoint (http://127.0.0.1:<port>) on stdout.`;
 
 async function main(args: readonly string[]): Promise<number> {
-  const [command, ...rest] = args;
+  const json = args.includes('--json');
+  const [command, ...rest] = args.filter((a) => a !== '--json');
   if (command === undefined || command === '-h' || command === '--help' || rest.includes('--help')) {
     console.log(USAGE);
     return command === undefined ? 1 : 0;
@@ -22,20 +24,22 @@ async function main(args: readonly string[]): Promise<number> {
     return 1;
   }
   switch (command) {
-    case 'setup':
-      await ensureVenv();
+    case 'setup': {
+      const venvBin = await ensureVenv();
+      if (json) console.log(JSON.stringify({ venv: venvBin }));
       return 0;
+    }
     case 'start':
-      return serve();
+      return serve(json);
     default:
       console.error(`unknown command: ${command}\n\n${USAGE}`);
       return 1;
   }
 }
 
-async function serve(): Promise<number> {
+async function serve(json: boolean): Promise<number> {
   const moto = await startMoto();
-  console.log(moto.endpoint);
+  console.log(json ? JSON.stringify({ endpoint: moto.endpoint, port: moto.port }) : moto.endpoint);
   process.stderr.write(`[local-aws] moto is listening on ${moto.endpoint}; Ctrl-C stops it\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
