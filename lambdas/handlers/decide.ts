@@ -38,23 +38,22 @@ export function createDecideHandler(deps: () => Dependencies = lambdaDependencie
         throw new ApprovalError('DUPLICATE_VOTE', `${approver} has already voted on ${grantId}: one vote per approver`);
       }
       const note = comment ? `: ${comment}` : '';
-      await ledger.appendHistory(grantId, {
-        at,
-        actor: approver,
-        event: `${decision === 'approve' ? 'approved' : 'denied'}${note}`,
-      });
+      const vote = { at, actor: approver, event: `${decision === 'approve' ? 'approved' : 'denied'}${note}` };
 
       if (decision === 'deny') {
-        const denial = { at, actor: approver, event: 'denied' };
-        const denied = await ledger.transition(grantId, ['PENDING'], 'DENIED', denial);
+        // The deny is the status change itself; only a deny that lost a race is recorded on its own.
+        const denied = await ledger.transition(grantId, ['PENDING'], 'DENIED', vote);
         if (denied) {
           await approvals.deny(await taskToken(deps(), grantId), 'jit.Denied', `denied by ${approver}${note}`);
+        } else {
+          await ledger.appendHistory(grantId, vote);
         }
         // A deny that lost the race to the last approval (or to another deny) reports what the grant really is.
         const current = denied ? 'DENIED' : ((await ledger.getGrant(grantId))?.status ?? 'DENIED');
         return { grantId, status: current, approvals: [], needed };
       }
 
+      await ledger.appendHistory(grantId, vote);
       const approvers = [
         ...new Set((await ledger.listVotes(grantId)).filter((v) => v.decision === 'approve').map((v) => v.approver)),
       ];

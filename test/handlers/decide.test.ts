@@ -132,6 +132,17 @@ describe('decide', () => {
     ]);
     expect(h.aws.countOf('SendTaskSuccess')).toBe(0);
   });
+
+  it('records a deny once in the history, with who denied and why', async () => {
+    await pendingGrant();
+
+    await h.handlers.decide({ grantId: GRANT_ID, approver: BOB, decision: 'deny', comment: 'no change window' });
+
+    const history = (await h.ledger.getGrant(GRANT_ID))?.history ?? [];
+    expect(history.filter((e) => e.actor === BOB)).toEqual([
+      expect.objectContaining({ actor: BOB, event: 'denied: no change window' }),
+    ]);
+  });
 });
 
 describe('decide racing another vote', () => {
