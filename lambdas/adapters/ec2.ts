@@ -9,7 +9,7 @@ import {
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { tracer } from '../shared/powertools';
 import type { InstanceFacts } from '../domain/request-validation';
-import { MANAGED_TAG } from '../domain/planner';
+import { MANAGED_TAG, sameIngressRule } from '../domain/planner';
 import type { IngressRule } from '../domain/types';
 
 export interface ExistingIngressRule extends IngressRule {
@@ -39,13 +39,6 @@ function toIngressRule(rule: SecurityGroupRule): ExistingIngressRule | undefined
     tags: Object.fromEntries((rule.Tags ?? []).map((t) => [t.Key as string, t.Value as string])),
   };
 }
-
-const sameRule = (a: IngressRule, b: IngressRule) =>
-  a.securityGroupId === b.securityGroupId &&
-  a.protocol === b.protocol &&
-  a.fromPort === b.fromPort &&
-  a.toPort === b.toPort &&
-  a.cidr === b.cidr;
 
 export class Ec2Network implements Network {
   private readonly client: EC2Client;
@@ -110,7 +103,7 @@ export class Ec2Network implements Network {
     }
     // The same rule already exists. Adopt it only if jit-access opened it (a retry): a rule someone else made is
     // theirs, and a grant that adopted it would close it at revoke.
-    const existing = (await this.listIngressRules(rule.securityGroupId)).find((r) => sameRule(r, rule));
+    const existing = (await this.listIngressRules(rule.securityGroupId)).find((r) => sameIngressRule(r, rule));
     if (!existing) throw new Error(`rule ${JSON.stringify(rule)} was authorized but cannot be found`);
     if (existing.tags[MANAGED_TAG] !== 'true') {
       throw new Error(

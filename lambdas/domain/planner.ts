@@ -251,3 +251,8 @@ export function samePlanApartFromWindow(a: GrantPlan, b: GrantPlan): boolean {
 export function ingressRuleKey(rule: IngressRule): string {
   return `${rule.securityGroupId}|${rule.protocol}|${rule.fromPort}|${rule.toPort}|${rule.cidr}`;
 }
+
+/** Whether two rules open the same thing (same group, protocol, ports and CIDR), whatever their ids or tags. */
+export function sameIngressRule(a: IngressRule, b: IngressRule): boolean {
+  return ingressRuleKey(a) === ingressRuleKey(b);
+}

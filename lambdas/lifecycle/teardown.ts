@@ -5,6 +5,7 @@ import {
   GRANT_TAG,
   ingressRuleKey,
   MANAGED_TAG,
+  sameIngressRule,
   REVOKE_POLICY_NAME,
   revokedRolePolicy,
   roleNameFor,
@@ -29,13 +30,6 @@ export const NO_RESIDUE: Residue = { roles: [], policies: [], securityGroupRules
 export function isClean(residue: Residue): boolean {
   return Object.values(residue).every((items: readonly string[]) => items.length === 0);
 }
-
-const isSame = (a: IngressRule, b: IngressRule) =>
-  a.securityGroupId === b.securityGroupId &&
-  a.protocol === b.protocol &&
-  a.fromPort === b.fromPort &&
-  a.toPort === b.toPort &&
-  a.cidr === b.cidr;
 
 /**
  * The ordered teardown of one grant, from DESIGN.md: deny credentials already issued → end live sessions → close
@@ -148,7 +142,7 @@ function event(deps: Dependencies, actor: string, what: string, residue?: Residu
  * residue check that follows records what is left for the sweeper.
  */
 async function removeResources(deps: Dependencies, grantId: string, plannedRules: readonly IngressRule[]) {
-  const { roles, sessions, network, schedules, ledger, settings } = deps;
+  const { roles, network, schedules, ledger, settings } = deps;
   const roleName = roleNameFor(grantId);
 
   await attempt('deny everything to the role', async () => {
@@ -157,11 +151,7 @@ async function removeResources(deps: Dependencies, grantId: string, plannedRules
     }
   });
 
-  await attempt('terminate live sessions', async () => {
-    for (const session of sessionsOfRole(await sessions.listActiveSessions(), roleName)) {
-      await attempt(`terminate session ${session.sessionId}`, () => sessions.terminateSession(session.sessionId));
-    }
-  });
+  await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
 
   const kept: string[] = [];
   for (const rule of plannedRules) {
@@ -193,12 +183,15 @@ async function removeResources(deps: Dependencies, grantId: string, plannedRules
   await attempt('delete expiry schedule', () => schedules.delete(scheduleNameFor(grantId), settings.scheduleGroupName));
   await attempt('delete role', () => roles.deleteRole(roleName));
   // A session opened in the moment before the deny policy landed must not outlive the role.
-  await attempt('terminate sessions started meanwhile', async () => {
-    for (const session of sessionsOfRole(await sessions.listActiveSessions(), roleName)) {
-      await sessions.terminateSession(session.sessionId);
-    }
-  });
+  await attempt('terminate sessions started meanwhile', () => terminateSessionsOf(deps, roleName));
   return kept;
+}
+
+/** Ends every live session of the role; one that cannot be ended does not keep the others alive. */
+async function terminateSessionsOf(deps: Dependencies, roleName: string): Promise<void> {
+  for (const session of sessionsOfRole(await deps.sessions.listActiveSessions(), roleName)) {
+    await attempt(`terminate session ${session.sessionId}`, () => deps.sessions.terminateSession(session.sessionId));
+  }
 }
 
 async function attempt(step: string, work: () => Promise<void>): Promise<void> {
@@ -218,7 +211,7 @@ async function closeRule(deps: Dependencies, rule: IngressRule, ruleId: string |
     return;
   }
   const existing = (await deps.network.listIngressRules(rule.securityGroupId)).find(
-    (r) => isSame(r, rule) && r.tags[MANAGED_TAG] === 'true',
+    (r) => sameIngressRule(r, rule) && r.tags[MANAGED_TAG] === 'true',
   );
   if (existing) await deps.network.revokeIngress(rule.securityGroupId, existing.ruleId);
 }
@@ -243,7 +236,7 @@ export async function findResidue(
   for (const securityGroupId of groups) {
     for (const rule of await network.listIngressRules(securityGroupId)) {
       if (rule.tags[MANAGED_TAG] !== 'true') continue; // not opened by jit-access
-      const planned = plannedRules.some((p) => isSame(p, rule));
+      const planned = plannedRules.some((p) => sameIngressRule(p, rule));
       if (!planned && rule.tags[GRANT_TAG] !== grantId) continue;
       const holding = await ledger.getRule(ingressRuleKey(rule));
       const heldByLiveGrant = await anyLive(deps, holding?.holders ?? []);
