@@ -48,3 +48,25 @@ export class TransitionError extends Error {
     super(`a grant cannot go from ${from} to ${to}`);
   }
 }
+
+/** The caller may not do this: not a configured person, or not in the role the action needs. */
+export class AccessDeniedError extends Error {
+  override readonly name = 'jit.AccessDenied';
+  constructor(
+    public readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The thing named does not exist (a grant id, a vendor id). */
+export class NotFoundError extends Error {
+  override readonly name = 'jit.NotFound';
+  constructor(
+    public readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

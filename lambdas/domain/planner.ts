@@ -32,6 +32,14 @@ export const GRANT_ROLE_TAG_KEYS = [RUN_AS_TAG, GRANT_TAG, MANAGED_TAG, VENDOR_T
 export const INLINE_POLICY_NAME = 'jit-session-access';
 export const REVOKE_POLICY_NAME = 'jit-revoked';
 
+/** What of a request the plan depends on: its id (names) and its ports (rules). */
+export type PlannedRequest = Pick<AccessRequest, 'grantId' | 'ports'>;
+
+/** The description of every ingress rule a grant opens (EC2 shows it beside the rule). */
+export function ingressRuleDescription(grantId: string): string {
+  return `jit-access grant ${grantId}`;
+}
+
 /** Stack facts the planner needs: where the grant lives and what it may use. */
 export interface PlanContext {
   readonly env: Environment;
@@ -60,7 +68,7 @@ export function grantIdFromName(name: string): string | undefined {
 
 /** The one plan for a grant: approvers are shown it, and the grant Lambda creates exactly it. */
 export function planGrant(
-  request: AccessRequest,
+  request: PlannedRequest,
   targets: readonly ResolvedTarget[],
   vendor: VendorConfig,
   window: GrantWindow,
@@ -198,7 +206,7 @@ export function sessionPolicy(
 
 /** One rule per vendor CIDR and requested port range, in the JIT security group of each granted target group. */
 export function ingressRules(
-  request: AccessRequest,
+  request: PlannedRequest,
   targets: readonly ResolvedTarget[],
   vendor: VendorConfig,
   context: PlanContext,

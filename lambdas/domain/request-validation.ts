@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import type { JitAccessConfig, PortRange, TargetGroupConfig, VendorConfig } from '../../lib/config/schema';
 import { ValidationError } from './errors';
-import { matchesAnyPattern } from './principal-match';
-import { GRANT_ID_PATTERN, type AccessRequest, type PortRequest, type ResolvedTarget } from './types';
+import { isBreakGlassPerson, isSponsor, personOf } from './identity';
+import { GRANT_ID_PATTERN, type AccessRequest, type PortRequest, type RequestBody, type ResolvedTarget } from './types';
 
 const MIN_DURATION_MINUTES = 15;
 /** How far behind `now` a start may be: the request spends a little time in flight before it is validated. */
@@ -26,14 +26,41 @@ const portNumber = z
   .min(1, 'ports run from 1 to 65535')
   .max(65535, 'ports run from 1 to 65535');
 
-const accessRequestSchema = z.strictObject({
-  vendorId: z.string().min(1, 'name the vendor, e.g. "acme"'),
-  requester: z
-    .string()
-    .regex(
-      /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/,
-      'must be the IAM or STS ARN of the sponsor, e.g. "arn:aws:sts::111122223333:assumed-role/Sponsors/jane"',
-    ),
+/**
+ * Body fields that would name a person. Who acts is the request's signed identity, so a body that names anyone is
+ * refused outright, whatever else it holds.
+ */
+export const IDENTITY_FIELDS = [
+  'requester',
+  'requestedBy',
+  'approver',
+  'approvedBy',
+  'actor',
+  'person',
+  'user',
+  'caller',
+  'identity',
+  'principal',
+  'arn',
+] as const;
+
+export const ticketSchema = z
+  .string()
+  .min(1, 'name the change or incident ticket, e.g. "CHG-1234"')
+  .max(64, 'must be at most 64 characters: give the ticket id, not its text')
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:#/-]*$/,
+    'must be a ticket id such as "CHG-1234": letters, digits and ._:#/- only, starting with a letter or digit',
+  );
+
+export const reasonSchema = z
+  .string()
+  .trim()
+  .min(10, 'must say in at least 10 characters why the vendor needs access')
+  .max(1000, 'must be at most 1000 characters: link the ticket for details');
+
+const requestBodyShape = {
+  vendorId: z.string().min(1, 'name the vendor, e.g. "acme"').max(64),
   targets: z
     .array(
       z
@@ -56,26 +83,29 @@ const accessRequestSchema = z.strictObject({
   startAt: z.iso
     .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a zone, e.g. "2030-03-01T09:00:00Z"' })
     .optional(),
-  ticket: z
-    .string()
-    .min(1, 'name the change or incident ticket, e.g. "CHG-1234"')
-    .max(64, 'must be at most 64 characters: give the ticket id, not its text')
-    .regex(
-      /^[A-Za-z0-9][A-Za-z0-9._:#/-]*$/,
-      'must be a ticket id such as "CHG-1234": letters, digits and ._:#/- only, starting with a letter or digit',
-    ),
-  reason: z
-    .string()
-    .trim()
-    .min(10, 'must say in at least 10 characters why the vendor needs access')
-    .max(1000, 'must be at most 1000 characters: link the ticket for details'),
+  ticket: ticketSchema,
+  reason: reasonSchema,
   ports: z
     .array(
       z
         .strictObject({ protocol: z.enum(['tcp', 'udp']).default('tcp'), fromPort: portNumber, toPort: portNumber })
         .refine((p) => p.fromPort <= p.toPort, { message: 'must not be smaller than fromPort', path: ['toPort'] }),
     )
+    .max(20, 'name at most 20 port ranges')
     .optional(),
+  breakGlass: z.boolean().optional(),
+};
+
+/** What a sponsor sends to create a request (and what the published API schema says). */
+export const requestBodySchema = z.strictObject(requestBodyShape);
+
+const callerSchema = z.strictObject({ person: z.string().min(1).max(64), arn: z.string().min(1).max(2048) });
+
+/** The workflow's input: the body with the signed requester the API attached, and the grant it extends. */
+const accessRequestSchema = z.strictObject({
+  ...requestBodyShape,
+  requester: callerSchema,
+  extends: z.string().regex(GRANT_ID_PATTERN, 'must be a grant id').optional(),
 });
 
 const EXPECTED_TYPES: Readonly<Record<string, string>> = {
@@ -108,21 +138,47 @@ function toValidationError(issue: z.core.$ZodIssue): ValidationError {
   return new ValidationError(field, 'INVALID_FIELD', issue.message);
 }
 
+/** Refuses a body that names a person: the field, and why identity never comes from a body. */
+export function refuseIdentityFields(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const field = IDENTITY_FIELDS.find((name) => Object.prototype.hasOwnProperty.call(body, name));
+  if (field) {
+    throw new ValidationError(
+      field,
+      'IDENTITY_IN_BODY',
+      'names a person: who you are comes from your signed request, never from the body; remove the field',
+    );
+  }
+}
+
+/** Parses what a sponsor sent; throws ValidationError naming the first bad field. */
+export function parseRequestBody(body: unknown): RequestBody {
+  refuseIdentityFields(body);
+  return parseInput(requestBodySchema, body);
+}
+
 /** Parses the raw workflow input into an AccessRequest; throws ValidationError naming the first bad field. */
 export function parseAccessRequest(input: unknown, grantId: string): AccessRequest {
+  checkGrantId(grantId);
+  return { grantId, ...parseInput(accessRequestSchema, input) };
+}
+
+export function checkGrantId(grantId: string, field = 'grantId'): void {
   if (!GRANT_ID_PATTERN.test(grantId)) {
     throw new ValidationError(
-      'grantId',
+      field,
       'INVALID_GRANT_ID',
       `"${grantId}" is not a grant id: use 6-48 lower-case letters, digits and dashes, starting with a letter or digit`,
     );
   }
+}
+
+/** Parses `input` with `schema`; the first problem becomes a ValidationError naming the field and the fix. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   // reportInput tells a missing field (input undefined) from one of the wrong type.
-  const result = accessRequestSchema.safeParse(input, { reportInput: true });
-  if (!result.success) {
-    throw toValidationError(result.error.issues[0] as z.core.$ZodIssue);
-  }
-  return { grantId, ...result.data };
+  const result = schema.safeParse(input, { reportInput: true });
+  if (!result.success) throw toValidationError(result.error.issues[0] as z.core.$ZodIssue);
+  return result.data;
 }
 
 function isGroupTarget(target: string): boolean {
@@ -130,7 +186,7 @@ function isGroupTarget(target: string): boolean {
 }
 
 /** The instance ids named in the request's targets (targets are "i-..." ids or "group:<target-group-name>"). */
-export function requestedInstanceIds(request: AccessRequest): string[] {
+export function requestedInstanceIds(request: RequestBody): string[] {
   return request.targets.filter((target) => !isGroupTarget(target));
 }
 
@@ -140,8 +196,8 @@ export interface InstanceFacts {
   readonly tags: Readonly<Record<string, string>>;
 }
 
-export interface ValidatedRequest {
-  readonly request: AccessRequest;
+export interface ValidatedRequest<R extends RequestBody = AccessRequest> {
+  readonly request: R;
   readonly targets: ResolvedTarget[];
   readonly startAt: string;
 }
@@ -150,47 +206,105 @@ export interface ValidationContext {
   readonly config: JitAccessConfig;
   readonly now: Date;
   readonly instances: readonly InstanceFacts[];
+  /** The account the stack runs in: Identity Center sessions are trusted from it unless the config names others. */
+  readonly stackAccountId: string;
+  /** Vendors an admin disabled at run time (the ledger's vendor states); the config's own flag counts too. */
+  readonly disabledVendors: ReadonlySet<string>;
 }
 
 /** Applies every business rule; throws ValidationError (field, code, message with the fix) on the first broken rule. */
 export function validateRequest(request: AccessRequest, context: ValidationContext): ValidatedRequest {
   const { config } = context;
-  const vendor = findVendor(request, config);
-  if (!matchesAnyPattern(request.requester, vendor.sponsors)) {
-    throw new ValidationError(
-      'requester',
-      'NOT_A_SPONSOR',
-      `${request.requester} is not a sponsor of vendor "${vendor.id}": ask one of its sponsors (${vendor.sponsors.join(', ')}) to request access`,
-    );
-  }
+  const vendor = findEnabledVendor(request.vendorId, config, context.disabledVendors);
+  checkRequester(request, vendor, context);
+  return validateRequestBody(request, vendor, context);
+}
+
+/**
+ * Every rule about what is asked for, not who asks: targets, duration, start, ports. `plan` uses it alone to preview
+ * a request offline; requests always go through validateRequest.
+ */
+export function validateRequestBody<R extends RequestBody>(
+  request: R,
+  vendor: VendorConfig,
+  context: Pick<ValidationContext, 'config' | 'now' | 'instances'>,
+): ValidatedRequest<R> {
   const targets = resolveTargets(request, vendor, context);
-  checkDuration(request.durationMinutes, vendor);
-  const startAt = checkStart(request.startAt, context.now);
+  checkDuration(request, vendor, context.config);
+  const startAt = checkStart(request, context.now);
   (request.ports ?? []).forEach((port, index) => checkPort(port, `ports[${index}]`, vendor));
   return { request, targets, startAt };
 }
 
-function findVendor(request: AccessRequest, config: JitAccessConfig): VendorConfig {
-  const vendor = config.vendors.find((v) => v.id === request.vendorId);
+/** The vendor, if it is configured and enabled both in the config and at run time. */
+export function findEnabledVendor(
+  vendorId: string,
+  config: JitAccessConfig,
+  disabledVendors: ReadonlySet<string>,
+): VendorConfig {
+  const vendor = config.vendors.find((v) => v.id === vendorId);
   if (!vendor) {
     throw new ValidationError(
       'vendorId',
       'UNKNOWN_VENDOR',
-      `"${request.vendorId}" is not a known vendor: use one of ${config.vendors.map((v) => v.id).join(', ')}`,
+      `"${vendorId}" is not a known vendor: use one of ${config.vendors.map((v) => v.id).join(', ')}`,
     );
   }
   if (!vendor.enabled) {
     throw new ValidationError(
       'vendorId',
       'VENDOR_DISABLED',
-      `vendor "${vendor.id}" is disabled: ask the platform team to enable it in the config before requesting access`,
+      `vendor "${vendor.id}" is disabled in the config: ask the platform team to enable it and deploy before requesting access`,
+    );
+  }
+  if (disabledVendors.has(vendor.id)) {
+    throw new ValidationError(
+      'vendorId',
+      'VENDOR_DISABLED',
+      `vendor "${vendor.id}" was disabled by an admin: ask an admin to run "jit-access vendor enable ${vendor.id}" first`,
     );
   }
   return vendor;
 }
 
+/**
+ * The requester is a claim until its ARN resolves, under the current config, to the person it names; then that
+ * person must sponsor the vendor (or, for break-glass, be a break-glass person).
+ */
+function checkRequester(request: AccessRequest, vendor: VendorConfig, context: ValidationContext): void {
+  const { requester } = request;
+  if (personOf(requester.arn, context.config, context.stackAccountId) !== requester.person) {
+    throw new ValidationError(
+      'requester',
+      'IDENTITY_MISMATCH',
+      `${requester.arn} is not ${requester.person} under the current config: request again through the API`,
+    );
+  }
+  if (request.breakGlass) {
+    if (!isBreakGlassPerson(requester.person, context.config)) {
+      throw new ValidationError(
+        'breakGlass',
+        'NOT_BREAK_GLASS',
+        `${requester.person} may not use break-glass: ask a break-glass person (${context.config.breakGlass.people.join(', ') || 'none configured'}), or request with approval`,
+      );
+    }
+    return;
+  }
+  if (!isSponsor(requester.person, vendor)) {
+    throw new ValidationError(
+      'vendorId',
+      'NOT_A_SPONSOR',
+      `${requester.person} is not a sponsor of vendor "${vendor.id}": ask one of its sponsors (${vendor.sponsors.join(', ')}) to request access`,
+    );
+  }
+}
+
 /** Groups the targets by target group, in the order the request first names each group. */
-function resolveTargets(request: AccessRequest, vendor: VendorConfig, context: ValidationContext): ResolvedTarget[] {
+function resolveTargets(
+  request: RequestBody,
+  vendor: VendorConfig,
+  context: Pick<ValidationContext, 'config' | 'instances'>,
+): ResolvedTarget[] {
   const eligibleGroups = context.config.targetGroups.filter((g) => vendor.eligibleTargetGroups.includes(g.name));
   const eligibleNames = eligibleGroups.map((g) => g.name).join(', ');
   const byGroup = new Map<string, ResolvedTarget>();
@@ -278,12 +392,20 @@ function findInstanceGroup(
   return group;
 }
 
-function checkDuration(durationMinutes: number, vendor: VendorConfig): void {
+function checkDuration(request: RequestBody, vendor: VendorConfig, config: JitAccessConfig): void {
+  const { durationMinutes } = request;
   if (durationMinutes < MIN_DURATION_MINUTES) {
     throw new ValidationError(
       'durationMinutes',
       'DURATION_TOO_SHORT',
       `${durationMinutes} minutes is too short: request at least ${MIN_DURATION_MINUTES} minutes`,
+    );
+  }
+  if (request.breakGlass && durationMinutes > config.breakGlass.maxMinutes) {
+    throw new ValidationError(
+      'durationMinutes',
+      'DURATION_TOO_LONG',
+      `${durationMinutes} minutes is longer than break-glass allows: request at most ${config.breakGlass.maxMinutes} minutes`,
     );
   }
   const maxMinutes = vendor.maxGrantHours * 60;
@@ -296,8 +418,16 @@ function checkDuration(durationMinutes: number, vendor: VendorConfig): void {
   }
 }
 
-function checkStart(startAt: string | undefined, now: Date): string {
+function checkStart(request: RequestBody, now: Date): string {
+  const { startAt } = request;
   if (startAt === undefined) return now.toISOString();
+  if (request.breakGlass) {
+    throw new ValidationError(
+      'startAt',
+      'BREAK_GLASS_STARTS_NOW',
+      'break-glass access starts at once: leave startAt out',
+    );
+  }
   const start = new Date(startAt);
   if (Number.isNaN(start.getTime())) {
     throw new ValidationError('startAt', 'INVALID_FIELD', 'must be an ISO-8601 date-time with a zone');

@@ -1,4 +1,5 @@
 /** The vocabulary of a grant, shared by every handler. Pure types: no AWS SDK here. */
+import type { Caller } from './identity';
 
 export const GRANT_STATUSES = [
   'PENDING',
@@ -23,11 +24,10 @@ export interface Environment {
   readonly partition: string;
 }
 
-/** What a sponsor asks for. `targets` are instance ids or target-group names (prefixed "group:"). */
-export interface AccessRequest {
-  readonly grantId: string;
+/** What a sponsor sends: no identity in it, who asks comes from the signed request. */
+export interface RequestBody {
   readonly vendorId: string;
-  readonly requester: string;
+  /** Instance ids or target groups (prefixed "group:"). */
   readonly targets: readonly string[];
   readonly durationMinutes: number;
   /** ISO-8601 start; absent means "as soon as approved". */
@@ -36,6 +36,16 @@ export interface AccessRequest {
   readonly reason: string;
   /** Ports to open from the vendor's CIDRs; each must be one of the vendor's allowed port ranges. */
   readonly ports?: readonly PortRequest[];
+  /** Access without waiting for approval, by a break-glass person; approved afterwards or the vendor is disabled. */
+  readonly breakGlass?: boolean;
+}
+
+/** A request as the system keeps it: the body, its grant id, the signed requester, and what it extends. */
+export interface AccessRequest extends RequestBody {
+  readonly grantId: string;
+  readonly requester: Caller;
+  /** The active grant this request extends: same vendor, targets and ports, starting when that grant ends. */
+  readonly extends?: string;
 }
 
 export interface PortRequest {
@@ -102,10 +112,28 @@ export interface GrantPlan {
 
 export interface HistoryEntry {
   readonly at: string;
+  /** A person's name, or the part of the system that acted (workflow, grant, sweeper, expiry-schedule). */
   readonly actor: string;
+  /** The signed ARN a person acted with. */
+  readonly actorArn?: string;
   readonly event: string;
   readonly detail?: string;
 }
+
+/** One person's vote on a grant, for the plan they were shown. */
+export interface Vote {
+  readonly person: string;
+  /** The signed ARN the vote came with. */
+  readonly arn: string;
+  readonly decision: 'approve' | 'deny';
+  readonly at: string;
+  /** The hash of the plan the voter saw (see plan-hash.ts). */
+  readonly planHash: string;
+  readonly comment?: string;
+}
+
+export const BREAK_GLASS_REVIEWS = ['PENDING', 'APPROVED', 'DENIED', 'OVERDUE'] as const;
+export type BreakGlassReview = (typeof BREAK_GLASS_REVIEWS)[number];
 
 /** What a grant created, by AWS id, as recorded in the ledger. */
 export interface CreatedResources {
@@ -129,8 +157,16 @@ export interface GrantRecord {
   readonly status: GrantStatus;
   readonly request: AccessRequest;
   readonly targets: readonly ResolvedTarget[];
+  /** The plan: as approvers were sent it, then (from GRANTING on) with the window fixed at grant time. */
   readonly plan: GrantPlan;
+  /** Once the window is fixed: the plan approvers were sent, kept so that a retried grant is checked against it. */
+  readonly approvedPlan?: GrantPlan;
+  /** The hash of the plan approvers were sent; each vote records the hash it approved. */
+  readonly planHash: string;
+  /** The people whose approvals made the grant APPROVED (or, for break-glass, approved it afterwards). */
   readonly approvals: readonly string[];
+  /** A break-glass grant: granted without waiting, reviewed by approvers before `reviewBy`. */
+  readonly breakGlass?: { readonly reviewBy: string; readonly review: BreakGlassReview };
   readonly created: CreatedResources;
   readonly history: readonly HistoryEntry[];
   readonly expiresAt?: string;

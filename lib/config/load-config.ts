@@ -36,6 +36,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     if (issue.input === undefined) return 'is required';
     return `must be ${EXPECTED_TYPES[issue.expected] ?? issue.expected}, not ${describeValue(issue.input)}`;
   }
+  if (issue.code === 'invalid_key') {
+    // A record key (a person's name) that its own schema refused: say why, not just "invalid key".
+    return `the name ${JSON.stringify(issue.input)} ${issue.issues.map((i) => i.message).join('; ')}`;
+  }
   if (issue.code === 'unrecognized_keys') {
     return `has unknown field(s) ${issue.keys.join(', ')}: remove or fix the spelling`;
   }

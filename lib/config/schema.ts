@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIpv4Cidr, isPublicIpv4Cidr } from './cidr';
+import { describeIdentity, identityKey, identitySchema, personName, personReference, roleArn } from './people';
 
 /** Longest grant any vendor may be given, in hours. Role sessions last at most 12 h; vendors re-assume within a grant. */
 export const MAX_GRANT_HOURS_LIMIT = 24;
@@ -17,14 +18,6 @@ const principalArn = z
   .regex(
     /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/:-]+$/,
     'must be an IAM or STS ARN without wildcards, such as "arn:aws:iam::111122223333:role/Support"',
-  );
-
-/** An IAM principal ARN pattern; `*` matches any run of characters (e.g. `arn:aws:sts::111122223333:assumed-role/Ops/*`). */
-const principalPattern = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*:-]+$/,
-    'must be an IAM or STS ARN (a * matches any run of characters), such as "arn:aws:sts::111122223333:assumed-role/Ops/*"',
   );
 
 /** Users with passwordless sudo on common AMIs, or root itself: a vendor session must run as a restricted user. */
@@ -98,8 +91,8 @@ export const vendorSchema = z.strictObject({
     .default(8),
   /** Names of the target groups this vendor may be granted. */
   eligibleTargetGroups: z.array(id).min(1, 'list at least one target group name'),
-  /** Principal ARN patterns of the internal sponsors who may request access for this vendor. */
-  sponsors: z.array(principalPattern).min(1, 'list at least one sponsor principal pattern'),
+  /** The people (names from `people`) who may request access for this vendor. */
+  sponsors: z.array(personReference).min(1, 'list at least one sponsor (a name from jitAccess.people)'),
   /** Require MFA when assuming the grant role (aws:MultiFactorAuthPresent). @default true */
   requireMfa: z.boolean().default(true),
 });
@@ -124,10 +117,36 @@ export const targetGroupSchema = z.strictObject({
 });
 
 export const approversSchema = z.strictObject({
-  /** Principal ARNs (or patterns) of the people who may approve; one vote per distinct identity. */
-  principals: z.array(principalPattern).min(1, 'list at least one approver'),
+  /** The people (names from `people`) who may approve; one vote per person. */
+  people: z.array(personReference).min(1, 'list at least one approver (a name from jitAccess.people)'),
   /** How many distinct approvers, none of them the requester, must approve. @default 2 */
   minApprovals: z.number().int().min(1, 'at least one approval is required').max(10).default(2),
+});
+
+export const breakGlassSchema = z.strictObject({
+  /** The people who may request access without waiting for approval. @default none */
+  people: z.array(personReference).default([]),
+  /** Longest break-glass grant in minutes (15-240). @default 60 */
+  maxMinutes: z.number().int().min(15, 'must be 15-240 minutes').max(240, 'must be 15-240 minutes').default(60),
+  /** Hours within which approvers must approve a break-glass grant afterwards, or the vendor is disabled. @default 24 */
+  reviewWithinHours: z.number().int().min(1, 'must be 1-168 hours').max(168, 'must be 1-168 hours').default(24),
+});
+
+export const apiSchema = z.strictObject({
+  /** Also admit callers from every account of this AWS Organization (the deploying account is always admitted). */
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as "o-a1b2c3d4e5"')
+    .optional(),
+  /** Steady-state requests per second the API accepts. @default 10 */
+  throttleRatePerSecond: z.number().int().min(1).max(1000, 'must be 1-1000').default(10),
+  /** Burst of requests the API accepts. @default 20 */
+  throttleBurst: z.number().int().min(1).max(2000, 'must be 1-2000').default(20),
+  /**
+   * Set API Gateway's account-wide CloudWatch Logs role (needed for its access and error logs). Turn off where the
+   * account already has one. @default true
+   */
+  createCloudWatchRole: z.boolean().default(true),
 });
 
 export const sessionSchema = z.strictObject({
@@ -146,83 +165,170 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
-export const jitAccessConfigSchema = z
-  .strictObject({
-    /** IAM path for per-grant roles. @default "/jit-access/" */
-    iamPath: z
-      .string()
-      .regex(/^\/([A-Za-z0-9_-]+\/)+$/, 'must look like "/jit-access/" (starts and ends with a slash)')
-      .default('/jit-access/'),
-    vendors: z.array(vendorSchema).min(1, 'describe at least one vendor'),
-    targetGroups: z.array(targetGroupSchema).min(1, 'describe at least one target group'),
-    approvers: approversSchema,
-    /** Minutes a request waits for approval before it expires (5-10080). @default 1440 */
-    approvalTimeoutMinutes: z
-      .number()
-      .int()
-      .min(5, 'must be between 5 and 10080 minutes (7 days)')
-      .max(10080, 'must be between 5 and 10080 minutes (7 days)')
-      .default(1440),
-    session: sessionSchema.default({ idleTimeoutMinutes: 20, maxSessionDurationMinutes: 240 }),
-    /** Days session logs are kept in CloudWatch Logs (a CloudWatch retention value, at least 365). @default 365 */
-    logRetentionDays: z
-      .number()
-      .int()
-      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
-        message: `must be one of CloudWatch's retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
-      })
-      .refine((d) => d >= 365, { message: 'must be at least 365 days: session logs are audit evidence' })
-      .default(365),
-    /** Days Object Lock keeps each session transcript in S3 from being deleted (1-3650). @default 365 */
-    objectLockDays: z.number().int().min(1).max(3650, 'must be 1-3650 days').default(365),
-    /** Email addresses subscribed to the notification topic. @default none */
-    notificationEmails: z.array(z.email('must be an email address such as "secops@example.com"')).default([]),
-    /** Minutes between sweeper runs (1-60). @default 5 */
-    sweeperRateMinutes: z.number().int().min(1, 'must be 1-60 minutes').max(60, 'must be 1-60 minutes').default(5),
-  })
-  .superRefine((config, ctx) => {
-    const groupNames = new Set(config.targetGroups.map((g) => g.name));
-    reportDuplicates(
-      config.vendors.map((v) => v.id),
-      ['vendors'],
-      'id',
-      ctx,
-    );
-    reportDuplicates(
-      config.targetGroups.map((g) => g.name),
-      ['targetGroups'],
-      'name',
-      ctx,
-    );
-    config.vendors.forEach((vendor, v) => {
-      vendor.eligibleTargetGroups.forEach((name, g) => {
-        if (!groupNames.has(name)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['vendors', v, 'eligibleTargetGroups', g],
-            message: `"${name}" is not a target group: add it to targetGroups or use one of ${[...groupNames].join(', ')}`,
-          });
-        }
-      });
+const baseSchema = z.strictObject({
+  /** IAM path for per-grant roles. @default "/jit-access/" */
+  iamPath: z
+    .string()
+    .regex(/^\/([A-Za-z0-9_-]+\/)+$/, 'must look like "/jit-access/" (starts and ends with a slash)')
+    .default('/jit-access/'),
+  vendors: z.array(vendorSchema).min(1, 'describe at least one vendor'),
+  targetGroups: z.array(targetGroupSchema).min(1, 'describe at least one target group'),
+  /** Everyone who acts through the API, by name, each with the AWS identities that are that person. */
+  people: z.record(personName, z.array(identitySchema).min(1, 'list at least one identity of this person')),
+  /**
+   * Roles whose trust policy pins the role session name to the person (see README, "People"); only sessions of
+   * these roles may name a person.
+   * @default none
+   */
+  pinnedSessionRoles: z.array(roleArn).default([]),
+  /** Accounts whose IAM Identity Center role sessions are trusted. @default the stack's own account */
+  identityCenterAccounts: z.array(z.string().regex(/^\d{12}$/, 'must be a 12-digit account id')).default([]),
+  approvers: approversSchema,
+  /** People who may disable and enable vendors, and revoke any grant. @default none */
+  admins: z.array(personReference).default([]),
+  breakGlass: breakGlassSchema.default({ people: [], maxMinutes: 60, reviewWithinHours: 24 }),
+  api: apiSchema.default({ throttleRatePerSecond: 10, throttleBurst: 20, createCloudWatchRole: true }),
+  /** Minutes a request waits for approval before it expires (5-10080). @default 1440 */
+  approvalTimeoutMinutes: z
+    .number()
+    .int()
+    .min(5, 'must be between 5 and 10080 minutes (7 days)')
+    .max(10080, 'must be between 5 and 10080 minutes (7 days)')
+    .default(1440),
+  session: sessionSchema.default({ idleTimeoutMinutes: 20, maxSessionDurationMinutes: 240 }),
+  /** Days session logs are kept in CloudWatch Logs (a CloudWatch retention value, at least 365). @default 365 */
+  logRetentionDays: z
+    .number()
+    .int()
+    .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+      message: `must be one of CloudWatch's retention values: ${LOG_RETENTION_DAYS.join(', ')}`,
+    })
+    .refine((d) => d >= 365, { message: 'must be at least 365 days: session logs are audit evidence' })
+    .default(365),
+  /** Days Object Lock keeps each session transcript in S3 from being deleted (1-3650). @default 365 */
+  objectLockDays: z.number().int().min(1).max(3650, 'must be 1-3650 days').default(365),
+  /** Email addresses subscribed to the notification topic. @default none */
+  notificationEmails: z.array(z.email('must be an email address such as "secops@example.com"')).default([]),
+  /** Minutes between sweeper runs (1-60). @default 5 */
+  sweeperRateMinutes: z.number().int().min(1, 'must be 1-60 minutes').max(60, 'must be 1-60 minutes').default(5),
+});
+
+export const jitAccessConfigSchema = baseSchema.superRefine((config, ctx) => {
+  const groupNames = new Set(config.targetGroups.map((g) => g.name));
+  reportDuplicates(
+    config.vendors.map((v) => v.id),
+    ['vendors'],
+    'id',
+    ctx,
+  );
+  reportDuplicates(
+    config.targetGroups.map((g) => g.name),
+    ['targetGroups'],
+    'name',
+    ctx,
+  );
+  config.vendors.forEach((vendor, v) => {
+    vendor.eligibleTargetGroups.forEach((name, g) => {
+      if (!groupNames.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vendors', v, 'eligibleTargetGroups', g],
+          message: `"${name}" is not a target group: add it to targetGroups or use one of ${[...groupNames].join(', ')}`,
+        });
+      }
     });
-    // A pattern with * may match any number of people, so only exact ARNs bound the count.
-    const approverCount = new Set(config.approvers.principals).size;
-    const onlyExactApprovers = config.approvers.principals.every((p) => !p.includes('*'));
-    if (onlyExactApprovers && config.approvers.minApprovals > approverCount) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['approvers', 'minApprovals'],
-        message: `${config.approvers.minApprovals} approvals can never be reached with ${approverCount} distinct approvers: lower minApprovals or add approvers`,
-      });
-    }
-    if (config.session.maxSessionDurationMinutes < config.session.idleTimeoutMinutes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['session', 'maxSessionDurationMinutes'],
-        message: 'must not be shorter than idleTimeoutMinutes',
-      });
-    }
   });
+  checkPeople(config, ctx);
+  if (config.session.maxSessionDurationMinutes < config.session.idleTimeoutMinutes) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['session', 'maxSessionDurationMinutes'],
+      message: 'must not be shorter than idleTimeoutMinutes',
+    });
+  }
+});
+
+/**
+ * Every person referenced exists, every identity is one person's only, and a role session names a person only if
+ * the role pins session names: otherwise one person could appear as two (alice, alice2) and vote twice.
+ */
+function checkPeople(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
+  const known = new Set(Object.keys(config.people));
+  const pinned = new Set(config.pinnedSessionRoles);
+  const references: Array<[readonly (string | number)[], readonly string[]]> = [
+    [['approvers', 'people'], config.approvers.people],
+    [['admins'], config.admins],
+    [['breakGlass', 'people'], config.breakGlass.people],
+    ...config.vendors.map((v, i): [readonly (string | number)[], readonly string[]] => [
+      ['vendors', i, 'sponsors'],
+      v.sponsors,
+    ]),
+  ];
+  for (const [path, names] of references) {
+    names.forEach((name, index) => {
+      if (!known.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, index],
+          message: `"${name}" is not in jitAccess.people: add the person with their AWS identities, or fix the name`,
+        });
+      }
+    });
+  }
+  const owners = new Map<string, string>();
+  for (const [person, identities] of Object.entries(config.people)) {
+    identities.forEach((identity, index) => {
+      const key = identityKey(identity);
+      const owner = owners.get(key);
+      if (owner !== undefined && owner !== person) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', person, index],
+          message: `${describeIdentity(identity)} is already ${owner}'s: an identity belongs to one person only`,
+        });
+      }
+      owners.set(key, person);
+      if ('roleSession' in identity && !pinned.has(identity.roleSession.role)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['people', person, index, 'roleSession', 'role'],
+          message: `${identity.roleSession.role} does not pin session names: whoever may assume it can choose any session name and appear as two people. Add the trust condition from the README ("People") and list the role in jitAccess.pinnedSessionRoles, or name ${person} by IAM user or Identity Center user`,
+        });
+      }
+    });
+  }
+  const approvers = new Set(config.approvers.people);
+  if (config.approvers.minApprovals > approvers.size) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approvers', 'minApprovals'],
+      message: `${config.approvers.minApprovals} approvals can never be reached with ${approvers.size} distinct approvers: lower minApprovals or add approvers`,
+    });
+    return;
+  }
+  // Whoever requests and also approves cannot vote on their own requests: the others must still be enough.
+  const requesters: Array<[readonly (string | number)[], string]> = [
+    ...config.vendors.flatMap((vendor, v) =>
+      vendor.sponsors.map((sponsor, s): [readonly (string | number)[], string] => [
+        ['vendors', v, 'sponsors', s],
+        sponsor,
+      ]),
+    ),
+    ...config.breakGlass.people.map((person, b): [readonly (string | number)[], string] => [
+      ['breakGlass', 'people', b],
+      person,
+    ]),
+  ];
+  for (const [path, person] of requesters) {
+    if (approvers.has(person) && approvers.size - 1 < config.approvers.minApprovals) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path],
+        message: `${person} is also an approver, so only ${approvers.size - 1} others could approve their requests, fewer than minApprovals (${config.approvers.minApprovals}): add an approver or lower minApprovals`,
+      });
+    }
+  }
+}
 
 function reportDuplicates(values: string[], path: (string | number)[], field: string, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
@@ -243,3 +349,4 @@ export type JitAccessConfigInput = z.input<typeof jitAccessConfigSchema>;
 export type VendorConfig = z.infer<typeof vendorSchema>;
 export type TargetGroupConfig = z.infer<typeof targetGroupSchema>;
 export type PortRange = z.infer<typeof portRange>;
+export type { Identity } from './people';

@@ -1,14 +1,22 @@
 import type { VendorConfig } from '../../lib/config/schema';
-import { approvalRequestMessage, grantedMessage } from '../../lambdas/domain/messages';
+import {
+  approvalRequestMessage,
+  breakGlassMessage,
+  grantedMessage,
+  quoted,
+  type ApprovalMessageInput,
+} from '../../lambdas/domain/messages';
 import { planGrant, type PlanContext } from '../../lambdas/domain/planner';
+import { planHash } from '../../lambdas/domain/plan-hash';
 import type { AccessRequest, GrantPlan, ResolvedTarget } from '../../lambdas/domain/types';
 import { exampleConfig } from '../helpers/config-fixture';
+import { DANA, ERIN } from '../helpers/handler-deps';
 
 const GRANT_ID = 'grant-20300301-0001';
-const SPONSOR = 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/jane';
 const ROLE_ARN = 'arn:aws:iam::111122223333:role/jit-access/jit-grant-20300301-0001';
 const DOCUMENT = 'JitAccess-VendorShell';
 const ACME_EXTERNAL_ID = 'acme-7f3c9a1e5b2d';
+const REVIEW_BY = '2030-03-02T09:00:00.000Z';
 
 const CONTEXT: PlanContext = {
   env: { accountId: '111122223333', region: 'eu-west-1', partition: 'aws' },
@@ -35,7 +43,7 @@ function accessRequest(overrides: Partial<AccessRequest> = {}): AccessRequest {
   return {
     grantId: GRANT_ID,
     vendorId: 'acme',
-    requester: SPONSOR,
+    requester: DANA,
     targets: ['i-0aaaaaaaaaaaaaaa1', 'i-0bbbbbbbbbbbbbbb2', 'group:web-frontend'],
     durationMinutes: 120,
     startAt: '2030-03-01T10:00:00Z',
@@ -56,12 +64,30 @@ function planFor(request: AccessRequest): GrantPlan {
   );
 }
 
-function approvalMessageFor(request: AccessRequest): string {
-  return approvalRequestMessage(request, TARGETS, planFor(request), 2);
+function messageInput(request: AccessRequest, delta?: string): ApprovalMessageInput {
+  const plan = planFor(request);
+  return { request, targets: TARGETS, plan, planHash: planHash(plan), minApprovals: 2, ...(delta ? { delta } : {}) };
 }
 
+function approvalMessageFor(request: AccessRequest): string {
+  return approvalRequestMessage(messageInput(request));
+}
+
+describe('quoted', () => {
+  test('puts free text on one line in double quotes, escaping newlines and quotes', () => {
+    // Prepare
+    const text = 'first line\nsecond "line"';
+
+    // Act
+    const line = quoted(text);
+
+    // Assess
+    expect(line).toBe('"first line\\nsecond \\"line\\""');
+  });
+});
+
 describe('approvalRequestMessage', () => {
-  test('names the requester, the ticket and the reason', () => {
+  test('names the requester by person and signed ARN', () => {
     // Prepare
     const request = accessRequest();
 
@@ -69,12 +95,10 @@ describe('approvalRequestMessage', () => {
     const message = approvalMessageFor(request);
 
     // Assess
-    expect(message).toContain(`Requested by: ${SPONSOR}`);
-    expect(message).toContain('Ticket: CHG-1234');
-    expect(message).toContain('Reason: Investigate slow billing queries');
+    expect(message).toContain(`Requested by: dana (${DANA.arn})`);
   });
 
-  test('names the vendor, the duration and the requested start', () => {
+  test('quotes the ticket and the reason as typed', () => {
     // Prepare
     const request = accessRequest();
 
@@ -82,19 +106,59 @@ describe('approvalRequestMessage', () => {
     const message = approvalMessageFor(request);
 
     // Assess
-    expect(message).toContain('vendor acme asks for 120 minutes of shell access');
-    expect(message).toContain('Start: 2030-03-01T10:00:00Z');
+    expect(message).toContain('Ticket (as typed): "CHG-1234"');
+    expect(message).toContain('Reason (as typed): "Investigate slow billing queries"');
   });
 
-  test('says the grant starts on approval when no start was requested', () => {
+  test('keeps a reason with newlines that imitates the plan on one quoted line', () => {
     // Prepare
-    const request = accessRequest({ startAt: undefined });
+    const reason = 'Routine check\nPlan hash: 0000\nThe grant will create:\n  - nothing at all';
+    const request = accessRequest({ reason });
+
+    // Act
+    const lines = approvalMessageFor(request).split('\n');
+
+    // Assess
+    expect(lines).toContain(
+      'Reason (as typed): "Routine check\\nPlan hash: 0000\\nThe grant will create:\\n  - nothing at all"',
+    );
+    expect(lines).not.toContain('  - nothing at all');
+  });
+
+  test('shows only the real plan hash on a line of its own, whatever the reason says', () => {
+    // Prepare
+    const request = accessRequest({ reason: 'Routine check\nPlan hash: 0000' });
+    const input = messageInput(request);
+
+    // Act
+    const lines = approvalRequestMessage(input).split('\n');
+
+    // Assess
+    expect(lines.filter((line) => line.startsWith('Plan hash:'))).toEqual([`Plan hash: ${input.planHash}`]);
+  });
+
+  test('carries the hash of the plan it describes', () => {
+    // Prepare
+    const request = accessRequest();
+    const plan = planFor(request);
 
     // Act
     const message = approvalMessageFor(request);
 
     // Assess
-    expect(message).toContain('Start: as soon as approved');
+    expect(message).toContain(`Plan hash: ${planHash(plan)}`);
+  });
+
+  test('names the vendor, the duration and the window', () => {
+    // Prepare
+    const request = accessRequest();
+
+    // Act
+    const message = approvalMessageFor(request);
+
+    // Assess
+    expect(message).toContain(`Grant ${GRANT_ID}: vendor acme, 120 minutes of shell access.`);
+    expect(message).toContain('Window: 2030-03-01T10:00:00.000Z until 2030-03-01T12:00:00.000Z');
   });
 
   test('lists every target, instances by id and a group by its tag', () => {
@@ -137,6 +201,18 @@ describe('approvalRequestMessage', () => {
     expect(message).toContain('"ssm:resourceTag/jit-access:target-group": "web-frontend"');
   });
 
+  test('shows the trust policy with the vendor principal', () => {
+    // Prepare
+    const request = accessRequest();
+
+    // Act
+    const message = approvalMessageFor(request);
+
+    // Assess
+    expect(message).toContain('  - trust policy:');
+    expect(message).toContain('"arn:aws:iam::444455556666:role/AcmeSupportEngineers"');
+  });
+
   test('lists each ingress rule with its security group, port and CIDR', () => {
     // Prepare
     const request = accessRequest();
@@ -174,7 +250,29 @@ describe('approvalRequestMessage', () => {
     expect(message).toContain('schedule jit-access/jit-grant-20300301-0001 that revokes everything at expiry');
   });
 
-  test('tells approvers how many must approve and how to decide', () => {
+  test('describes what an extension keeps and changes', () => {
+    // Prepare
+    const input = messageInput(accessRequest(), 'extends grant grant-20300301-0000: same vendor, targets and ports');
+
+    // Act
+    const message = approvalRequestMessage(input);
+
+    // Assess
+    expect(message).toContain('Extension: extends grant grant-20300301-0000: same vendor, targets and ports');
+  });
+
+  test('has no extension line for a request that extends nothing', () => {
+    // Prepare
+    const request = accessRequest();
+
+    // Act
+    const message = approvalMessageFor(request);
+
+    // Assess
+    expect(message).not.toContain('Extension:');
+  });
+
+  test('tells approvers how many must approve, to check the plan hash, and how to decide', () => {
     // Prepare
     const request = accessRequest();
 
@@ -183,9 +281,48 @@ describe('approvalRequestMessage', () => {
 
     // Assess
     expect(message).toContain('2 distinct approvers (not the requester) must approve');
+    expect(message).toContain(`Check that "jit-access show ${GRANT_ID}"`);
+    expect(message).toContain(`  jit-access approve ${GRANT_ID} [--comment "..."]`);
+    expect(message).toContain(`  jit-access deny ${GRANT_ID} --reason "..."`);
+  });
+});
+
+describe('breakGlassMessage', () => {
+  test('opens by saying loudly who granted which vendor access without approval', () => {
+    // Prepare
+    const input = messageInput(accessRequest({ requester: ERIN, breakGlass: true }));
+
+    // Act
+    const message = breakGlassMessage(input, REVIEW_BY);
+
+    // Assess
+    expect(message.split('\n')[0]).toBe('BREAK-GLASS: erin granted vendor acme access WITHOUT waiting for approval.');
+  });
+
+  test('asks approvers to review by the deadline, or the vendor is disabled', () => {
+    // Prepare
+    const input = messageInput(accessRequest({ requester: ERIN, breakGlass: true }));
+
+    // Act
+    const message = breakGlassMessage(input, REVIEW_BY);
+
+    // Assess
     expect(message).toContain(
-      '{"grantId":"grant-20300301-0001","approver":"<your principal ARN>","decision":"approve"|"deny","comment":"..."}',
+      `2 approvers must review it by ${REVIEW_BY}, or vendor acme is disabled and the grant flagged.`,
     );
+    expect(message).toContain(`jit-access deny ${GRANT_ID} --reason "..."            (revokes it at once)`);
+  });
+
+  test('carries the plan hash and the quoted reason like an approval request', () => {
+    // Prepare
+    const input = messageInput(accessRequest({ requester: ERIN, breakGlass: true, reason: 'Outage\nall clear' }));
+
+    // Act
+    const lines = breakGlassMessage(input, REVIEW_BY).split('\n');
+
+    // Assess
+    expect(lines).toContain(`Plan hash: ${input.planHash}`);
+    expect(lines).toContain('Reason (as typed): "Outage\\nall clear"');
   });
 });
 

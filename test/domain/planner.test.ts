@@ -1,6 +1,7 @@
 import type { VendorConfig } from '../../lib/config/schema';
 import {
   grantIdFromName,
+  ingressRuleDescription,
   ingressRuleKey,
   ingressRules,
   planGrant,
@@ -18,9 +19,9 @@ import type {
   ResolvedTarget,
 } from '../../lambdas/domain/types';
 import { exampleConfig } from '../helpers/config-fixture';
+import { DANA } from '../helpers/handler-deps';
 
 const GRANT_ID = 'grant-20300301-0001';
-const SPONSOR = 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/jane';
 const BILLING_1 = 'i-0aaaaaaaaaaaaaaa1';
 const BILLING_2 = 'i-0bbbbbbbbbbbbbbb2';
 const BILLING_SG = 'sg-0123456789abcdef0';
@@ -77,7 +78,7 @@ function accessRequest(overrides: Partial<AccessRequest> = {}): AccessRequest {
   return {
     grantId: GRANT_ID,
     vendorId: 'acme',
-    requester: SPONSOR,
+    requester: DANA,
     targets: [BILLING_1, BILLING_2],
     durationMinutes: 120,
     startAt: '2030-03-01T10:00:00Z',
@@ -456,6 +457,33 @@ describe('planGrant', () => {
       groupName: 'jit-access',
       expression: 'at(2030-03-01T12:00:00)',
     });
+  });
+});
+
+describe('planGrant from the grant id and ports alone', () => {
+  test('plans the same from the grant id and ports as from the whole request', () => {
+    // Prepare
+    const full = accessRequest();
+    const planned = { grantId: full.grantId, ports: full.ports };
+
+    // Act
+    const plan = planGrant(planned, [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT);
+
+    // Assess
+    expect(plan).toEqual(planGrant(full, [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT));
+  });
+});
+
+describe('ingressRuleDescription', () => {
+  test('names the grant the rule belongs to', () => {
+    // Prepare
+    const grantId = GRANT_ID;
+
+    // Act
+    const description = ingressRuleDescription(grantId);
+
+    // Assess
+    expect(description).toBe('jit-access grant grant-20300301-0001');
   });
 });
 

@@ -4,6 +4,7 @@ import { planGrant, type PlanContext } from '../../lambdas/domain/planner';
 import { checkQuotas, policySize } from '../../lambdas/domain/quotas';
 import type { AccessRequest, GrantPlan, PolicyDocument, PortRequest } from '../../lambdas/domain/types';
 import { exampleConfig } from '../helpers/config-fixture';
+import { DANA } from '../helpers/handler-deps';
 
 const BILLING_SG = 'sg-0123456789abcdef0';
 
@@ -39,7 +40,7 @@ function plan(options: { instances?: number; ports?: readonly PortRequest[]; ven
   const request: AccessRequest = {
     grantId: 'grant-20300301-0001',
     vendorId: 'acme',
-    requester: 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/jane',
+    requester: DANA,
     targets: ids,
     durationMinutes: 60,
     ticket: 'CHG-1234',

@@ -1,17 +1,23 @@
 import type { JitAccessConfig } from '../../lib/config/schema';
 import { ValidationError } from '../../lambdas/domain/errors';
 import {
+  findEnabledVendor,
+  IDENTITY_FIELDS,
   parseAccessRequest,
+  parseRequestBody,
   requestedInstanceIds,
   validateRequest,
+  validateRequestBody,
   type InstanceFacts,
+  type ValidationContext,
 } from '../../lambdas/domain/request-validation';
 import type { AccessRequest } from '../../lambdas/domain/types';
 import { exampleConfig } from '../helpers/config-fixture';
+import { ACCOUNT_ID, ALICE, BOB, DANA, ERIN, SSO_ROLE } from '../helpers/handler-deps';
 
 const GRANT_ID = 'grant-20300301-0001';
 const NOW = new Date('2030-03-01T09:00:00.000Z');
-const SPONSOR = 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/jane';
+const SPONSOR = DANA;
 const TAG_KEY = 'jit-access:target-group';
 
 const BILLING_1 = 'i-0aaaaaaaaaaaaaaa1';
@@ -28,11 +34,10 @@ const INSTANCES: readonly InstanceFacts[] = [
   { instanceId: UNTAGGED, state: 'running', tags: { Name: 'scratch' } },
 ];
 
-/** A raw workflow input that passes every rule for vendor "acme" against the cdk.json example. */
-function rawRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+/** What a sponsor sends for vendor "acme": it passes every rule against the cdk.json example. */
+function rawBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     vendorId: 'acme',
-    requester: SPONSOR,
     targets: [BILLING_1],
     durationMinutes: 60,
     ticket: 'CHG-1234',
@@ -41,12 +46,28 @@ function rawRequest(overrides: Record<string, unknown> = {}): Record<string, unk
   };
 }
 
+/** A raw workflow input: the body with the signed requester the API attached (dana, acme's sponsor). */
+function rawRequest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return rawBody({ requester: SPONSOR, ...overrides });
+}
+
 function request(overrides: Record<string, unknown> = {}): AccessRequest {
   return parseAccessRequest(rawRequest(overrides), GRANT_ID);
 }
 
+function contextOf(overrides: Partial<ValidationContext> = {}): ValidationContext {
+  return {
+    config: exampleConfig(),
+    now: NOW,
+    instances: INSTANCES,
+    stackAccountId: ACCOUNT_ID,
+    disabledVendors: new Set(),
+    ...overrides,
+  };
+}
+
 function validate(req: AccessRequest, config: JitAccessConfig = exampleConfig(), now: Date = NOW) {
-  return validateRequest(req, { config, now, instances: INSTANCES });
+  return validateRequest(req, contextOf({ config, now }));
 }
 
 /** The ValidationError `act` throws; any other outcome fails the test. */
@@ -59,6 +80,93 @@ function validationErrorOf(act: () => unknown): ValidationError {
   }
   throw new Error('expected a ValidationError, but nothing was thrown');
 }
+
+describe('parseRequestBody', () => {
+  test('returns what the sponsor sent, with port protocols defaulted to tcp', () => {
+    // Prepare
+    const body = rawBody({ ports: [{ fromPort: 5432, toPort: 5432 }] });
+
+    // Act
+    const parsed = parseRequestBody(body);
+
+    // Assess
+    expect(parsed).toEqual({
+      vendorId: 'acme',
+      targets: [BILLING_1],
+      durationMinutes: 60,
+      ticket: 'CHG-1234',
+      reason: 'Investigate slow billing queries reported in the ticket',
+      ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432 }],
+    });
+  });
+
+  test.each(IDENTITY_FIELDS)('refuses a body naming a person in "%s"', (field) => {
+    // Prepare
+    const body = rawBody({ [field]: DANA.arn });
+
+    // Act
+    const error = validationErrorOf(() => parseRequestBody(body));
+
+    // Assess
+    expect(error).toMatchObject({ field, code: 'IDENTITY_IN_BODY' });
+    expect(error.message).toContain('who you are comes from your signed request, never from the body');
+  });
+
+  test('refuses a body naming the requester as a person with an ARN', () => {
+    // Prepare
+    const body = rawBody({ requester: DANA });
+
+    // Act
+    const error = validationErrorOf(() => parseRequestBody(body));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'requester', code: 'IDENTITY_IN_BODY' });
+  });
+
+  test('refuses an identity field before any other problem of the body', () => {
+    // Prepare
+    const body = { approvedBy: 'alice', durationMinutes: 'forever' };
+
+    // Act
+    const error = validationErrorOf(() => parseRequestBody(body));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'approvedBy', code: 'IDENTITY_IN_BODY' });
+  });
+
+  test('refuses a body claiming to extend a grant, which only the extend route may set', () => {
+    // Prepare
+    const body = rawBody({ extends: 'grant-20300301-0000' });
+
+    // Act
+    const error = validationErrorOf(() => parseRequestBody(body));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'extends', code: 'UNKNOWN_FIELD' });
+  });
+
+  test('accepts a break-glass flag', () => {
+    // Prepare
+    const body = rawBody({ breakGlass: true });
+
+    // Act
+    const parsed = parseRequestBody(body);
+
+    // Assess
+    expect(parsed.breakGlass).toBe(true);
+  });
+
+  test('refuses a break-glass flag that is not true or false', () => {
+    // Prepare
+    const body = rawBody({ breakGlass: 'yes' });
+
+    // Act
+    const error = validationErrorOf(() => parseRequestBody(body));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'breakGlass', code: 'INVALID_FIELD' });
+  });
+});
 
 describe('parseAccessRequest', () => {
   test('returns the request with its grant id, the reason trimmed and port protocols defaulted to tcp', () => {
@@ -157,16 +265,61 @@ describe('parseAccessRequest', () => {
     expect(error.message).toContain('is required');
   });
 
-  test('refuses a requester that is not an IAM or STS ARN', () => {
+  test('refuses a requester given as a bare ARN instead of a person with the ARN they signed with', () => {
     // Prepare
-    const input = rawRequest({ requester: 'jane@example.com' });
+    const input = rawRequest({ requester: DANA.arn });
 
     // Act
     const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
 
     // Assess
     expect(error).toMatchObject({ field: 'requester', code: 'INVALID_FIELD' });
-    expect(error.message).toContain('must be the IAM or STS ARN of the sponsor');
+    expect(error.message).toContain('must be an object');
+  });
+
+  test('refuses a requester without the ARN they signed with', () => {
+    // Prepare
+    const input = rawRequest({ requester: { person: 'dana' } });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'requester.arn', code: 'MISSING_FIELD' });
+  });
+
+  test('refuses a workflow input without a requester', () => {
+    // Prepare
+    const input = rawBody();
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'requester', code: 'MISSING_FIELD' });
+  });
+
+  test('keeps the grant an extension extends', () => {
+    // Prepare
+    const input = rawRequest({ extends: 'grant-20300301-0000' });
+
+    // Act
+    const parsed = parseAccessRequest(input, GRANT_ID);
+
+    // Assess
+    expect(parsed.extends).toBe('grant-20300301-0000');
+  });
+
+  test('refuses an extension of something that is not a grant id', () => {
+    // Prepare
+    const input = rawRequest({ extends: 'Grant 7' });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'extends', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('must be a grant id');
   });
 
   test('refuses an empty target list', () => {
@@ -411,12 +564,26 @@ describe('validateRequest', () => {
       const req = request({ vendorId: 'globex', targets: [both.instanceId] });
 
       // Act
-      const validated = validateRequest(req, { config, now: NOW, instances: [both] });
+      const validated = validateRequest(req, contextOf({ config, instances: [both] }));
 
       // Assess
       expect(validated.targets).toEqual([
         { kind: 'instances', targetGroup: 'billing-db', instanceIds: [both.instanceId] },
       ]);
+    });
+
+    test('a sponsor signing with a second identity of theirs', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.people.dana!.push({ iamUser: 'arn:aws:iam::111122223333:user/dana' });
+      });
+      const req = request({ requester: { person: 'dana', arn: 'arn:aws:iam::111122223333:user/dana' } });
+
+      // Act
+      const validated = validate(req, config);
+
+      // Assess
+      expect(validated.request.requester).toEqual({ person: 'dana', arn: 'arn:aws:iam::111122223333:user/dana' });
     });
 
     test('returns the request unchanged', () => {
@@ -533,16 +700,76 @@ describe('validateRequest', () => {
 
     test('a requester who is not one of the vendor sponsors, naming them', () => {
       // Prepare
-      const req = request({ requester: 'arn:aws:sts::111122223333:assumed-role/Developers/jane' });
+      const req = request({ requester: ALICE });
 
       // Act
       const error = validationErrorOf(() => validate(req));
 
       // Assess
-      expect(error).toMatchObject({ field: 'requester', code: 'NOT_A_SPONSOR' });
-      expect(error.message).toContain(
-        'ask one of its sponsors (arn:aws:sts::111122223333:assumed-role/PlatformSponsors/*)',
-      );
+      expect(error).toMatchObject({ field: 'vendorId', code: 'NOT_A_SPONSOR' });
+      expect(error.message).toContain('alice is not a sponsor of vendor "acme": ask one of its sponsors (dana)');
+    });
+
+    test("a requester whose ARN is another person's", () => {
+      // Prepare
+      const req = request({ requester: { person: 'dana', arn: BOB.arn } });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'requester', code: 'IDENTITY_MISMATCH' });
+      expect(error.message).toContain(`${BOB.arn} is not dana under the current config`);
+    });
+
+    test('a requester whose ARN the config does not name', () => {
+      // Prepare
+      const req = request({ requester: { person: 'dana', arn: 'arn:aws:iam::111122223333:user/dana' } });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'requester', code: 'IDENTITY_MISMATCH' });
+    });
+
+    test("a requester signed by an Identity Center session of an untrusted account under the sponsor's user name", () => {
+      // Prepare
+      const arn = `arn:aws:sts::444455556666:assumed-role/${SSO_ROLE}/dana@example.com`;
+      const req = request({ requester: { person: 'dana', arn } });
+
+      // Act
+      const error = validationErrorOf(() => validate(req));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'requester', code: 'IDENTITY_MISMATCH' });
+    });
+
+    test('a requester whose identity the config no longer gives that person', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.people.dana = [{ identityCenterUser: 'dana.smith@example.com' }];
+      });
+      const req = request();
+
+      // Act
+      const error = validationErrorOf(() => validate(req, config));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'requester', code: 'IDENTITY_MISMATCH' });
+    });
+
+    test('a vendor an admin disabled at run time, saying how to enable it', () => {
+      // Prepare
+      const context = contextOf({ disabledVendors: new Set(['acme']) });
+      const req = request();
+
+      // Act
+      const error = validationErrorOf(() => validateRequest(req, context));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'vendorId', code: 'VENDOR_DISABLED' });
+      expect(error.message).toContain('jit-access vendor enable acme');
     });
 
     test('an instance that does not exist, at its index', () => {
@@ -563,7 +790,7 @@ describe('validateRequest', () => {
       const req = request();
 
       // Act
-      const error = validationErrorOf(() => validateRequest(req, { config: exampleConfig(), now: NOW, instances }));
+      const error = validationErrorOf(() => validateRequest(req, contextOf({ instances })));
 
       // Assess
       expect(error).toMatchObject({ field: 'targets[0]', code: 'INSTANCE_NOT_RUNNING' });
@@ -730,5 +957,172 @@ describe('validateRequest', () => {
       expect(error).toMatchObject({ field: 'ports[0]', code: 'PORT_NOT_ALLOWED' });
       expect(error.message).toContain('vendor "globex" has no network ports allowed: remove ports');
     });
+  });
+});
+
+describe('validateRequest for break-glass', () => {
+  test('accepts a break-glass person who sponsors no vendor, starting now', () => {
+    // Prepare
+    const req = request({ requester: ERIN, breakGlass: true });
+
+    // Act
+    const validated = validate(req);
+
+    // Assess
+    expect(validated.startAt).toBe('2030-03-01T09:00:00.000Z');
+  });
+
+  test('refuses a sponsor who is not a break-glass person, naming who is', () => {
+    // Prepare
+    const req = request({ breakGlass: true });
+
+    // Act
+    const error = validationErrorOf(() => validate(req));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'breakGlass', code: 'NOT_BREAK_GLASS' });
+    expect(error.message).toContain('dana may not use break-glass: ask a break-glass person (erin)');
+  });
+
+  test('refuses break-glass when no break-glass person is configured, saying none is', () => {
+    // Prepare
+    const config = exampleConfig((raw) => {
+      raw.breakGlass!.people = [];
+    });
+    const req = request({ requester: ERIN, breakGlass: true });
+
+    // Act
+    const error = validationErrorOf(() => validate(req, config));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'breakGlass', code: 'NOT_BREAK_GLASS' });
+    expect(error.message).toContain('none configured');
+  });
+
+  test("refuses a break-glass person whose ARN is another person's", () => {
+    // Prepare
+    const req = request({ requester: { person: 'erin', arn: DANA.arn }, breakGlass: true });
+
+    // Act
+    const error = validationErrorOf(() => validate(req));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'requester', code: 'IDENTITY_MISMATCH' });
+  });
+
+  test('refuses a break-glass request with a start, since break-glass starts at once', () => {
+    // Prepare
+    const req = request({ requester: ERIN, breakGlass: true, startAt: '2030-03-01T10:00:00Z' });
+
+    // Act
+    const error = validationErrorOf(() => validate(req));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'startAt', code: 'BREAK_GLASS_STARTS_NOW' });
+    expect(error.message).toContain('leave startAt out');
+  });
+
+  test('accepts break-glass for exactly its maximum minutes', () => {
+    // Prepare
+    const req = request({ requester: ERIN, breakGlass: true, durationMinutes: 60 });
+
+    // Act
+    const validated = validate(req);
+
+    // Assess
+    expect(validated.request.durationMinutes).toBe(60);
+  });
+
+  test('refuses break-glass longer than its maximum minutes, naming the maximum', () => {
+    // Prepare
+    const req = request({ requester: ERIN, breakGlass: true, durationMinutes: 61 });
+
+    // Act
+    const error = validationErrorOf(() => validate(req));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'durationMinutes', code: 'DURATION_TOO_LONG' });
+    expect(error.message).toContain('longer than break-glass allows: request at most 60 minutes');
+  });
+
+  test('refuses break-glass longer than the vendor allows, though break-glass would allow it', () => {
+    // Prepare
+    const config = exampleConfig((raw) => {
+      raw.vendors[0]!.maxGrantHours = 1;
+      raw.breakGlass!.maxMinutes = 120;
+    });
+    const req = request({ requester: ERIN, breakGlass: true, durationMinutes: 90 });
+
+    // Act
+    const error = validationErrorOf(() => validate(req, config));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'durationMinutes', code: 'DURATION_TOO_LONG' });
+    expect(error.message).toContain('longer than vendor "acme" allows');
+  });
+
+  test('refuses break-glass for a vendor an admin disabled', () => {
+    // Prepare
+    const context = contextOf({ disabledVendors: new Set(['acme']) });
+    const req = request({ requester: ERIN, breakGlass: true });
+
+    // Act
+    const error = validationErrorOf(() => validateRequest(req, context));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'vendorId', code: 'VENDOR_DISABLED' });
+  });
+});
+
+describe('validateRequestBody', () => {
+  test('applies the rules about what is asked for to a body without a requester', () => {
+    // Prepare
+    const body = parseRequestBody(rawBody({ targets: [BILLING_1, 'group:billing-db'] }));
+    const acme = findEnabledVendor('acme', exampleConfig(), new Set());
+
+    // Act
+    const validated = validateRequestBody(body, acme, contextOf());
+
+    // Assess
+    expect(validated.targets).toEqual([
+      { kind: 'group', targetGroup: 'billing-db', tagKey: TAG_KEY, tagValue: 'billing-db' },
+    ]);
+  });
+
+  test('refuses a body asking for more than the vendor allows', () => {
+    // Prepare
+    const body = parseRequestBody(rawBody({ durationMinutes: 481 }));
+    const acme = findEnabledVendor('acme', exampleConfig(), new Set());
+
+    // Act
+    const error = validationErrorOf(() => validateRequestBody(body, acme, contextOf()));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'durationMinutes', code: 'DURATION_TOO_LONG' });
+  });
+});
+
+describe('findEnabledVendor', () => {
+  test('finds a configured vendor that is enabled', () => {
+    // Prepare
+    const config = exampleConfig();
+
+    // Act
+    const vendor = findEnabledVendor('globex', config, new Set(['acme']));
+
+    // Assess
+    expect(vendor.id).toBe('globex');
+  });
+
+  test('refuses a vendor an admin disabled at run time', () => {
+    // Prepare
+    const disabled = new Set(['globex']);
+
+    // Act
+    const error = validationErrorOf(() => findEnabledVendor('globex', exampleConfig(), disabled));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'vendorId', code: 'VENDOR_DISABLED' });
+    expect(error.message).toContain('was disabled by an admin');
   });
 });
