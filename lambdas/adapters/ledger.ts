@@ -9,12 +9,21 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { tracer } from '../shared/powertools';
-import type { CreatedResources, GrantRecord, GrantStatus, HistoryEntry, IngressRule } from '../domain/types';
+import type { CreatedResources, GrantRecord, GrantStatus, HistoryEntry, IngressRule, Vote } from '../domain/types';
 
-export interface Vote {
-  readonly approver: string;
-  readonly decision: 'approve' | 'deny';
+/** A vendor an admin disabled (or enabled again) at run time, on top of the config's own `enabled`. */
+export interface VendorState {
+  readonly vendorId: string;
+  readonly disabled: boolean;
+  readonly reason: string;
+  readonly actor: string;
   readonly at: string;
+}
+
+/** A break-glass grant waiting for its after-the-fact approval. */
+export interface ReviewDue {
+  readonly grantId: string;
+  readonly reviewBy: string;
 }
 
 /** A temporary ingress rule shared by the grants that hold it (reference counting). */
@@ -25,20 +34,25 @@ export interface RuleHolding {
 
 /** Extra fields written with a status change. */
 export type GrantUpdate = Partial<
-  Pick<GrantRecord, 'expiresAt' | 'residueCheck' | 'revokeReason' | 'plan' | 'approvals'>
+  Pick<
+    GrantRecord,
+    'expiresAt' | 'residueCheck' | 'revokeReason' | 'plan' | 'approvedPlan' | 'approvals' | 'breakGlass'
+  >
 >;
 
 /** The grant ledger: the only place a grant's state, votes, task token and created resources are kept. */
 export interface Ledger {
   getGrant(grantId: string): Promise<GrantRecord | undefined>;
   /**
-   * Writes a new PENDING grant with its task token. A retried approval step gets a new token from Step Functions:
-   * for a grant still PENDING a different token replaces the old one ('token-replaced'); the same token again, or a
-   * grant no longer pending, changes nothing ('unchanged').
+   * Writes a new grant, a PENDING one with its task token. A retried approval step gets a new token from Step
+   * Functions: for a grant still PENDING a different token replaces the old one ('token-replaced'); the same token
+   * again, or a grant no longer pending, changes nothing ('unchanged'). A break-glass grant is written without one.
    */
-  createGrant(record: GrantRecord, taskToken: string): Promise<'created' | 'token-replaced' | 'unchanged'>;
+  createGrant(record: GrantRecord, taskToken?: string): Promise<'created' | 'token-replaced' | 'unchanged'>;
   getTaskToken(grantId: string): Promise<string | undefined>;
-  /** Records one vote per approver; returns false when this approver has already voted. */
+  /** Removes the task token once the approval step has ended: nobody can answer it afterwards. */
+  forgetTaskToken(grantId: string): Promise<void>;
+  /** Records one vote per person; returns false when this person has already voted. */
   recordVote(grantId: string, vote: Vote): Promise<boolean>;
   listVotes(grantId: string): Promise<Vote[]>;
   /** Moves the grant to `to` only if it is in one of `from`; returns false when it was not (someone else moved it). */
@@ -61,10 +75,21 @@ export interface Ledger {
   /** Deletes the rule's record only if nobody holds it; returns false when someone acquired it meanwhile. */
   forgetRuleIfUnheld(key: string): Promise<boolean>;
   getRule(key: string): Promise<RuleHolding | undefined>;
+  /** Every vendor state an admin set (one query). */
+  vendorStates(): Promise<VendorState[]>;
+  setVendorState(state: VendorState): Promise<void>;
+  /** Notes a break-glass grant's review deadline, so the sweeper finds it without scanning. */
+  addReviewDue(review: ReviewDue): Promise<void>;
+  /** Break-glass reviews whose deadline is at or before `instant`. */
+  reviewsDueBy(instant: string): Promise<ReviewDue[]>;
+  removeReviewDue(review: ReviewDue): Promise<void>;
 }
 
 const grantKey = (grantId: string) => ({ pk: `GRANT#${grantId}`, sk: 'GRANT' });
 const ruleKey = (key: string) => ({ pk: `RULE#${key}`, sk: 'RULE' });
+const VENDORS_PK = 'VENDORS';
+const REVIEWS_PK = 'BREAK_GLASS_REVIEWS';
+const reviewKey = (review: ReviewDue) => ({ pk: REVIEWS_PK, sk: `${review.reviewBy}#${review.grantId}` });
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -119,12 +144,12 @@ export class DynamoLedger implements Ledger {
     return toGrant(result.Item);
   }
 
-  async createGrant(record: GrantRecord, taskToken: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
+  async createGrant(record: GrantRecord, taskToken?: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...grantKey(record.grantId), ...record, taskToken },
+          Item: { ...grantKey(record.grantId), ...record, ...(taskToken ? { taskToken } : {}) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -132,6 +157,7 @@ export class DynamoLedger implements Ledger {
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
+    if (!taskToken) return 'unchanged';
     try {
       await this.client.send(
         new UpdateCommand({
@@ -162,12 +188,28 @@ export class DynamoLedger implements Ledger {
     return result.Item?.taskToken as string | undefined;
   }
 
+  async forgetTaskToken(grantId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(grantId),
+          UpdateExpression: 'REMOVE taskToken',
+          // Without the condition an update of a missing grant would create an empty item.
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
   async recordVote(grantId: string, vote: Vote): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `GRANT#${grantId}`, sk: `VOTE#${vote.approver}`, ...vote },
+          Item: { pk: `GRANT#${grantId}`, sk: `VOTE#${vote.person}`, ...vote },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -188,9 +230,12 @@ export class DynamoLedger implements Ledger {
       }),
     );
     return (result.Items ?? []).map((item) => ({
-      approver: item.approver as string,
+      person: item.person as string,
+      arn: item.arn as string,
       decision: item.decision as Vote['decision'],
       at: item.at as string,
+      planHash: item.planHash as string,
+      ...(typeof item.comment === 'string' ? { comment: item.comment } : {}),
     }));
   }
 
@@ -338,5 +383,59 @@ export class DynamoLedger implements Ledger {
       new GetCommand({ TableName: this.tableName, Key: ruleKey(key), ConsistentRead: true }),
     );
     return result.Item ? toHolding(result.Item) : undefined;
+  }
+
+  async vendorStates(): Promise<VendorState[]> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': VENDORS_PK },
+        ConsistentRead: true,
+      }),
+    );
+    return (result.Items ?? []).map((item) => ({
+      vendorId: item.sk as string,
+      disabled: item.disabled === true,
+      reason: item.reason as string,
+      actor: item.actor as string,
+      at: item.at as string,
+    }));
+  }
+
+  async setVendorState(state: VendorState): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { pk: VENDORS_PK, sk: state.vendorId, ...state } }),
+    );
+  }
+
+  async addReviewDue(review: ReviewDue): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...reviewKey(review), ...review } }));
+  }
+
+  async reviewsDueBy(instant: string): Promise<ReviewDue[]> {
+    const reviews: ReviewDue[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // '$' sorts after '#': every review due at `instant` itself is included.
+          KeyConditionExpression: 'pk = :pk AND sk <= :due',
+          ExpressionAttributeValues: { ':pk': REVIEWS_PK, ':due': `${instant}$` },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        reviews.push({ grantId: item.grantId as string, reviewBy: item.reviewBy as string });
+      }
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return reviews;
+  }
+
+  async removeReviewDue(review: ReviewDue): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: reviewKey(review) }));
   }
 }

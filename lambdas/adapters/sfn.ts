@@ -1,4 +1,4 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { tracer } from '../shared/powertools';
 
@@ -21,5 +21,29 @@ export class SfnApprovalCallback implements ApprovalCallback {
 
   async deny(taskToken: string, error: string, cause: string): Promise<void> {
     await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_768) }));
+  }
+}
+
+/** Starts the approval workflow for a request. Only the API's request function holds this. */
+export interface WorkflowExecutions {
+  /** Starts an execution named after the grant; returns its ARN. */
+  start(grantId: string, input: Readonly<Record<string, unknown>>): Promise<string>;
+}
+
+export class SfnWorkflowExecutions implements WorkflowExecutions {
+  private readonly client: SFNClient;
+
+  constructor(
+    private readonly stateMachineArn: string,
+    config: AwsClientConfig,
+  ) {
+    this.client = tracer.captureAWSv3Client(new SFNClient(config));
+  }
+
+  async start(grantId: string, input: Readonly<Record<string, unknown>>): Promise<string> {
+    const result = await this.client.send(
+      new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: grantId, input: JSON.stringify(input) }),
+    );
+    return result.executionArn as string;
   }
 }

@@ -12,6 +12,8 @@ export interface LiveSession {
 /** Live Session Manager sessions: list them, end them. */
 export interface SessionManager {
   listActiveSessions(): Promise<LiveSession[]>;
+  /** Sessions started at or after `since`, live or ended (Session Manager keeps ended ones for 30 days). */
+  listSessionsSince(since: string): Promise<LiveSession[]>;
   /** Ends the session at once; one already ended is not an error. */
   terminateSession(sessionId: string): Promise<void>;
 }
@@ -24,10 +26,24 @@ export class SsmSessionManager implements SessionManager {
   }
 
   async listActiveSessions(): Promise<LiveSession[]> {
+    return this.describe('Active');
+  }
+
+  async listSessionsSince(since: string): Promise<LiveSession[]> {
+    const filters = [{ key: 'InvokedAfter' as const, value: since }];
+    return [...(await this.describe('Active', filters)), ...(await this.describe('History', filters))];
+  }
+
+  private async describe(
+    state: 'Active' | 'History',
+    filters?: Array<{ key: 'InvokedAfter'; value: string }>,
+  ): Promise<LiveSession[]> {
     const sessions: LiveSession[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new DescribeSessionsCommand({ State: 'Active', NextToken: token }));
+      const page = await this.client.send(
+        new DescribeSessionsCommand({ State: state, NextToken: token, ...(filters ? { Filters: filters } : {}) }),
+      );
       for (const session of page.Sessions ?? []) {
         sessions.push({
           sessionId: session.SessionId as string,

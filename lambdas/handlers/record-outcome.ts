@@ -4,7 +4,7 @@ import type { GrantStatus, HistoryEntry } from '../domain/types';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
-const OUTCOMES = ['granted', 'denied', 'approval-timed-out', 'approval-failed', 'grant-failed'] as const;
+const OUTCOMES = ['granted', 'denied', 'cancelled', 'approval-timed-out', 'approval-failed', 'grant-failed'] as const;
 
 const eventSchema = z.object({
   grantId: z.string(),
@@ -16,6 +16,8 @@ const eventSchema = z.object({
 const FINAL: Record<(typeof OUTCOMES)[number], { from: GrantStatus[]; to: GrantStatus } | undefined> = {
   granted: undefined,
   denied: { from: ['PENDING'], to: 'DENIED' },
+  // The revoke that cancelled the request already made it REVOKED; this only records the workflow's end.
+  cancelled: undefined,
   'approval-timed-out': { from: ['PENDING'], to: 'EXPIRED' },
   'approval-failed': { from: ['PENDING'], to: 'FAILED' },
   'grant-failed': { from: ['APPROVED', 'GRANTING'], to: 'FAILED' },
@@ -44,6 +46,8 @@ export function createRecordOutcomeHandler(deps: () => Dependencies = lambdaDepe
       }
       const final = FINAL[outcome];
       const moved = final ? await ledger.transition(grantId, final.from, final.to, entry) : false;
+      // The approval step has ended on every outcome: its token must not outlive it.
+      await ledger.forgetTaskToken(grantId);
       if (!moved) await ledger.appendHistory(grantId, entry);
       const message =
         outcome === 'granted'

@@ -1,21 +1,34 @@
 import { z } from 'zod';
-import { REVOKE_REASONS } from '../domain/types';
+import { ValidationError } from '../domain/errors';
 import { teardownGrant, type TeardownResult } from '../lifecycle/teardown';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
-const eventSchema = z.object({
-  grantId: z.string(),
-  reason: z.enum(REVOKE_REASONS).default('expiry'),
-  /** Who asked: the expiry schedule, or the on-call engineer pulling the kill switch. */
-  actor: z.string().min(1).optional(),
-});
+/** Scheduler fires within 60 s of the `at()` time; an earlier call is not an expiry. */
+const EARLY_TOLERANCE_MS = 60_000;
 
-/** Ends a grant (expiry schedule, kill switch, failure). Idempotent: run twice, the second run changes nothing. */
+const eventSchema = z.strictObject({ grantId: z.string(), reason: z.literal('expiry').default('expiry') });
+
+/**
+ * The expiry schedule's target: ends a grant at its expiry. People end grants through the API (revoke, vendor
+ * disable); this function takes no actor and no other reason, and refuses a grant that has not expired yet.
+ * Idempotent: run twice, the second run changes nothing.
+ */
 export function createRevokeHandler(deps: () => Dependencies = lambdaDependencies) {
   return async (event: unknown): Promise<TeardownResult> => {
-    const { grantId, reason, actor } = parseEvent(eventSchema, event);
-    return forGrant(grantId, () => teardownGrant(deps(), grantId, reason, actor ?? `revoke:${reason}`));
+    const { grantId } = parseEvent(eventSchema, event);
+    return forGrant(grantId, async () => {
+      const d = deps();
+      const grant = await d.ledger.getGrant(grantId);
+      if (grant?.expiresAt && Date.parse(grant.expiresAt) - EARLY_TOLERANCE_MS > d.clock().getTime()) {
+        throw new ValidationError(
+          'grantId',
+          'NOT_EXPIRED',
+          `grant ${grantId} runs until ${grant.expiresAt}: the expiry schedule ends it then (people revoke through the API)`,
+        );
+      }
+      return teardownGrant(d, grantId, 'expiry', 'expiry-schedule');
+    });
   };
 }
 

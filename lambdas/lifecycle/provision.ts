@@ -1,12 +1,22 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GrantFailedError, TransitionError } from '../domain/errors';
+import { GrantFailedError, TransitionError, ValidationError } from '../domain/errors';
 import { grantWindow } from '../domain/expiry';
-import { GRANT_TAG, ingressRuleKey, MANAGED_TAG, planGrant, samePlanApartFromWindow } from '../domain/planner';
-import type { GrantPlan, GrantRecord } from '../domain/types';
+import { recheckApprovedGrant } from '../domain/grant-checks';
+import {
+  GRANT_TAG,
+  ingressRuleDescription,
+  ingressRuleKey,
+  MANAGED_TAG,
+  planGrant,
+  samePlanApartFromWindow,
+} from '../domain/planner';
+import { canonicalJson } from '../domain/plan-hash';
+import type { GrantPlan, GrantRecord, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { planContext } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import { teardownGrant } from './teardown';
+import { disabledVendors } from './vendors';
 
 export interface ProvisionResult {
   readonly grantId: string;
@@ -48,7 +58,7 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
       const holding = await deps.ledger.acquireRule(rule, key, grantId);
       let ruleId = holding.ruleId;
       if (!ruleId) {
-        ruleId = await deps.network.authorizeIngress(rule, `jit-access grant ${grantId}`, {
+        ruleId = await deps.network.authorizeIngress(rule, ingressRuleDescription(grantId), {
           [GRANT_TAG]: grantId,
           [MANAGED_TAG]: 'true',
         });
@@ -101,34 +111,86 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
   }
 }
 
-/** Fixes the window and plan at grant time and moves APPROVED → GRANTING; a retry continues a grant in GRANTING. */
+/**
+ * Fixes the window and plan at grant time and moves APPROVED → GRANTING; a retry continues a grant in GRANTING. Either
+ * way the record is checked first (it is a claim): against the config as it is now, against the plan approvers were
+ * sent (kept as `approvedPlan` once the window is fixed), and against how the grant it extends ended.
+ */
 async function startGranting(deps: Dependencies, grant: GrantRecord): Promise<GrantPlan> {
-  if (grant.status === 'GRANTING') return grant.plan;
-  if (grant.status !== 'APPROVED') throw new TransitionError(grant.status, 'GRANTING');
-
+  if (grant.status !== 'APPROVED' && grant.status !== 'GRANTING') throw new TransitionError(grant.status, 'GRANTING');
+  const approved = grant.status === 'APPROVED' ? grant.plan : grant.approvedPlan;
+  if (!approved) throw refused('plan', 'PLAN_CHANGED', 'the plan approvers were sent is not recorded');
+  recheckApprovedGrant(
+    { ...grant, plan: approved },
+    {
+      config: deps.settings.config,
+      now: deps.clock(),
+      stackAccountId: deps.settings.env.accountId,
+      disabledVendors: await disabledVendors(deps),
+      votes: await deps.ledger.listVotes(grant.grantId),
+    },
+  );
+  await checkExtendedGrantEnded(deps, grant);
   const vendor = deps.settings.config.vendors.find((v) => v.id === grant.request.vendorId);
   if (!vendor) throw new Error(`vendor ${grant.request.vendorId} is no longer configured`);
-  if (!vendor.enabled) throw new Error(`vendor ${vendor.id} was disabled after the request was approved`);
-  const window = grantWindow(grant.plan.window.startAt, grant.request.durationMinutes, deps.clock());
+
+  if (grant.status === 'GRANTING') {
+    // A retry: the first attempt fixed the window; the plan must be exactly the approved one in that window.
+    const replanned = planGrant(grant.request, grant.targets, vendor, grant.plan.window, planContext(deps.settings));
+    const minutes = (Date.parse(grant.plan.window.expiresAt) - Date.parse(grant.plan.window.startAt)) / 60_000;
+    if (
+      canonicalJson(replanned) !== canonicalJson(grant.plan) ||
+      !samePlanApartFromWindow(replanned, approved) ||
+      minutes !== grant.request.durationMinutes ||
+      grant.plan.window.startAt < approved.window.startAt
+    ) {
+      throw refused('plan', 'PLAN_CHANGED', 'the recorded plan is not the approved one in its granted window');
+    }
+    return grant.plan;
+  }
+
+  const window = grantWindow(approved.window.startAt, grant.request.durationMinutes, deps.clock());
   const plan = planGrant(grant.request, grant.targets, vendor, window, planContext(deps.settings));
-  if (!samePlanApartFromWindow(plan, grant.plan)) {
+  if (!samePlanApartFromWindow(plan, approved)) {
     // Approvers approved exactly what they were shown; a config change since then needs a new request.
     throw new Error(
       `the stack config changed since grant ${grant.grantId} was approved (vendor, targets or ports differ): request access again`,
     );
   }
-
   const moved = await deps.ledger.transition(
     grant.grantId,
     ['APPROVED'],
     'GRANTING',
     { at: deps.clock().toISOString(), actor: ACTOR, event: `granting ${window.startAt} → ${window.expiresAt}` },
-    { plan, expiresAt: window.expiresAt },
+    { plan, approvedPlan: approved, expiresAt: window.expiresAt },
   );
   if (moved) return plan;
   const current = await deps.ledger.getGrant(grant.grantId);
   if (current?.status === 'GRANTING') return current.plan;
   throw new TransitionError(current?.status ?? 'UNKNOWN', 'GRANTING');
+}
+
+/** Reasons a grant ends on its own clock: an extension of it may start then; any other end cancels it. */
+const ENDED_ON_TIME: readonly RevokeReason[] = ['expiry', 'sweeper'];
+
+/** An extension starts only if the grant it extends is still live or ended at its expiry (not killed or disabled). */
+async function checkExtendedGrantEnded(deps: Dependencies, grant: GrantRecord): Promise<void> {
+  const extendsId = grant.request.extends;
+  if (!extendsId) return;
+  const original = await deps.ledger.getGrant(extendsId);
+  const live = original?.status === 'ACTIVE' || original?.status === 'GRANTING';
+  const endedOnTime = original?.revokeReason !== undefined && ENDED_ON_TIME.includes(original.revokeReason);
+  if (!live && !endedOnTime) {
+    throw refused(
+      'extends',
+      'EXTENDED_GRANT_REVOKED',
+      `grant ${extendsId} ended ${original?.revokeReason ? `by ${original.revokeReason}` : 'without being granted'}, so its extension does not start`,
+    );
+  }
+}
+
+function refused(field: string, code: string, why: string): ValidationError {
+  return new ValidationError(field, code, `grant refused: ${why}; request access again`);
 }
 
 function resultOf(grant: GrantRecord, plan: GrantPlan): ProvisionResult {

@@ -1,13 +1,17 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { historyEntry } from '../domain/history';
 import { grantIdFromName, ingressRuleKey, MANAGED_TAG } from '../domain/planner';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import { anyLive, isClean, teardownGrant } from './teardown';
+import { disableVendor, disabledVendors } from './vendors';
 
 export interface SweepReport {
   readonly expiredGrants: readonly string[];
   /** Active grants of a vendor that was disabled or removed from the config. */
   readonly disabledVendorGrants: readonly string[];
+  /** Break-glass grants nobody reviewed in time: each disabled its vendor and was flagged. */
+  readonly overdueReviews: readonly string[];
   readonly stuckGrants: readonly string[];
   readonly orphanedRoles: readonly string[];
   readonly orphanedSchedules: readonly string[];
@@ -38,9 +42,17 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     }
   };
 
+  const overdueReviews: string[] = [];
+  for (const due of await deps.ledger.reviewsDueBy(now.toISOString())) {
+    await each(due.grantId, () => closeOverdueReview(deps, due), overdueReviews);
+  }
+
   const expiredGrants: string[] = [];
   const disabledVendorGrants: string[] = [];
-  const enabledVendors = new Set(deps.settings.config.vendors.filter((v) => v.enabled).map((v) => v.id));
+  const disabled = await disabledVendors(deps);
+  const enabledVendors = new Set(
+    deps.settings.config.vendors.filter((v) => v.enabled && !disabled.has(v.id)).map((v) => v.id),
+  );
   for (const status of ['ACTIVE', 'GRANTING'] as const) {
     for (const grant of await deps.ledger.grantsByStatus(status)) {
       const expired = grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= now.getTime();
@@ -126,9 +138,11 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     orphanedRoles.length + orphanedSchedules.length + orphanedRules.length + orphanedSessions.length,
   );
   metrics.addMetric('SweeperItemFailures', MetricUnit.Count, failures.length);
+  metrics.addMetric('BreakGlassReviewsOverdue', MetricUnit.Count, overdueReviews.length);
   return {
     expiredGrants,
     disabledVendorGrants,
+    overdueReviews,
     stuckGrants,
     orphanedRoles,
     orphanedSchedules,
@@ -143,4 +157,32 @@ async function removeIfOrphaned(deps: Dependencies, grantId: string): Promise<bo
   if (await anyLive(deps, [grantId])) return false;
   await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true });
   return true;
+}
+
+/**
+ * A break-glass grant whose review deadline passed with the review still open: the grant is flagged OVERDUE and its
+ * vendor disabled (which revokes the vendor's live grants, this one included). A deadline note that no longer
+ * matches its grant (reviewed, or replaced by a retried step) is dropped.
+ */
+async function closeOverdueReview(
+  deps: Dependencies,
+  due: { readonly grantId: string; readonly reviewBy: string },
+): Promise<boolean> {
+  const grant = await deps.ledger.getGrant(due.grantId);
+  const open = grant?.breakGlass?.review === 'PENDING' && grant.breakGlass.reviewBy === due.reviewBy;
+  if (grant && open) {
+    await deps.ledger.appendHistory(
+      grant.grantId,
+      historyEntry(deps.clock().toISOString(), ACTOR, `break-glass review overdue since ${due.reviewBy}: flagged`),
+      { breakGlass: { reviewBy: due.reviewBy, review: 'OVERDUE' } },
+    );
+    await disableVendor(
+      deps,
+      grant.request.vendorId,
+      ACTOR,
+      `break-glass grant ${grant.grantId} was not reviewed by ${due.reviewBy}`,
+    );
+  }
+  await deps.ledger.removeReviewDue(due);
+  return open;
 }

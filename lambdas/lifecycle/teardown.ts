@@ -11,6 +11,7 @@ import {
   roleNameFor,
   scheduleNameFor,
 } from '../domain/planner';
+import { historyEntry, type Actor } from '../domain/history';
 import type { GrantRecord, GrantStatus, IngressRule, Residue, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
@@ -43,7 +44,7 @@ export async function teardownGrant(
   deps: Dependencies,
   grantId: string,
   reason: RevokeReason,
-  actor: string,
+  actor: Actor,
   options: { readonly force?: boolean } = {},
 ): Promise<TeardownResult> {
   const { ledger } = deps;
@@ -122,18 +123,19 @@ export async function teardownGrant(
   return { grantId, status, changed: true, residue, sharedRulesKept };
 }
 
-function isFinished(grant: GrantRecord): boolean {
+/** Whether the grant is over and its teardown proved nothing remains: a revoke has nothing left to do. */
+export function isFinished(grant: GrantRecord): boolean {
   if (TERMINAL_STATUSES.includes(grant.status)) return true;
   return grant.status === 'FAILED' && grant.residueCheck !== undefined && isClean(grant.residueCheck.residue);
 }
 
-function event(deps: Dependencies, actor: string, what: string, residue?: Residue) {
-  return {
-    at: deps.clock().toISOString(),
+function event(deps: Dependencies, actor: Actor, what: string, residue?: Residue) {
+  return historyEntry(
+    deps.clock().toISOString(),
     actor,
-    event: what,
-    ...(residue && !isClean(residue) ? { detail: JSON.stringify(residue) } : {}),
-  };
+    what,
+    residue && !isClean(residue) ? JSON.stringify(residue) : undefined,
+  );
 }
 
 /**

@@ -6,6 +6,8 @@ export interface AwsClientConfig {
   readonly region: string;
   readonly endpoint?: string;
   readonly maxAttempts: number;
+  /** Only for the CLI: the named profile whose credentials and region the SDK uses. */
+  readonly profile?: string;
   /** Only for local runs: an HTTP handler that counts calls or injects faults below the SDK's retries. */
   readonly requestHandler?: IAMClientConfig['requestHandler'];
 }

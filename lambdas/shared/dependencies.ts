@@ -3,7 +3,13 @@ import { Ec2Network, type Network } from '../adapters/ec2';
 import { IamGrantRoles, type GrantRoles } from '../adapters/iam';
 import { SnsNotifier, type Notifier } from '../adapters/notifier';
 import { SchedulerExpirySchedules, type ExpirySchedules } from '../adapters/scheduler';
-import { SfnApprovalCallback, type ApprovalCallback } from '../adapters/sfn';
+import { CloudWatchSessionLogs, type SessionLogs } from '../adapters/logs';
+import {
+  SfnApprovalCallback,
+  SfnWorkflowExecutions,
+  type ApprovalCallback,
+  type WorkflowExecutions,
+} from '../adapters/sfn';
 import { SsmSessionManager, type SessionManager } from '../adapters/ssm';
 import type { PlanContext } from '../domain/planner';
 import { awsClientConfig } from './aws-client-config';
@@ -21,21 +27,67 @@ export interface Dependencies {
   readonly sessions: SessionManager;
   readonly notifier: Notifier;
   readonly approvals: ApprovalCallback;
+  readonly executions: WorkflowExecutions;
+  readonly sessionLogs: SessionLogs;
 }
 
-/** Builds the real adapters from the Lambda environment. */
+/**
+ * Builds the real adapters from the Lambda environment, each on first use: a function creates only the clients
+ * its own work touches.
+ */
 export function createDependencies(settings: RuntimeSettings = readRuntimeSettings()): Dependencies {
   const config = awsClientConfig();
+  const once = <T>(make: () => T): (() => T) => {
+    let made: T | undefined;
+    return () => (made ??= make());
+  };
+  const required = (value: string | undefined, name: string): string => {
+    if (!value) throw new Error(`this function has no ${name}: it does not take part in that step`);
+    return value;
+  };
+  const ledger = once(() => new DynamoLedger(settings.ledgerTableName, config));
+  const roles = once(() => new IamGrantRoles(config));
+  const network = once(() => new Ec2Network(config));
+  const schedules = once(() => new SchedulerExpirySchedules(config));
+  const sessions = once(() => new SsmSessionManager(config));
+  const notifier = once(() => new SnsNotifier(settings.topicArn, config));
+  const approvals = once(() => new SfnApprovalCallback(config));
+  const executions = once(
+    () => new SfnWorkflowExecutions(required(settings.stateMachineArn, 'STATE_MACHINE_ARN'), config),
+  );
+  const sessionLogs = once(
+    () => new CloudWatchSessionLogs(required(settings.sessionLogGroupName, 'SESSION_LOG_GROUP_NAME'), config),
+  );
   return {
     settings,
     clock: systemClock,
-    ledger: new DynamoLedger(settings.ledgerTableName, config),
-    roles: new IamGrantRoles(config),
-    network: new Ec2Network(config),
-    schedules: new SchedulerExpirySchedules(config),
-    sessions: new SsmSessionManager(config),
-    notifier: new SnsNotifier(settings.topicArn, config),
-    approvals: new SfnApprovalCallback(config),
+    get ledger() {
+      return ledger();
+    },
+    get roles() {
+      return roles();
+    },
+    get network() {
+      return network();
+    },
+    get schedules() {
+      return schedules();
+    },
+    get sessions() {
+      return sessions();
+    },
+    get notifier() {
+      return notifier();
+    },
+    get approvals() {
+      return approvals();
+    },
+    get executions() {
+      return executions();
+    },
+    get sessionLogs() {
+      return sessionLogs();
+    },
   };
 }
 

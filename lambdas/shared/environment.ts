@@ -21,6 +21,10 @@ export const ENV = {
   schedulerDlqArn: 'SCHEDULER_DLQ_ARN',
   revokeFunctionArn: 'REVOKE_FUNCTION_ARN',
   securityGroups: 'JIT_SECURITY_GROUPS',
+  /** Only on the API functions that start executions. */
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Only on the API function that reads session logs (watch). */
+  sessionLogGroup: 'SESSION_LOG_GROUP_NAME',
   /** Optional: an AWS endpoint (for example a local moto server) every adapter talks to instead of AWS. */
   endpoint: 'JIT_AWS_ENDPOINT',
 } as const;
@@ -41,6 +45,8 @@ const runtimeSchema = z.object({
   [ENV.schedulerDlqArn]: nonEmpty,
   [ENV.revokeFunctionArn]: nonEmpty,
   [ENV.securityGroups]: nonEmpty,
+  [ENV.stateMachineArn]: nonEmpty.optional(),
+  [ENV.sessionLogGroup]: nonEmpty.optional(),
 });
 
 /** Everything a handler needs to know about the deployed stack. */
@@ -58,6 +64,10 @@ export interface RuntimeSettings {
   readonly revokeFunctionArn: string;
   /** JIT ingress security group id per target group name. */
   readonly securityGroups: Readonly<Record<string, string>>;
+  /** The approval workflow; set only where executions are started. */
+  readonly stateMachineArn?: string;
+  /** The session log group; set only where session logs are read. */
+  readonly sessionLogGroupName?: string;
 }
 
 /** Reads and checks the Lambda environment once; a missing variable fails the cold start with its name. */
@@ -84,5 +94,7 @@ export function readRuntimeSettings(): RuntimeSettings {
     schedulerDlqArn: vars[ENV.schedulerDlqArn],
     revokeFunctionArn: vars[ENV.revokeFunctionArn],
     securityGroups: z.record(z.string(), z.string()).parse(JSON.parse(vars[ENV.securityGroups])),
+    ...(vars[ENV.stateMachineArn] ? { stateMachineArn: vars[ENV.stateMachineArn] } : {}),
+    ...(vars[ENV.sessionLogGroup] ? { sessionLogGroupName: vars[ENV.sessionLogGroup] } : {}),
   };
 }

@@ -1,8 +1,18 @@
+import type { GrantUpdate } from '../../lambdas/adapters/ledger';
 import { GrantFailedError } from '../../lambdas/domain/errors';
+import { planHash } from '../../lambdas/domain/plan-hash';
 import { ingressRuleKey } from '../../lambdas/domain/planner';
+import type { GrantRecord } from '../../lambdas/domain/types';
+import { createGrantHandler } from '../../lambdas/handlers/grant';
 import type { ValidatedWorkflowState } from '../../lambdas/handlers/validate-request';
+import { exampleConfig } from '../helpers/config-fixture';
+import { decide } from '../../lambdas/lifecycle/decision';
 import {
   ACCOUNT_ID,
+  ALICE,
+  BOB,
+  callApi,
+  DANA,
   BILLING_1,
   BILLING_2,
   BILLING_SG,
@@ -15,10 +25,9 @@ import {
   statusOf,
   testSettings,
   T0,
+  WEB_SG,
   type Harness,
 } from '../helpers/handler-deps';
-import { exampleConfig } from '../helpers/config-fixture';
-import { createGrantHandler } from '../../lambdas/handlers/grant';
 
 const GRANT_ID = 'grant-grant-0001';
 const ROLE_NAME = `jit-${GRANT_ID}`;
@@ -27,12 +36,14 @@ const settings = testSettings();
 
 let h: Harness;
 let approved: ValidatedWorkflowState;
-beforeEach(async () => {
-  h = createHarness();
-  approved = await seedApproved(h, GRANT_ID);
-  h.aws.clearCallLog();
-});
 afterEach(() => h.restore());
+
+/** A harness holding GRANT_ID APPROVED by alice and bob (dana's acme request by default). */
+async function prepareApproved(input: Record<string, unknown> = requestInput()): Promise<void> {
+  h = createHarness();
+  approved = await seedApproved(h, GRANT_ID, input);
+  h.aws.clearCallLog();
+}
 
 async function grantFailure(): Promise<GrantFailedError> {
   const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
@@ -40,10 +51,26 @@ async function grantFailure(): Promise<GrantFailedError> {
   throw error;
 }
 
+/**
+ * Rewrites fields of the stored grant as anyone able to write the table could. The ledger's GrantUpdate names only
+ * the fields the system itself changes; like DynamoDB, the in-memory ledger writes whatever it is given.
+ */
+async function tamperWith(change: (grant: GrantRecord) => Partial<GrantRecord>): Promise<void> {
+  const grant = await h.ledger.getGrant(GRANT_ID);
+  if (!grant) throw new Error(`no grant ${GRANT_ID} to tamper with`);
+  const entry = { at: T0, actor: 'someone-with-table-access', event: 'edited the record' };
+  await h.ledger.appendHistory(GRANT_ID, entry, change(grant) as GrantUpdate);
+}
+
 describe('grant', () => {
   it('creates the role under the stack path with the boundary, the run-as tag and the vendor trust policy', async () => {
+    // Prepare
+    await prepareApproved();
+
+    // Act
     await h.handlers.grant({ grantId: GRANT_ID });
 
+    // Assess
     const role = h.aws.roles.get(ROLE_NAME);
     expect(role).toMatchObject({
       path: '/jit-access/',
@@ -60,16 +87,26 @@ describe('grant', () => {
   });
 
   it('puts the planned session policy inline on the role', async () => {
+    // Prepare
+    await prepareApproved();
+
+    // Act
     await h.handlers.grant({ grantId: GRANT_ID });
 
+    // Assess
     const policies = h.aws.roles.get(ROLE_NAME)?.inlinePolicies;
     expect([...(policies?.keys() ?? [])]).toEqual(['jit-session-access']);
     expect(policies?.get('jit-session-access')).toEqual(approved.plan.role.inlinePolicy);
   });
 
   it('opens one ingress rule per vendor CIDR, tagged and described with the grant id', async () => {
+    // Prepare
+    await prepareApproved();
+
+    // Act
     await h.handlers.grant({ grantId: GRANT_ID });
 
+    // Assess
     const rules = h.aws.rulesIn(BILLING_SG);
     expect(rules.map((r) => r.cidr)).toEqual(['203.0.113.0/24', '198.51.100.16/28']);
     for (const rule of rules) {
@@ -80,8 +117,13 @@ describe('grant', () => {
   });
 
   it('creates a one-time schedule at expiry that invokes revoke, with retries and a dead-letter queue', async () => {
+    // Prepare
+    await prepareApproved();
+
+    // Act
     await h.handlers.grant({ grantId: GRANT_ID });
 
+    // Assess
     const schedule = h.aws.schedules.get(`${settings.scheduleGroupName}/${ROLE_NAME}`);
     expect(schedule?.input).toMatchObject({
       ScheduleExpression: 'at(2030-03-01T10:00:00)',
@@ -98,8 +140,13 @@ describe('grant', () => {
   });
 
   it('records every created id in the ledger and leaves the grant ACTIVE until expiry', async () => {
+    // Prepare
+    await prepareApproved();
+
+    // Act
     const result = await h.handlers.grant({ grantId: GRANT_ID });
 
+    // Assess
     const grant = await h.ledger.getGrant(GRANT_ID);
     expect(grant?.status).toBe('ACTIVE');
     expect(grant?.expiresAt).toBe(EXPIRES_AT);
@@ -112,12 +159,28 @@ describe('grant', () => {
     expect(result).toMatchObject({ status: 'ACTIVE', startAt: T0, expiresAt: EXPIRES_AT });
   });
 
+  it('gives a late approval its full duration, from the moment it is granted', async () => {
+    // Prepare
+    await prepareApproved();
+    h.clock.set('2030-03-01T11:30:00.000Z');
+
+    // Act
+    const result = await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(result).toMatchObject({ startAt: '2030-03-01T11:30:00.000Z', expiresAt: '2030-03-01T12:30:00.000Z' });
+  });
+
   it('run twice makes no mutating call the second time and returns the same result', async () => {
+    // Prepare
+    await prepareApproved();
     const first = await h.handlers.grant({ grantId: GRANT_ID });
     h.aws.clearCallLog();
 
+    // Act
     const second = await h.handlers.grant({ grantId: GRANT_ID });
 
+    // Assess
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(second).toEqual(first);
   });
@@ -129,10 +192,14 @@ describe('grant', () => {
     ['AuthorizeSecurityGroupIngress', 2],
     ['CreateSchedule', 1],
   ])('a failure of %s (call %i) leaves no role, policy, rule or schedule and ends FAILED', async (command, nth) => {
+    // Prepare
+    await prepareApproved();
     h.aws.failOn(command, { nth });
 
+    // Act
     const error = await grantFailure();
 
+    // Assess
     expect(error.name).toBe('jit.GrantFailed');
     expect(h.aws.roles.size).toBe(0);
     expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
@@ -149,10 +216,14 @@ describe('grant', () => {
   });
 
   it('a failure of the final activation in the ledger removes everything and ends FAILED', async () => {
+    // Prepare
+    await prepareApproved();
     h.ledger.failNextTransitionTo('ACTIVE');
 
+    // Act
     const error = await grantFailure();
 
+    // Assess
     expect(error.step).toBe('activate');
     expect(h.aws.roles.size).toBe(0);
     expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
@@ -161,21 +232,29 @@ describe('grant', () => {
   });
 
   it('a failed grant releases its claim on the ingress rules in the ledger', async () => {
+    // Prepare
+    await prepareApproved();
     h.aws.failOn('CreateSchedule');
 
+    // Act
     await grantFailure();
 
+    // Assess
     for (const rule of approved.plan.ingressRules) {
       expect(await h.ledger.getRule(ingressRuleKey(rule))).toBeUndefined();
     }
   });
 
   it('shares the rules another active grant already opened instead of opening them again', async () => {
+    // Prepare
+    await prepareApproved();
     const first = await h.handlers.grant({ grantId: GRANT_ID });
     h.aws.clearCallLog();
 
+    // Act
     const second = await seedActive(h, 'grant-grant-0002', requestInput({ targets: [BILLING_2] }));
 
+    // Assess
     expect(h.aws.countOf('AuthorizeSecurityGroupIngress')).toBe(0);
     expect(second.securityGroupRuleIds).toEqual(first.securityGroupRuleIds);
     expect(h.aws.rulesIn(BILLING_SG)).toHaveLength(2);
@@ -184,22 +263,31 @@ describe('grant', () => {
   });
 
   it('a failed grant keeps open the rules another active grant shares with it', async () => {
+    // Prepare
+    await prepareApproved();
     const first = await h.handlers.grant({ grantId: GRANT_ID });
     await seedApproved(h, 'grant-grant-0002', requestInput({ targets: [BILLING_2] }));
     h.aws.failOn('CreateSchedule');
 
-    await expect(h.handlers.grant({ grantId: 'grant-grant-0002' })).rejects.toMatchObject({ name: 'jit.GrantFailed' });
+    // Act
+    const granting = h.handlers.grant({ grantId: 'grant-grant-0002' });
 
+    // Assess
+    await expect(granting).rejects.toMatchObject({ name: 'jit.GrantFailed' });
     expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual(first.securityGroupRuleIds);
     const holding = await h.ledger.getRule(ingressRuleKey(approved.plan.ingressRules[0]!));
     expect(holding?.holders).toEqual([GRANT_ID]);
   });
 
   it('refuses to adopt a role of the same name that another party created: no session policy goes on it', async () => {
+    // Prepare
+    await prepareApproved();
     h.aws.seedRole(ROLE_NAME, '/jit-access/', { 'jit-access:grant-id': 'someone-else' });
 
+    // Act
     const error = await grantFailure();
 
+    // Assess
     expect(error.step).toBe('create role');
     expect(error.message).toContain('was not created by this grant');
     expect(h.aws.mutatingCalls).not.toContainEqual({
@@ -209,20 +297,9 @@ describe('grant', () => {
     expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
   });
 
-  it('refuses a grant whose vendor config changed since approval, and creates nothing', async () => {
-    const changed = exampleConfig((raw) => {
-      raw.vendors[0]!.allowedCidrs = ['192.0.2.0/24'];
-    });
-    const grantWithNewConfig = createGrantHandler(() => ({
-      ...h.deps,
-      settings: { ...h.deps.settings, config: changed },
-    }));
-
-    await expect(grantWithNewConfig({ grantId: GRANT_ID })).rejects.toThrow(/config changed since/);
-    expect(h.aws.mutatingCalls).toEqual([]);
-  });
-
   it('never adopts an identical ingress rule that jit-access did not open, and leaves it in place', async () => {
+    // Prepare
+    await prepareApproved();
     const theirs = h.aws.seedIngressRule({
       groupId: BILLING_SG,
       protocol: 'tcp',
@@ -233,19 +310,301 @@ describe('grant', () => {
       tags: {},
     });
 
+    // Act
     const error = await grantFailure();
 
+    // Assess
     expect(error.step).toBe('open ingress rules');
     expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual([theirs.ruleId]);
     expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
   });
 
   it('refuses a grant that is still waiting for approval and creates nothing', async () => {
+    // Prepare
+    await prepareApproved();
     const pendingId = 'grant-grant-0003';
     await seedPending(h, pendingId, requestInput({ targets: [BILLING_1] }));
     h.aws.clearCallLog();
 
-    await expect(h.handlers.grant({ grantId: pendingId })).rejects.toMatchObject({ name: 'jit.TransitionError' });
+    // Act
+    const granting = h.handlers.grant({ grantId: pendingId });
+
+    // Assess
+    await expect(granting).rejects.toMatchObject({ name: 'jit.TransitionError' });
     expect(h.aws.mutatingCalls).toEqual([]);
+  });
+});
+
+describe('grant re-checks the approved grant against the config as it is now', () => {
+  it('refuses a grant whose vendor config changed since approval, and creates nothing', async () => {
+    // Prepare
+    await prepareApproved();
+    const changed = exampleConfig((raw) => {
+      raw.vendors[0]!.allowedCidrs = ['192.0.2.0/24'];
+    });
+    const grantWithNewConfig = createGrantHandler(() => ({
+      ...h.deps,
+      settings: { ...h.deps.settings, config: changed },
+    }));
+
+    // Act
+    const granting = grantWithNewConfig({ grantId: GRANT_ID });
+
+    // Assess
+    await expect(granting).rejects.toThrow(/config changed since/);
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  it('refuses a grant whose requester no longer sponsors the vendor, and creates nothing', async () => {
+    // Prepare
+    await prepareApproved();
+    const danaNoLongerSponsors = exampleConfig((raw) => {
+      raw.vendors[0]!.sponsors = ['alice'];
+    });
+    const grantWithNewConfig = createGrantHandler(() => ({
+      ...h.deps,
+      settings: { ...h.deps.settings, config: danaNoLongerSponsors },
+    }));
+
+    // Act
+    const granting = grantWithNewConfig({ grantId: GRANT_ID });
+
+    // Assess
+    await expect(granting).rejects.toMatchObject({ field: 'requester', code: 'NOT_A_SPONSOR' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
+  });
+
+  it('refuses a grant whose approvers are no longer approvers, and creates nothing', async () => {
+    // Prepare
+    await prepareApproved();
+    const bobNoLongerApproves = exampleConfig((raw) => {
+      raw.approvers.people = ['alice', 'carol'];
+    });
+    const grantWithNewConfig = createGrantHandler(() => ({
+      ...h.deps,
+      settings: { ...h.deps.settings, config: bobNoLongerApproves },
+    }));
+
+    // Act
+    const granting = grantWithNewConfig({ grantId: GRANT_ID });
+
+    // Assess
+    await expect(granting).rejects.toMatchObject({ field: 'approvals', code: 'NOT_ENOUGH_APPROVALS' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+});
+
+interface Tampering {
+  readonly what: string;
+  readonly change: (grant: GrantRecord) => Partial<GrantRecord>;
+  readonly field: string;
+  readonly code: string;
+}
+
+describe('grant refuses a ledger record changed after approval', () => {
+  it.each<Tampering>([
+    {
+      what: 'a longer duration',
+      change: (grant) => ({ request: { ...grant.request, durationMinutes: 480 } }),
+      field: 'durationMinutes',
+      code: 'DURATION_NOT_ALLOWED',
+    },
+    {
+      what: 'a port the vendor may not open',
+      change: (grant) => ({ request: { ...grant.request, ports: [{ protocol: 'tcp', fromPort: 22, toPort: 22 }] } }),
+      field: 'ports',
+      code: 'PORT_NOT_ALLOWED',
+    },
+    {
+      what: 'a later start',
+      change: (grant) => ({ request: { ...grant.request, startAt: '2030-03-01T15:00:00.000Z' } }),
+      field: 'startAt',
+      code: 'EARLY_START',
+    },
+    {
+      what: 'an ingress rule open to the internet in the plan',
+      change: (grant) => ({
+        plan: {
+          ...grant.plan,
+          ingressRules: [{ securityGroupId: WEB_SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' }],
+        },
+      }),
+      field: 'plan',
+      code: 'PLAN_CHANGED',
+    },
+    {
+      what: 'a requester who does not sponsor the vendor',
+      change: (grant) => ({ request: { ...grant.request, requester: ALICE } }),
+      field: 'requester',
+      code: 'NOT_A_SPONSOR',
+    },
+    {
+      what: 'a requester whose ARN is not theirs',
+      change: (grant) => ({ request: { ...grant.request, requester: { person: 'dana', arn: ALICE.arn } } }),
+      field: 'requester',
+      code: 'IDENTITY_MISMATCH',
+    },
+    {
+      what: 'break-glass claimed for a grant that was approved by vote',
+      change: (grant) => ({ request: { ...grant.request, breakGlass: true } }),
+      field: 'breakGlass',
+      code: 'BREAK_GLASS_MISMATCH',
+    },
+    {
+      what: 'a target group the vendor is not eligible for',
+      change: () => ({
+        targets: [{ kind: 'group', targetGroup: 'web-frontend', tagKey: 'jit-access:target-group', tagValue: 'web' }],
+      }),
+      field: 'targets',
+      code: 'TARGET_NOT_ELIGIBLE',
+    },
+    {
+      what: 'a longer window with a hash to match, which nobody voted for',
+      change: (grant) => {
+        const plan = { ...grant.plan, window: { ...grant.plan.window, expiresAt: '2030-03-01T17:00:00.000Z' } };
+        return { plan, planHash: planHash(plan), request: { ...grant.request, durationMinutes: 480 } };
+      },
+      field: 'approvals',
+      code: 'NOT_ENOUGH_APPROVALS',
+    },
+  ])('refuses $what with $code naming $field, and creates nothing', async ({ change, field, code }) => {
+    // Prepare
+    await prepareApproved();
+    await tamperWith(change);
+
+    // Act
+    const granting = h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    await expect(granting).rejects.toMatchObject({ name: 'jit.ValidationError', field, code });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
+  });
+
+  it('refuses a pending grant marked APPROVED in the table without votes, and creates nothing', async () => {
+    // Prepare
+    h = createHarness();
+    await seedPending(h, GRANT_ID);
+    await tamperWith(() => ({ status: 'APPROVED' }));
+    h.aws.clearCallLog();
+
+    // Act
+    const granting = h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    await expect(granting).rejects.toMatchObject({ field: 'approvals', code: 'NOT_ENOUGH_APPROVALS' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  it('refuses a grant marked GRANTING in the table whose plan opens more than was approved', async () => {
+    // Prepare
+    await prepareApproved();
+    await tamperWith((grant) => ({
+      status: 'GRANTING',
+      plan: {
+        ...grant.plan,
+        ingressRules: [{ securityGroupId: WEB_SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' }],
+      },
+    }));
+
+    // Act
+    const outcome = await h.handlers.grant({ grantId: GRANT_ID }).then(
+      () => 'granted',
+      () => 'refused',
+    );
+
+    // Assess
+    expect(h.aws.rulesIn(WEB_SG)).toEqual([]);
+    expect(outcome).toBe('refused');
+  });
+});
+
+describe('grant waits for the requested start', () => {
+  const START = '2030-03-01T12:00:00.000Z';
+
+  it('refuses to grant before the requested start, and creates nothing', async () => {
+    // Prepare
+    await prepareApproved(requestInput({ startAt: START }));
+
+    // Act
+    const granting = h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    await expect(granting).rejects.toMatchObject({ field: 'startAt', code: 'EARLY_START' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
+  });
+
+  it('refuses to grant more than a minute before the requested start', async () => {
+    // Prepare
+    await prepareApproved(requestInput({ startAt: START }));
+    h.clock.set('2030-03-01T11:58:59.000Z');
+
+    // Act
+    const granting = h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    await expect(granting).rejects.toMatchObject({ code: 'EARLY_START' });
+  });
+
+  it('grants within a minute of the requested start, for the window that was requested', async () => {
+    // Prepare
+    await prepareApproved(requestInput({ startAt: START }));
+    h.clock.set('2030-03-01T11:59:30.000Z');
+
+    // Act
+    const result = await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'ACTIVE', startAt: START, expiresAt: '2030-03-01T13:00:00.000Z' });
+  });
+});
+
+describe('grant of an extension', () => {
+  /** An extension of GRANT_ID, requested by dana through the API, re-checked and approved by alice and bob. */
+  async function approvedExtension(): Promise<string> {
+    h = createHarness();
+    await seedActive(h, GRANT_ID);
+    const answer = await callApi<{ grantId: string }>(h, 'extend', DANA, {
+      params: { grantId: GRANT_ID },
+      body: { byMinutes: 30 },
+    });
+    const extensionId = answer.body.grantId;
+    const [execution] = h.aws.executions;
+    const state = await h.handlers.validateRequest({ input: execution?.input, grantId: extensionId });
+    await h.handlers.requestApproval({ grantId: extensionId, request: state.request, taskToken: 'token-of-extension' });
+    await decide(h.deps, extensionId, ALICE, 'approve');
+    await decide(h.deps, extensionId, BOB, 'approve');
+    return extensionId;
+  }
+
+  it('starts when the grant it extends ends at its expiry', async () => {
+    // Prepare
+    const extensionId = await approvedExtension();
+    h.clock.set(EXPIRES_AT);
+    await h.handlers.revoke({ grantId: GRANT_ID });
+
+    // Act
+    const result = await h.handlers.grant({ grantId: extensionId });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'ACTIVE', startAt: EXPIRES_AT });
+  });
+
+  it('is refused when the grant it extends was ended by the kill switch, and creates nothing', async () => {
+    // Prepare
+    const extensionId = await approvedExtension();
+    await callApi(h, 'revoke', ALICE, { params: { grantId: GRANT_ID }, body: { reason: 'vendor misbehaved' } });
+    h.clock.set(EXPIRES_AT);
+    h.aws.clearCallLog();
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: extensionId }));
+
+    // Assess
+    expect(error).toMatchObject({ code: 'EXTENDED_GRANT_REVOKED', field: 'extends' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, extensionId)).toBe('APPROVED');
   });
 });

@@ -8,7 +8,6 @@ import {
   createHarness,
   requestInput,
   seedActive,
-  seedApproved,
   seedPending,
   statusOf,
   type Harness,
@@ -18,6 +17,8 @@ const GRANT_ID = 'grant-revoke-0001';
 const OTHER_ID = 'grant-revoke-0002';
 const ROLE_NAME = `jit-${GRANT_ID}`;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/jit-access/${ROLE_NAME}`;
+/** Every grant of this file starts at T0 for one hour. */
+const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
 const POSTGRES_FROM_ACME = {
   securityGroupId: BILLING_SG,
   protocol: 'tcp',
@@ -36,15 +37,22 @@ beforeEach(async () => {
 });
 afterEach(() => h.restore());
 
-const revoke = (grantId = GRANT_ID) => h.handlers.revoke({ grantId, reason: 'kill-switch', actor: 'oncall' });
+/** What the expiry schedule sends, at the expiry. */
+const revokeAtExpiry = (grantId = GRANT_ID) => {
+  h.clock.set(EXPIRES_AT);
+  return h.handlers.revoke({ grantId, reason: 'expiry' });
+};
 
-describe('revoke', () => {
+describe('revoke (the expiry schedule target)', () => {
   it("removes the grant's resources in DESIGN's order, deny policy first and role last", async () => {
+    // Prepare
     h.aws.startSession('session-of-grant', ROLE_NAME, BILLING_1);
     const [firstRule, secondRule] = active.securityGroupRuleIds;
 
-    await revoke();
+    // Act
+    await revokeAtExpiry();
 
+    // Assess
     expect(h.aws.mutatingCalls.map((c) => `${c.command} ${c.target}`)).toEqual([
       `PutRolePolicy ${ROLE_NAME}/jit-revoked`,
       'TerminateSession session-of-grant',
@@ -59,44 +67,68 @@ describe('revoke', () => {
   });
 
   it("terminates the grant's live sessions only, not another role's", async () => {
+    // Prepare
     h.aws.startSession('session-of-grant', ROLE_NAME, BILLING_1);
     // A role whose name starts with this grant's role name must not be mistaken for it.
     h.aws.startSession('session-of-someone-else', `${ROLE_NAME}0`, BILLING_1);
 
-    await revoke();
+    // Act
+    await revokeAtExpiry();
 
+    // Assess
     expect(h.aws.sessions.map((s) => [s.sessionId, s.status])).toEqual([
       ['session-of-grant', 'Terminated'],
       ['session-of-someone-else', 'Active'],
     ]);
   });
 
-  it('records a clean residue check and ends REVOKED', async () => {
-    const result = await revoke();
+  it('records a clean residue check and ends REVOKED for the expiry', async () => {
+    // Act
+    const result = await revokeAtExpiry();
 
+    // Assess
     const grant = await h.ledger.getGrant(GRANT_ID);
     expect(grant?.status).toBe('REVOKED');
-    expect(grant?.revokeReason).toBe('kill-switch');
+    expect(grant?.revokeReason).toBe('expiry');
     expect(grant?.residueCheck?.residue).toEqual(NO_RESIDUE);
+    expect(grant?.history.at(-1)).toMatchObject({ actor: 'expiry-schedule', event: 'revoked (expiry); residue: none' });
     expect(result).toMatchObject({ status: 'REVOKED', changed: true, residue: NO_RESIDUE });
     expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
   });
 
+  it('takes the expiry as the reason when the event names none', async () => {
+    // Prepare
+    h.clock.set(EXPIRES_AT);
+
+    // Act
+    await h.handlers.revoke({ grantId: GRANT_ID });
+
+    // Assess
+    expect(await h.ledger.getGrant(GRANT_ID)).toMatchObject({ status: 'REVOKED', revokeReason: 'expiry' });
+  });
+
   it('run twice makes no mutating call the second time', async () => {
-    await revoke();
+    // Prepare
+    await revokeAtExpiry();
     h.aws.clearCallLog();
 
-    const second = await revoke();
+    // Act
+    const second = await revokeAtExpiry();
 
+    // Assess
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(second).toMatchObject({ status: 'REVOKED', changed: false });
   });
 
   it('keeps an ingress rule that another active grant still holds', async () => {
+    // Prepare
+    h.clock.advanceMinutes(30);
     await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
 
-    const result = await revoke();
+    // Act
+    const result = await revokeAtExpiry();
 
+    // Assess
     expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual(active.securityGroupRuleIds);
     expect(result.sharedRulesKept).toHaveLength(2);
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
@@ -104,31 +136,40 @@ describe('revoke', () => {
   });
 
   it('removes a shared ingress rule when its last holder is revoked', async () => {
+    // Prepare
     await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
-    await revoke(GRANT_ID);
+    await revokeAtExpiry(GRANT_ID);
 
-    await revoke(OTHER_ID);
+    // Act
+    await revokeAtExpiry(OTHER_ID);
 
+    // Assess
     expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
     expect(await h.ledger.getRule(ingressRuleKey(POSTGRES_FROM_ACME))).toBeUndefined();
   });
 
-  it('cancels a PENDING grant with nothing to delete', async () => {
+  it('cancels a grant still PENDING at its expiry, with nothing to delete', async () => {
+    // Prepare
     await seedPending(h, 'grant-revoke-0003');
     h.aws.clearCallLog();
 
-    const result = await revoke('grant-revoke-0003');
+    // Act
+    const result = await revokeAtExpiry('grant-revoke-0003');
 
+    // Assess
     expect(result).toMatchObject({ status: 'REVOKED', residue: NO_RESIDUE });
     expect(await statusOf(h, 'grant-revoke-0003')).toBe('REVOKED');
     expect(h.aws.mutatingCalls).toEqual([]);
   });
 
   it('leaves the grant REVOKING with the role in its residue when the role cannot be deleted', async () => {
+    // Prepare
     h.aws.failOn('DeleteRole');
 
-    const result = await revoke();
+    // Act
+    const result = await revokeAtExpiry();
 
+    // Assess
     const grant = await h.ledger.getGrant(GRANT_ID);
     expect(grant?.status).toBe('REVOKING');
     expect(grant?.residueCheck?.residue).toEqual({ ...NO_RESIDUE, roles: [ROLE_ARN] });
@@ -136,30 +177,38 @@ describe('revoke', () => {
   });
 
   it('still closes the rules and deletes the schedule when the deny policy cannot be put', async () => {
+    // Prepare
     h.aws.failOn('PutRolePolicy');
 
-    await revoke();
+    // Act
+    await revokeAtExpiry();
 
+    // Assess
     expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
     expect(h.aws.schedules.size).toBe(0);
     expect(h.aws.roles.size).toBe(0);
   });
 
   it('raises an alert naming what is left when the revoke is incomplete', async () => {
+    // Prepare
     h.aws.failOn('DeleteRole');
 
-    await revoke();
+    // Act
+    await revokeAtExpiry();
 
+    // Assess
     expect(h.aws.published.map((m) => m.subject)).toEqual([`jit-access: ALERT grant ${GRANT_ID} revoke incomplete`]);
     expect(h.aws.published[0]?.message).toContain(ROLE_ARN);
   });
 
   it('denies every credential issued before the revoke, with a policy put before anything else', async () => {
+    // Prepare
     h.aws.failOn('ListRolePolicies');
-    h.clock.set('2030-03-01T09:30:00.000Z');
 
-    await revoke();
+    // Act
+    await revokeAtExpiry();
 
+    // Assess
     expect(h.aws.roles.get(ROLE_NAME)?.inlinePolicies.get('jit-revoked')).toEqual({
       Version: '2012-10-17',
       Statement: [{ Sid: 'DenyEverythingOnceRevoked', Effect: 'Deny', Action: '*', Resource: '*' }],
@@ -167,18 +216,59 @@ describe('revoke', () => {
   });
 });
 
-describe('revoke racing the grant', () => {
-  const RACING_ID = 'grant-revoke-0004';
+describe('revoke acts only at the expiry', () => {
+  it('refuses a call two minutes before the expiry with NOT_EXPIRED, and changes nothing', async () => {
+    // Prepare
+    h.clock.set('2030-03-01T09:58:00.000Z');
+    const writesBefore = h.ledger.writes.length;
 
-  it('still ends the access when the grant starts between reading and cancelling it', async () => {
-    await seedApproved(h, RACING_ID, requestInput({ targets: [BILLING_2], ports: [] }));
-    h.ledger.runBeforeNextTransition(() => h.handlers.grant({ grantId: RACING_ID }));
+    // Act
+    const revoking = h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' });
 
-    const result = await revoke(RACING_ID);
+    // Assess
+    await expect(revoking).rejects.toMatchObject({ name: 'jit.ValidationError', code: 'NOT_EXPIRED' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toHaveLength(writesBefore);
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
+  });
 
-    expect(await statusOf(h, RACING_ID)).toBe('REVOKED');
+  it("accepts a call within Scheduler's minute of precision before the expiry", async () => {
+    // Prepare
+    h.clock.set('2030-03-01T09:59:00.000Z');
+
+    // Act
+    const result = await h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' });
+
+    // Assess
     expect(result.status).toBe('REVOKED');
-    expect(h.aws.roles.has(`jit-${RACING_ID}`)).toBe(false);
-    expect(h.aws.schedules.has(`jit-access-expiry/jit-${RACING_ID}`)).toBe(false);
+  });
+
+  it('accepts a late call, after the expiry', async () => {
+    // Prepare
+    h.clock.set('2030-03-01T10:07:00.000Z');
+
+    // Act
+    const result = await h.handlers.revoke({ grantId: GRANT_ID });
+
+    // Assess
+    expect(result.status).toBe('REVOKED');
+  });
+
+  it.each([
+    ['kill-switch', { grantId: GRANT_ID, reason: 'kill-switch' }, 'reason'],
+    ['vendor-disabled', { grantId: GRANT_ID, reason: 'vendor-disabled' }, 'reason'],
+    ['an actor', { grantId: GRANT_ID, reason: 'expiry', actor: 'oncall' }, 'event'],
+  ])('refuses an event with %s, even after the expiry, and changes nothing', async (_what, event, field) => {
+    // Prepare
+    h.clock.set(EXPIRES_AT);
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const revoking = h.handlers.revoke(event);
+
+    // Assess
+    await expect(revoking).rejects.toMatchObject({ name: 'jit.ValidationError', code: 'INVALID_EVENT', field });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toHaveLength(writesBefore);
   });
 });

@@ -2,7 +2,9 @@ import {
   BILLING_1,
   BILLING_2,
   BILLING_SG,
+  callApi,
   createHarness,
+  ERIN,
   requestInput,
   seedActive,
   statusOf,
@@ -18,6 +20,7 @@ const SCHEDULE_GROUP = testSettings().scheduleGroupName;
 const NOTHING_FOUND = {
   expiredGrants: [],
   disabledVendorGrants: [],
+  overdueReviews: [],
   failures: [],
   stuckGrants: [],
   orphanedRoles: [],
@@ -48,20 +51,27 @@ function seedOrphans(): void {
 }
 
 const sweep = () => h.handlers.sweeper();
+/** An admin ends GRANT_ID through the API before its expiry. */
+const killSwitch = () =>
+  callApi(h, 'revoke', ERIN, { params: { grantId: GRANT_ID }, body: { reason: 'the vendor is done' } });
 
 describe('sweeper', () => {
   it('revokes an ACTIVE grant past its expiry', async () => {
+    // Prepare
     await seedActive(h, GRANT_ID);
     h.clock.advanceMinutes(61);
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.expiredGrants).toEqual([GRANT_ID]);
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
     expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
   });
 
   it('revokes the active grant of a vendor that was disabled since, before its expiry', async () => {
+    // Prepare
     await seedActive(h, GRANT_ID);
     const disabled = exampleConfig((raw) => {
       raw.vendors[0]!.enabled = false;
@@ -71,14 +81,56 @@ describe('sweeper', () => {
       settings: { ...h.deps.settings, config: disabled },
     }));
 
+    // Act
     const report = await sweepWithVendorDisabled();
 
+    // Assess
     expect(report.disabledVendorGrants).toEqual([GRANT_ID]);
     expect((await h.ledger.getGrant(GRANT_ID))?.revokeReason).toBe('vendor-disabled');
     expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
   });
 
+  it('revokes the active grant of a vendor an admin disabled at run time', async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+    await h.ledger.setVendorState({
+      vendorId: 'acme',
+      disabled: true,
+      reason: 'the contract ended',
+      actor: 'erin',
+      at: '2030-03-01T09:10:00.000Z',
+    });
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(report.disabledVendorGrants).toEqual([GRANT_ID]);
+    expect(await h.ledger.getGrant(GRANT_ID)).toMatchObject({ status: 'REVOKED', revokeReason: 'vendor-disabled' });
+    expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
+  });
+
+  it('leaves alone the grants of a vendor an admin enabled again', async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+    await h.ledger.setVendorState({
+      vendorId: 'acme',
+      disabled: false,
+      reason: 'the contract was renewed',
+      actor: 'erin',
+      at: '2030-03-01T09:10:00.000Z',
+    });
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(report.disabledVendorGrants).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
+  });
+
   it('leaves alone a rule in a JIT security group that jit-access did not open', async () => {
+    // Prepare
     h.aws.seedIngressRule({
       groupId: BILLING_SG,
       protocol: 'tcp',
@@ -89,65 +141,83 @@ describe('sweeper', () => {
       tags: {},
     });
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.orphanedRules).toEqual([]);
     expect(h.aws.rulesIn(BILLING_SG)).toHaveLength(1);
   });
 
   it('reports an item that failed and still removes the items after it', async () => {
+    // Prepare
     const otherOrphan = 'grant-orphan-0002';
     h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/');
     h.aws.seedSchedule(`jit-${otherOrphan}`, SCHEDULE_GROUP);
     // The role's teardown lists the two JIT groups' rules, then fails its residue check on the third listing.
     h.aws.failOn('DescribeSecurityGroupRules', { nth: 3 });
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.failures).toEqual([expect.stringMatching(new RegExp(`^jit-${ORPHAN_ID}: `))]);
     expect(report.orphanedSchedules).toEqual([`jit-${otherOrphan}`]);
     expect(h.aws.schedules.size).toBe(0);
   });
 
   it('revokes an expired grant whose schedule was deleted by hand', async () => {
+    // Prepare
     await seedActive(h, GRANT_ID);
     h.aws.schedules.clear();
     h.clock.advanceMinutes(61);
 
+    // Act
     await sweep();
 
+    // Assess
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
     expect(h.aws.roles.size).toBe(0);
     expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
   });
 
   it('removes a jit- role that no ledger record knows', async () => {
+    // Prepare
     h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/').inlinePolicies.set('jit-session-access', {});
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.orphanedRoles).toEqual([`jit-${ORPHAN_ID}`]);
     expect(h.aws.roles.size).toBe(0);
   });
 
   it('leaves alone a role outside the jit-access path', async () => {
+    // Prepare
     h.aws.seedRole('jit-not-ours-0001', '/platform/');
 
+    // Act
     await sweep();
 
+    // Assess
     expect([...h.aws.roles.keys()]).toEqual(['jit-not-ours-0001']);
   });
 
   it('removes an expiry schedule that no ledger record knows', async () => {
+    // Prepare
     h.aws.seedSchedule(`jit-${ORPHAN_ID}`, SCHEDULE_GROUP);
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.orphanedSchedules).toEqual([`jit-${ORPHAN_ID}`]);
     expect(h.aws.schedules.size).toBe(0);
   });
 
   it('removes a rule in a JIT security group that no live grant holds', async () => {
+    // Prepare
     const orphanRule = h.aws.seedIngressRule({
       groupId: BILLING_SG,
       protocol: 'tcp',
@@ -158,59 +228,73 @@ describe('sweeper', () => {
       tags: { 'jit-access:grant-id': ORPHAN_ID, 'jit-access:managed': 'true' },
     });
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.orphanedRules).toEqual([orphanRule.ruleId]);
     expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
   });
 
   it('terminates a live session of a role whose grant is over', async () => {
+    // Prepare
     await seedActive(h, GRANT_ID);
-    await h.handlers.revoke({ grantId: GRANT_ID, reason: 'kill-switch' });
+    await killSwitch();
     h.aws.startSession('late-session', `jit-${GRANT_ID}`, BILLING_1);
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.orphanedSessions).toEqual(['late-session']);
     expect(h.aws.sessions[0]?.status).toBe('Terminated');
   });
 
   it("leaves a live grant's role, rules, schedule and sessions alone", async () => {
+    // Prepare
     await seedActive(h, GRANT_ID);
     await seedActive(h, 'grant-sweep-0002', requestInput({ targets: [BILLING_2] }));
     h.aws.startSession('live-session', `jit-${GRANT_ID}`, BILLING_1);
     h.aws.clearCallLog();
     h.clock.advanceMinutes(59);
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report).toEqual(NOTHING_FOUND);
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
   });
 
   it('finishes a revoke that was left incomplete once it has been stuck for ten minutes', async () => {
+    // Prepare
     await seedActive(h, GRANT_ID);
     h.aws.failOn('DeleteRole');
-    await h.handlers.revoke({ grantId: GRANT_ID, reason: 'kill-switch' });
+    await killSwitch();
     h.clock.advanceMinutes(11);
 
+    // Act
     const report = await sweep();
 
+    // Assess
     expect(report.stuckGrants).toEqual([GRANT_ID]);
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
     expect(h.aws.roles.size).toBe(0);
   });
 
   it('run twice changes nothing the second time', async () => {
+    // Prepare
     await seedActive(h, GRANT_ID);
     seedOrphans();
     h.clock.advanceMinutes(61);
     await sweep();
     h.aws.clearCallLog();
 
+    // Act
     const second = await sweep();
 
+    // Assess
     expect(second).toEqual(NOTHING_FOUND);
     expect(h.aws.mutatingCalls).toEqual([]);
   });

@@ -30,8 +30,10 @@ async function validationErrorOf(input: Record<string, unknown>, grantId = GRANT
 
 describe('validate-request', () => {
   it('returns the grant id, start, request, resolved targets and plan of a valid request', async () => {
+    // Act
     const result = await h.handlers.validateRequest({ input: requestInput(), grantId: GRANT_ID });
 
+    // Assess
     expect(result.grantId).toBe(GRANT_ID);
     expect(result.startAt).toBe(T0);
     expect(result.request).toMatchObject({ grantId: GRANT_ID, vendorId: 'acme', targets: [BILLING_1] });
@@ -44,35 +46,44 @@ describe('validate-request', () => {
   });
 
   it('makes no mutating AWS call and writes nothing to the ledger for a valid request', async () => {
+    // Act
     await h.handlers.validateRequest({ input: requestInput(), grantId: GRANT_ID });
 
+    // Assess
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toEqual([]);
   });
 
   it('rejects an unknown vendor naming the vendorId field, and writes nothing', async () => {
+    // Act
     const error = await validationErrorOf(requestInput({ vendorId: 'initech' }));
 
+    // Assess
     expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'vendorId', code: 'UNKNOWN_VENDOR' });
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toEqual([]);
   });
 
   it('rejects an instance in none of the vendor eligible groups naming the target, and writes nothing', async () => {
+    // Act
     const error = await validationErrorOf(requestInput({ targets: [BILLING_1, WEB_1] }));
 
+    // Assess
     expect(error).toMatchObject({ field: 'targets[1]', code: 'TARGET_NOT_ELIGIBLE' });
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toEqual([]);
   });
 
   it('rejects an instance that carries no target-group tag', async () => {
+    // Act
     const error = await validationErrorOf(requestInput({ targets: [UNTAGGED] }));
 
+    // Assess
     expect(error).toMatchObject({ field: 'targets[0]', code: 'TARGET_NOT_ELIGIBLE' });
   });
 
   it('rejects more rules than the security group has room for, naming the ports field', async () => {
+    // Prepare
     for (let i = 0; i < INBOUND_RULES_PER_SECURITY_GROUP - 1; i++) {
       h.aws.seedIngressRule({
         groupId: BILLING_SG,
@@ -85,14 +96,17 @@ describe('validate-request', () => {
       });
     }
 
+    // Act
     const error = await validationErrorOf(requestInput());
 
+    // Assess
     expect(error).toMatchObject({ field: 'ports', code: 'SECURITY_GROUP_FULL' });
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toEqual([]);
   });
 
   it('accepts the request when the security group has exactly enough room left', async () => {
+    // Prepare
     for (let i = 0; i < INBOUND_RULES_PER_SECURITY_GROUP - 2; i++) {
       h.aws.seedIngressRule({
         groupId: BILLING_SG,
@@ -105,18 +119,23 @@ describe('validate-request', () => {
       });
     }
 
+    // Act
     const result = await h.handlers.validateRequest({ input: requestInput(), grantId: GRANT_ID });
 
+    // Assess
     expect(result.plan.ingressRules).toHaveLength(2);
   });
 
   it('rejects a grant id that is already in the ledger, and writes nothing more', async () => {
+    // Prepare
     await seedPending(h, GRANT_ID);
     const writesBefore = h.ledger.writes.length;
     h.aws.clearCallLog();
 
+    // Act
     const error = await validationErrorOf(requestInput(), GRANT_ID);
 
+    // Assess
     expect(error).toMatchObject({ field: 'grantId', code: 'DUPLICATE_GRANT' });
     expect(h.ledger.writes).toHaveLength(writesBefore);
     expect(h.aws.mutatingCalls).toEqual([]);

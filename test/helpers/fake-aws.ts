@@ -44,6 +44,8 @@ import {
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
+  StartExecutionCommand,
+  type StartExecutionCommandInput,
   SFNClient,
   type SendTaskFailureCommandInput,
   type SendTaskSuccessCommandInput,
@@ -56,6 +58,11 @@ import {
   type DescribeSessionsCommandInput,
   type TerminateSessionCommandInput,
 } from '@aws-sdk/client-ssm';
+import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  type FilterLogEventsCommandInput,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 
 /**
@@ -100,6 +107,19 @@ export interface FakeSession {
   readonly target: string;
   readonly owner: string;
   status: 'Active' | 'Terminated';
+  /** When it started (ISO); DescribeSessions' InvokedAfter filter compares with it. */
+  readonly startedAt: string;
+}
+
+export interface FakeExecution {
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly input: unknown;
+}
+
+export interface FakeLogLine {
+  readonly timestamp: number;
+  readonly message: string;
 }
 
 export interface FakeInstance {
@@ -142,6 +162,9 @@ export class FakeAws {
   readonly instances: FakeInstance[] = [];
   readonly published: PublishedMessage[] = [];
   readonly taskCallbacks: TaskCallback[] = [];
+  readonly executions: FakeExecution[] = [];
+  /** Session log streams of the session log group, by stream name (= session id). */
+  readonly logStreams = new Map<string, FakeLogLine[]>();
   /** Every mutating call, in the order it was made (failed ones included). */
   readonly mutatingCalls: MutatingCall[] = [];
 
@@ -192,7 +215,42 @@ export class FakeAws {
         return {};
       }),
     );
-    this.stubs.push(sns, sfn);
+    sfn.on(StartExecutionCommand).callsFake(
+      this.handle(
+        'StartExecution',
+        true,
+        (input: StartExecutionCommandInput) => {
+          if (this.executions.some((e) => e.name === input.name)) {
+            throw awsError('ExecutionAlreadyExists', `Execution Already Exists: '${input.name}'`);
+          }
+          this.executions.push({
+            stateMachineArn: input.stateMachineArn ?? '',
+            name: input.name ?? '',
+            input: JSON.parse(input.input ?? 'null'),
+          });
+          return { executionArn: `${input.stateMachineArn}:${input.name}`.replace(':stateMachine:', ':execution:') };
+        },
+        (input) => input.name ?? '',
+      ),
+    );
+    const logs = mockClient(CloudWatchLogsClient);
+    logs.on(FilterLogEventsCommand).callsFake(
+      this.handle('FilterLogEvents', false, (input: FilterLogEventsCommandInput) => ({
+        events: (input.logStreamNames ?? []).flatMap((stream) =>
+          (this.logStreams.get(stream) ?? [])
+            .filter((line) => line.timestamp >= (input.startTime ?? 0))
+            .map((line) => ({ logStreamName: stream, timestamp: line.timestamp, message: line.message })),
+        ),
+      })),
+    );
+    this.stubs.push(sns, sfn, logs);
+  }
+
+  /** What the SSM agent streams while the vendor types: a line in the session's log stream. */
+  logSessionLine(sessionId: string, timestamp: number, message: string): void {
+    const lines = this.logStreams.get(sessionId) ?? [];
+    lines.push({ timestamp, message });
+    this.logStreams.set(sessionId, lines);
   }
 
   /** The `nth` call of `command` from now on fails with a permanent (non-retryable) error. */
@@ -256,12 +314,13 @@ export class FakeAws {
   }
 
   /** A live Session Manager session started with the credentials of `roleName`. */
-  startSession(sessionId: string, roleName: string, target: string): void {
+  startSession(sessionId: string, roleName: string, target: string, startedAt = '2000-01-01T00:00:00.000Z'): void {
     this.sessions.push({
       sessionId,
       target,
       owner: `arn:aws:sts::${this.accountId}:assumed-role/${roleName}/vendor-engineer`,
       status: 'Active',
+      startedAt,
     });
   }
 
@@ -571,6 +630,10 @@ export class FakeAws {
       this.handle('DescribeSessions', false, (input: DescribeSessionsCommandInput) => ({
         Sessions: this.sessions
           .filter((s) => (input.State === 'History' ? s.status === 'Terminated' : s.status === 'Active'))
+          .filter((s) => {
+            const after = input.Filters?.find((f) => f.key === 'InvokedAfter')?.value;
+            return after === undefined || s.startedAt >= after;
+          })
           .map((s) => ({ SessionId: s.sessionId, Target: s.target, Owner: s.owner, Status: s.status })),
       })),
     );

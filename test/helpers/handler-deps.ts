@@ -2,20 +2,27 @@ import { Ec2Network } from '../../lambdas/adapters/ec2';
 import { IamGrantRoles } from '../../lambdas/adapters/iam';
 import { SnsNotifier } from '../../lambdas/adapters/notifier';
 import { SchedulerExpirySchedules } from '../../lambdas/adapters/scheduler';
-import { SfnApprovalCallback } from '../../lambdas/adapters/sfn';
+import { CloudWatchSessionLogs } from '../../lambdas/adapters/logs';
+import { SfnApprovalCallback, SfnWorkflowExecutions } from '../../lambdas/adapters/sfn';
 import { SsmSessionManager } from '../../lambdas/adapters/ssm';
-import { createDecideHandler } from '../../lambdas/handlers/decide';
+import type { Caller } from '../../lambdas/domain/identity';
+import { createApiDecideHandler } from '../../lambdas/handlers/api-decide';
+import { createApiReadHandler } from '../../lambdas/handlers/api-read';
+import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
+import { ROUTES, type RouteName } from '../../lambdas/handlers/api/contract';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
 import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
 import { createRevokeHandler } from '../../lambdas/handlers/revoke';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 import { createValidateRequestHandler, type ValidatedWorkflowState } from '../../lambdas/handlers/validate-request';
+import { decide } from '../../lambdas/lifecycle/decision';
 import type { ProvisionResult } from '../../lambdas/lifecycle/provision';
 import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
 import type { RuntimeSettings } from '../../lambdas/shared/environment';
 import type { JitAccessConfig } from '../../lib/config/schema';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { exampleConfig } from './config-fixture';
 import { FakeAws } from './fake-aws';
 import { InMemoryLedger } from './in-memory-ledger';
@@ -25,10 +32,29 @@ export const REGION = 'eu-west-1';
 /** The first instant of every handler test; each test moves the clock from here. */
 export const T0 = '2030-03-01T09:00:00.000Z';
 
-export const SPONSOR = 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/jane';
-export const ALICE = 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/alice';
-export const BOB = 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/bob';
-export const CAROL = 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/carol';
+/** Identity Center's role for a permission set in the account: sessions are named after the user. */
+export const SSO_ROLE = 'AWSReservedSSO_JitAccessUsers_0123456789abcdef';
+
+/** The people of the cdk.json example, each as AWS would sign their calls (their first configured identity). */
+export const DANA: Caller = {
+  person: 'dana',
+  arn: `arn:aws:sts::111122223333:assumed-role/${SSO_ROLE}/dana@example.com`,
+};
+export const ALICE: Caller = {
+  person: 'alice',
+  arn: `arn:aws:sts::111122223333:assumed-role/${SSO_ROLE}/alice@example.com`,
+};
+export const BOB: Caller = { person: 'bob', arn: 'arn:aws:iam::111122223333:user/bob' };
+export const CAROL: Caller = {
+  person: 'carol',
+  arn: 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/carol',
+};
+export const ERIN: Caller = {
+  person: 'erin',
+  arn: `arn:aws:sts::111122223333:assumed-role/${SSO_ROLE}/erin@example.com`,
+};
+/** The example's sponsor of both vendors. */
+export const SPONSOR = DANA;
 
 export const BILLING_SG = 'sg-0b1111111111111111';
 export const WEB_SG = 'sg-0f2222222222222222';
@@ -54,6 +80,8 @@ export function testSettings(config: JitAccessConfig = exampleConfig()): Runtime
     schedulerDlqArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:jit-access-expiry-dlq`,
     revokeFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:jit-access-revoke`,
     securityGroups: { 'billing-db': BILLING_SG, 'web-frontend': WEB_SG },
+    stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:jit-access-approval`,
+    sessionLogGroupName: 'jit-access-sessions',
   };
 }
 
@@ -112,29 +140,32 @@ export function createHarness(options: { readonly config?: JitAccessConfig; read
     sessions: new SsmSessionManager(sdk),
     notifier: new SnsNotifier(settings.topicArn, sdk),
     approvals: new SfnApprovalCallback(sdk),
+    executions: new SfnWorkflowExecutions(settings.stateMachineArn ?? '', sdk),
+    sessionLogs: new CloudWatchSessionLogs(settings.sessionLogGroupName ?? '', sdk),
   };
   return { aws, ledger, clock, deps, handlers: handlersFor(deps), restore: () => aws.restore() };
 }
 
-/** Every handler, wired to `deps`. */
+/** Every handler, wired to `deps`: the lifecycle functions and the API's three functions. */
 export function handlersFor(deps: Dependencies) {
   const use = () => deps;
   return {
     validateRequest: createValidateRequestHandler(use),
     requestApproval: createRequestApprovalHandler(use),
-    decide: createDecideHandler(use),
     grant: createGrantHandler(use),
     revoke: createRevokeHandler(use),
     sweeper: createSweeperHandler(use),
     recordOutcome: createRecordOutcomeHandler(use),
+    apiRead: createApiReadHandler(use),
+    apiRequest: createApiRequestHandler(use),
+    apiDecide: createApiDecideHandler(use),
   };
 }
 
-/** A raw request that passes every rule: vendor acme, one billing-db instance, one hour, Postgres from its CIDRs. */
-export function requestInput(overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+/** What a sponsor sends: vendor acme, one billing-db instance, one hour, Postgres from its CIDRs. */
+export function requestBody(overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
   return {
     vendorId: 'acme',
-    requester: SPONSOR,
     targets: [BILLING_1],
     durationMinutes: 60,
     ticket: 'CHG-1234',
@@ -142,6 +173,68 @@ export function requestInput(overrides: Readonly<Record<string, unknown>> = {}):
     ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432 }],
     ...overrides,
   };
+}
+
+/**
+ * The workflow's input as the API writes it: a request body with the signed requester (the sponsor unless
+ * `requester` is given among the overrides).
+ */
+export function requestInput(overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  return { ...requestBody(), requester: SPONSOR, ...overrides };
+}
+
+export interface ApiEventInput {
+  readonly params?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+/** The event API Gateway sends for a route, with `caller`'s ARN as the verified identity of the request context. */
+export function apiEvent(
+  route: RouteName,
+  caller: Caller | undefined,
+  input: ApiEventInput = {},
+): APIGatewayProxyEvent {
+  const spec = ROUTES[route];
+  const path = spec.path.replace(/\{(\w+)\}/g, (_, key: string) => input.params?.[key] ?? `{${key}}`);
+  return {
+    resource: spec.path,
+    path,
+    httpMethod: spec.method,
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: input.query ? { ...input.query } : null,
+    multiValueQueryStringParameters: null,
+    pathParameters: input.params ? { ...input.params } : null,
+    stageVariables: null,
+    body: input.body === undefined ? null : JSON.stringify(input.body),
+    isBase64Encoded: false,
+    requestContext: {
+      requestId: `request-${route}`,
+      identity: caller ? { userArn: caller.arn, accountId: caller.arn.split(':')[4] } : {},
+    },
+  } as unknown as APIGatewayProxyEvent;
+}
+
+export interface ApiAnswer<T = unknown> {
+  readonly status: number;
+  readonly body: T;
+}
+
+/** Calls a route through its API function as API Gateway would; answers the status and the parsed body. */
+export async function callApi<T = unknown>(
+  harness: Harness,
+  route: RouteName,
+  caller: Caller | undefined,
+  input: ApiEventInput = {},
+): Promise<ApiAnswer<T>> {
+  const handlers = {
+    'api-read': harness.handlers.apiRead,
+    'api-request': harness.handlers.apiRequest,
+    'api-decide': harness.handlers.apiDecide,
+  };
+  const result: APIGatewayProxyResult = await handlers[ROUTES[route].function](apiEvent(route, caller, input));
+  return { status: result.statusCode, body: JSON.parse(result.body) as T };
 }
 
 export const taskTokenFor = (grantId: string) => `task-token-of-${grantId}`;
@@ -153,7 +246,7 @@ export async function seedPending(
   input: Record<string, unknown> = requestInput(),
 ): Promise<ValidatedWorkflowState> {
   const state = await harness.handlers.validateRequest({ input, grantId });
-  await harness.handlers.requestApproval({ ...state, taskToken: taskTokenFor(grantId) });
+  await harness.handlers.requestApproval({ grantId, request: state.request, taskToken: taskTokenFor(grantId) });
   return state;
 }
 
@@ -164,8 +257,8 @@ export async function seedApproved(
   input: Record<string, unknown> = requestInput(),
 ): Promise<ValidatedWorkflowState> {
   const state = await seedPending(harness, grantId, input);
-  await harness.handlers.decide({ grantId, approver: ALICE, decision: 'approve' });
-  await harness.handlers.decide({ grantId, approver: BOB, decision: 'approve' });
+  await decide(harness.deps, grantId, ALICE, 'approve');
+  await decide(harness.deps, grantId, BOB, 'approve');
   return state;
 }
 

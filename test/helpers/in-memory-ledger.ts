@@ -1,9 +1,16 @@
-import type { GrantUpdate, Ledger, RuleHolding, Vote } from '../../lambdas/adapters/ledger';
-import type { CreatedResources, GrantRecord, GrantStatus, HistoryEntry, IngressRule } from '../../lambdas/domain/types';
+import type { GrantUpdate, Ledger, ReviewDue, RuleHolding, VendorState } from '../../lambdas/adapters/ledger';
+import type {
+  CreatedResources,
+  GrantRecord,
+  GrantStatus,
+  HistoryEntry,
+  IngressRule,
+  Vote,
+} from '../../lambdas/domain/types';
 
 interface StoredGrant {
   record: GrantRecord;
-  taskToken: string;
+  taskToken?: string;
 }
 
 interface StoredRule {
@@ -16,6 +23,7 @@ interface StoredRule {
 /** The write methods of the Ledger, as recorded in `writes`. */
 export type LedgerWrite =
   | 'createGrant'
+  | 'forgetTaskToken'
   | 'recordVote'
   | 'transition'
   | 'recordCreated'
@@ -23,7 +31,10 @@ export type LedgerWrite =
   | 'acquireRule'
   | 'setRuleId'
   | 'releaseRule'
-  | 'forgetRuleIfUnheld';
+  | 'forgetRuleIfUnheld'
+  | 'setVendorState'
+  | 'addReviewDue'
+  | 'removeReviewDue';
 
 /** What DynamoDB raises for a failed condition the real ledger does not turn into `false`. */
 function conditionFailed(what: string): Error {
@@ -44,6 +55,8 @@ export class InMemoryLedger implements Ledger {
   private readonly grants = new Map<string, StoredGrant>();
   private readonly votes = new Map<string, Map<string, Vote>>();
   private readonly rules = new Map<string, StoredRule>();
+  private readonly vendors = new Map<string, VendorState>();
+  private readonly reviews = new Map<string, ReviewDue>();
   /** Every write call, in order, whether or not its condition held. */
   readonly writes: LedgerWrite[] = [];
   private failingTransitionTo: GrantStatus | undefined;
@@ -65,15 +78,15 @@ export class InMemoryLedger implements Ledger {
     return stored ? structuredClone(stored.record) : undefined;
   }
 
-  async createGrant(record: GrantRecord, taskToken: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
+  async createGrant(record: GrantRecord, taskToken?: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
     this.writes.push('createGrant');
     await tick();
     const existing = this.grants.get(record.grantId);
     if (!existing) {
-      this.grants.set(record.grantId, { record: structuredClone(record), taskToken });
+      this.grants.set(record.grantId, { record: structuredClone(record), ...(taskToken ? { taskToken } : {}) });
       return 'created';
     }
-    if (existing.record.status !== 'PENDING' || existing.taskToken === taskToken) return 'unchanged';
+    if (!taskToken || existing.record.status !== 'PENDING' || existing.taskToken === taskToken) return 'unchanged';
     existing.taskToken = taskToken;
     return 'token-replaced';
   }
@@ -83,21 +96,28 @@ export class InMemoryLedger implements Ledger {
     return this.grants.get(grantId)?.taskToken;
   }
 
+  async forgetTaskToken(grantId: string): Promise<void> {
+    this.writes.push('forgetTaskToken');
+    await tick();
+    const stored = this.grants.get(grantId);
+    if (stored) delete stored.taskToken;
+  }
+
   async recordVote(grantId: string, vote: Vote): Promise<boolean> {
     this.writes.push('recordVote');
     await tick();
     const votes = this.votes.get(grantId) ?? new Map<string, Vote>();
     this.votes.set(grantId, votes);
-    if (votes.has(vote.approver)) return false;
-    votes.set(vote.approver, { ...vote });
+    if (votes.has(vote.person)) return false;
+    votes.set(vote.person, { ...vote });
     return true;
   }
 
   async listVotes(grantId: string): Promise<Vote[]> {
     await tick();
-    // A query returns the vote items in sort-key order (VOTE#<approver>).
+    // A query returns the vote items in sort-key order (VOTE#<person>).
     return [...(this.votes.get(grantId)?.values() ?? [])]
-      .sort((a, b) => (a.approver < b.approver ? -1 : 1))
+      .sort((a, b) => (a.person < b.person ? -1 : 1))
       .map((vote) => ({ ...vote }));
   }
 
@@ -200,6 +220,37 @@ export class InMemoryLedger implements Ledger {
     await tick();
     const stored = this.rules.get(key);
     return stored ? holdingOf(stored) : undefined;
+  }
+
+  async vendorStates(): Promise<VendorState[]> {
+    await tick();
+    return [...this.vendors.values()].map((state) => ({ ...state }));
+  }
+
+  async setVendorState(state: VendorState): Promise<void> {
+    this.writes.push('setVendorState');
+    await tick();
+    this.vendors.set(state.vendorId, { ...state });
+  }
+
+  async addReviewDue(review: ReviewDue): Promise<void> {
+    this.writes.push('addReviewDue');
+    await tick();
+    this.reviews.set(`${review.reviewBy}#${review.grantId}`, { ...review });
+  }
+
+  async reviewsDueBy(instant: string): Promise<ReviewDue[]> {
+    await tick();
+    return [...this.reviews.values()]
+      .filter((review) => review.reviewBy <= instant)
+      .sort((a, b) => (a.reviewBy < b.reviewBy ? -1 : 1))
+      .map((review) => ({ ...review }));
+  }
+
+  async removeReviewDue(review: ReviewDue): Promise<void> {
+    this.writes.push('removeReviewDue');
+    await tick();
+    this.reviews.delete(`${review.reviewBy}#${review.grantId}`);
   }
 }
 

@@ -1,0 +1,404 @@
+/**
+ * The operator API's contract: every route, who may call it, which function serves it, and the zod schemas of its
+ * input and output. The handlers parse with these schemas, the CDK construct creates one method per route, the
+ * OpenAPI document is generated from them, and the CLI and the local server use the same table.
+ */
+import { z } from 'zod';
+import { GRANT_STATUSES, GRANT_ID_PATTERN, BREAK_GLASS_REVIEWS } from '../../domain/types';
+import { reasonSchema, requestBodySchema, ticketSchema } from '../../domain/request-validation';
+
+/** The API's functions, grouped by the rights their routes need (see lib/constructs/operator-api.ts). */
+export const API_FUNCTIONS = ['api-read', 'api-request', 'api-decide'] as const;
+export type ApiFunctionName = (typeof API_FUNCTIONS)[number];
+
+export const grantIdParam = z
+  .string()
+  .regex(GRANT_ID_PATTERN, 'must be a grant id such as "g-3f9a1c2b7d4e" (see "jit-access list")');
+export const vendorIdParam = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be a vendor id such as "acme" (see "jit-access vendor list")');
+
+const freeText = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(3, `must say in a few words ${what}`)
+    .max(1000, 'must be at most 1000 characters: link the ticket for details');
+
+export const approveBodySchema = z.strictObject({ comment: freeText('what you checked').optional() });
+export const denyBodySchema = z.strictObject({ reason: freeText('why you deny') });
+export const revokeBodySchema = z.strictObject({ reason: freeText('why access ends now') });
+export const vendorChangeBodySchema = z.strictObject({ reason: freeText('why') });
+export const extendBodySchema = z.strictObject({
+  byMinutes: z.number().int('must be a whole number of minutes').min(15, 'extend by at least 15 minutes'),
+  reason: reasonSchema.optional(),
+  ticket: ticketSchema.optional(),
+});
+
+export const listQuerySchema = z.strictObject({
+  status: z.enum(GRANT_STATUSES).optional(),
+  vendor: vendorIdParam.optional(),
+  mine: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500, 'must be 1-500').optional(),
+});
+
+export const sessionLogQuerySchema = z.strictObject({
+  /** Milliseconds since the epoch: only lines logged at or after it. */
+  since: z.coerce.number().int().min(0).optional(),
+  nextToken: z.string().max(2048).optional(),
+});
+
+const callerSchema = z.object({ person: z.string(), arn: z.string() });
+const stringOrList = z.union([z.string(), z.array(z.string())]);
+const policyDocumentSchema = z.object({
+  Version: z.literal('2012-10-17'),
+  Statement: z.array(
+    z.object({
+      Sid: z.string(),
+      Effect: z.enum(['Allow', 'Deny']),
+      Principal: z.object({ AWS: z.array(z.string()) }).optional(),
+      Action: stringOrList,
+      Resource: stringOrList.optional(),
+      Condition: z.record(z.string(), z.record(z.string(), stringOrList)).optional(),
+    }),
+  ),
+});
+const targetSchema = z.union([
+  z.object({ kind: z.literal('instances'), targetGroup: z.string(), instanceIds: z.array(z.string()) }),
+  z.object({ kind: z.literal('group'), targetGroup: z.string(), tagKey: z.string(), tagValue: z.string() }),
+]);
+const windowSchema = z.object({ startAt: z.string(), expiresAt: z.string() });
+
+export const planSchema = z.object({
+  grantId: z.string(),
+  vendorId: z.string(),
+  window: windowSchema,
+  role: z.object({
+    name: z.string(),
+    path: z.string(),
+    maxSessionDurationSeconds: z.number(),
+    permissionsBoundaryArn: z.string(),
+    tags: z.record(z.string(), z.string()),
+    trustPolicy: policyDocumentSchema,
+    inlinePolicyName: z.string(),
+    inlinePolicy: policyDocumentSchema,
+  }),
+  ingressRules: z.array(
+    z.object({
+      securityGroupId: z.string(),
+      protocol: z.enum(['tcp', 'udp']),
+      fromPort: z.number(),
+      toPort: z.number(),
+      cidr: z.string(),
+    }),
+  ),
+  schedule: z.object({ name: z.string(), groupName: z.string(), expression: z.string() }),
+});
+
+const historyEntrySchema = z.object({
+  at: z.string(),
+  actor: z.string(),
+  actorArn: z.string().optional(),
+  event: z.string(),
+  detail: z.string().optional(),
+});
+
+const residueSchema = z.object({
+  roles: z.array(z.string()),
+  policies: z.array(z.string()),
+  securityGroupRules: z.array(z.string()),
+  schedules: z.array(z.string()),
+  sessions: z.array(z.string()),
+});
+
+export const grantSchema = z.object({
+  grantId: z.string(),
+  status: z.enum(GRANT_STATUSES),
+  request: requestBodySchema.extend({
+    grantId: z.string(),
+    requester: callerSchema,
+    extends: z.string().optional(),
+  }),
+  targets: z.array(targetSchema),
+  plan: planSchema,
+  approvedPlan: planSchema.optional(),
+  planHash: z.string(),
+  approvals: z.array(z.string()),
+  breakGlass: z.object({ reviewBy: z.string(), review: z.enum(BREAK_GLASS_REVIEWS) }).optional(),
+  created: z.object({
+    roleArn: z.string().optional(),
+    inlinePolicyName: z.string().optional(),
+    securityGroupRuleIds: z.array(z.string()).optional(),
+    scheduleArn: z.string().optional(),
+  }),
+  history: z.array(historyEntrySchema),
+  expiresAt: z.string().optional(),
+  residueCheck: z.object({ checkedAt: z.string(), residue: residueSchema }).optional(),
+  revokeReason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const voteSchema = z.object({
+  person: z.string(),
+  arn: z.string(),
+  decision: z.enum(['approve', 'deny']),
+  at: z.string(),
+  planHash: z.string(),
+  comment: z.string().optional(),
+});
+
+export const grantSummarySchema = z.object({
+  grantId: z.string(),
+  status: z.enum(GRANT_STATUSES),
+  vendorId: z.string(),
+  requester: z.string(),
+  ticket: z.string(),
+  createdAt: z.string(),
+  startAt: z.string(),
+  expiresAt: z.string().optional(),
+  approvals: z.array(z.string()),
+  breakGlassReview: z.enum(BREAK_GLASS_REVIEWS).optional(),
+  extends: z.string().optional(),
+});
+
+export const requestedSchema = z.object({
+  grantId: z.string(),
+  status: z.literal('REQUESTED'),
+  vendorId: z.string(),
+  breakGlass: z.boolean(),
+  extends: z.string().optional(),
+  window: windowSchema,
+  executionArn: z.string(),
+});
+
+export const decisionSchema = z.object({
+  grantId: z.string(),
+  status: z.enum(GRANT_STATUSES),
+  approvals: z.array(z.string()),
+  needed: z.number(),
+  review: z.enum(BREAK_GLASS_REVIEWS).optional(),
+});
+
+export const revokedSchema = z.object({
+  grantId: z.string(),
+  status: z.string(),
+  changed: z.boolean(),
+  residue: residueSchema,
+  sharedRulesKept: z.array(z.string()),
+});
+
+export const vendorSchema = z.object({
+  vendorId: z.string(),
+  displayName: z.string(),
+  enabled: z.boolean(),
+  disabledReason: z.string().optional(),
+  maxGrantHours: z.number(),
+  eligibleTargetGroups: z.array(z.string()),
+  ports: z.array(z.object({ protocol: z.enum(['tcp', 'udp']), fromPort: z.number(), toPort: z.number() })),
+  requireMfa: z.boolean(),
+  sponsors: z.array(z.string()),
+});
+
+export const vendorChangeSchema = z.object({
+  vendorId: z.string(),
+  enabled: z.boolean(),
+  revokedGrants: z.array(z.string()),
+});
+
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), field: z.string().optional(), message: z.string() }),
+});
+
+const pathParams = {
+  grantId: grantIdParam,
+  vendorId: vendorIdParam,
+} as const;
+export type PathParamName = keyof typeof pathParams;
+export const PATH_PARAMS: Readonly<Record<PathParamName, z.ZodType<string>>> = pathParams;
+
+/** One route of the API. */
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST';
+  /** API Gateway resource path; `{name}` is a path parameter. */
+  readonly path: string;
+  readonly function: ApiFunctionName;
+  readonly summary: string;
+  /** Who may call it, as the README and the OpenAPI document say. */
+  readonly who: string;
+  /** 200, or 202 when the route only starts work. */
+  readonly status: 200 | 202;
+  readonly body?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly response: z.ZodType;
+}
+
+export const ROUTES = {
+  whoami: {
+    method: 'GET',
+    path: '/me',
+    function: 'api-read',
+    summary: 'The person your signed request resolves to, and what they may do',
+    who: 'any configured person',
+    status: 200,
+    response: z.object({
+      person: z.string(),
+      arn: z.string(),
+      approver: z.boolean(),
+      admin: z.boolean(),
+      breakGlass: z.boolean(),
+      sponsorOf: z.array(z.string()),
+    }),
+  },
+  listGrants: {
+    method: 'GET',
+    path: '/grants',
+    function: 'api-read',
+    summary: 'Grants, newest first',
+    who: 'any configured person',
+    status: 200,
+    query: listQuerySchema,
+    response: z.object({ grants: z.array(grantSummarySchema), truncated: z.boolean() }),
+  },
+  createRequest: {
+    method: 'POST',
+    path: '/grants',
+    function: 'api-request',
+    summary: 'Request access for a vendor; the approval workflow starts',
+    who: "the vendor's sponsors; break-glass people with breakGlass: true",
+    status: 202,
+    body: requestBodySchema,
+    response: requestedSchema,
+  },
+  showGrant: {
+    method: 'GET',
+    path: '/grants/{grantId}',
+    function: 'api-read',
+    summary: 'A grant: state, votes, plan and its hash, created resources, history',
+    who: 'any configured person',
+    status: 200,
+    response: z.object({ grant: grantSchema, votes: z.array(voteSchema) }),
+  },
+  grantPlan: {
+    method: 'GET',
+    path: '/grants/{grantId}/plan',
+    function: 'api-read',
+    summary: 'Exactly what the grant creates (or created), with the hash approvers were sent',
+    who: 'any configured person',
+    status: 200,
+    response: z.object({ grantId: z.string(), planHash: z.string(), plan: planSchema, delta: z.string().optional() }),
+  },
+  approve: {
+    method: 'POST',
+    path: '/grants/{grantId}/approve',
+    function: 'api-decide',
+    summary: 'Approve a pending grant (or review a break-glass grant)',
+    who: 'approvers, never on their own request',
+    status: 200,
+    body: approveBodySchema,
+    response: decisionSchema,
+  },
+  deny: {
+    method: 'POST',
+    path: '/grants/{grantId}/deny',
+    function: 'api-decide',
+    summary: 'Deny a pending grant; a denied break-glass grant is revoked at once',
+    who: 'approvers, never on their own request',
+    status: 200,
+    body: denyBodySchema,
+    response: decisionSchema,
+  },
+  revoke: {
+    method: 'POST',
+    path: '/grants/{grantId}/revoke',
+    function: 'api-decide',
+    summary: 'The kill switch: live sessions end at once and everything the grant made is removed',
+    who: 'the requester, approvers, admins',
+    status: 200,
+    body: revokeBodySchema,
+    response: revokedSchema,
+  },
+  extend: {
+    method: 'POST',
+    path: '/grants/{grantId}/extend',
+    function: 'api-request',
+    summary: 'Request an extension: a new grant from the expiry of an active one, approved like any request',
+    who: "the vendor's sponsors",
+    status: 202,
+    body: extendBodySchema,
+    response: requestedSchema,
+  },
+  sessionLog: {
+    method: 'GET',
+    path: '/grants/{grantId}/session-log',
+    function: 'api-read',
+    summary: "What the grant's sessions logged, for watching live",
+    who: 'the requester, approvers, admins',
+    status: 200,
+    query: sessionLogQuerySchema,
+    response: z.object({
+      grantId: z.string(),
+      sessions: z.array(z.object({ sessionId: z.string(), target: z.string(), owner: z.string() })),
+      events: z.array(z.object({ sessionId: z.string(), at: z.string(), message: z.string() })),
+      nextToken: z.string().optional(),
+    }),
+  },
+  listVendors: {
+    method: 'GET',
+    path: '/vendors',
+    function: 'api-read',
+    summary: 'Vendors as configured, with their run-time state',
+    who: 'any configured person',
+    status: 200,
+    response: z.object({ vendors: z.array(vendorSchema) }),
+  },
+  disableVendor: {
+    method: 'POST',
+    path: '/vendors/{vendorId}/disable',
+    function: 'api-decide',
+    summary: 'Disable a vendor: every live grant is revoked and no new one is made',
+    who: 'admins',
+    status: 200,
+    body: vendorChangeBodySchema,
+    response: vendorChangeSchema,
+  },
+  enableVendor: {
+    method: 'POST',
+    path: '/vendors/{vendorId}/enable',
+    function: 'api-decide',
+    summary: 'Enable a vendor an admin disabled',
+    who: 'admins',
+    status: 200,
+    body: vendorChangeBodySchema,
+    response: vendorChangeSchema,
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;
+export const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
+
+/** The route API Gateway matched, from the event's resource path and method. */
+export function routeOf(method: string, resourcePath: string): RouteName | undefined {
+  return ROUTE_NAMES.find((name) => ROUTES[name].method === method && ROUTES[name].path === resourcePath);
+}
+
+/** `/grants/{grantId}/approve` with its parameters filled in. */
+export function pathOf(name: RouteName, params: Readonly<Record<string, string>> = {}): string {
+  return ROUTES[name].path.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`route ${name} needs the path parameter ${key}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** A response as the handlers build it: domain values are readonly all the way down. */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export type ResponseOf<N extends RouteName> = DeepReadonly<z.output<(typeof ROUTES)[N]['response']>>;
+export type BodyOf<N extends RouteName> = (typeof ROUTES)[N] extends { body: z.ZodType }
+  ? z.input<(typeof ROUTES)[N]['body']>
+  : never;

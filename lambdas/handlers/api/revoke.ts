@@ -1,0 +1,38 @@
+import { AccessDeniedError } from '../../domain/errors';
+import { historyEntry } from '../../domain/history';
+import { mayOverseeGrant } from '../../domain/identity';
+import { quoted } from '../../domain/messages';
+import { isFinished, teardownGrant } from '../../lifecycle/teardown';
+import { param, type RouteImplementation } from './http';
+import { requireGrant } from './lookup';
+
+/**
+ * POST /grants/{grantId}/revoke: the kill switch. Live sessions end at once and everything is removed; a request
+ * still waiting for votes is cancelled and its workflow told so.
+ */
+export const revoke: RouteImplementation<'revoke'> = async (deps, call) => {
+  const grant = await requireGrant(deps, param(call, 'grantId'));
+  const { config } = deps.settings;
+  if (!mayOverseeGrant(call.caller.person, grant.request.requester.person, config)) {
+    throw new AccessDeniedError(
+      'NOT_ALLOWED_TO_REVOKE',
+      `${call.caller.person} may not revoke ${grant.grantId}: its requester (${grant.request.requester.person}), approvers and admins may`,
+    );
+  }
+  // A grant already over is left as it is: revoking it again records nothing and changes nothing.
+  if (!isFinished(grant)) {
+    await deps.ledger.appendHistory(
+      grant.grantId,
+      historyEntry(deps.clock().toISOString(), call.caller, `revoke requested: ${quoted(call.body.reason)}`),
+    );
+  }
+  const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller);
+  if (grant.status === 'PENDING') {
+    const token = await deps.ledger.getTaskToken(grant.grantId);
+    if (token) {
+      await deps.approvals.deny(token, 'jit.Cancelled', `cancelled by ${call.caller.person}`);
+      await deps.ledger.forgetTaskToken(grant.grantId);
+    }
+  }
+  return result;
+};
