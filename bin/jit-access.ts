@@ -1,8 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, parseConfig } from '../lib/config/load-config';
 import type { JitAccessConfig } from '../lib/config/schema';
 import { JitAccessStack } from '../lib/jit-access-stack';
+import { openApiDocument } from '../lib/openapi';
+import { version } from '../package.json';
 
 const app = new App();
 
@@ -16,10 +20,17 @@ try {
 }
 
 // Env-agnostic unless the CLI knows the account and region: synth never needs an AWS account, and nothing is looked up.
-new JitAccessStack(app, 'JitAccess', {
+const stack = new JitAccessStack(app, 'JitAccess', {
   config,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   description: 'jit-access: approved, recorded, self-expiring vendor access to EC2 through SSM Session Manager',
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+const assembly = app.synth();
+// The operator API's contract, beside the template it belongs to.
+writeFileSync(
+  path.join(assembly.directory, `${stack.artifactId}.openapi.json`),
+  `${JSON.stringify(openApiDocument(version), null, 2)}\n`,
+);

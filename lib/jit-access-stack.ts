@@ -8,16 +8,17 @@ import { JitIngressSecurityGroups } from './constructs/jit-ingress-security-grou
 import { LedgerTable } from './constructs/ledger-table';
 import { LifecycleFunctions } from './constructs/lifecycle-functions';
 import { Notifications } from './constructs/notifications';
-import { pascalCase } from './constructs/naming';
+import { OperatorApi } from './constructs/operator-api';
 import { SessionLogging } from './constructs/session-logging';
 import { TeardownAlarms } from './constructs/teardown-alarms';
+import { OUTPUTS, securityGroupOutput } from './stack-outputs';
 
 export interface JitAccessStackProps extends StackProps {
   /** The validated config (parse it with `parseConfig` from `lib/config/load-config`). */
   readonly config: JitAccessConfig;
 }
 
-/** The whole jit-access system, composed in the order of a grant's lifecycle. */
+/** The whole jit-access system, composed in the order of a grant's lifecycle, with the API people use in front. */
 export class JitAccessStack extends Stack {
   constructor(scope: Construct, id: string, props: JitAccessStackProps) {
     super(scope, id, props);
@@ -60,34 +61,50 @@ export class JitAccessStack extends Stack {
       requestApproval: functions.requestApproval.function,
       grant: functions.grant.function,
       recordOutcome: functions.recordOutcome.function,
-      decide: functions.decide.role,
       approvalTimeout: Duration.minutes(config.approvalTimeoutMinutes),
       logEncryptionKey: functions.logKey.key,
       logRetention: config.logRetentionDays,
     });
 
-    new CfnOutput(this, 'StateMachineArn', { value: workflow.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'LedgerTableName', { value: ledger.table.tableName });
-    new CfnOutput(this, 'DecideFunctionName', {
-      value: functions.decide.function.functionName,
-      description: 'Approvers invoke it with {grantId, approver, decision, comment}',
+    const api = new OperatorApi(this, 'OperatorApi', {
+      config,
+      functions,
+      ledger,
+      sessionLogging,
+      stateMachine: workflow.stateMachine,
     });
-    new CfnOutput(this, 'RevokeFunctionName', {
-      value: functions.revoke.function.functionName,
-      description: 'The kill switch: invoke it with {grantId, reason: "kill-switch", actor}',
-    });
-    new CfnOutput(this, 'SessionDocumentName', { value: sessionLogging.documentName });
-    new CfnOutput(this, 'SessionLogGroupName', { value: sessionLogging.logGroup.logGroupName });
-    new CfnOutput(this, 'SessionBucketName', { value: sessionLogging.bucket.bucketName });
-    new CfnOutput(this, 'InstancePolicyArn', {
-      value: sessionLogging.instancePolicy.managedPolicyArn,
-      description: 'Attach to the instance role of every target instance so its sessions are recorded',
-    });
+    workflow.allowAnswering(api.functions['api-decide'].role);
+
+    // People need only the API (execute-api:Invoke); no output names a function to invoke.
+    const output = (name: string, value: string, description?: string) =>
+      new CfnOutput(this, name, { value, ...(description ? { description } : {}) });
+    output(
+      OUTPUTS.apiUrl,
+      api.api.url,
+      'The jit-access CLI finds it here (or pass --api-url); every call is SigV4-signed',
+    );
+    output(OUTPUTS.apiId, api.api.restApiId);
+    output(OUTPUTS.stateMachineArn, workflow.stateMachine.stateMachineArn);
+    output(OUTPUTS.ledgerTableName, ledger.table.tableName);
+    output(OUTPUTS.sessionDocumentName, sessionLogging.documentName);
+    output(OUTPUTS.sessionLogGroupName, sessionLogging.logGroup.logGroupName);
+    output(OUTPUTS.sessionBucketName, sessionLogging.bucket.bucketName);
+    // With these three and the security groups below, `jit-access plan` computes offline what a grant creates.
+    output(OUTPUTS.sessionKeyArn, sessionLogging.key.key.keyArn);
+    output(OUTPUTS.permissionsBoundaryArn, boundary.policy.managedPolicyArn);
+    output(OUTPUTS.scheduleGroupName, expiry.scheduleGroupName);
+    output(OUTPUTS.grantRolePath, config.iamPath);
+    output(
+      OUTPUTS.instancePolicyArn,
+      sessionLogging.instancePolicy.managedPolicyArn,
+      'Attach to the instance role of every target instance so its sessions are recorded',
+    );
     for (const [groupName, securityGroupId] of Object.entries(ingress.securityGroupIds)) {
-      new CfnOutput(this, `JitSecurityGroup${pascalCase(groupName)}`, {
-        value: securityGroupId,
-        description: `Attach to the instances of target group ${groupName} (empty at rest)`,
-      });
+      output(
+        securityGroupOutput(groupName),
+        securityGroupId,
+        `Attach to the instances of target group ${groupName} (empty at rest)`,
+      );
     }
   }
 }

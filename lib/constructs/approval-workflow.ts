@@ -12,6 +12,7 @@ import { wildcardResourceFinding } from './nag-findings';
 export const WORKFLOW_ERRORS = {
   validation: 'jit.ValidationError',
   denied: 'jit.Denied',
+  cancelled: 'jit.Cancelled',
 } as const;
 
 /** Transient Lambda service errors worth retrying before a grant is declared failed. */
@@ -27,8 +28,6 @@ export interface ApprovalWorkflowProps {
   readonly requestApproval: lambda.IFunction;
   readonly grant: lambda.IFunction;
   readonly recordOutcome: lambda.IFunction;
-  /** The only principal allowed to answer approval tasks (SendTaskSuccess / SendTaskFailure). */
-  readonly decide: iam.IGrantable;
   /** How long a request waits for its approvals (5-10080 minutes). */
   readonly approvalTimeout: Duration;
   /** Encrypts the execution log group; it must allow CloudWatch Logs. */
@@ -37,12 +36,14 @@ export interface ApprovalWorkflowProps {
 }
 
 /**
- * The approval workflow, a Standard state machine: validate → request approval (waits for the decision Lambda's task
- * token answer, up to the approval timeout) → wait for the requested start → grant → notify. Rejection, denial,
+ * The approval workflow, a Standard state machine: validate → request approval (waits for the decision function's
+ * task token answer, up to the approval timeout) → wait for the requested start → grant → notify. A break-glass
+ * request skips the wait for votes (it is recorded approved, for review afterwards). Rejection, denial, cancellation,
  * approval timeout and grant failure each end in their own failed state after recording the outcome.
  *
- * Data contract: `Validate request` receives `{ input, grantId }` (grantId = execution name) and its result replaces
- * the state with `{ grantId, startAt, request, targets, plan }`; later states add `approval`, `grant` or `error`.
+ * Data contract: the execution input is the request the API wrote (with the signed requester); `Validate request`
+ * receives `{ input, grantId }` (grantId = execution name) and its result replaces the state with
+ * `{ grantId, startAt, request, targets, plan }`; later states add `approval`, `grant` or `error`.
  */
 export class ApprovalWorkflow extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -76,12 +77,11 @@ export class ApprovalWorkflow extends Construct {
     const requestApproval = new tasks.LambdaInvoke(this, 'Request approval', {
       lambdaFunction: props.requestApproval,
       integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      // Only the request: the step re-checks it and plans again, so nothing else it is handed is trusted.
       payload: sfn.TaskInput.fromObject({
         taskToken: sfn.JsonPath.taskToken,
         grantId: sfn.JsonPath.stringAt('$.grantId'),
         request: sfn.JsonPath.objectAt('$.request'),
-        targets: sfn.JsonPath.objectAt('$.targets'),
-        plan: sfn.JsonPath.objectAt('$.plan'),
       }),
       taskTimeout: sfn.Timeout.duration(props.approvalTimeout),
       resultPath: '$.approval',
@@ -98,6 +98,12 @@ export class ApprovalWorkflow extends Construct {
       ),
       { errors: [WORKFLOW_ERRORS.denied], resultPath: '$.error' },
     );
+    requestApproval.addCatch(
+      recordOutcome('Record cancellation', 'cancelled').next(
+        new sfn.Fail(this, 'Cancelled', { error: WORKFLOW_ERRORS.cancelled, cause: 'The request was revoked' }),
+      ),
+      { errors: [WORKFLOW_ERRORS.cancelled], resultPath: '$.error' },
+    );
     // Anything else (the approval Lambda itself failing) must not leave a PENDING grant nobody can answer.
     requestApproval.addCatch(
       recordOutcome('Record approval failure', 'approval-failed', { error: sfn.JsonPath.objectAt('$.error') }).next(
@@ -107,6 +113,27 @@ export class ApprovalWorkflow extends Construct {
     );
 
     const waitForStart = new sfn.Wait(this, 'Wait for start', { time: sfn.WaitTime.timestampPath('$.startAt') });
+
+    // Break-glass: recorded APPROVED at once (the step checks the requester may use it), reviewed afterwards.
+    const recordBreakGlass = new tasks.LambdaInvoke(this, 'Record break-glass', {
+      lambdaFunction: props.requestApproval,
+      payloadResponseOnly: true,
+      payload: sfn.TaskInput.fromObject({
+        grantId: sfn.JsonPath.stringAt('$.grantId'),
+        request: sfn.JsonPath.objectAt('$.request'),
+      }),
+      resultPath: '$.approval',
+    });
+    recordBreakGlass.addCatch(
+      recordOutcome('Record break-glass failure', 'approval-failed', { error: sfn.JsonPath.objectAt('$.error') }).next(
+        new sfn.Fail(this, 'Break-glass failed', { error: 'jit.ApprovalFailed', cause: 'The break-glass step failed' }),
+      ),
+      { errors: [sfn.Errors.ALL], resultPath: '$.error' },
+    );
+    const isBreakGlass = sfn.Condition.and(
+      sfn.Condition.isPresent('$.request.breakGlass'),
+      sfn.Condition.booleanEquals('$.request.breakGlass', true),
+    );
 
     const grant = new tasks.LambdaInvoke(this, 'Grant access', {
       lambdaFunction: props.grant,
@@ -123,12 +150,12 @@ export class ApprovalWorkflow extends Construct {
       { errors: [sfn.Errors.ALL], resultPath: '$.error' },
     );
 
-    const definition = validate
-      .next(requestApproval)
-      .next(waitForStart)
-      .next(grant)
-      .next(recordOutcome('Notify granted', 'granted'))
-      .next(new sfn.Succeed(this, 'Granted'));
+    waitForStart.next(grant).next(recordOutcome('Notify granted', 'granted')).next(new sfn.Succeed(this, 'Granted'));
+    const definition = validate.next(
+      new sfn.Choice(this, 'Break-glass?')
+        .when(isBreakGlass, recordBreakGlass.next(waitForStart))
+        .otherwise(requestApproval.next(waitForStart)),
+    );
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention,
@@ -142,9 +169,13 @@ export class ApprovalWorkflow extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
-    this.stateMachine.grant(props.decide, 'states:SendTaskSuccess', 'states:SendTaskFailure');
 
     this.acknowledgeServiceWildcards([props.validateRequest, props.requestApproval, props.grant, props.recordOutcome]);
+  }
+
+  /** The only principal that may answer approval tasks (SendTaskSuccess / SendTaskFailure): the API's decide function. */
+  public allowAnswering(grantee: iam.IGrantable): void {
+    this.stateMachine.grant(grantee, 'states:SendTaskSuccess', 'states:SendTaskFailure');
   }
 
   private acknowledgeServiceWildcards(functions: readonly lambda.IFunction[]): void {

@@ -8,15 +8,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JitAccessConfig } from '../config/schema';
 
-/** Every Lambda of the lifecycle; each is `lambdas/handlers/<name>.ts` exporting `handler`. */
+/** Every Lambda of the stack; each is `lambdas/handlers/<name>.ts` exporting `handler`. */
 export const HANDLER_NAMES = [
   'validate-request',
   'request-approval',
-  'decide',
   'grant',
   'revoke',
   'sweeper',
   'record-outcome',
+  'api-read',
+  'api-request',
+  'api-decide',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 

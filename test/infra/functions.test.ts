@@ -1,25 +1,41 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../lambdas/shared/environment';
-import { exampleStackConfig, functionLogicalId, synthTemplate } from '../helpers/synth-stack';
+import { exampleStackConfig, functionLogicalId, onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
 
 const config = exampleStackConfig();
 const template: Template = synthTemplate(config);
 
-const HANDLERS = ['validate-request', 'request-approval', 'decide', 'grant', 'revoke', 'sweeper', 'record-outcome'];
+const LIFECYCLE_HANDLERS = ['validate-request', 'request-approval', 'grant', 'revoke', 'sweeper', 'record-outcome'];
+const API_HANDLERS = ['api-read', 'api-request', 'api-decide'];
+const HANDLERS = [...LIFECYCLE_HANDLERS, ...API_HANDLERS];
 const LONG_RUNNING = ['grant', 'revoke', 'sweeper'];
+
+/** Variables only the functions that use them receive: the workflow to start, the session logs to read. */
+const EXTRA_VARIABLES: Readonly<Record<string, readonly string[]>> = {
+  'api-request': [ENV.stateMachineArn],
+  'api-read': [ENV.sessionLogGroup],
+};
 
 function functionProperties(handler: string): Record<string, unknown> {
   return template.toJSON().Resources[functionLogicalId(template, handler)].Properties as Record<string, unknown>;
 }
 
-describe('lifecycle functions', () => {
-  test('there is exactly one function per handler, each tagged with its handler name', () => {
+function environmentOf(handler: string): Record<string, unknown> {
+  return (functionProperties(handler).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+describe('stack functions', () => {
+  test('are exactly the six lifecycle steps and the three API functions, one function each', () => {
     // Act
-    const ids = HANDLERS.map((handler) => functionLogicalId(template, handler));
+    const tags = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+      (fn.Properties.Tags as { Key: string; Value: string }[])
+        .filter((tag) => tag.Key === 'jit-access:handler')
+        .map((tag) => tag.Value),
+    );
 
     // Assess
     template.resourceCountIs('AWS::Lambda::Function', HANDLERS.length);
-    expect(new Set(ids).size).toBe(HANDLERS.length);
+    expect([...tags].sort()).toEqual([...HANDLERS].sort());
   });
 
   test.each(HANDLERS)('%s runs on the latest Node.js on ARM with tracing and 256 MB', (handler) => {
@@ -37,14 +53,18 @@ describe('lifecycle functions', () => {
     });
   });
 
-  test.each(HANDLERS)('%s has every environment variable the Lambda runtime settings read', (handler) => {
+  test.each(HANDLERS)('%s has every environment variable the Lambda runtime settings read, and no other', (handler) => {
     // Prepare
-    // The config is inlined at bundle time, Lambda sets AWS_REGION, and the endpoint is for local runs only.
-    const notSet: string[] = [ENV.config, ENV.region, ENV.endpoint];
-    const required = Object.values(ENV).filter((name) => !notSet.includes(name));
+    // The config is inlined at bundle time, Lambda sets AWS_REGION, the endpoint is for local runs only, and the
+    // state machine and session log group are given only to the function that needs each.
+    const notSet: string[] = [ENV.config, ENV.region, ENV.endpoint, ENV.stateMachineArn, ENV.sessionLogGroup];
+    const required = [
+      ...Object.values(ENV).filter((name) => !notSet.includes(name)),
+      ...(EXTRA_VARIABLES[handler] ?? []),
+    ];
 
     // Act
-    const variables = (functionProperties(handler).Environment as { Variables: Record<string, unknown> }).Variables;
+    const variables = environmentOf(handler);
 
     // Assess
     expect(Object.keys(variables).sort()).toEqual(
@@ -58,14 +78,36 @@ describe('lifecycle functions', () => {
     });
   });
 
+  test('api-request receives the ARN of the approval workflow it starts', () => {
+    // Prepare
+    const stateMachineId = onlyLogicalId(template, 'AWS::StepFunctions::StateMachine');
+
+    // Act
+    const arn = environmentOf('api-request')[ENV.stateMachineArn];
+
+    // Assess
+    expect(arn).toEqual({ Ref: stateMachineId });
+  });
+
+  test('api-read receives the name of the session log group it reads', () => {
+    // Prepare
+    const sessionLogGroupId = onlyLogicalId(template, 'AWS::Logs::LogGroup', {
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SessionLoggingKey'), 'Arn'] },
+    });
+
+    // Act
+    const name = environmentOf('api-read')[ENV.sessionLogGroup];
+
+    // Assess
+    expect(name).toEqual({ Ref: sessionLogGroupId });
+  });
+
   test('the revoke function ARN the others receive is the ARN of the revoke function', () => {
     // Prepare
     const revokeName = functionProperties('revoke').FunctionName as string;
 
     // Act
-    const arn = (functionProperties('grant').Environment as { Variables: Record<string, unknown> }).Variables[
-      ENV.revokeFunctionArn
-    ];
+    const arn = environmentOf('grant')[ENV.revokeFunctionArn];
 
     // Assess
     expect(JSON.stringify(arn)).toContain(`:function:${revokeName}"`);
@@ -87,25 +129,100 @@ describe('lifecycle functions', () => {
     }
   });
 
-  test('no function role uses an AWS managed policy', () => {
+  test.each(HANDLERS)('the role of %s is its own and uses no AWS managed policy', (handler) => {
+    // Prepare
+    const [roleId] = (functionProperties(handler).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+
+    // Act
+    const role = template.toJSON().Resources[roleId].Properties as Record<string, unknown>;
+    const sharing = HANDLERS.filter(
+      (other) => (functionProperties(other).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0] === roleId,
+    );
+
     // Assess
-    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(sharing).toEqual([handler]);
   });
 });
 
 describe('stack outputs', () => {
   test.each([
+    'ApiUrl',
+    'ApiId',
     'StateMachineArn',
     'LedgerTableName',
     'SessionDocumentName',
     'SessionLogGroupName',
     'SessionBucketName',
+    'SessionKeyArn',
+    'PermissionsBoundaryArn',
+    'ScheduleGroupName',
     'InstancePolicyArn',
-    'DecideFunctionName',
-    'RevokeFunctionName',
   ])('exports %s', (name) => {
     // Assess
     template.hasOutput(name, { Value: Match.anyValue() });
+  });
+
+  test('ApiUrl is the URL of the v1 stage of the operator API and ApiId its id', () => {
+    // Prepare
+    const apiId = onlyLogicalId(template, 'AWS::ApiGateway::RestApi');
+    const stageId = onlyLogicalId(template, 'AWS::ApiGateway::Stage', { StageName: 'v1' });
+
+    // Assess
+    template.hasOutput('ApiId', { Value: { Ref: apiId } });
+    template.hasOutput('ApiUrl', {
+      Value: {
+        'Fn::Join': [
+          '',
+          [
+            'https://',
+            { Ref: apiId },
+            '.execute-api.',
+            { Ref: 'AWS::Region' },
+            '.',
+            { Ref: 'AWS::URLSuffix' },
+            '/',
+            { Ref: stageId },
+            '/',
+          ],
+        ],
+      },
+    });
+  });
+
+  test('the plan inputs are the session key, the permissions boundary and the schedule group of this stack', () => {
+    // Prepare
+    const sessionKeyId = onlyLogicalId(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('session') });
+    const boundaryId = onlyLogicalId(template, 'AWS::IAM::ManagedPolicy', {
+      Description: Match.stringLikeRegexp('permissions boundary'),
+    });
+
+    // Assess
+    template.hasOutput('SessionKeyArn', { Value: { 'Fn::GetAtt': [sessionKeyId, 'Arn'] } });
+    template.hasOutput('PermissionsBoundaryArn', { Value: { Ref: boundaryId } });
+    template.hasOutput('ScheduleGroupName', { Value: 'jit-access-JitAccess' });
+  });
+
+  test.each(['DecideFunctionName', 'RevokeFunctionName'])('no longer exports %s', (name) => {
+    // Act
+    const outputs = template.findOutputs(name);
+
+    // Assess
+    expect(outputs).toEqual({});
+  });
+
+  test('no output names a Lambda function, so none invites a person to invoke one', () => {
+    // Prepare
+    const functionIds = Object.keys(template.findResources('AWS::Lambda::Function'));
+
+    // Act
+    const naming = Object.entries(template.findOutputs('*'))
+      .map(([name, output]) => ({ name, value: JSON.stringify(output.Value) }))
+      .filter(({ value }) => value.includes(':function:') || functionIds.some((id) => value.includes(`"${id}"`)));
+
+    // Assess
+    expect(functionIds.length).toBeGreaterThan(0);
+    expect(naming).toEqual([]);
   });
 
   test('exports the JIT security group id of every target group', () => {

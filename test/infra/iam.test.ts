@@ -2,6 +2,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import {
   actionsOf,
   allStatements,
+  functionLogicalId,
   onlyLogicalId,
   resourcesOf,
   statementsOfHandler,
@@ -29,6 +30,34 @@ function boundaryStatements(): TemplateStatement[] {
     Properties: { PolicyDocument: { Statement: TemplateStatement[] } };
   };
   return boundary.Properties.PolicyDocument.Statement;
+}
+
+/** The logical id of the role of the function for `handler`. */
+function roleOfHandler(handler: string): string {
+  const fn = template.toJSON().Resources[functionLogicalId(template, handler)] as {
+    Properties: { Role: { 'Fn::GetAtt': [string, string] } };
+  };
+  return fn.Properties.Role['Fn::GetAtt'][0];
+}
+
+/** Every statement of every IAM policy attached to roles, with the logical ids of those roles. */
+function allStatementsWithRoles(): { readonly roles: string[]; readonly statement: TemplateStatement }[] {
+  const policies = {
+    ...template.findResources('AWS::IAM::Policy'),
+    ...template.findResources('AWS::IAM::ManagedPolicy'),
+  };
+  const attached = Object.values(policies).flatMap((policy) =>
+    (policy.Properties.PolicyDocument.Statement as TemplateStatement[]).map((statement) => ({
+      roles: ((policy.Properties.Roles ?? []) as { Ref: string }[]).map((role) => role.Ref),
+      statement,
+    })),
+  );
+  const inline = Object.entries(template.findResources('AWS::IAM::Role')).flatMap(([roleId, role]) =>
+    ((role.Properties.Policies ?? []) as { PolicyDocument: { Statement: TemplateStatement[] } }[]).flatMap((policy) =>
+      policy.PolicyDocument.Statement.map((statement) => ({ roles: [roleId], statement })),
+    ),
+  );
+  return [...attached, ...inline];
 }
 
 describe('grant Lambda permissions', () => {
@@ -71,7 +100,7 @@ describe('grant Lambda permissions', () => {
     }
   });
 
-  test.each(['revoke', 'sweeper'])('the %s Lambda can neither tag nor untag a grant role', (handler) => {
+  test.each(['revoke', 'sweeper', 'api-decide'])('the %s Lambda can neither tag nor untag a grant role', (handler) => {
     // Prepare
     const statements = statementsOfHandler(template, handler);
 
@@ -82,7 +111,7 @@ describe('grant Lambda permissions', () => {
     expect(tagging).toEqual([]);
   });
 
-  test.each(['grant', 'revoke', 'sweeper'])(
+  test.each(['grant', 'revoke', 'sweeper', 'api-decide'])(
     'the %s Lambda cannot rewrite a security-group rule in place',
     (handler) => {
       // Prepare
@@ -171,39 +200,100 @@ describe('grant Lambda permissions', () => {
   });
 });
 
-describe('revoke and sweeper Lambda permissions', () => {
-  test.each(['revoke', 'sweeper'])('%s cannot create roles but puts policies only on bounded roles', (handler) => {
-    // Prepare
-    const statements = statementsOfHandler(template, handler);
+describe('teardown Lambda permissions (revoke, sweeper and the API kill switch)', () => {
+  test.each(['revoke', 'sweeper', 'api-decide'])(
+    '%s cannot create roles but puts policies only on bounded roles',
+    (handler) => {
+      // Prepare
+      const statements = statementsOfHandler(template, handler);
 
-    // Act
-    const createRole = allowing(statements, 'iam:CreateRole');
-    const putRolePolicy = allowing(statements, 'iam:PutRolePolicy');
+      // Act
+      const createRole = allowing(statements, 'iam:CreateRole');
+      const putRolePolicy = allowing(statements, 'iam:PutRolePolicy');
 
-    // Assess
-    expect(createRole).toEqual([]);
-    expect(putRolePolicy).toEqual([
-      expect.objectContaining({ Resource: grantRolePattern, Condition: boundaryCondition }),
-    ]);
-  });
+      // Assess
+      expect(createRole).toEqual([]);
+      expect(putRolePolicy).toEqual([
+        expect.objectContaining({ Resource: grantRolePattern, Condition: boundaryCondition }),
+      ]);
+    },
+  );
 
-  test('only the decide Lambda may answer approval tasks, and only for the approval state machine', () => {
+  test.each(['revoke', 'sweeper', 'api-decide'])(
+    '%s is denied loosening a grant role: boundary, managed policies, trust and tags',
+    (handler) => {
+      // Prepare
+      const statements = statementsOfHandler(template, handler);
+
+      // Act
+      const denies = statements.filter((s) => s.Effect === 'Deny');
+
+      // Assess
+      expect(denies).toHaveLength(1);
+      expect(denies[0]!.Resource).toEqual(grantRolePattern);
+      expect(actionsOf(denies[0]!).sort()).toEqual([
+        'iam:AttachRolePolicy',
+        'iam:DeleteRolePermissionsBoundary',
+        'iam:PutRolePermissionsBoundary',
+        'iam:UntagRole',
+        'iam:UpdateAssumeRolePolicy',
+      ]);
+    },
+  );
+});
+
+describe('the approval workflow, from the outside', () => {
+  test('only the api-decide role may answer approval tasks, and only for the approval state machine', () => {
     // Prepare
     const stateMachineId = onlyLogicalId(template, 'AWS::StepFunctions::StateMachine');
-    const handlers = ['validate-request', 'request-approval', 'decide', 'grant', 'revoke', 'sweeper', 'record-outcome'];
+    const decideRoleId = roleOfHandler('api-decide');
 
     // Act
-    const answering = handlers.filter(
-      (h) => allowing(statementsOfHandler(template, h), 'states:SendTaskSuccess').length,
+    const answering = allStatementsWithRoles().filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' &&
+        actionsOf(statement).some((a) => ['states:SendTaskSuccess', 'states:SendTaskFailure'].includes(a)),
     );
 
     // Assess
-    expect(answering).toEqual(['decide']);
-    expect(allowing(statementsOfHandler(template, 'decide'), 'states:SendTaskSuccess')).toEqual([
-      expect.objectContaining({
-        Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
-        Resource: { Ref: stateMachineId },
-      }),
+    expect(answering).toEqual([
+      {
+        roles: [decideRoleId],
+        statement: expect.objectContaining({
+          Action: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
+          Resource: { Ref: stateMachineId },
+        }),
+      },
+    ]);
+  });
+
+  test('no role may answer approval tasks through a states wildcard', () => {
+    // Act
+    const wildcards = allStatements(template).filter(
+      ({ statement }) =>
+        statement.Effect === 'Allow' && actionsOf(statement).some((a) => a.startsWith('states:') && a.includes('*')),
+    );
+
+    // Assess
+    expect(wildcards).toEqual([]);
+  });
+
+  test('only the api-request role may start the approval workflow, and only this state machine', () => {
+    // Prepare
+    const stateMachineId = onlyLogicalId(template, 'AWS::StepFunctions::StateMachine');
+    const requestRoleId = roleOfHandler('api-request');
+
+    // Act
+    const starting = allStatementsWithRoles().filter(
+      ({ statement }) => statement.Effect === 'Allow' && actionsOf(statement).includes('states:StartExecution'),
+    );
+
+    // Assess
+    expect(starting).toEqual([
+      {
+        roles: [requestRoleId],
+        statement: expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: stateMachineId } }),
+      },
     ]);
   });
 });

@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { exampleConfig } from '../helpers/config-fixture';
 import { buildStack } from '../helpers/synth-stack';
 
 interface Acknowledgement {
@@ -27,18 +28,36 @@ function acknowledgements(root: IConstruct): Acknowledgement[] {
 const { app } = buildStack();
 app.synth();
 
+/** Every unacknowledged AwsSolutions finding under `root`, as `<rule> at <construct path>`. */
+function unacknowledgedFindings(root: IConstruct): string[] {
+  const report = new AwsSolutionsChecks().validateScope(root);
+  return report.violations.flatMap((violation) =>
+    violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
+  );
+}
+
 describe('cdk-nag AwsSolutions', () => {
   test('reports no unacknowledged finding on the stack', () => {
-    // Prepare
-    const pack = new AwsSolutionsChecks();
-
     // Act
-    const report = pack.validateScope(app);
+    const findings = unacknowledgedFindings(app);
 
     // Assess
-    const findings = report.violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => `${violation.ruleName} at ${resource.constructPath}`),
-    );
+    expect(findings).toEqual([]);
+  });
+
+  test('reports no unacknowledged finding when the API also admits an AWS Organization', () => {
+    // Prepare
+    const withOrganization = buildStack(
+      exampleConfig((raw) => {
+        raw.api = { organizationId: 'o-a1b2c3d4e5' };
+      }),
+    ).app;
+    withOrganization.synth();
+
+    // Act
+    const findings = unacknowledgedFindings(withOrganization);
+
+    // Assess
     expect(findings).toEqual([]);
   });
 

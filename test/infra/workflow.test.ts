@@ -14,6 +14,9 @@ interface State {
   readonly Parameters?: Record<string, unknown>;
   readonly Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
   readonly Retry?: { ErrorEquals: string[]; MaxAttempts: number; BackoffRate: number }[];
+  readonly Choices?: ({ Next: string } & Record<string, unknown>)[];
+  readonly Default?: string;
+  readonly Error?: string;
 }
 
 interface Definition {
@@ -47,23 +50,76 @@ describe('approval workflow', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' });
   });
 
-  test('runs validate, request approval, wait for start, grant and notify in that order', () => {
+  test('without break-glass, runs validate, request approval, wait for start, grant and notify in that order', () => {
     // Prepare
     const states = definition();
 
     // Act
     const path: string[] = [];
-    for (let name: string | undefined = states.StartAt; name; name = states.States[name]?.Next) path.push(name);
+    for (let name: string | undefined = states.StartAt; name;) {
+      path.push(name);
+      const current: State | undefined = states.States[name];
+      name = current?.Type === 'Choice' ? current.Default : current?.Next;
+    }
 
     // Assess
     expect(path).toEqual([
       'Validate request',
+      'Break-glass?',
       'Request approval',
       'Wait for start',
       'Grant access',
       'Notify granted',
       'Granted',
     ]);
+  });
+
+  test('after validation, a break-glass request is recorded and waits for its start without waiting for votes', () => {
+    // Act
+    const choice = state('Break-glass?');
+
+    // Assess
+    expect(state('Validate request').Next).toBe('Break-glass?');
+    expect(choice).toEqual({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.request.breakGlass', IsPresent: true },
+            { Variable: '$.request.breakGlass', BooleanEquals: true },
+          ],
+          Next: 'Record break-glass',
+        },
+      ],
+      Default: 'Request approval',
+    });
+    expect(state('Record break-glass').Next).toBe('Wait for start');
+  });
+
+  test('recording break-glass calls the approval function without a task token, with only the grant id and request', () => {
+    // Act
+    const breakGlass = state('Record break-glass');
+
+    // Assess
+    expect(breakGlass.Resource).toBe(`<${functionLogicalId(template, 'request-approval')}>`);
+    expect(breakGlass.Parameters).toEqual({ 'grantId.$': '$.grantId', 'request.$': '$.request' });
+    expect(breakGlass.ResultPath).toBe('$.approval');
+    expect(breakGlass.TimeoutSeconds).toBeUndefined();
+  });
+
+  test('a failed break-glass step records the failure and ends in its own failed state', () => {
+    // Act
+    const catches = state('Record break-glass').Catch;
+
+    // Assess
+    expect(catches).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record break-glass failure' },
+    ]);
+    expect(state('Record break-glass failure')).toMatchObject({
+      Next: 'Break-glass failed',
+      Parameters: { 'grantId.$': '$.grantId', outcome: 'approval-failed', 'error.$': '$.error' },
+    });
+    expect(state('Break-glass failed')).toMatchObject({ Type: 'Fail', Error: 'jit.ApprovalFailed' });
   });
 
   test('validation receives the execution input and the execution name as grant id', () => {
@@ -78,7 +134,7 @@ describe('approval workflow', () => {
     ]);
   });
 
-  test('approval waits for the task token with the approval timeout from config', () => {
+  test('approval waits for the task token with the approval timeout from config, handing over only the request', () => {
     // Act
     const approval = state('Request approval');
 
@@ -88,17 +144,12 @@ describe('approval workflow', () => {
     expect(approval.ResultPath).toBe('$.approval');
     expect(approval.Parameters).toEqual({
       FunctionName: `<${functionLogicalId(template, 'request-approval')}>`,
-      Payload: {
-        'taskToken.$': '$$.Task.Token',
-        'grantId.$': '$.grantId',
-        'request.$': '$.request',
-        'targets.$': '$.targets',
-        'plan.$': '$.plan',
-      },
+      // Only the request: the step re-checks and plans it again rather than trust targets or a plan it is handed.
+      Payload: { 'taskToken.$': '$$.Task.Token', 'grantId.$': '$.grantId', 'request.$': '$.request' },
     });
   });
 
-  test('a timeout, a denial and a failed approval step each record their outcome and end in their own failed state', () => {
+  test('a timeout, a denial, a cancellation and a failed approval step each record their outcome and end in their own failed state', () => {
     // Act
     const catches = state('Request approval').Catch;
 
@@ -106,6 +157,7 @@ describe('approval workflow', () => {
     expect(catches).toEqual([
       { ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'Record approval timeout' },
       { ErrorEquals: ['jit.Denied'], ResultPath: '$.error', Next: 'Record denial' },
+      { ErrorEquals: ['jit.Cancelled'], ResultPath: '$.error', Next: 'Record cancellation' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record approval failure' },
     ]);
     expect(state('Record approval failure')).toMatchObject({
@@ -120,6 +172,19 @@ describe('approval workflow', () => {
     expect(state('Record denial')).toMatchObject({ Next: 'Denied', Parameters: { outcome: 'denied' } });
     expect(state('Approval timed out').Type).toBe('Fail');
     expect(state('Denied').Type).toBe('Fail');
+  });
+
+  test('a request revoked while it waits for votes records its cancellation and ends failed as Cancelled', () => {
+    // Act
+    const record = state('Record cancellation');
+
+    // Assess
+    expect(record).toMatchObject({
+      Resource: `<${functionLogicalId(template, 'record-outcome')}>`,
+      Next: 'Cancelled',
+      Parameters: { 'grantId.$': '$.grantId', outcome: 'cancelled' },
+    });
+    expect(state('Cancelled')).toMatchObject({ Type: 'Fail', Error: 'jit.Cancelled' });
   });
 
   test('waits for the requested start time read from the state (TimestampPath)', () => {

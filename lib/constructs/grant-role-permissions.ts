@@ -1,0 +1,206 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { GRANT_ROLE_TAG_KEYS } from '../../lambdas/domain/planner';
+import type { JitAccessConfig } from '../config/schema';
+import type { ExpiryScheduler } from './expiry-scheduler';
+import type { GrantPermissionsBoundary } from './grant-permissions-boundary';
+import type { JitFunction } from './jit-function';
+import type { JitIngressSecurityGroups } from './jit-ingress-security-groups';
+import type { LedgerTable } from './ledger-table';
+import { wildcardResourceFinding } from './nag-findings';
+import type { Notifications } from './notifications';
+
+export interface GrantRolePermissionsProps {
+  readonly config: JitAccessConfig;
+  readonly ledger: LedgerTable;
+  readonly notifications: Notifications;
+  readonly boundary: GrantPermissionsBoundary;
+  readonly ingress: JitIngressSecurityGroups;
+  readonly expiry: ExpiryScheduler;
+}
+
+/**
+ * The IAM statements that are the security model of the system, in one place for every function that needs them:
+ * the grant function creates roles only under the stack's IAM path and only with the permissions boundary, so even a
+ * compromised grant function cannot mint more than recorded session access; teardown (revoke, the sweeper, the API's
+ * kill switch) can only take access away.
+ */
+export class GrantRolePermissions {
+  private readonly grantRoleArnPattern: string;
+  private readonly scheduleArnPattern: string;
+  private readonly sessionArnPattern: string;
+  private readonly securityGroupRuleArnPattern: string;
+
+  constructor(
+    private readonly scope: Construct,
+    private readonly props: GrantRolePermissionsProps,
+  ) {
+    const stack = Stack.of(scope);
+    this.grantRoleArnPattern = stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `${props.config.iamPath.slice(1)}jit-*`,
+    });
+    this.scheduleArnPattern = stack.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${props.expiry.scheduleGroupName}/jit-*`,
+    });
+    this.sessionArnPattern = stack.formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
+    this.securityGroupRuleArnPattern = stack.formatArn({
+      service: 'ec2',
+      resource: 'security-group-rule',
+      resourceName: '*',
+    });
+  }
+
+  /** What revoke does, so also what grant needs to compensate and the sweeper needs to clean up. */
+  public allowTeardown(fn: JitFunction): void {
+    const { ledger, notifications, boundary, ingress } = this.props;
+    ledger.grantReadWrite(fn.role);
+    notifications.grantPublish(fn.role);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PutPoliciesOnBoundedGrantRolesOnly',
+        actions: ['iam:PutRolePolicy'],
+        resources: [this.grantRoleArnPattern],
+        conditions: { StringEquals: { 'iam:PermissionsBoundary': boundary.policy.managedPolicyArn } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InspectAndDeleteGrantRoles',
+        actions: [
+          'iam:GetRole',
+          'iam:GetRolePolicy',
+          'iam:ListRolePolicies',
+          'iam:ListAttachedRolePolicies',
+          'iam:DeleteRolePolicy',
+          // Detaching only removes permissions; teardown detaches anything attached before it deletes the role.
+          'iam:DetachRolePolicy',
+          'iam:DeleteRole',
+        ],
+        resources: [this.grantRoleArnPattern],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'NeverLoosenGrantRoles',
+        effect: iam.Effect.DENY,
+        actions: [
+          'iam:DeleteRolePermissionsBoundary',
+          'iam:PutRolePermissionsBoundary',
+          'iam:AttachRolePolicy',
+          'iam:UpdateAssumeRolePolicy',
+          // SSMSessionRunAs decides the OS user; only role creation may set it (see CreateBoundedGrantRolesOnly).
+          'iam:UntagRole',
+        ],
+        resources: [this.grantRoleArnPattern],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DeleteExpirySchedules',
+        actions: ['scheduler:GetSchedule', 'scheduler:DeleteSchedule'],
+        resources: [this.scheduleArnPattern],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RemoveTemporaryIngress',
+        actions: ['ec2:RevokeSecurityGroupIngress'],
+        resources: [...ingress.securityGroupArns],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TerminateGrantSessions',
+        actions: ['ssm:TerminateSession'],
+        resources: [this.sessionArnPattern],
+      }),
+    );
+    this.acknowledgePatterns(fn, [
+      [this.grantRoleArnPattern, 'Per-grant roles are created at run time as jit-<grantId> under the stack IAM path'],
+      [
+        this.scheduleArnPattern,
+        'Per-grant expiry schedules are created at run time as jit-<grantId> in the stack group',
+      ],
+      [this.sessionArnPattern, 'Session ids are only known once a vendor starts a session; revoke ends them by id'],
+    ]);
+  }
+
+  /** What only the grant function may do: create bounded grant roles, their rules and their expiry schedules. */
+  public allowGrantCreation(fn: JitFunction): void {
+    const { boundary, ingress, expiry, config } = this.props;
+    // Tags are set only as the role is created: SSMSessionRunAs may only name a configured vendor OS user, and only
+    // the keys the planner writes are allowed, so no role can be made to run sessions as root or ssm-user.
+    const tagRules = {
+      'aws:RequestTag/SSMSessionRunAs': [...new Set(config.vendors.map((v) => v.osUser))],
+    };
+    const tagKeys = { 'aws:TagKeys': [...GRANT_ROLE_TAG_KEYS] };
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'CreateBoundedGrantRolesOnly',
+        actions: ['iam:CreateRole'],
+        resources: [this.grantRoleArnPattern],
+        conditions: {
+          StringEquals: { 'iam:PermissionsBoundary': boundary.policy.managedPolicyArn, ...tagRules },
+          'ForAllValues:StringEquals': tagKeys,
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TagGrantRolesAtCreationOnly',
+        actions: ['iam:TagRole'],
+        resources: [this.grantRoleArnPattern],
+        conditions: { StringEquals: tagRules, 'ForAllValues:StringEquals': tagKeys },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PassSchedulerRoleToSchedulerOnly',
+        actions: ['iam:PassRole'],
+        resources: [expiry.role.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'CreateExpirySchedules',
+        actions: ['scheduler:CreateSchedule'],
+        resources: [this.scheduleArnPattern],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AddTemporaryIngress',
+        actions: ['ec2:AuthorizeSecurityGroupIngress'],
+        resources: [...ingress.securityGroupArns],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'TagIngressRulesWhenCreated',
+        actions: ['ec2:CreateTags'],
+        resources: [this.securityGroupRuleArnPattern, ...ingress.securityGroupArns],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'AuthorizeSecurityGroupIngress' } },
+      }),
+    );
+    this.acknowledgePatterns(fn, [
+      [
+        this.securityGroupRuleArnPattern,
+        'Rule ids exist only after AuthorizeSecurityGroupIngress; tagging is limited to that call by ec2:CreateAction',
+      ],
+    ]);
+  }
+
+  private acknowledgePatterns(fn: JitFunction, patterns: readonly (readonly [string, string])[]): void {
+    const defaultPolicy = fn.role.node.findChild('DefaultPolicy');
+    for (const [arn, reason] of patterns) {
+      Validations.of(defaultPolicy).acknowledge({ id: wildcardResourceFinding(this.scope, arn), reason });
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { API_FUNCTIONS, ROUTE_NAMES, ROUTES, type ApiFunctionName } from '../../lambdas/handlers/api/contract';
+import { ENV } from '../../lambdas/shared/environment';
+import type { JitAccessConfig } from '../config/schema';
+import { JitFunction } from './jit-function';
+import type { LedgerTable } from './ledger-table';
+import type { LifecycleFunctions } from './lifecycle-functions';
+import type { SessionLogging } from './session-logging';
+
+export interface OperatorApiProps {
+  readonly config: JitAccessConfig;
+  /** The stack's functions: their shared environment, log key and the teardown permissions. */
+  readonly functions: LifecycleFunctions;
+  readonly ledger: LedgerTable;
+  readonly sessionLogging: SessionLogging;
+  /** The approval workflow that create-request and extend start. */
+  readonly stateMachine: sfn.IStateMachine;
+}
+
+/**
+ * The only way people act: a REST API whose every method requires SigV4 (`AWS_IAM`), so the caller is the identity
+ * AWS verified, never a field in the body. A resource policy admits only the deploying account (and, if configured,
+ * the AWS Organization); every call is access-logged with the caller's ARN; the stage is throttled.
+ *
+ * Three functions serve the routes, grouped by the rights they need: `api-read` (ledger reads, session logs),
+ * `api-request` (starts the workflow), `api-decide` (answers the workflow's approval task, and tears down grants for
+ * the kill switch, a denied break-glass grant and vendor disable).
+ */
+export class OperatorApi extends Construct {
+  public readonly api: apigw.RestApi;
+  public readonly accessLogGroup: logs.LogGroup;
+  public readonly functions: Readonly<Record<ApiFunctionName, JitFunction>>;
+
+  constructor(scope: Construct, id: string, props: OperatorApiProps) {
+    super(scope, id);
+    const { config, functions, ledger, sessionLogging, stateMachine } = props;
+    const stack = Stack.of(this);
+
+    const create = (name: ApiFunctionName, environment: Record<string, string> = {}) =>
+      new JitFunction(this, name, {
+        handlerName: name,
+        config,
+        environment: { ...functions.environment, ...environment },
+        logEncryptionKey: functions.logKey.key,
+        logRetention: config.logRetentionDays,
+      });
+
+    const read = create('api-read', { [ENV.sessionLogGroup]: sessionLogging.logGroup.logGroupName });
+    ledger.grantRead(read.role);
+    read.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSessionLogsForShadowing',
+        actions: ['logs:FilterLogEvents'],
+        resources: [sessionLogging.logGroup.logGroupArn],
+      }),
+    );
+    read.allowUnscoped(['ssm:DescribeSessions'], "watch finds the grant's sessions to read their log streams.");
+
+    const request = create('api-request', { [ENV.stateMachineArn]: stateMachine.stateMachineArn });
+    ledger.grantRead(request.role);
+    stateMachine.grantStartExecution(request.role);
+    request.allowUnscoped(
+      ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroupRules'],
+      'a request is checked at once: its instances and the security groups rule headroom.',
+    );
+
+    const decide = create('api-decide');
+    functions.permissions.allowTeardown(decide);
+    decide.allowUnscoped(
+      ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroupRules', 'ssm:DescribeSessions'],
+      'the kill switch finds the grant live sessions and its tagged SG rules, as revoke does.',
+    );
+    this.functions = { 'api-read': read, 'api-request': request, 'api-decide': decide };
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: config.logRetentionDays,
+      encryptionKey: functions.logKey.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: `${stack.stackName}-operator-api`,
+      description: 'jit-access: request, approve, revoke and audit vendor access (SigV4 only)',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      policy: this.resourcePolicy(config.api.organizationId),
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+      cloudWatchRole: config.api.createCloudWatchRole,
+      // CDK accepts a removal policy only for a role it creates.
+      ...(config.api.createCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
+      deployOptions: {
+        stageName: 'v1',
+        throttlingRateLimit: config.api.throttleRatePerSecond,
+        throttlingBurstLimit: config.api.throttleBurst,
+        // Errors only, and never request or response bodies: reasons and comments stay in the ledger.
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: apigw.AccessLogField.contextRequestId(),
+            at: apigw.AccessLogField.contextRequestTime(),
+            userArn: apigw.AccessLogField.contextIdentityUserArn(),
+            accountId: apigw.AccessLogField.contextIdentityAccountId(),
+            sourceIp: apigw.AccessLogField.contextIdentitySourceIp(),
+            method: apigw.AccessLogField.contextHttpMethod(),
+            resource: apigw.AccessLogField.contextResourcePath(),
+            path: apigw.AccessLogField.contextPath(),
+            status: apigw.AccessLogField.contextStatus(),
+            error: apigw.AccessLogField.contextErrorMessage(),
+            latencyMs: apigw.AccessLogField.contextResponseLatency(),
+          }),
+        ),
+      },
+    });
+
+    // The stack's own ApiUrl output says this, once.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    const integrations = Object.fromEntries(
+      API_FUNCTIONS.map((name) => [
+        name,
+        new apigw.LambdaIntegration(this.functions[name].function, { proxy: true, allowTestInvoke: false }),
+      ]),
+    ) as Record<ApiFunctionName, apigw.LambdaIntegration>;
+    for (const name of ROUTE_NAMES) {
+      const route = ROUTES[name];
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.function], {
+        authorizationType: apigw.AuthorizationType.IAM,
+        operationName: name,
+      });
+    }
+
+    this.acknowledge(config.api.createCloudWatchRole);
+  }
+
+  /** Only the deploying account (and the organization, if configured) may even reach the methods. */
+  private resourcePolicy(organizationId: string | undefined): iam.PolicyDocument {
+    const stack = Stack.of(this);
+    const anyMethod = 'execute-api:/*';
+    const outsiders = organizationId
+      ? { StringNotEquals: { 'aws:PrincipalAccount': stack.account, 'aws:PrincipalOrgID': organizationId } }
+      : { StringNotEquals: { 'aws:PrincipalAccount': stack.account } };
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'InvokeFromThisAccount',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: [anyMethod],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NobodyElse',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['execute-api:Invoke'],
+        resources: [anyMethod],
+        conditions: outsiders,
+      }),
+    ];
+    if (organizationId) {
+      statements.splice(
+        1,
+        0,
+        new iam.PolicyStatement({
+          sid: 'InvokeFromTheOrganization',
+          principals: [new iam.AnyPrincipal()],
+          actions: ['execute-api:Invoke'],
+          resources: [anyMethod],
+          conditions: { StringEquals: { 'aws:PrincipalOrgID': organizationId } },
+        }),
+      );
+    }
+    return new iam.PolicyDocument({ statements });
+  }
+
+  private acknowledge(createsCloudWatchRole: boolean): void {
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          "Each route's zod schema validates its request in the function and answers with the field and the fix; API Gateway's own validation would replace that with a generic message.",
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'Every method requires SigV4 from an identity of this account (or organization), the resource policy denies everyone else and the stage is throttled; a WAF can be attached to the stage where an organization requires one.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers authenticate with IAM (AWS_IAM, SigV4): the signed identity is the person, resolved against jitAccess.people. Cognito would add a second, weaker identity.',
+      },
+    );
+    if (createsCloudWatchRole) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account-wide logging role needs exactly this AWS-managed policy to write execution and access logs; set api.createCloudWatchRole false where the account already has one.",
+      });
+    }
+  }
+}
