@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Residue } from '../lambdas/domain/types';
+import type { AwsCallName } from './local-aws/instrumented-http-handler';
 import { startMoto } from './local-aws/local-aws';
 import { LocalJitAccess, type TimelineEntry } from './local-aws/local-jit-access';
 import { createLocalWorld } from './local-aws/local-world';
@@ -9,21 +10,44 @@ import { synthesizeStack } from './local-aws/synthesized-stack';
 
 const HELP = `Usage: npm run demo -- [--scenario ${SCENARIOS.join('|')}] [--json]
 
-Runs one grant's whole lifecycle offline: the synthesized state machine (cdk.out) in aws-local-stepfunctions, the real
-Lambda handlers in-process, against a local moto server (installed into .venv on first use), on a warped clock.
-Prints the timeline, what was created, and the residue check; exits 1 if anything was left behind.
+Runs one grant's whole lifecycle offline: people act with the real jit-access CLI, signed as local profiles, against
+the stack's API handlers behind a loopback server; the synthesized state machine (cdk.out) runs in
+aws-local-stepfunctions with the real Lambda handlers in-process, against a local moto server (installed into .venv
+on first use), on a warped clock. Prints the timeline, what was created, and the residue check; exits 1 if anything
+was left behind.
 
-  --scenario  approve (default): 2 of 3 approve, vendor session, expiry removes everything
-              deny: an approver denies          timeout: nobody decides in time
-              kill: kill switch during a session overlap: two grants share an ingress rule
-              fault: a permanent AWS failure mid-grant; compensation removes what was created
-  --json      print {"scenario","grantId","timeline","awsCalls","created","residue"} instead of text
-  --help      this text`;
+  -s, --scenario  approve (default): dana requests, alice and bob approve, the vendor works, expiry removes everything
+                  deny: an approver denies          timeout: nobody decides in time
+                  kill: the kill switch during a session
+                  overlap: two grants share an ingress rule; the first revoke keeps it for the second
+                  fault: a permanent AWS failure mid-grant; compensation removes what was created
+                  break-glass: erin gets access at once; approvers review it afterwards
+  --json          print {"scenario","grantId","outcome","finalStatus","timeline","awsCalls","created","residue"}
+  -h, --help      this text`;
 
 const progress = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 
-function countCalls(timeline: readonly TimelineEntry[], handlerStep: RegExp): number {
-  return timeline.filter((e) => handlerStep.test(e.step)).reduce((sum, e) => sum + e.awsCalls.length, 0);
+/** The calls of the grant step (up to a failure) and of the revoke path (expiry, kill switch, compensation). */
+function callsByPath(timeline: readonly TimelineEntry[]): { grant: AwsCallName[]; revoke: AwsCallName[] } {
+  const grant: AwsCallName[] = [];
+  const revoke: AwsCallName[] = [];
+  for (const entry of timeline) {
+    if (entry.step === 'Grant access') {
+      const split = entry.compensationFrom ?? entry.awsCalls.length;
+      grant.push(...entry.awsCalls.slice(0, split));
+      revoke.push(...entry.awsCalls.slice(split));
+    } else if (/^revoke |^expiry schedule .* fired$/.test(entry.step)) {
+      revoke.push(...entry.awsCalls);
+    }
+  }
+  return { grant, revoke };
+}
+
+/** `iam:CreateRole: 1` style counts, each operation once. */
+function byOperation(calls: readonly AwsCallName[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const call of calls) counts[call] = (counts[call] ?? 0) + 1;
+  return counts;
 }
 
 function leftovers(residue: Residue): string[] {
@@ -32,7 +56,16 @@ function leftovers(residue: Residue): string[] {
   );
 }
 
-function printText(result: ScenarioResult, timeline: readonly TimelineEntry[]): void {
+/** `iam:CreateRole, iam:PutRolePolicy ×2` style: each call name once, with its count. */
+function summarize(calls: readonly string[]): string {
+  return Object.entries(byOperation(calls as AwsCallName[]))
+    .map(([call, n]) => (n > 1 ? `${call} ×${n}` : call))
+    .join(', ');
+}
+
+type DemoResult = ScenarioResult & { readonly ruleKeptAfterFirst?: boolean };
+
+function printText(result: DemoResult, timeline: readonly TimelineEntry[]): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`jit-access demo: scenario "${result.scenario}", grant ${result.grantId}`);
   out(`workflow: ${result.outcome.status}${result.outcome.error ? ` (${result.outcome.error})` : ''}`);
@@ -41,66 +74,115 @@ function printText(result: ScenarioResult, timeline: readonly TimelineEntry[]): 
   for (const entry of timeline) {
     out(`  ${entry.at}  ${entry.actor.split('/').pop()?.padEnd(10)}  ${entry.step}`);
     if (entry.awsCalls.length > 0) out(`  ${' '.repeat(24)}  ${' '.repeat(10)}  aws: ${summarize(entry.awsCalls)}`);
+    if (entry.failedCall) {
+      const compensation = entry.awsCalls.slice(entry.compensationFrom ?? entry.awsCalls.length);
+      out(`  ${' '.repeat(36)}  FAILED: ${entry.failedCall} (permanent fault injected by the demo)`);
+      out(`  ${' '.repeat(36)}  compensation (the revoke path): ${summarize(compensation) || 'no calls'}`);
+    }
   }
   out();
+  const { grant, revoke } = callsByPath(timeline);
+  out(`aws calls: grant ${grant.length}, revoke ${revoke.length} (compensation included)`);
   out('created:');
   const created = Object.entries(result.created);
   if (created.length === 0) out('  nothing (no grant was made)');
   for (const [kind, value] of created) out(`  ${kind}: ${Array.isArray(value) ? value.join(', ') : String(value)}`);
+  if (result.ruleKeptAfterFirst !== undefined) {
+    out(
+      `shared ingress rule still open for the second grant after the first was revoked: ${result.ruleKeptAfterFirst ? 'yes' : 'NO'}`,
+    );
+  }
   out(`final status in the ledger: ${result.grant?.status ?? 'no record'}`);
   out();
   const left = leftovers(result.residue);
   out(left.length === 0 ? 'residue: none' : `residue:\n${left.map((l) => `  ${l}`).join('\n')}`);
 }
 
-/** `iam:CreateRole, iam:PutRolePolicy ×2` style: each call name once, with its count. */
-function summarize(calls: readonly string[]): string {
-  const counts = new Map<string, number>();
-  for (const call of calls) counts.set(call, (counts.get(call) ?? 0) + 1);
-  return [...counts].map(([call, n]) => (n > 1 ? `${call} ×${n}` : call)).join(', ');
+function jsonReport(scenario: ScenarioName, result: DemoResult, timeline: readonly TimelineEntry[]) {
+  const { grant, revoke } = callsByPath(timeline);
+  return {
+    scenario,
+    grantId: result.grantId,
+    outcome: { status: result.outcome.status, ...(result.outcome.error ? { error: result.outcome.error } : {}) },
+    finalStatus: result.grant?.status ?? null,
+    timeline: timeline.map(({ at, actor, step, failedCall }) => ({
+      at,
+      actor,
+      step,
+      ...(failedCall ? { failedCall } : {}),
+    })),
+    awsCalls: {
+      grant: grant.length,
+      revoke: revoke.length,
+      byOperation: { grant: byOperation(grant), revoke: byOperation(revoke) },
+    },
+    ...(result.ruleKeptAfterFirst !== undefined ? { sharedRuleKeptAfterFirstRevoke: result.ruleKeptAfterFirst } : {}),
+    created: result.created,
+    residue: result.residue,
+  };
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { scenario: { type: 'string', default: 'approve' }, json: { type: 'boolean' }, help: { type: 'boolean' } },
-  });
+/**
+ * Yesterday at 08:00 UTC: a recent day (CloudWatch keeps the session transcript's own times, within 14 days) whose
+ * eight-hour grant is over before now.
+ */
+function demoStart(): Date {
+  const start = new Date(Date.now() - 24 * 3_600_000);
+  start.setUTCHours(8, 0, 0, 0);
+  return start;
+}
+
+/** The command line, or a one-line refusal (exit 2). */
+function readArguments(): { scenario: ScenarioName; json: boolean } | { exit: number } {
+  let values: { scenario?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        scenario: { type: 'string', short: 's', default: 'approve' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    process.stderr.write(`demo: ${(error as Error).message} (see npm run demo -- --help)\n`);
+    return { exit: 2 };
+  }
   if (values.help) {
     process.stdout.write(`${HELP}\n`);
-    return 0;
+    return { exit: 0 };
   }
   const scenario = values.scenario as ScenarioName;
   if (!SCENARIOS.includes(scenario)) {
     process.stderr.write(`--scenario: "${values.scenario}" is not a scenario: use one of ${SCENARIOS.join(', ')}\n`);
-    return 2;
+    return { exit: 2 };
   }
+  return { scenario, json: values.json ?? false };
+}
+
+async function main(): Promise<number> {
+  const args = readArguments();
+  if ('exit' in args) return args.exit;
 
   progress('synthesizing the stack into cdk.out');
   const stack = synthesizeStack(path.resolve(__dirname, '..', 'cdk.out'));
   progress('starting local AWS (moto)');
   const moto = await startMoto({ log: progress });
+  let local: LocalJitAccess | undefined;
   try {
     const world = await createLocalWorld(moto.endpoint, stack, progress);
-    const local = new LocalJitAccess(world, moto.endpoint, new Date('2026-03-02T08:00:00Z'));
-    progress(`running scenario "${scenario}"`);
-    const result = await runScenario(local, scenario);
-    if (values.json) {
-      const report = {
-        scenario,
-        grantId: result.grantId,
-        timeline: local.timeline.map(({ at, actor, step }) => ({ at, actor, step })),
-        awsCalls: {
-          grant: countCalls(local.timeline, /^Grant access$/),
-          revoke: countCalls(local.timeline, /revoke|expiry schedule/),
-        },
-        created: result.created,
-        residue: result.residue,
-      };
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    local = new LocalJitAccess(world, moto.endpoint, demoStart());
+    progress(`running scenario "${args.scenario}" (people act through the jit-access CLI and the local API)`);
+    const result: DemoResult = await runScenario(local, args.scenario);
+    if (args.json) {
+      process.stdout.write(`${JSON.stringify(jsonReport(args.scenario, result, local.timeline), null, 2)}\n`);
     } else {
       printText(result, local.timeline);
     }
     return leftovers(result.residue).length === 0 ? 0 : 1;
   } finally {
+    await local?.dispose();
     await moto.stop();
   }
 }
@@ -108,7 +190,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   },
 );

@@ -1,32 +1,46 @@
 import { randomBytes } from 'node:crypto';
 import type { LiveSession, SessionManager } from '../../lambdas/adapters/ssm';
 
+interface StoredSession extends LiveSession {
+  state: 'Active' | 'Terminated';
+  readonly startedAt: string;
+}
+
 /**
  * TEST DOUBLE. moto has no StartSession, DescribeSessions or TerminateSession, so this in-memory stand-in answers
  * them behind the ssm adapter's interface. Nothing else in the local runs is faked.
  */
 export class InMemorySessionManagerDouble implements SessionManager {
-  private readonly sessions = new Map<string, LiveSession & { state: 'Active' | 'Terminated' }>();
+  private readonly sessions = new Map<string, StoredSession>();
 
   /**
    * @param record told of each call, so local runs count the double's calls with the real AWS ones; it throws to
    *   fail the call when a fault is injected
+   * @param clock the local run's (warped) clock: when sessions start
    */
-  constructor(private readonly record: (call: `ssm:${string}`) => void = () => undefined) {}
+  constructor(
+    private readonly record: (call: `ssm:${string}`) => void = () => undefined,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
 
   /** What `aws ssm start-session` does for the vendor: opens a session owned by the caller's assumed-role ARN. */
   startSession(target: string, owner: string): LiveSession {
     const sessionName = owner.split('/').pop() ?? 'session';
     const session = { sessionId: `${sessionName}-${randomBytes(8).toString('hex')}`, target, owner };
-    this.sessions.set(session.sessionId, { ...session, state: 'Active' });
+    this.sessions.set(session.sessionId, { ...session, state: 'Active', startedAt: this.clock().toISOString() });
     return session;
   }
 
   async listActiveSessions(): Promise<LiveSession[]> {
     this.record('ssm:DescribeSessions');
-    return [...this.sessions.values()]
-      .filter((s) => s.state === 'Active')
-      .map(({ sessionId, target, owner }) => ({ sessionId, target, owner }));
+    return this.list((s) => s.state === 'Active');
+  }
+
+  async listSessionsSince(since: string): Promise<LiveSession[]> {
+    // Session Manager answers Active and History separately.
+    this.record('ssm:DescribeSessions');
+    this.record('ssm:DescribeSessions');
+    return this.list((s) => s.startedAt >= since);
   }
 
   async terminateSession(sessionId: string): Promise<void> {
@@ -37,5 +51,11 @@ export class InMemorySessionManagerDouble implements SessionManager {
 
   isActive(sessionId: string): boolean {
     return this.sessions.get(sessionId)?.state === 'Active';
+  }
+
+  private list(keep: (session: StoredSession) => boolean): LiveSession[] {
+    return [...this.sessions.values()]
+      .filter(keep)
+      .map(({ sessionId, target, owner }) => ({ sessionId, target, owner }));
   }
 }

@@ -42,6 +42,8 @@ export function callNameOf(request: HttpRequest): AwsCallName {
  */
 export class InstrumentedHttpHandler extends NodeHttpHandler {
   readonly calls: AwsCallName[] = [];
+  /** The index in `calls` of each call a permanent fault failed. */
+  readonly failedAt: number[] = [];
   private faults: ArmedFault[] = [];
   private interceptors: Array<{ call: AwsCallName; run: () => Promise<void> }> = [];
 
@@ -72,6 +74,7 @@ export class InstrumentedHttpHandler extends NodeHttpHandler {
       this.calls.push(call);
       return;
     }
+    this.failedAt.push(this.calls.length - 1);
     const denied = new Error(`${call} failed: permanent fault injected by the local run`);
     denied.name = 'AccessDeniedException';
     throw denied;
@@ -88,6 +91,7 @@ export class InstrumentedHttpHandler extends NodeHttpHandler {
     const fault = this.faults.find((f) => f.call === call);
     if (fault) {
       if (fault.kind === 'transient') this.faults.splice(this.faults.indexOf(fault), 1);
+      else this.failedAt.push(this.calls.length - 1);
       const statusCode = fault.kind === 'transient' ? 503 : 403;
       return { response: new HttpResponse({ statusCode, headers: {}, body: Readable.from([]) }) };
     }

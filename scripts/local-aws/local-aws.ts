@@ -30,6 +30,12 @@ export interface MotoServer {
 }
 
 const HOST = '127.0.0.1';
+/**
+ * The account moto plays: the account of the cdk.json example, so that the example's people (IAM users, Identity
+ * Center users, pinned role sessions in 111122223333) are people of the local stack too.
+ */
+export const LOCAL_ACCOUNT = '111122223333';
+export const LOCAL_REGION = 'eu-west-1';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const VENV_DIR = path.join(REPO_ROOT, '.venv');
 const VENV_BIN = path.join(VENV_DIR, 'bin');
@@ -117,7 +123,13 @@ async function launch(bin: string, port: number, readyTimeoutMs: number): Promis
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
     // moto itself calls HTTP subscribers (e.g. SNS); a proxy from the environment must not intercept loopback.
-    env: { ...process.env, PYTHONUNBUFFERED: '1', NO_PROXY: noProxy(), no_proxy: noProxy() },
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      MOTO_ACCOUNT_ID: LOCAL_ACCOUNT,
+      NO_PROXY: noProxy(),
+      no_proxy: noProxy(),
+    },
   });
   // Werkzeug logs every request; the pipes must be drained or moto blocks once the buffer fills.
   const tail = keepTail(child);

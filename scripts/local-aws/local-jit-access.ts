@@ -3,22 +3,28 @@ import './promise-with-resolvers';
 import { DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
 type LocalTaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type ExecutionInput = Parameters<StateMachine['run']>[0];
 type JsonValue = Awaited<ReturnType<LocalTaskHandlers[string]>>;
 import { DynamoLedger } from '../../lambdas/adapters/ledger';
+import { CloudWatchSessionLogs } from '../../lambdas/adapters/logs';
 import { Ec2Network } from '../../lambdas/adapters/ec2';
 import { IamGrantRoles } from '../../lambdas/adapters/iam';
 import { SnsNotifier } from '../../lambdas/adapters/notifier';
 import { SchedulerExpirySchedules } from '../../lambdas/adapters/scheduler';
-import type { ApprovalCallback } from '../../lambdas/adapters/sfn';
+import type { ApprovalCallback, WorkflowExecutions } from '../../lambdas/adapters/sfn';
 import { atExpressionInstant } from '../../lambdas/domain/expiry';
 import { roleNameFor } from '../../lambdas/domain/planner';
 import type { Residue } from '../../lambdas/domain/types';
-import { createDecideHandler } from '../../lambdas/handlers/decide';
+import { createApiDecideHandler } from '../../lambdas/handlers/api-decide';
+import { createApiReadHandler } from '../../lambdas/handlers/api-read';
+import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
+import type { ApiFunctionName, RouteName } from '../../lambdas/handlers/api/contract';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
 import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
@@ -27,9 +33,38 @@ import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 import { createValidateRequestHandler } from '../../lambdas/handlers/validate-request';
 import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
+import { runCli } from '../../lib/cli/program';
 import { InMemorySessionManagerDouble } from './in-memory-session-manager';
 import { InstrumentedHttpHandler, type AwsCallName, type FaultKind } from './instrumented-http-handler';
+import { LocalApiServer } from './local-api';
+import { processLocalIdentities, type LocalIdentities, type LocalIdentity } from './local-identities';
 import { localClientConfig, type LocalWorld } from './local-world';
+
+/** What a CLI command printed and how it ended. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** stdout parsed, for commands run with --json (undefined when it is not JSON). */
+  readonly json: unknown;
+}
+
+/** The CLI verb of each route, for the timeline. */
+const VERBS: Readonly<Record<RouteName, string>> = {
+  whoami: 'whoami',
+  listGrants: 'list',
+  createRequest: 'request',
+  showGrant: 'show',
+  grantPlan: 'plan',
+  approve: 'approve',
+  deny: 'deny',
+  revoke: 'revoke',
+  extend: 'extend',
+  sessionLog: 'watch',
+  listVendors: 'vendor list',
+  disableVendor: 'vendor disable',
+  enableVendor: 'vendor enable',
+};
 
 /** One line of the story: when (on the warped clock), who, what, and the AWS calls it made. */
 export interface TimelineEntry {
@@ -37,6 +72,10 @@ export interface TimelineEntry {
   readonly actor: string;
   readonly step: string;
   readonly awsCalls: readonly AwsCallName[];
+  /** The call a permanent fault failed during this step, if one did. */
+  readonly failedCall?: AwsCallName;
+  /** For a step that failed: where in `awsCalls` its compensation (the revoke path) began. */
+  readonly compensationFrom?: number;
 }
 
 export interface ExecutionOutcome {
@@ -64,18 +103,30 @@ function namedError(name: string, message: string): Error {
 export class LocalJitAccess {
   readonly timeline: TimelineEntry[] = [];
   readonly http = new InstrumentedHttpHandler();
-  readonly sessions = new InMemorySessionManagerDouble((call) => this.http.recordOffWire(call));
+  readonly sessions = new InMemorySessionManagerDouble(
+    (call) => this.http.recordOffWire(call),
+    () => this.clock(),
+  );
   readonly deps: Dependencies;
+  /** Every workflow execution the API started, by grant id: each settles when its execution ends. */
+  readonly executions = new Map<string, Promise<ExecutionOutcome>>();
   private now: Date;
+  private api?: { readonly server: LocalApiServer; readonly identities: LocalIdentities };
+  private disposed = false;
   private readonly pendingApprovals = new Map<string, PendingApproval>();
   private readonly handlerFaults: Array<{ handler: string; call: AwsCallName; kind: FaultKind }> = [];
   private readonly handlers: Record<string, (event: unknown) => Promise<unknown>>;
   private readonly aws: ReturnType<typeof localClientConfig>;
 
+  /**
+   * @param options.live the clock is moved by someone else (npm run local's ticker): a workflow waiting for its start
+   *   waits for the clock instead of moving it there
+   */
   constructor(
     readonly world: LocalWorld,
     endpoint: string,
     startAt: Date,
+    private readonly options: { readonly live?: boolean } = {},
   ) {
     this.now = new Date(startAt);
     this.aws = localClientConfig(endpoint);
@@ -89,6 +140,17 @@ export class LocalJitAccess {
       approve: async (token, output) => this.answer(token, (p) => p.resolve(output)),
       deny: async (token, error, cause) => this.answer(token, (p) => p.reject(namedError(error, cause))),
     };
+    // Step Functions' StartExecution: the execution runs on while the API answers.
+    const executions: WorkflowExecutions = {
+      start: async (grantId, input) => {
+        if (this.executions.has(grantId)) throw namedError('ExecutionAlreadyExists', `execution ${grantId} exists`);
+        this.executions.set(grantId, this.startExecution(grantId, input as ExecutionInput));
+        return `${settings.stateMachineArn ?? 'arn:aws:states:local:stateMachine'}:${grantId}`.replace(
+          ':stateMachine:',
+          ':execution:',
+        );
+      },
+    };
     this.deps = {
       settings,
       clock: () => new Date(this.now),
@@ -99,16 +161,20 @@ export class LocalJitAccess {
       sessions: this.sessions,
       notifier: new SnsNotifier(settings.topicArn, config),
       approvals,
+      executions,
+      sessionLogs: new CloudWatchSessionLogs(settings.sessionLogGroupName ?? 'jit-sessions', config),
     };
     const deps = () => this.deps;
     this.handlers = {
       'validate-request': createValidateRequestHandler(deps),
       'request-approval': createRequestApprovalHandler(deps),
-      decide: createDecideHandler(deps),
       grant: createGrantHandler(deps),
       revoke: createRevokeHandler(deps),
       sweeper: createSweeperHandler(deps),
       'record-outcome': createRecordOutcomeHandler(deps),
+      'api-read': createApiReadHandler(deps) as (event: unknown) => Promise<unknown>,
+      'api-request': createApiRequestHandler(deps) as (event: unknown) => Promise<unknown>,
+      'api-decide': createApiDecideHandler(deps) as (event: unknown) => Promise<unknown>,
     };
   }
 
@@ -150,7 +216,16 @@ export class LocalJitAccess {
       return (await handler(event)) as T;
     } finally {
       if (faults.length > 0) this.http.clearFaults();
-      this.timeline.push({ at: this.now.toISOString(), actor, step, awsCalls: this.http.calls.slice(before) });
+      const failed = this.http.failedAt.find((index) => index >= before);
+      this.timeline.push({
+        at: this.now.toISOString(),
+        actor,
+        step,
+        awsCalls: this.http.calls.slice(before),
+        ...(failed !== undefined
+          ? { failedCall: this.http.calls[failed] as AwsCallName, compensationFrom: failed + 1 - before }
+          : {}),
+      });
     }
   }
 
@@ -170,6 +245,8 @@ export class LocalJitAccess {
         if (handlerName === 'grant') await this.reachStart(payload);
         const result = await this.invoke<JsonValue>(handlerName, payload, 'workflow', stateName);
         if (!waitsForToken) return result;
+        // Disposed while the step ran: nobody is left to answer the token, so the execution must not wait for one.
+        if (this.disposed) throw namedError('States.Aborted', 'the local run was disposed during the approval step');
         return new Promise<JsonValue>((resolve, reject) =>
           this.pendingApprovals.set(token, { resolve: (output) => resolve(output as JsonValue), reject }),
         );
@@ -203,6 +280,17 @@ export class LocalJitAccess {
     }
   }
 
+  /** Until the execution waits for approval, or has ended (rejected, or a break-glass grant that never waits). */
+  private async untilAwaitingApprovalOrEnded(grantId: string, done: Promise<ExecutionOutcome>): Promise<void> {
+    let ended = false;
+    void done.finally(() => (ended = true));
+    const deadline = Date.now() + 20_000;
+    while (!ended && !this.pendingApprovals.has(`local-task-token-${grantId}`)) {
+      if (Date.now() > deadline) throw new Error(`grant ${grantId} neither reached its approval step nor ended`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   /** What Step Functions does when the approval task's TimeoutSeconds passes with no answer. */
   async timeOutApproval(grantId: string): Promise<void> {
     await this.advanceBy(this.world.settings.config.approvalTimeoutMinutes);
@@ -212,12 +300,98 @@ export class LocalJitAccess {
     pending.reject(namedError('States.Timeout', 'The approval task timed out'));
   }
 
-  decide(grantId: string, approver: string, decision: 'approve' | 'deny', comment?: string): Promise<unknown> {
-    return this.invoke('decide', { grantId, approver, decision, comment }, approver, `${decision} ${grantId}`);
+  /**
+   * The stack's API on a loopback port (SigV4 checked, the handlers in-process), and a `local-<person>` profile for
+   * each configured person. Started on first use; the credential files are the process's, named in the environment
+   * so that the CLI's default credential chain finds them.
+   */
+  async startApi(
+    identities: LocalIdentities = processLocalIdentities(),
+  ): Promise<{ readonly url: string; readonly people: Record<string, LocalIdentity> }> {
+    if (!this.api) {
+      Object.assign(process.env, identities.env());
+      const server = await LocalApiServer.start(
+        identities,
+        this.world.settings.env.accountId,
+        (fn, event, caller, route) => this.invokeApi(fn, event, caller, route),
+      );
+      this.api = { server, identities };
+    }
+    return { url: this.api.server.url, people: this.api.identities.people(this.world.settings.config) };
   }
 
-  revoke(grantId: string, reason: string, actor: string): Promise<unknown> {
-    return this.invoke('revoke', { grantId, reason, actor }, actor, `revoke ${grantId} (${reason})`);
+  /** A profile signing as `arn` (for identities the config does not name, or a person's second identity). */
+  async profileFor(name: string, arn: string): Promise<LocalIdentity> {
+    await this.startApi();
+    return (this.api as { identities: LocalIdentities }).identities.profile(name, arn);
+  }
+
+  /** Runs the real `jit-access` CLI in-process as `person` (profile `local-<person>`, or a given profile), with --json. */
+  async cli(person: string, args: readonly string[], options: { readonly profile?: string } = {}): Promise<CliRun> {
+    const { url } = await this.startApi();
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(
+      [
+        '--api-url',
+        url,
+        '--region',
+        this.world.settings.env.region,
+        '--profile',
+        options.profile ?? `local-${person}`,
+        '--json',
+        ...args,
+      ],
+      {
+        out: (text) => (stdout += text),
+        err: (text) => (stderr += text),
+        fetch: (input, init) => fetch(input, init),
+        sleep: async () => undefined,
+        now: () => new Date(),
+      },
+    );
+    let json: unknown;
+    try {
+      json = JSON.parse(stdout);
+    } catch {
+      json = undefined;
+    }
+    return { code, stdout, stderr, json };
+  }
+
+  /** Like `cli`, but a command that does not succeed fails the caller with what the CLI printed. */
+  async cliOk<T = unknown>(person: string, args: readonly string[]): Promise<T> {
+    const run = await this.cli(person, args);
+    if (run.code !== 0)
+      throw new Error(`jit-access ${args.join(' ')} as ${person} exited ${run.code}: ${run.stdout}${run.stderr}`);
+    return run.json as T;
+  }
+
+  /**
+   * A sponsor's request through the CLI; returns the grant id and the execution's end, once the execution is parked
+   * on its approval task (or has ended, or is past it: break-glass).
+   */
+  async request(
+    person: string,
+    args: readonly string[],
+  ): Promise<{ grantId: string; done: Promise<ExecutionOutcome> }> {
+    const { grantId } = await this.cliOk<{ grantId: string }>(person, ['request', ...args]);
+    const done = this.executions.get(grantId);
+    if (!done) throw new Error(`the API started no execution for ${grantId}`);
+    await this.untilAwaitingApprovalOrEnded(grantId, done);
+    return { grantId, done };
+  }
+
+  decide(grantId: string, person: string, decision: 'approve' | 'deny', comment?: string): Promise<unknown> {
+    const args =
+      decision === 'approve'
+        ? ['approve', grantId, ...(comment ? ['--comment', comment] : [])]
+        : ['deny', grantId, '--reason', comment ?? 'denied in a local run'];
+    return this.cliOk(person, args);
+  }
+
+  revoke(grantId: string, reason: string, person: string): Promise<unknown> {
+    return this.cliOk(person, ['revoke', grantId, '--reason', reason]);
   }
 
   sweep(): Promise<unknown> {
@@ -243,6 +417,37 @@ export class LocalJitAccess {
       awsCalls: ['sts:AssumeRole', 'ssm:StartSession'],
     });
     return session.sessionId;
+  }
+
+  /**
+   * What the SSM agent does while the vendor types: each line goes to the session's log stream in the session log
+   * group (a stream per session id), where shadowing (`jit-access watch`) and auditors read it.
+   */
+  async vendorTypes(sessionId: string, lines: readonly string[]): Promise<void> {
+    const logs = new CloudWatchLogsClient(this.aws);
+    const logGroupName = this.world.settings.sessionLogGroupName ?? 'jit-sessions';
+    try {
+      await logs.send(new CreateLogStreamCommand({ logGroupName, logStreamName: sessionId }));
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceAlreadyExistsException') throw error;
+    }
+    const at = logTimestamp(this.now.getTime(), Date.now());
+    const result = await logs.send(
+      new PutLogEventsCommand({
+        logGroupName,
+        logStreamName: sessionId,
+        logEvents: lines.map((message, i) => ({ timestamp: at + i, message })),
+      }),
+    );
+    if (result.rejectedLogEventsInfo) {
+      throw new Error(`the session log refused the lines: ${JSON.stringify(result.rejectedLogEventsInfo)}`);
+    }
+    this.timeline.push({
+      at: this.now.toISOString(),
+      actor: 'vendor',
+      step: `typed ${lines.length} line(s) in ${sessionId}`,
+      awsCalls: [],
+    });
   }
 
   /** Every resource jit-access may leave behind in this world, read straight from moto (and the SSM double). */
@@ -282,11 +487,13 @@ export class LocalJitAccess {
    * Ends the local run: an execution still parked on its approval task fails now (its task timeout is a real-time
    * timer that would otherwise keep the process alive for a day), and the connections to moto close.
    */
-  dispose(): void {
+  async dispose(): Promise<void> {
+    this.disposed = true;
     for (const [token, pending] of this.pendingApprovals) {
       this.pendingApprovals.delete(token);
       pending.reject(namedError('States.Aborted', 'the local run was disposed while waiting for approval'));
     }
+    await this.api?.server.close();
     this.http.destroy();
   }
 
@@ -310,12 +517,29 @@ export class LocalJitAccess {
     }
   }
 
+  /** API Gateway's proxy integration: the route's function, invoked as Lambda, recorded on the timeline. */
+  private async invokeApi(
+    fn: ApiFunctionName,
+    event: APIGatewayProxyEvent,
+    caller: LocalIdentity,
+    route: RouteName,
+  ): Promise<APIGatewayProxyResult> {
+    const subject = event.pathParameters?.grantId ?? event.pathParameters?.vendorId ?? '';
+    const actor = caller.profile.replace(/^local-/, '');
+    return this.invoke<APIGatewayProxyResult>(fn, event, actor, `${VERBS[route]}${subject ? ` ${subject}` : ''}`);
+  }
+
   /** The Wait state's job on the warped clock: move time to the requested start before the grant runs. */
   private async reachStart(payload: unknown): Promise<void> {
     const grantId = (payload as { grantId: string }).grantId;
     const grant = await this.deps.ledger.getGrant(grantId);
     const startAt = grant?.plan.window.startAt;
-    if (startAt && Date.parse(startAt) > this.now.getTime()) await this.advanceTo(startAt);
+    if (!startAt || Date.parse(startAt) <= this.now.getTime()) return;
+    if (!this.options.live) {
+      await this.advanceTo(startAt);
+      return;
+    }
+    while (Date.parse(startAt) > this.now.getTime()) await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
   private answer(token: string, settle: (pending: PendingApproval) => void): void {
@@ -324,4 +548,18 @@ export class LocalJitAccess {
     this.pendingApprovals.delete(token);
     settle(pending);
   }
+}
+
+/** CloudWatch Logs accepts events from 14 days ago to 2 hours ahead (moto too). */
+const LOG_EVENT_PAST_MS = 14 * 24 * 3_600_000;
+const LOG_EVENT_FUTURE_MS = 2 * 3_600_000;
+
+/**
+ * When a transcript line is stamped: the warped clock's time when CloudWatch would take it, else the real time (a
+ * local run may play a day long gone); lines are never dropped for their date.
+ */
+export function logTimestamp(warped: number, real: number): number {
+  const margin = 60_000;
+  const accepted = warped > real - LOG_EVENT_PAST_MS + margin && warped < real + LOG_EVENT_FUTURE_MS - margin;
+  return accepted ? warped : real;
 }

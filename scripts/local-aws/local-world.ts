@@ -12,6 +12,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeSettings } from '../../lambdas/shared/environment';
@@ -158,6 +159,10 @@ export async function createLocalWorld(
     )
   ).Policy?.Arn as string;
 
+  // Session Manager streams each session to this group, one log stream per session id (shadowing reads it).
+  const sessionLogGroupName = `jit-sessions-${suffix}`;
+  await new CloudWatchLogsClient(aws).send(new CreateLogGroupCommand({ logGroupName: sessionLogGroupName }));
+
   const { definition, taskHandlers } = localStateMachine(stack, resolve);
   const revokeFunction = Object.entries(stack.resources).find(([, r]) => handlerNameOf(r) === 'revoke');
   if (!revokeFunction) throw new Error('the synthesized template has no function tagged jit-access:handler=revoke');
@@ -180,6 +185,8 @@ export async function createLocalWorld(
       schedulerDlqArn,
       revokeFunctionArn: functionArn(revokeFunction[0]),
       securityGroups,
+      stateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:jit-access-${suffix}`,
+      sessionLogGroupName,
     },
   };
 }

@@ -1,20 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { CreatedResources, GrantRecord, Residue } from '../../lambdas/domain/types';
+import type { CreatedResources, GrantRecord, PortRequest, Residue } from '../../lambdas/domain/types';
 import type { AwsCallName, FaultKind } from './instrumented-http-handler';
 import type { ExecutionOutcome, LocalJitAccess } from './local-jit-access';
 
-/** Identities from the example config in cdk.json. */
+/** People of the example config in cdk.json; each acts through the CLI with the profile `local-<name>`. */
 export const PEOPLE = {
-  sponsor: 'arn:aws:sts::111122223333:assumed-role/PlatformSponsors/dana',
-  approvers: [
-    'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/alice',
-    'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/bob',
-    'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/carol',
-  ],
-  onCall: 'arn:aws:sts::111122223333:assumed-role/OnCall/erin',
+  sponsor: 'dana',
+  approvers: ['alice', 'bob', 'carol'],
+  admin: 'erin',
+  breakGlass: 'erin',
 } as const;
 
-export const SCENARIOS = ['approve', 'deny', 'timeout', 'kill', 'overlap', 'fault'] as const;
+export const SCENARIOS = ['approve', 'deny', 'timeout', 'kill', 'overlap', 'fault', 'break-glass'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioResult {
@@ -26,17 +23,29 @@ export interface ScenarioResult {
   readonly residue: Residue;
 }
 
+/** An id for something a test makes by hand (an orphan role, a foreign rule): the API names real grants. */
 export function newGrantId(label = 'g'): string {
   return `${label}-${randomBytes(5).toString('hex')}`;
 }
 
+/** A request as the CLI takes it (`jit-access request --vendor … --targets …`). */
+export interface RequestInput {
+  readonly vendorId: string;
+  readonly targets: readonly string[];
+  readonly durationMinutes: number;
+  readonly ticket: string;
+  readonly reason: string;
+  readonly ports?: readonly PortRequest[];
+  readonly startAt?: string;
+  readonly breakGlass?: boolean;
+}
+
 /** A sponsor's request for the acme vendor: one instance of billing-db, Postgres port open, 8 hours. */
-export function acmeRequest(local: LocalJitAccess, overrides: Record<string, unknown> = {}) {
+export function acmeRequest(local: LocalJitAccess, overrides: Partial<RequestInput> = {}): RequestInput {
   const instanceId = local.world.instances['billing-db']?.[0];
   if (!instanceId) throw new Error('the local world has no billing-db instance');
   return {
     vendorId: 'acme',
-    requester: PEOPLE.sponsor,
     targets: [instanceId],
     durationMinutes: 480,
     ticket: 'CHG-4711',
@@ -46,16 +55,37 @@ export function acmeRequest(local: LocalJitAccess, overrides: Record<string, unk
   };
 }
 
-/** Starts the workflow and waits until it is parked on its approval task (or has already ended). */
-export async function requestAccess(
+/** The `jit-access request` arguments for a request. */
+export function requestArgs(request: RequestInput): string[] {
+  return [
+    '--vendor',
+    request.vendorId,
+    '--targets',
+    request.targets.join(','),
+    '--duration',
+    String(request.durationMinutes),
+    '--ticket',
+    request.ticket,
+    '--reason',
+    request.reason,
+    ...(request.ports?.length
+      ? ['--ports', request.ports.map((p) => `${p.protocol}:${p.fromPort}-${p.toPort}`).join(',')]
+      : []),
+    ...(request.startAt ? ['--start', request.startAt] : []),
+    ...(request.breakGlass ? ['--break-glass'] : []),
+  ];
+}
+
+/**
+ * A person (the sponsor unless told) requests access with the CLI; returns the grant id the API gave it and the
+ * execution's end, once the execution waits for approval (or has moved past it).
+ */
+export function requestAccess(
   local: LocalJitAccess,
-  grantId: string,
-  request: ReturnType<typeof acmeRequest>,
-): Promise<{ done: Promise<ExecutionOutcome> }> {
-  const done = local.startExecution(grantId, request);
-  await Promise.race([local.untilAwaitingApproval(grantId), done]);
-  // Wrapped: an async function returning the promise itself would wait for the whole execution.
-  return { done };
+  request: RequestInput,
+  person: string = PEOPLE.sponsor,
+): Promise<{ grantId: string; done: Promise<ExecutionOutcome> }> {
+  return local.request(person, requestArgs(request));
 }
 
 async function approveByTwo(local: LocalJitAccess, grantId: string): Promise<void> {
@@ -76,23 +106,23 @@ async function finish(
 
 /** 1: request → 2 of 3 approve → grant → vendor session → expiry fires → everything removed, session ended. */
 export async function approveScenario(local: LocalJitAccess): Promise<ScenarioResult> {
-  const grantId = newGrantId();
   const request = acmeRequest(local);
-  const { done } = await requestAccess(local, grantId, request);
+  const { grantId, done } = await requestAccess(local, request);
   await local.advanceBy(12);
   await approveByTwo(local, grantId);
   const outcome = await done;
   const active = await local.deps.ledger.getGrant(grantId);
   await local.advanceBy(5);
-  await local.vendorStartsSession(grantId, request.targets[0] as string);
+  const sessionId = await local.vendorStartsSession(grantId, request.targets[0] as string);
+  await local.vendorTypes(sessionId, ['whoami', 'psql -c "select count(*) from invoices where status = \'stuck\'"']);
+  await local.cliOk(PEOPLE.approvers[0], ['watch', grantId, '--once']);
   await local.advanceTo(active?.expiresAt ?? local.clock());
   return finish(local, 'approve', grantId, outcome, active?.created ?? {});
 }
 
 /** 2: one approver denies: the workflow ends Denied, nothing is created. */
 export async function denyScenario(local: LocalJitAccess): Promise<ScenarioResult> {
-  const grantId = newGrantId();
-  const { done } = await requestAccess(local, grantId, acmeRequest(local));
+  const { grantId, done } = await requestAccess(local, acmeRequest(local));
   await local.advanceBy(3);
   await local.decide(grantId, PEOPLE.approvers[2], 'deny', 'no change window today');
   return finish(local, 'deny', grantId, await done, {});
@@ -100,23 +130,21 @@ export async function denyScenario(local: LocalJitAccess): Promise<ScenarioResul
 
 /** 3: nobody decides before the approval timeout: the request expires, nothing is created. */
 export async function timeoutScenario(local: LocalJitAccess): Promise<ScenarioResult> {
-  const grantId = newGrantId();
-  const { done } = await requestAccess(local, grantId, acmeRequest(local));
+  const { grantId, done } = await requestAccess(local, acmeRequest(local));
   await local.timeOutApproval(grantId);
   return finish(local, 'timeout', grantId, await done, {});
 }
 
 /** 5: the kill switch during a live session: the session ends at once and everything is removed. */
 export async function killScenario(local: LocalJitAccess): Promise<ScenarioResult> {
-  const grantId = newGrantId();
   const request = acmeRequest(local);
-  const { done } = await requestAccess(local, grantId, request);
+  const { grantId, done } = await requestAccess(local, request);
   await approveByTwo(local, grantId);
   const outcome = await done;
   const active = await local.deps.ledger.getGrant(grantId);
   await local.vendorStartsSession(grantId, request.targets[0] as string);
   await local.advanceBy(40);
-  await local.revoke(grantId, 'kill-switch', PEOPLE.onCall);
+  await local.revoke(grantId, 'suspicious activity in the session', PEOPLE.admin);
   return finish(local, 'kill', grantId, outcome, active?.created ?? {});
 }
 
@@ -127,13 +155,14 @@ export async function killScenario(local: LocalJitAccess): Promise<ScenarioResul
 export async function overlapScenario(
   local: LocalJitAccess,
 ): Promise<ScenarioResult & { first: ScenarioResult; ruleKeptAfterFirst: boolean }> {
-  const firstId = newGrantId();
-  const secondId = newGrantId();
-  const { done: firstDone } = await requestAccess(local, firstId, acmeRequest(local, { durationMinutes: 60 }));
+  const { grantId: firstId, done: firstDone } = await requestAccess(local, acmeRequest(local, { durationMinutes: 60 }));
   await approveByTwo(local, firstId);
   const firstOutcome = await firstDone;
   await local.advanceBy(20);
-  const { done: secondDone } = await requestAccess(local, secondId, acmeRequest(local, { durationMinutes: 120 }));
+  const { grantId: secondId, done: secondDone } = await requestAccess(
+    local,
+    acmeRequest(local, { durationMinutes: 120 }),
+  );
   await approveByTwo(local, secondId);
   const secondOutcome = await secondDone;
   const first = await local.deps.ledger.getGrant(firstId);
@@ -159,8 +188,7 @@ export async function faultScenario(
   call: AwsCallName = 'ec2:AuthorizeSecurityGroupIngress',
   kind: FaultKind = 'permanent',
 ): Promise<ScenarioResult> {
-  const grantId = newGrantId();
-  const { done } = await requestAccess(local, grantId, acmeRequest(local));
+  const { grantId, done } = await requestAccess(local, acmeRequest(local));
   local.faultDuring('grant', call, kind);
   await approveByTwo(local, grantId);
   const outcome = await done;
@@ -170,8 +198,25 @@ export async function faultScenario(
   return finish(local, 'fault', grantId, outcome, grant?.created ?? {});
 }
 
+/**
+ * Break-glass: erin gets access at once, every approver is told, two of them review it afterwards; then it expires
+ * and everything is removed.
+ */
+export async function breakGlassScenario(local: LocalJitAccess): Promise<ScenarioResult> {
+  const request = acmeRequest(local, { durationMinutes: 45, breakGlass: true });
+  const { grantId, done } = await requestAccess(local, request, PEOPLE.breakGlass);
+  const outcome = await done;
+  const active = await local.deps.ledger.getGrant(grantId);
+  await local.advanceBy(30);
+  await local.decide(grantId, PEOPLE.approvers[0], 'approve', 'outage ticket confirms the emergency');
+  await local.decide(grantId, PEOPLE.approvers[1], 'approve');
+  await local.advanceTo(active?.expiresAt ?? local.clock());
+  return finish(local, 'break-glass', grantId, outcome, active?.created ?? {});
+}
+
 export function runScenario(local: LocalJitAccess, name: ScenarioName): Promise<ScenarioResult> {
   const scenarios: Record<ScenarioName, () => Promise<ScenarioResult>> = {
+    'break-glass': () => breakGlassScenario(local),
     approve: () => approveScenario(local),
     deny: () => denyScenario(local),
     timeout: () => timeoutScenario(local),

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { parseConfig } from '../../lib/config/load-config';
 import type { JitAccessConfig } from '../../lib/config/schema';
 import { JitAccessStack } from '../../lib/jit-access-stack';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from './local-aws';
 
-export const LOCAL_ACCOUNT = '123456789012';
-export const LOCAL_REGION = 'eu-west-1';
+export { LOCAL_ACCOUNT, LOCAL_REGION };
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
 type CfnValue = string | number | boolean | null | CfnValue[] | { [key: string]: CfnValue };

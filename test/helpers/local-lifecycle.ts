@@ -1,3 +1,5 @@
+import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -6,7 +8,7 @@ import type { GrantRecord, Residue } from '../../lambdas/domain/types';
 import type { AwsCallName } from '../../scripts/local-aws/instrumented-http-handler';
 import { LocalJitAccess, type ExecutionOutcome } from '../../scripts/local-aws/local-jit-access';
 import { createLocalWorld } from '../../scripts/local-aws/local-world';
-import { acmeRequest, newGrantId, PEOPLE, requestAccess } from '../../scripts/local-aws/scenarios';
+import { acmeRequest, PEOPLE, requestAccess, requestArgs, type RequestInput } from '../../scripts/local-aws/scenarios';
 import { synthesizeStack, type SynthesizedStack } from '../../scripts/local-aws/synthesized-stack';
 import { localClientConfig } from './local-aws-clients';
 
@@ -19,7 +21,7 @@ export const RUN_STARTS_AT = new Date('2026-03-02T08:00:00.000Z');
 /** Longer than the sweeper's 10 minutes before it takes over a revoke that did not finish. */
 export const PAST_STUCK_THRESHOLD_MINUTES = 15;
 
-export type AccessRequestInput = ReturnType<typeof acmeRequest>;
+export type AccessRequestInput = RequestInput;
 
 export interface LocalOptions {
   /** Changes the stack config of this world only, e.g. to let an approver also sponsor a vendor. */
@@ -33,27 +35,37 @@ export interface ActiveGrant {
   readonly grant: GrantRecord;
 }
 
+/** The stack as synthesized for this test file; its cdk.out is gone (worlds need only the parsed template). */
+let synthesized: SynthesizedStack | undefined;
+
+/** Synthesizes the real stack once per test file (every describe block's worlds share it). */
+function synthesizedOnce(): SynthesizedStack {
+  if (!synthesized) {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'jit-access-cdk-out-'));
+    try {
+      synthesized = synthesizeStack(outdir);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+  return synthesized;
+}
+
 /**
- * Registers the hooks of a file of lifecycle tests: the real stack is synthesized once (into a temporary directory),
- * and `start()` gives each test its own world in the run's moto (names carry a unique suffix, so tests and jest
- * workers never see each other's resources) with the synthesized workflow running over it.
+ * Registers the hooks of a block of lifecycle tests: the real stack is synthesized (once per file), and `start()`
+ * gives each test its own world in the run's moto (names carry a unique suffix, so tests and jest workers never see
+ * each other's resources) with the synthesized workflow running over it.
  */
 export function localLifecycle(): { start(options?: LocalOptions): Promise<LocalJitAccess> } {
-  let outdir: string | undefined;
   let stack: SynthesizedStack | undefined;
   const started: LocalJitAccess[] = [];
 
   beforeAll(() => {
-    outdir = mkdtempSync(path.join(tmpdir(), 'jit-access-cdk-out-'));
-    stack = synthesizeStack(outdir);
+    stack = synthesizedOnce();
   });
 
-  afterEach(() => {
-    for (const local of started.splice(0)) local.dispose();
-  });
-
-  afterAll(() => {
-    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  afterEach(async () => {
+    for (const local of started.splice(0)) await local.dispose();
   });
 
   return {
@@ -71,23 +83,50 @@ export function localLifecycle(): { start(options?: LocalOptions): Promise<Local
   };
 }
 
+/** A world where `person` (an approver) also sponsors acme: the only way a requester can be an approver. */
+export function alsoSponsorsAcme(person: string): LocalOptions {
+  return {
+    configure: (config) => ({
+      ...config,
+      vendors: config.vendors.map((v) => (v.id === 'acme' ? { ...v, sponsors: [...v.sponsors, person] } : v)),
+    }),
+  };
+}
+
 /** Two of the three configured approvers approve (alice, then bob). */
 export async function approveByTwo(local: LocalJitAccess, grantId: string): Promise<void> {
   await local.decide(grantId, PEOPLE.approvers[0], 'approve', 'ticket checked');
   await local.decide(grantId, PEOPLE.approvers[1], 'approve');
 }
 
-/** Runs the workflow for acme's request (with `overrides`) through two approvals to the end of the grant step. */
+/**
+ * The sponsor requests acme's access (with `overrides`) through the CLI, two approvers approve, and the workflow runs
+ * to the end of the grant step.
+ */
 export async function grantThroughWorkflow(
   local: LocalJitAccess,
-  overrides: Record<string, unknown> = {},
-  grantId = newGrantId(),
+  overrides: Partial<RequestInput> = {},
 ): Promise<ActiveGrant> {
   const request = acmeRequest(local, overrides);
-  const { done } = await requestAccess(local, grantId, request);
+  const { grantId, done } = await requestAccess(local, request);
   await approveByTwo(local, grantId);
   const outcome = await done;
   return { grantId, request, outcome, grant: await ledgerRecord(local, grantId) };
+}
+
+/**
+ * erin's break-glass request for acme (with `overrides`) through the CLI; returns the grant id and the execution,
+ * which runs straight on to the grant. (Unlike `requestAccess`, nothing waits for an approval step that never comes.)
+ */
+export async function requestBreakGlass(
+  local: LocalJitAccess,
+  overrides: Partial<RequestInput> = {},
+): Promise<{ grantId: string; done: Promise<ExecutionOutcome> }> {
+  const request = acmeRequest(local, { ...overrides, breakGlass: true });
+  const { grantId } = await local.cliOk<{ grantId: string }>(PEOPLE.breakGlass, ['request', ...requestArgs(request)]);
+  const done = local.executions.get(grantId);
+  if (!done) throw new Error(`the API started no execution for ${grantId}`);
+  return { grantId, done };
 }
 
 /** The grant as the ledger holds it now; a test fails here if the ledger has no such grant. */
@@ -133,4 +172,41 @@ export async function errorOf(work: Promise<unknown>): Promise<Error | undefined
   } catch (error) {
     return error as Error;
   }
+}
+
+/** One message the notification topic published: its subject and text, as approvers receive them. */
+export interface Notification {
+  readonly subject: string;
+  readonly message: string;
+}
+
+/**
+ * An SQS queue subscribed to the world's notification topic, standing in for approvers' mail: `messages()` returns
+ * everything published since the subscription. Close it when done.
+ */
+export async function subscribeToNotifications(
+  local: LocalJitAccess,
+): Promise<{ messages(): Promise<Notification[]>; close(): void }> {
+  const sqs = new SQSClient(localClientConfig());
+  const sns = new SNSClient(localClientConfig());
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `notifications-${local.world.suffix}` }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(
+    new SubscribeCommand({ TopicArn: local.world.settings.topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),
+  );
+  sns.destroy();
+  const received: Notification[] = [];
+  return {
+    async messages() {
+      for (;;) {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }));
+        if (Messages.length === 0) return received;
+        for (const { Body } of Messages) {
+          const envelope = JSON.parse(Body ?? '{}') as { Subject?: string; Message?: string };
+          received.push({ subject: envelope.Subject ?? '', message: envelope.Message ?? '' });
+        }
+      }
+    },
+    close: () => sqs.destroy(),
+  };
 }

@@ -16,6 +16,7 @@ import {
 /** Every distinct AWS call the grant handler makes on a clean run (checked against a clean run below). */
 const GRANT_CALLS: readonly AwsCallName[] = [
   'dynamodb:GetItem',
+  'dynamodb:Query',
   'dynamodb:UpdateItem',
   'iam:CreateRole',
   'iam:PutRolePolicy',

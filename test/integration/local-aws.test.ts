@@ -35,11 +35,12 @@ import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from 
 import { SSMClient, StartSessionCommand } from '@aws-sdk/client-ssm';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LOCAL_ACCOUNT } from '../../scripts/local-aws/local-aws';
 import { localClientConfig } from '../helpers/local-aws-clients';
 
 // One moto serves every integration test file of the run, so names carry a per-file suffix instead of relying on reset.
 const run = `smoke-${process.pid}-${Date.now().toString(36)}`;
-const ACCOUNT = '123456789012';
+const ACCOUNT = LOCAL_ACCOUNT;
 
 describe('local AWS (moto) serves the IAM calls a grant makes', () => {
   const iam = new IAMClient(localClientConfig());

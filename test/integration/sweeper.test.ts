@@ -2,6 +2,7 @@ import { AuthorizeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { LocalJitAccess } from '../../scripts/local-aws/local-jit-access';
+import { LOCAL_ACCOUNT } from '../../scripts/local-aws/local-aws';
 import { newGrantId } from '../../scripts/local-aws/scenarios';
 import { localClientConfig } from '../helpers/local-aws-clients';
 import {
@@ -15,6 +16,7 @@ import {
 const NO_FINDINGS = {
   expiredGrants: [],
   disabledVendorGrants: [],
+  overdueReviews: [],
   stuckGrants: [],
   orphanedRoles: [],
   orphanedSchedules: [],
@@ -106,7 +108,7 @@ describe('scenario 10: the sweeper reconciles AWS against the ledger', () => {
     await createOrphanedSchedule(local, scheduleOwner);
     const session = local.sessions.startSession(
       local.world.instances['billing-db']?.[0] ?? '',
-      `arn:aws:sts::123456789012:assumed-role/jit-${newGrantId('session')}/vendor-engineer`,
+      `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/jit-${newGrantId('session')}/vendor-engineer`,
     );
     const before = await local.residue();
 
