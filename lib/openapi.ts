@@ -4,12 +4,12 @@ import { errorSchema, ROUTE_NAMES, ROUTES } from '../lambdas/handlers/api/contra
 type JsonSchema = Record<string, unknown>;
 
 /** A zod schema as OpenAPI 3.0 sees it: what a client sends (`input`) or what the API answers (`output`). */
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function schemaOf(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   return z.toJSONSchema(schema, { target: 'openapi-3.0', io }) as JsonSchema;
 }
 
 /** Query parameters from a route's query schema (an object of optional strings on the wire). */
-function queryParameters(schema: z.ZodType): JsonSchema[] {
+function queryParameters(schema: z.core.$ZodType): JsonSchema[] {
   const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,

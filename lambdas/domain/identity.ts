@@ -1,5 +1,6 @@
 import type { JitAccessConfig, VendorConfig } from '../../lib/config/schema';
-import { accountOf, roleNameOf, type Identity } from '../../lib/config/people';
+import type { Identity } from '../../lib/config/people';
+import { accountOf, roleNameOf } from './arn';
 import { AccessDeniedError } from './errors';
 
 /**

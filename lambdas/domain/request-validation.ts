@@ -2,10 +2,11 @@
  * Turns a sponsor's raw request into a validated one, or refuses it with a ValidationError naming the field, the rule
  * (`code`) and the fix. Pure: the caller looks up the instances and passes them in, so nothing here touches AWS.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { JitAccessConfig, PortRange, TargetGroupConfig, VendorConfig } from '../../lib/config/schema';
 import { ValidationError } from './errors';
 import { isBreakGlassPerson, isSponsor, personOf } from './identity';
+import { issueMessage } from './issue-messages';
 import { GRANT_ID_PATTERN, type AccessRequest, type PortRequest, type RequestBody, type ResolvedTarget } from './types';
 
 const MIN_DURATION_MINUTES = 15;
@@ -22,9 +23,11 @@ const GROUP_TARGET = /^group:[a-z0-9-]+$/;
 
 const portNumber = z
   .number()
-  .int('must be a whole port number')
-  .min(1, 'ports run from 1 to 65535')
-  .max(65535, 'ports run from 1 to 65535');
+  .check(
+    z.int('must be a whole port number'),
+    z.minimum(1, 'ports run from 1 to 65535'),
+    z.maximum(65535, 'ports run from 1 to 65535'),
+  );
 
 /**
  * Body fields that would name a person. Who acts is the request's signed identity, so a body that names anyone is
@@ -46,66 +49,84 @@ export const IDENTITY_FIELDS = [
 
 export const ticketSchema = z
   .string()
-  .min(1, 'name the change or incident ticket, e.g. "CHG-1234"')
-  .max(64, 'must be at most 64 characters: give the ticket id, not its text')
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:#/-]*$/,
-    'must be a ticket id such as "CHG-1234": letters, digits and ._:#/- only, starting with a letter or digit',
+  .check(
+    z.minLength(1, 'name the change or incident ticket, e.g. "CHG-1234"'),
+    z.maxLength(64, 'must be at most 64 characters: give the ticket id, not its text'),
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:#/-]*$/,
+      'must be a ticket id such as "CHG-1234": letters, digits and ._:#/- only, starting with a letter or digit',
+    ),
   );
 
 export const reasonSchema = z
   .string()
-  .trim()
-  .min(10, 'must say in at least 10 characters why the vendor needs access')
-  .max(1000, 'must be at most 1000 characters: link the ticket for details');
+  .check(
+    z.trim(),
+    z.minLength(10, 'must say in at least 10 characters why the vendor needs access'),
+    z.maxLength(1000, 'must be at most 1000 characters: link the ticket for details'),
+  );
 
 const requestBodyShape = {
-  vendorId: z.string().min(1, 'name the vendor, e.g. "acme"').max(64),
+  vendorId: z.string().check(z.minLength(1, 'name the vendor, e.g. "acme"'), z.maxLength(64)),
   targets: z
     .array(
       z
         .string()
-        .refine(
-          (t) => INSTANCE_TARGET.test(t) || GROUP_TARGET.test(t),
-          'must be an instance id such as "i-0123456789abcdef0" or a target group as "group:<name>"',
+        .check(
+          z.refine(
+            (t) => INSTANCE_TARGET.test(t) || GROUP_TARGET.test(t),
+            'must be an instance id such as "i-0123456789abcdef0" or a target group as "group:<name>"',
+          ),
         ),
     )
-    .min(1, 'name at least one instance id or "group:<name>"')
-    .max(MAX_TARGETS, `name at most ${MAX_TARGETS} targets: use "group:<name>" for a whole target group`)
-    .superRefine((targets, ctx) => {
-      targets.forEach((target, index) => {
-        if (targets.indexOf(target) !== index) {
-          ctx.addIssue({ code: 'custom', path: [index], message: `"${target}" is listed twice: remove the repeat` });
-        }
-      });
-    }),
-  durationMinutes: z.number().int('must be a whole number of minutes'),
-  startAt: z.iso
-    .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a zone, e.g. "2030-03-01T09:00:00Z"' })
-    .optional(),
+    .check(
+      z.minLength(1, 'name at least one instance id or "group:<name>"'),
+      z.maxLength(MAX_TARGETS, `name at most ${MAX_TARGETS} targets: use "group:<name>" for a whole target group`),
+      z.superRefine((targets, ctx) => {
+        targets.forEach((target, index) => {
+          if (targets.indexOf(target) !== index) {
+            ctx.addIssue({ code: 'custom', path: [index], message: `"${target}" is listed twice: remove the repeat` });
+          }
+        });
+      }),
+    ),
+  durationMinutes: z.number().check(z.int('must be a whole number of minutes')),
+  startAt: z.optional(
+    z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time with a zone, e.g. "2030-03-01T09:00:00Z"' }),
+  ),
   ticket: ticketSchema,
   reason: reasonSchema,
-  ports: z
-    .array(
-      z
-        .strictObject({ protocol: z.enum(['tcp', 'udp']).default('tcp'), fromPort: portNumber, toPort: portNumber })
-        .refine((p) => p.fromPort <= p.toPort, { message: 'must not be smaller than fromPort', path: ['toPort'] }),
-    )
-    .max(20, 'name at most 20 port ranges')
-    .optional(),
-  breakGlass: z.boolean().optional(),
+  ports: z.optional(
+    z
+      .array(
+        z
+          .strictObject({
+            protocol: z._default(z.enum(['tcp', 'udp']), 'tcp'),
+            fromPort: portNumber,
+            toPort: portNumber,
+          })
+          .check(
+            z.refine((p) => p.fromPort <= p.toPort, { message: 'must not be smaller than fromPort', path: ['toPort'] }),
+          ),
+      )
+      .check(z.maxLength(20, 'name at most 20 port ranges')),
+  ),
+  breakGlass: z.optional(z.boolean()),
 };
 
 /** What a sponsor sends to create a request (and what the published API schema says). */
 export const requestBodySchema = z.strictObject(requestBodyShape);
 
-const callerSchema = z.strictObject({ person: z.string().min(1).max(64), arn: z.string().min(1).max(2048) });
+const callerSchema = z.strictObject({
+  person: z.string().check(z.minLength(1), z.maxLength(64)),
+  arn: z.string().check(z.minLength(1), z.maxLength(2048)),
+});
 
 /** The workflow's input: the body with the signed requester the API attached, and the grant it extends. */
 const accessRequestSchema = z.strictObject({
   ...requestBodyShape,
   requester: callerSchema,
-  extends: z.string().regex(GRANT_ID_PATTERN, 'must be a grant id').optional(),
+  extends: z.optional(z.string().check(z.regex(GRANT_ID_PATTERN, 'must be a grant id'))),
 });
 
 const EXPECTED_TYPES: Readonly<Record<string, string>> = {
@@ -174,9 +195,9 @@ export function checkGrantId(grantId: string, field = 'grantId'): void {
 }
 
 /** Parses `input` with `schema`; the first problem becomes a ValidationError naming the field and the fix. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown): z.output<S> {
   // reportInput tells a missing field (input undefined) from one of the wrong type.
-  const result = schema.safeParse(input, { reportInput: true });
+  const result = schema.safeParse(input, { reportInput: true, error: issueMessage });
   if (!result.success) throw toValidationError(result.error.issues[0] as z.core.$ZodIssue);
   return result.data;
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { provisionGrant, type ProvisionResult } from '../lifecycle/provision';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { grantedMessage } from '../domain/messages';
 import type { GrantStatus, HistoryEntry } from '../domain/types';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
@@ -9,7 +9,7 @@ const OUTCOMES = ['granted', 'denied', 'cancelled', 'approval-timed-out', 'appro
 const eventSchema = z.object({
   grantId: z.string(),
   outcome: z.enum(OUTCOMES),
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).partial().optional(),
+  error: z.optional(z.partial(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) }))),
 });
 
 /** The status each outcome ends in, and the statuses it may come from. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseAccessRequest } from '../domain/request-validation';
 import { recordRequest } from '../lifecycle/record-request';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
@@ -6,7 +6,7 @@ import { forGrant, parseEvent } from '../shared/handler-support';
 
 const eventSchema = z.object({
   /** Absent only on the break-glass path, which does not wait for a decision. */
-  taskToken: z.string().min(1).max(1024).optional(),
+  taskToken: z.optional(z.string().check(z.minLength(1), z.maxLength(1024))),
   grantId: z.string(),
   request: z.record(z.string(), z.unknown()),
 });

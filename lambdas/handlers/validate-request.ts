@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseAccessRequest } from '../domain/request-validation';
 import { checkRequest, type CheckedRequest } from '../lifecycle/check-request';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';

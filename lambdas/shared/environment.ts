@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { jitAccessConfigSchema, type JitAccessConfig } from '../../lib/config/schema';
+import type { JitAccessConfig } from '../../lib/config/schema';
 
 /**
  * Names of the environment variables the stack sets on the Lambdas. The CDK side imports these names, so the two
@@ -29,26 +28,6 @@ export const ENV = {
   endpoint: 'JIT_AWS_ENDPOINT',
 } as const;
 
-const nonEmpty = z.string().min(1);
-
-const runtimeSchema = z.object({
-  [ENV.ledgerTable]: nonEmpty,
-  [ENV.topicArn]: nonEmpty,
-  [ENV.accountId]: z.string().regex(/^\d{12}$/),
-  [ENV.partition]: nonEmpty.default('aws'),
-  [ENV.region]: nonEmpty,
-  [ENV.boundaryArn]: nonEmpty,
-  [ENV.sessionDocument]: nonEmpty,
-  [ENV.sessionKeyArn]: nonEmpty,
-  [ENV.scheduleGroup]: nonEmpty,
-  [ENV.schedulerRoleArn]: nonEmpty,
-  [ENV.schedulerDlqArn]: nonEmpty,
-  [ENV.revokeFunctionArn]: nonEmpty,
-  [ENV.securityGroups]: nonEmpty,
-  [ENV.stateMachineArn]: nonEmpty.optional(),
-  [ENV.sessionLogGroup]: nonEmpty.optional(),
-});
-
 /** Everything a handler needs to know about the deployed stack. */
 export interface RuntimeSettings {
   readonly config: JitAccessConfig;
@@ -70,31 +49,60 @@ export interface RuntimeSettings {
   readonly sessionLogGroupName?: string;
 }
 
-/** Reads and checks the Lambda environment once; a missing variable fails the cold start with its name. */
-export function readRuntimeSettings(): RuntimeSettings {
-  const parsed = runtimeSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new Error(`jit-access Lambda environment is incomplete or invalid: ${names}`);
+const REQUIRED = [
+  ENV.ledgerTable,
+  ENV.topicArn,
+  ENV.accountId,
+  ENV.region,
+  ENV.boundaryArn,
+  ENV.sessionDocument,
+  ENV.sessionKeyArn,
+  ENV.scheduleGroup,
+  ENV.schedulerRoleArn,
+  ENV.schedulerDlqArn,
+  ENV.revokeFunctionArn,
+  ENV.securityGroups,
+] as const;
+
+function securityGroupsOf(json: string): Record<string, string> {
+  const parsed = JSON.parse(json) as unknown;
+  const valid =
+    typeof parsed === 'object' &&
+    parsed !== null &&
+    !Array.isArray(parsed) &&
+    Object.values(parsed).every((id) => typeof id === 'string');
+  if (!valid) throw new Error(`${ENV.securityGroups} must be a JSON object of target group → security group id`);
+  return parsed as Record<string, string>;
+}
+
+/**
+ * Reads the Lambda environment once; a missing variable fails the cold start with its name. The config is the one
+ * synth validated and esbuild inlined into the bundle: it is not parsed again at every cold start.
+ */
+export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): RuntimeSettings {
+  const missing = REQUIRED.filter((name) => !env[name]);
+  if (!/^\d{12}$/.test(env[ENV.accountId] ?? '')) missing.push(ENV.accountId);
+  if (missing.length > 0) {
+    throw new Error(`jit-access Lambda environment is incomplete or invalid: ${[...new Set(missing)].join(', ')}`);
   }
-  const vars = parsed.data;
+  const value = (name: (typeof REQUIRED)[number]) => env[name] as string;
   // Spelled out (not process.env[ENV.config]) so that esbuild's `define` can replace it at bundle time.
   const rawConfig = process.env.JIT_CONFIG;
   if (!rawConfig) throw new Error(`jit-access Lambda environment is missing ${ENV.config}`);
   return {
-    config: jitAccessConfigSchema.parse(JSON.parse(rawConfig)),
-    ledgerTableName: vars[ENV.ledgerTable],
-    topicArn: vars[ENV.topicArn],
-    env: { accountId: vars[ENV.accountId], region: vars[ENV.region], partition: vars[ENV.partition] },
-    permissionsBoundaryArn: vars[ENV.boundaryArn],
-    sessionDocumentName: vars[ENV.sessionDocument],
-    sessionKeyArn: vars[ENV.sessionKeyArn],
-    scheduleGroupName: vars[ENV.scheduleGroup],
-    schedulerRoleArn: vars[ENV.schedulerRoleArn],
-    schedulerDlqArn: vars[ENV.schedulerDlqArn],
-    revokeFunctionArn: vars[ENV.revokeFunctionArn],
-    securityGroups: z.record(z.string(), z.string()).parse(JSON.parse(vars[ENV.securityGroups])),
-    ...(vars[ENV.stateMachineArn] ? { stateMachineArn: vars[ENV.stateMachineArn] } : {}),
-    ...(vars[ENV.sessionLogGroup] ? { sessionLogGroupName: vars[ENV.sessionLogGroup] } : {}),
+    config: JSON.parse(rawConfig) as JitAccessConfig,
+    ledgerTableName: value(ENV.ledgerTable),
+    topicArn: value(ENV.topicArn),
+    env: { accountId: value(ENV.accountId), region: value(ENV.region), partition: env[ENV.partition] || 'aws' },
+    permissionsBoundaryArn: value(ENV.boundaryArn),
+    sessionDocumentName: value(ENV.sessionDocument),
+    sessionKeyArn: value(ENV.sessionKeyArn),
+    scheduleGroupName: value(ENV.scheduleGroup),
+    schedulerRoleArn: value(ENV.schedulerRoleArn),
+    schedulerDlqArn: value(ENV.schedulerDlqArn),
+    revokeFunctionArn: value(ENV.revokeFunctionArn),
+    securityGroups: securityGroupsOf(value(ENV.securityGroups)),
+    ...(env[ENV.stateMachineArn] ? { stateMachineArn: env[ENV.stateMachineArn] } : {}),
+    ...(env[ENV.sessionLogGroup] ? { sessionLogGroupName: env[ENV.sessionLogGroup] } : {}),
   };
 }

@@ -1,10 +1,11 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
+import { issueMessage } from '../domain/issue-messages';
 import { ValidationError } from '../domain/errors';
 import { flushMetrics, logger } from './powertools';
 
 /** Parses a handler's event; a bad event is a ValidationError naming the first bad field. */
-export function parseEvent<S extends z.ZodType>(schema: S, event: unknown): z.infer<S> {
-  const result = schema.safeParse(event);
+export function parseEvent<S extends z.ZodMiniType>(schema: S, event: unknown): z.infer<S> {
+  const result = schema.safeParse(event, { error: issueMessage });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.map(String).join('.') || 'event';

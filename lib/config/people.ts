@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountOf, roleNameOf } from '../../lambdas/domain/arn';
 
 /**
  * People, as the config names them. Every identity here is one that AWS signs for exactly one person, so that
@@ -57,16 +58,6 @@ export const identitySchema = z.union([
 ]);
 
 export type Identity = z.infer<typeof identitySchema>;
-
-/** The name in an IAM role or user ARN (its last path segment): what an assumed-role ARN carries for a role. */
-export function roleNameOf(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
-}
-
-/** The account id of an IAM or STS ARN. */
-export function accountOf(arn: string): string {
-  return arn.split(':')[4] ?? '';
-}
 
 /** A stable string for an identity, to find the same identity listed twice. */
 export function identityKey(identity: Identity): string {

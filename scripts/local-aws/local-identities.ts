@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { roleNameOf, type Identity } from '../../lib/config/people';
+import type { Identity } from '../../lib/config/people';
+import { roleNameOf } from '../../lambdas/domain/arn';
 import type { JitAccessConfig } from '../../lib/config/schema';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './local-aws';
 

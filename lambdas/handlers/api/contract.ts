@@ -3,7 +3,7 @@
  * input and output. The handlers parse with these schemas, the CDK construct creates one method per route, the
  * OpenAPI document is generated from them, and the CLI and the local server use the same table.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { GRANT_STATUSES, GRANT_ID_PATTERN, BREAK_GLASS_REVIEWS } from '../../domain/types';
 import { reasonSchema, requestBodySchema, ticketSchema } from '../../domain/request-validation';
 
@@ -13,39 +13,45 @@ export type ApiFunctionName = (typeof API_FUNCTIONS)[number];
 
 export const grantIdParam = z
   .string()
-  .regex(GRANT_ID_PATTERN, 'must be a grant id such as "g-3f9a1c2b7d4e" (see "jit-access list")');
+  .check(z.regex(GRANT_ID_PATTERN, 'must be a grant id such as "g-3f9a1c2b7d4e" (see "jit-access list")'));
 export const vendorIdParam = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be a vendor id such as "acme" (see "jit-access vendor list")');
+  .check(
+    z.regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, 'must be a vendor id such as "acme" (see "jit-access vendor list")'),
+  );
 
 const freeText = (what: string) =>
   z
     .string()
-    .trim()
-    .min(3, `must say in a few words ${what}`)
-    .max(1000, 'must be at most 1000 characters: link the ticket for details');
+    .check(
+      z.trim(),
+      z.minLength(3, `must say in a few words ${what}`),
+      z.maxLength(1000, 'must be at most 1000 characters: link the ticket for details'),
+    );
 
-export const approveBodySchema = z.strictObject({ comment: freeText('what you checked').optional() });
+export const approveBodySchema = z.strictObject({ comment: z.optional(freeText('what you checked')) });
 export const denyBodySchema = z.strictObject({ reason: freeText('why you deny') });
 export const revokeBodySchema = z.strictObject({ reason: freeText('why access ends now') });
 export const vendorChangeBodySchema = z.strictObject({ reason: freeText('why') });
 export const extendBodySchema = z.strictObject({
-  byMinutes: z.number().int('must be a whole number of minutes').min(15, 'extend by at least 15 minutes'),
-  reason: reasonSchema.optional(),
-  ticket: ticketSchema.optional(),
+  byMinutes: z
+    .number()
+    .check(z.int('must be a whole number of minutes'), z.minimum(15, 'extend by at least 15 minutes')),
+  reason: z.optional(reasonSchema),
+  ticket: z.optional(ticketSchema),
 });
 
 export const listQuerySchema = z.strictObject({
-  status: z.enum(GRANT_STATUSES).optional(),
-  vendor: vendorIdParam.optional(),
-  mine: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(500, 'must be 1-500').optional(),
+  status: z.optional(z.enum(GRANT_STATUSES)),
+  vendor: z.optional(vendorIdParam),
+  mine: z.optional(z.enum(['true', 'false'])),
+  limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500, 'must be 1-500'))),
 });
 
 export const sessionLogQuerySchema = z.strictObject({
   /** Milliseconds since the epoch: only lines logged at or after it. */
-  since: z.coerce.number().int().min(0).optional(),
-  nextToken: z.string().max(2048).optional(),
+  since: z.optional(z.coerce.number().check(z.int(), z.minimum(0))),
+  nextToken: z.optional(z.string().check(z.maxLength(2048))),
 });
 
 const callerSchema = z.object({ person: z.string(), arn: z.string() });
@@ -56,10 +62,10 @@ const policyDocumentSchema = z.object({
     z.object({
       Sid: z.string(),
       Effect: z.enum(['Allow', 'Deny']),
-      Principal: z.object({ AWS: z.array(z.string()) }).optional(),
+      Principal: z.optional(z.object({ AWS: z.array(z.string()) })),
       Action: stringOrList,
-      Resource: stringOrList.optional(),
-      Condition: z.record(z.string(), z.record(z.string(), stringOrList)).optional(),
+      Resource: z.optional(stringOrList),
+      Condition: z.optional(z.record(z.string(), z.record(z.string(), stringOrList))),
     }),
   ),
 });
@@ -98,9 +104,9 @@ export const planSchema = z.object({
 const historyEntrySchema = z.object({
   at: z.string(),
   actor: z.string(),
-  actorArn: z.string().optional(),
+  actorArn: z.optional(z.string()),
   event: z.string(),
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
 });
 
 const residueSchema = z.object({
@@ -114,27 +120,27 @@ const residueSchema = z.object({
 export const grantSchema = z.object({
   grantId: z.string(),
   status: z.enum(GRANT_STATUSES),
-  request: requestBodySchema.extend({
+  request: z.extend(requestBodySchema, {
     grantId: z.string(),
     requester: callerSchema,
-    extends: z.string().optional(),
+    extends: z.optional(z.string()),
   }),
   targets: z.array(targetSchema),
   plan: planSchema,
-  approvedPlan: planSchema.optional(),
+  approvedPlan: z.optional(planSchema),
   planHash: z.string(),
   approvals: z.array(z.string()),
-  breakGlass: z.object({ reviewBy: z.string(), review: z.enum(BREAK_GLASS_REVIEWS) }).optional(),
+  breakGlass: z.optional(z.object({ reviewBy: z.string(), review: z.enum(BREAK_GLASS_REVIEWS) })),
   created: z.object({
-    roleArn: z.string().optional(),
-    inlinePolicyName: z.string().optional(),
-    securityGroupRuleIds: z.array(z.string()).optional(),
-    scheduleArn: z.string().optional(),
+    roleArn: z.optional(z.string()),
+    inlinePolicyName: z.optional(z.string()),
+    securityGroupRuleIds: z.optional(z.array(z.string())),
+    scheduleArn: z.optional(z.string()),
   }),
   history: z.array(historyEntrySchema),
-  expiresAt: z.string().optional(),
-  residueCheck: z.object({ checkedAt: z.string(), residue: residueSchema }).optional(),
-  revokeReason: z.string().optional(),
+  expiresAt: z.optional(z.string()),
+  residueCheck: z.optional(z.object({ checkedAt: z.string(), residue: residueSchema })),
+  revokeReason: z.optional(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -145,7 +151,7 @@ const voteSchema = z.object({
   decision: z.enum(['approve', 'deny']),
   at: z.string(),
   planHash: z.string(),
-  comment: z.string().optional(),
+  comment: z.optional(z.string()),
 });
 
 export const grantSummarySchema = z.object({
@@ -156,10 +162,10 @@ export const grantSummarySchema = z.object({
   ticket: z.string(),
   createdAt: z.string(),
   startAt: z.string(),
-  expiresAt: z.string().optional(),
+  expiresAt: z.optional(z.string()),
   approvals: z.array(z.string()),
-  breakGlassReview: z.enum(BREAK_GLASS_REVIEWS).optional(),
-  extends: z.string().optional(),
+  breakGlassReview: z.optional(z.enum(BREAK_GLASS_REVIEWS)),
+  extends: z.optional(z.string()),
 });
 
 export const requestedSchema = z.object({
@@ -167,7 +173,7 @@ export const requestedSchema = z.object({
   status: z.literal('REQUESTED'),
   vendorId: z.string(),
   breakGlass: z.boolean(),
-  extends: z.string().optional(),
+  extends: z.optional(z.string()),
   window: windowSchema,
   executionArn: z.string(),
 });
@@ -177,7 +183,7 @@ export const decisionSchema = z.object({
   status: z.enum(GRANT_STATUSES),
   approvals: z.array(z.string()),
   needed: z.number(),
-  review: z.enum(BREAK_GLASS_REVIEWS).optional(),
+  review: z.optional(z.enum(BREAK_GLASS_REVIEWS)),
 });
 
 export const revokedSchema = z.object({
@@ -192,7 +198,7 @@ export const vendorSchema = z.object({
   vendorId: z.string(),
   displayName: z.string(),
   enabled: z.boolean(),
-  disabledReason: z.string().optional(),
+  disabledReason: z.optional(z.string()),
   maxGrantHours: z.number(),
   eligibleTargetGroups: z.array(z.string()),
   ports: z.array(z.object({ protocol: z.enum(['tcp', 'udp']), fromPort: z.number(), toPort: z.number() })),
@@ -207,7 +213,7 @@ export const vendorChangeSchema = z.object({
 });
 
 export const errorSchema = z.object({
-  error: z.object({ code: z.string(), field: z.string().optional(), message: z.string() }),
+  error: z.object({ code: z.string(), field: z.optional(z.string()), message: z.string() }),
 });
 
 const pathParams = {
@@ -215,7 +221,7 @@ const pathParams = {
   vendorId: vendorIdParam,
 } as const;
 export type PathParamName = keyof typeof pathParams;
-export const PATH_PARAMS: Readonly<Record<PathParamName, z.ZodType<string>>> = pathParams;
+export const PATH_PARAMS: Readonly<Record<PathParamName, z.ZodMiniType<string>>> = pathParams;
 
 /** One route of the API. */
 export interface RouteSpec {
@@ -228,9 +234,9 @@ export interface RouteSpec {
   readonly who: string;
   /** 200, or 202 when the route only starts work. */
   readonly status: 200 | 202;
-  readonly body?: z.ZodType;
-  readonly query?: z.ZodType;
-  readonly response: z.ZodType;
+  readonly body?: z.ZodMiniType;
+  readonly query?: z.ZodMiniType;
+  readonly response: z.ZodMiniType;
 }
 
 export const ROUTES = {
@@ -286,7 +292,7 @@ export const ROUTES = {
     summary: 'Exactly what the grant creates (or created), with the hash approvers were sent',
     who: 'any configured person',
     status: 200,
-    response: z.object({ grantId: z.string(), planHash: z.string(), plan: planSchema, delta: z.string().optional() }),
+    response: z.object({ grantId: z.string(), planHash: z.string(), plan: planSchema, delta: z.optional(z.string()) }),
   },
   approve: {
     method: 'POST',
@@ -340,7 +346,7 @@ export const ROUTES = {
       grantId: z.string(),
       sessions: z.array(z.object({ sessionId: z.string(), target: z.string(), owner: z.string() })),
       events: z.array(z.object({ sessionId: z.string(), at: z.string(), message: z.string() })),
-      nextToken: z.string().optional(),
+      nextToken: z.optional(z.string()),
     }),
   },
   listVendors: {
@@ -399,6 +405,6 @@ export type DeepReadonly<T> = T extends (infer E)[]
     : T;
 
 export type ResponseOf<N extends RouteName> = DeepReadonly<z.output<(typeof ROUTES)[N]['response']>>;
-export type BodyOf<N extends RouteName> = (typeof ROUTES)[N] extends { body: z.ZodType }
+export type BodyOf<N extends RouteName> = (typeof ROUTES)[N] extends { body: z.ZodMiniType }
   ? z.input<(typeof ROUTES)[N]['body']>
   : never;

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { AccessDeniedError, ApprovalError, NotFoundError, TransitionError, ValidationError } from '../../domain/errors';
 import { resolveCaller, type Caller } from '../../domain/identity';
+import { issueMessage } from '../../domain/issue-messages';
 import { parseInput, refuseIdentityFields } from '../../domain/request-validation';
 import { lambdaDependencies, type Dependencies } from '../../shared/dependencies';
 import { flushMetrics, logger } from '../../shared/powertools';
@@ -16,8 +17,8 @@ import {
 } from './contract';
 
 type Spec<N extends RouteName> = (typeof ROUTES)[N];
-type BodyOut<N extends RouteName> = Spec<N> extends { body: infer S extends z.ZodType } ? z.output<S> : undefined;
-type QueryOut<N extends RouteName> = Spec<N> extends { query: infer S extends z.ZodType } ? z.output<S> : undefined;
+type BodyOut<N extends RouteName> = Spec<N> extends { body: infer S extends z.ZodMiniType } ? z.output<S> : undefined;
+type QueryOut<N extends RouteName> = Spec<N> extends { query: infer S extends z.ZodMiniType } ? z.output<S> : undefined;
 
 /** One call of a route: the signed caller, and the path, query and body as the route's schemas parsed them. */
 export interface ApiCall<N extends RouteName> {
@@ -93,7 +94,7 @@ function pathParams(name: RouteName, event: APIGatewayProxyEvent): Partial<Recor
     const key = match[1] as PathParamName;
     const schema = PATH_PARAMS[key];
     const raw = event.pathParameters?.[key];
-    const parsed = schema.safeParse(raw);
+    const parsed = schema.safeParse(raw, { error: issueMessage });
     if (!parsed.success) {
       throw new ValidationError(key, 'INVALID_FIELD', parsed.error.issues[0]?.message ?? 'is invalid');
     }
