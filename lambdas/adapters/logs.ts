@@ -1,6 +1,5 @@
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 
 export interface SessionLogEvent {
   /** The session the line belongs to: Session Manager names each log stream after its session id. */
@@ -24,20 +23,24 @@ export interface SessionLogs {
 const MAX_STREAMS = 100;
 
 export class CloudWatchSessionLogs implements SessionLogs {
-  private readonly client: CloudWatchLogsClient;
+  private readonly aws;
 
   constructor(
     private readonly logGroupName: string,
     config: AwsClientConfig,
   ) {
-    this.client = tracer.captureAWSv3Client(new CloudWatchLogsClient(config));
+    this.aws = lazyClient(
+      () => import('@aws-sdk/client-cloudwatch-logs'),
+      (sdk) => new sdk.CloudWatchLogsClient(config),
+    );
   }
 
   async read(sessionIds: readonly string[], since: number, nextToken?: string): Promise<SessionLogPage> {
+    const { sdk, client } = await this.aws();
     if (sessionIds.length === 0) return { events: [] };
     try {
-      const page = await this.client.send(
-        new FilterLogEventsCommand({
+      const page = await client.send(
+        new sdk.FilterLogEventsCommand({
           logGroupName: this.logGroupName,
           logStreamNames: sessionIds.slice(-MAX_STREAMS),
           startTime: since,

@@ -1,6 +1,5 @@
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 
 /** Tells approvers, sponsors and on-call what happened to a grant. */
 export interface Notifier {
@@ -8,19 +7,23 @@ export interface Notifier {
 }
 
 export class SnsNotifier implements Notifier {
-  private readonly client: SNSClient;
+  private readonly aws;
 
   constructor(
     private readonly topicArn: string,
     config: AwsClientConfig,
   ) {
-    this.client = tracer.captureAWSv3Client(new SNSClient(config));
+    this.aws = lazyClient(
+      () => import('@aws-sdk/client-sns'),
+      (sdk) => new sdk.SNSClient(config),
+    );
   }
 
   async publish(subject: string, message: string): Promise<void> {
+    const { sdk, client } = await this.aws();
     // SNS subjects are limited to 100 characters.
-    await this.client.send(
-      new PublishCommand({ TopicArn: this.topicArn, Subject: subject.slice(0, 100), Message: message }),
+    await client.send(
+      new sdk.PublishCommand({ TopicArn: this.topicArn, Subject: subject.slice(0, 100), Message: message }),
     );
   }
 }

@@ -1,12 +1,5 @@
-import {
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  GetScheduleCommand,
-  ListSchedulesCommand,
-  SchedulerClient,
-} from '@aws-sdk/client-scheduler';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 
 export interface ExpiryScheduleSpec {
   readonly name: string;
@@ -38,16 +31,20 @@ export interface ExpirySchedules {
 const isMissing = (error: unknown) => (error as Error)?.name === 'ResourceNotFoundException';
 
 export class SchedulerExpirySchedules implements ExpirySchedules {
-  private readonly client: SchedulerClient;
+  private readonly aws;
 
   constructor(config: AwsClientConfig) {
-    this.client = tracer.captureAWSv3Client(new SchedulerClient(config));
+    this.aws = lazyClient(
+      () => import('@aws-sdk/client-scheduler'),
+      (sdk) => new sdk.SchedulerClient(config),
+    );
   }
 
   async create(spec: ExpiryScheduleSpec): Promise<string> {
+    const { sdk, client } = await this.aws();
     try {
-      const result = await this.client.send(
-        new CreateScheduleCommand({
+      const result = await client.send(
+        new sdk.CreateScheduleCommand({
           Name: spec.name,
           GroupName: spec.groupName,
           ScheduleExpression: spec.expression,
@@ -75,8 +72,9 @@ export class SchedulerExpirySchedules implements ExpirySchedules {
   }
 
   async get(name: string, groupName: string): Promise<ExistingSchedule | undefined> {
+    const { sdk, client } = await this.aws();
     try {
-      const result = await this.client.send(new GetScheduleCommand({ Name: name, GroupName: groupName }));
+      const result = await client.send(new sdk.GetScheduleCommand({ Name: name, GroupName: groupName }));
       return {
         name,
         arn: result.Arn as string,
@@ -90,18 +88,20 @@ export class SchedulerExpirySchedules implements ExpirySchedules {
   }
 
   async delete(name: string, groupName: string): Promise<void> {
+    const { sdk, client } = await this.aws();
     try {
-      await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: groupName }));
+      await client.send(new sdk.DeleteScheduleCommand({ Name: name, GroupName: groupName }));
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
   }
 
   async list(groupName: string): Promise<string[]> {
+    const { sdk, client } = await this.aws();
     const names: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListSchedulesCommand({ GroupName: groupName, NextToken: token }));
+      const page = await client.send(new sdk.ListSchedulesCommand({ GroupName: groupName, NextToken: token }));
       names.push(...(page.Schedules ?? []).map((s) => s.Name as string));
       token = page.NextToken;
     } while (token);

@@ -1,26 +1,35 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 
-/** Answers the approval step of the workflow. Only the decide Lambda holds this. */
+/** The Step Functions client, loaded on first use. */
+function sfnClient(config: AwsClientConfig) {
+  return lazyClient(
+    () => import('@aws-sdk/client-sfn'),
+    (sdk) => new sdk.SFNClient(config),
+  );
+}
+
+/** Answers the approval step of the workflow. Only the API's decide function holds this. */
 export interface ApprovalCallback {
   approve(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<void>;
   deny(taskToken: string, error: string, cause: string): Promise<void>;
 }
 
 export class SfnApprovalCallback implements ApprovalCallback {
-  private readonly client: SFNClient;
+  private readonly aws;
 
   constructor(config: AwsClientConfig) {
-    this.client = tracer.captureAWSv3Client(new SFNClient(config));
+    this.aws = sfnClient(config);
   }
 
   async approve(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<void> {
-    await this.client.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    const { sdk, client } = await this.aws();
+    await client.send(new sdk.SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
   }
 
   async deny(taskToken: string, error: string, cause: string): Promise<void> {
-    await this.client.send(new SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_768) }));
+    const { sdk, client } = await this.aws();
+    await client.send(new sdk.SendTaskFailureCommand({ taskToken, error, cause: cause.slice(0, 32_768) }));
   }
 }
 
@@ -31,18 +40,23 @@ export interface WorkflowExecutions {
 }
 
 export class SfnWorkflowExecutions implements WorkflowExecutions {
-  private readonly client: SFNClient;
+  private readonly aws;
 
   constructor(
     private readonly stateMachineArn: string,
     config: AwsClientConfig,
   ) {
-    this.client = tracer.captureAWSv3Client(new SFNClient(config));
+    this.aws = sfnClient(config);
   }
 
   async start(grantId: string, input: Readonly<Record<string, unknown>>): Promise<string> {
-    const result = await this.client.send(
-      new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: grantId, input: JSON.stringify(input) }),
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.StartExecutionCommand({
+        stateMachineArn: this.stateMachineArn,
+        name: grantId,
+        input: JSON.stringify(input),
+      }),
     );
     return result.executionArn as string;
   }

@@ -1,6 +1,5 @@
-import { DescribeSessionsCommand, SSMClient, TerminateSessionCommand } from '@aws-sdk/client-ssm';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 
 export interface LiveSession {
   readonly sessionId: string;
@@ -19,10 +18,13 @@ export interface SessionManager {
 }
 
 export class SsmSessionManager implements SessionManager {
-  private readonly client: SSMClient;
+  private readonly aws;
 
   constructor(config: AwsClientConfig) {
-    this.client = tracer.captureAWSv3Client(new SSMClient(config));
+    this.aws = lazyClient(
+      () => import('@aws-sdk/client-ssm'),
+      (sdk) => new sdk.SSMClient(config),
+    );
   }
 
   async listActiveSessions(): Promise<LiveSession[]> {
@@ -38,11 +40,12 @@ export class SsmSessionManager implements SessionManager {
     state: 'Active' | 'History',
     filters?: Array<{ key: 'InvokedAfter'; value: string }>,
   ): Promise<LiveSession[]> {
+    const { sdk, client } = await this.aws();
     const sessions: LiveSession[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new DescribeSessionsCommand({ State: state, NextToken: token, ...(filters ? { Filters: filters } : {}) }),
+      const page = await client.send(
+        new sdk.DescribeSessionsCommand({ State: state, NextToken: token, ...(filters ? { Filters: filters } : {}) }),
       );
       for (const session of page.Sessions ?? []) {
         sessions.push({
@@ -57,8 +60,9 @@ export class SsmSessionManager implements SessionManager {
   }
 
   async terminateSession(sessionId: string): Promise<void> {
+    const { sdk, client } = await this.aws();
     // TerminateSession succeeds for sessions already ended, so a retry is harmless.
-    await this.client.send(new TerminateSessionCommand({ SessionId: sessionId }));
+    await client.send(new sdk.TerminateSessionCommand({ SessionId: sessionId }));
   }
 }
 
