@@ -209,6 +209,8 @@ const baseSchema = z.strictObject({
   objectLockDays: z.number().int().min(1).max(3650, 'must be 1-3650 days').default(365),
   /** Email addresses subscribed to the notification topic. @default none */
   notificationEmails: z.array(z.email('must be an email address such as "secops@example.com"')).default([]),
+  /** Ship source maps with the functions: stack traces in TypeScript terms, bundles several times larger. @default false */
+  sourceMaps: z.boolean().default(false),
   /** Minutes between sweeper runs (1-60). @default 5 */
   sweeperRateMinutes: z.number().int().min(1, 'must be 1-60 minutes').max(60, 'must be 1-60 minutes').default(5),
 });

@@ -1,12 +1,11 @@
-import * as path from 'node:path';
 import { Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { JitAccessConfig } from '../config/schema';
+import { functionCode } from '../function-bundles';
 
 /** Every Lambda of the stack; each is `lambdas/handlers/<name>.ts` exporting `handler`. */
 export const HANDLER_NAMES = [
@@ -25,11 +24,12 @@ export type HandlerName = (typeof HANDLER_NAMES)[number];
 /** Tag on each function naming its handler module; the local workflow harness maps task ARNs back with it. */
 export const HANDLER_TAG = 'jit-access:handler';
 
-const PROJECT_ROOT = path.join(__dirname, '..', '..');
-
 export interface JitFunctionProps {
   readonly handlerName: HandlerName;
-  /** The validated config, inlined into the bundle as `process.env.JIT_CONFIG` (no 4 KB environment limit). */
+  /**
+   * The validated config, inlined into the bundle as `process.env.JIT_CONFIG` (no 4 KB environment limit); its
+   * `sourceMaps` decides whether bundles carry source maps.
+   */
   readonly config: JitAccessConfig;
   /** Environment variables, named with `ENV` from `lambdas/shared/environment.ts`. */
   readonly environment: Readonly<Record<string, string>>;
@@ -53,7 +53,7 @@ export interface JitFunctionProps {
  * KMS-encrypted log group, X-Ray tracing, ARM, and the handler tag.
  */
 export class JitFunction extends Construct {
-  public readonly function: nodejs.NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   private unscopedPolicy?: iam.Policy;
@@ -85,12 +85,14 @@ export class JitFunction extends Construct {
       }),
     );
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: path.join(PROJECT_ROOT, 'lambdas', 'handlers', `${props.handlerName}.ts`),
-      handler: 'handler',
+    this.function = new lambda.Function(this, 'Function', {
+      code: functionCode(this, props.handlerName, {
+        handlerNames: HANDLER_NAMES,
+        config: props.config,
+        sourceMaps: props.config.sourceMaps,
+      }),
+      handler: 'index.handler',
       functionName: props.functionName,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
@@ -103,13 +105,7 @@ export class JitFunction extends Construct {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: 'jit-access',
         POWERTOOLS_METRICS_NAMESPACE: 'JitAccess',
-        NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        define: { 'process.env.JIT_CONFIG': JSON.stringify(JSON.stringify(props.config)) },
+        ...(props.config.sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       },
     });
     Tags.of(this.function).add(HANDLER_TAG, props.handlerName);

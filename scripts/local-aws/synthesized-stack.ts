@@ -28,13 +28,14 @@ function readCdkJson(): { context: Record<string, unknown> } {
 }
 
 /**
- * Synthesizes the real stack from cdk.json into `outdir` (Lambda bundling skipped: the handlers run in-process) and
- * reads back the CloudFormation template that `cdk synth` would write.
+ * Synthesizes the real stack from cdk.json into `outdir` (the bundles come from the shared cache; the handlers run
+ * in-process) and reads back the CloudFormation template that `cdk synth` would write.
  */
 export function synthesizeStack(outdir: string): SynthesizedStack {
   const { context } = readCdkJson();
   const config = parseConfig(context.jitAccess);
-  const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  // CDK's own template validation (seconds of CPU) runs in `cdk synth` and in its own test, not in every local run.
+  const app = new App({ outdir, context, builtinCloudFormationValidation: false });
   const stack = new JitAccessStack(app, 'JitAccess', { config });
   const assembly = app.synth();
   const templatePath = path.join(assembly.directory, stack.templateFile);

@@ -29,11 +29,12 @@ export interface SynthesizedStack {
 }
 
 /**
- * Builds the stack as `bin/jit-access.ts` does, from the cdk.json example and feature flags, without bundling the
- * Lambdas (`aws:cdk:bundling-stacks: []`), so a test file synthesizes in about a second.
+ * Builds the stack as `bin/jit-access.ts` does, from the cdk.json example and feature flags. The function bundles come
+ * from one cached esbuild pass; CDK's own template validation runs in its own test (test/infra/cfn-validation), not
+ * in every synth here, so a test file synthesizes in about a second.
  */
 export function buildStack(config: JitAccessConfig = exampleStackConfig()): SynthesizedStack {
-  const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: featureFlags(), builtinCloudFormationValidation: false });
   const stack = new JitAccessStack(app, 'JitAccess', { config });
   return { app, stack, config };
 }

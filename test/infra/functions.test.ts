@@ -1,3 +1,4 @@
+import { exampleConfig } from '../helpers/config-fixture';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../lambdas/shared/environment';
 import { exampleStackConfig, functionLogicalId, onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
@@ -68,14 +69,31 @@ describe('stack functions', () => {
 
     // Assess
     expect(Object.keys(variables).sort()).toEqual(
-      [...required, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'NODE_OPTIONS'].sort(),
+      [...required, 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE'].sort(),
     );
     expect(variables).toMatchObject({
       [ENV.accountId]: { Ref: 'AWS::AccountId' },
       [ENV.partition]: { Ref: 'AWS::Partition' },
       POWERTOOLS_SERVICE_NAME: 'jit-access',
-      NODE_OPTIONS: '--enable-source-maps',
     });
+  });
+
+  test('turns on source maps in Node only when the config ships them with the bundles', () => {
+    // Prepare
+    const withMaps = synthTemplate(
+      exampleConfig((raw) => {
+        raw.sourceMaps = true;
+      }),
+    );
+
+    // Act
+    const functions = Object.values(withMaps.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    }[];
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
   });
 
   test('api-request receives the ARN of the approval workflow it starts', () => {
