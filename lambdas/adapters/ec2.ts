@@ -1,15 +1,8 @@
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  DescribeInstancesCommand,
-  DescribeSecurityGroupRulesCommand,
-  EC2Client,
-  RevokeSecurityGroupIngressCommand,
-  type SecurityGroupRule,
-} from '@aws-sdk/client-ec2';
+import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 import type { InstanceFacts } from '../domain/request-validation';
-import { MANAGED_TAG, sameIngressRule } from '../domain/planner';
+import { ingressRuleKey, MANAGED_TAG, sameIngressRule } from '../domain/planner';
 import type { IngressRule } from '../domain/types';
 
 export interface ExistingIngressRule extends IngressRule {
@@ -22,9 +15,46 @@ export interface Network {
   describeInstances(instanceIds: readonly string[]): Promise<InstanceFacts[]>;
   /** Opens the rule (tagged with the grant) and returns its id; an identical existing rule's id is returned instead. */
   authorizeIngress(rule: IngressRule, description: string, tags: Readonly<Record<string, string>>): Promise<string>;
+  /**
+   * Opens several rules of one group in one call (tagged like `authorizeIngress`) and returns each rule's id by
+   * `ingressRuleKey`; when the group already holds one of them, falls back to one rule at a time.
+   */
+  authorizeIngressRules(
+    securityGroupId: string,
+    rules: readonly IngressRule[],
+    description: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<Map<string, string>>;
   /** Closes the rule; a rule already gone is not an error. */
   revokeIngress(securityGroupId: string, ruleId: string): Promise<void>;
+  /** Closes several rules of one group in one call; when one is already gone, closes the others one at a time. */
+  revokeIngressRules(securityGroupId: string, ruleIds: readonly string[]): Promise<void>;
   listIngressRules(securityGroupId: string): Promise<ExistingIngressRule[]>;
+  /** The inbound rules of several groups, in one paged listing. */
+  listIngressRulesIn(securityGroupIds: readonly string[]): Promise<ExistingIngressRule[]>;
+}
+
+const RULE_GONE = ['InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound'];
+
+function permissionsOf(rules: readonly IngressRule[], description: string) {
+  const byPorts = new Map<string, { protocol: string; fromPort: number; toPort: number; cidrs: string[] }>();
+  for (const rule of rules) {
+    const ports = `${rule.protocol}|${rule.fromPort}|${rule.toPort}`;
+    const entry = byPorts.get(ports) ?? {
+      protocol: rule.protocol,
+      fromPort: rule.fromPort,
+      toPort: rule.toPort,
+      cidrs: [],
+    };
+    entry.cidrs.push(rule.cidr);
+    byPorts.set(ports, entry);
+  }
+  return [...byPorts.values()].map((p) => ({
+    IpProtocol: p.protocol,
+    FromPort: p.fromPort,
+    ToPort: p.toPort,
+    IpRanges: p.cidrs.map((CidrIp) => ({ CidrIp, Description: description })),
+  }));
 }
 
 function toIngressRule(rule: SecurityGroupRule): ExistingIngressRule | undefined {
@@ -41,20 +71,24 @@ function toIngressRule(rule: SecurityGroupRule): ExistingIngressRule | undefined
 }
 
 export class Ec2Network implements Network {
-  private readonly client: EC2Client;
+  private readonly aws;
 
   constructor(config: AwsClientConfig) {
-    this.client = tracer.captureAWSv3Client(new EC2Client(config));
+    this.aws = lazyClient(
+      () => import('@aws-sdk/client-ec2'),
+      (sdk) => new sdk.EC2Client(config),
+    );
   }
 
   async describeInstances(instanceIds: readonly string[]): Promise<InstanceFacts[]> {
     if (instanceIds.length === 0) return [];
+    const { sdk, client } = await this.aws();
     const facts: InstanceFacts[] = [];
     let token: string | undefined;
     do {
       // A filter (not InstanceIds) so that an unknown id is simply absent instead of failing the whole call.
-      const page = await this.client.send(
-        new DescribeInstancesCommand({
+      const page = await client.send(
+        new sdk.DescribeInstancesCommand({
           Filters: [{ Name: 'instance-id', Values: [...instanceIds] }],
           NextToken: token,
         }),
@@ -76,9 +110,10 @@ export class Ec2Network implements Network {
     description: string,
     tags: Readonly<Record<string, string>>,
   ): Promise<string> {
+    const { sdk, client } = await this.aws();
     try {
-      const result = await this.client.send(
-        new AuthorizeSecurityGroupIngressCommand({
+      const result = await client.send(
+        new sdk.AuthorizeSecurityGroupIngressCommand({
           GroupId: rule.securityGroupId,
           IpPermissions: [
             {
@@ -113,24 +148,83 @@ export class Ec2Network implements Network {
     return existing.ruleId;
   }
 
-  async revokeIngress(securityGroupId: string, ruleId: string): Promise<void> {
+  async authorizeIngressRules(
+    securityGroupId: string,
+    rules: readonly IngressRule[],
+    description: string,
+    tags: Readonly<Record<string, string>>,
+  ): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    if (rules.length === 0) return ids;
+    const { sdk, client } = await this.aws();
     try {
-      await this.client.send(
-        new RevokeSecurityGroupIngressCommand({ GroupId: securityGroupId, SecurityGroupRuleIds: [ruleId] }),
+      const result = await client.send(
+        new sdk.AuthorizeSecurityGroupIngressCommand({
+          GroupId: securityGroupId,
+          // One permission per protocol and port range, with every CIDR of it: the form EC2 itself reports.
+          IpPermissions: permissionsOf(rules, description),
+          TagSpecifications: [
+            {
+              ResourceType: 'security-group-rule',
+              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+            },
+          ],
+        }),
+      );
+      for (const opened of result.SecurityGroupRules ?? []) {
+        const rule = toIngressRule(opened);
+        if (rule) ids.set(ingressRuleKey(rule), rule.ruleId);
+      }
+    } catch (error) {
+      // One rule already there fails the whole call: take them one at a time (each adopts only its own).
+      if ((error as Error)?.name !== 'InvalidPermission.Duplicate') throw error;
+    }
+    for (const rule of rules) {
+      if (!ids.has(ingressRuleKey(rule)))
+        ids.set(ingressRuleKey(rule), await this.authorizeIngress(rule, description, tags));
+    }
+    return ids;
+  }
+
+  async revokeIngress(securityGroupId: string, ruleId: string): Promise<void> {
+    const { sdk, client } = await this.aws();
+    try {
+      await client.send(
+        new sdk.RevokeSecurityGroupIngressCommand({ GroupId: securityGroupId, SecurityGroupRuleIds: [ruleId] }),
       );
     } catch (error) {
-      const name = (error as Error)?.name;
-      if (name !== 'InvalidSecurityGroupRuleId.NotFound' && name !== 'InvalidPermission.NotFound') throw error;
+      if (!RULE_GONE.includes((error as Error)?.name)) throw error;
+    }
+  }
+
+  async revokeIngressRules(securityGroupId: string, ruleIds: readonly string[]): Promise<void> {
+    if (ruleIds.length === 0) return;
+    if (ruleIds.length === 1) return this.revokeIngress(securityGroupId, ruleIds[0] as string);
+    const { sdk, client } = await this.aws();
+    try {
+      await client.send(
+        new sdk.RevokeSecurityGroupIngressCommand({ GroupId: securityGroupId, SecurityGroupRuleIds: [...ruleIds] }),
+      );
+    } catch (error) {
+      // One rule already gone fails the whole call: close the others one at a time.
+      if (!RULE_GONE.includes((error as Error)?.name)) throw error;
+      for (const ruleId of ruleIds) await this.revokeIngress(securityGroupId, ruleId);
     }
   }
 
   async listIngressRules(securityGroupId: string): Promise<ExistingIngressRule[]> {
+    return this.listIngressRulesIn([securityGroupId]);
+  }
+
+  async listIngressRulesIn(securityGroupIds: readonly string[]): Promise<ExistingIngressRule[]> {
+    if (securityGroupIds.length === 0) return [];
+    const { sdk, client } = await this.aws();
     const rules: ExistingIngressRule[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(
-        new DescribeSecurityGroupRulesCommand({
-          Filters: [{ Name: 'group-id', Values: [securityGroupId] }],
+      const page = await client.send(
+        new sdk.DescribeSecurityGroupRulesCommand({
+          Filters: [{ Name: 'group-id', Values: [...new Set(securityGroupIds)] }],
           NextToken: token,
         }),
       );

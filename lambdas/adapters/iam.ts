@@ -1,17 +1,5 @@
-import {
-  CreateRoleCommand,
-  DeleteRoleCommand,
-  DeleteRolePolicyCommand,
-  DetachRolePolicyCommand,
-  GetRoleCommand,
-  IAMClient,
-  ListAttachedRolePoliciesCommand,
-  ListRolePoliciesCommand,
-  ListRolesCommand,
-  PutRolePolicyCommand,
-} from '@aws-sdk/client-iam';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 import { EXPIRES_TAG, GRANT_TAG } from '../domain/planner';
 import type { GrantPlan, PolicyDocument } from '../domain/types';
 
@@ -34,8 +22,17 @@ export interface GrantRoles {
   putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void>;
   listInlinePolicies(roleName: string): Promise<string[]>;
   listAttachedPolicies(roleName: string): Promise<string[]>;
-  /** Removes every inline and attached policy, then the role; a role already gone is not an error. */
-  deleteRole(roleName: string): Promise<void>;
+  /**
+   * Replaces the named inline policy with `document`; answers false when the role does not exist (nothing to do)
+   * instead of failing.
+   */
+  replaceInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<boolean>;
+  /**
+   * Removes the role with its inline policies `knownPolicies` (one call each, then the role); only if IAM answers that
+   * the role still holds others does it list and remove every inline and attached policy. A role already gone is
+   * not an error.
+   */
+  deleteRole(roleName: string, knownPolicies?: readonly string[]): Promise<void>;
   listRoles(pathPrefix: string): Promise<ExistingRole[]>;
 }
 
@@ -43,16 +40,20 @@ const isMissing = (error: unknown) =>
   (error as Error)?.name === 'NoSuchEntityException' || (error as Error)?.name === 'NoSuchEntity';
 
 export class IamGrantRoles implements GrantRoles {
-  private readonly client: IAMClient;
+  private readonly aws;
 
   constructor(config: AwsClientConfig) {
-    this.client = tracer.captureAWSv3Client(new IAMClient(config));
+    this.aws = lazyClient(
+      () => import('@aws-sdk/client-iam'),
+      (sdk) => new sdk.IAMClient(config),
+    );
   }
 
   async createRole(role: GrantPlan['role']): Promise<string> {
+    const { sdk, client } = await this.aws();
     try {
-      const result = await this.client.send(
-        new CreateRoleCommand({
+      const result = await client.send(
+        new sdk.CreateRoleCommand({
           RoleName: role.name,
           Path: role.path,
           AssumeRolePolicyDocument: JSON.stringify(role.trustPolicy),
@@ -82,8 +83,9 @@ export class IamGrantRoles implements GrantRoles {
   }
 
   async getRole(roleName: string): Promise<ExistingRole | undefined> {
+    const { sdk, client } = await this.aws();
     try {
-      const { Role } = await this.client.send(new GetRoleCommand({ RoleName: roleName }));
+      const { Role } = await client.send(new sdk.GetRoleCommand({ RoleName: roleName }));
       if (!Role) return undefined;
       return {
         roleName,
@@ -101,8 +103,9 @@ export class IamGrantRoles implements GrantRoles {
   }
 
   async putInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<void> {
-    await this.client.send(
-      new PutRolePolicyCommand({
+    const { sdk, client } = await this.aws();
+    await client.send(
+      new sdk.PutRolePolicyCommand({
         RoleName: roleName,
         PolicyName: policyName,
         PolicyDocument: JSON.stringify(document),
@@ -111,11 +114,12 @@ export class IamGrantRoles implements GrantRoles {
   }
 
   async listInlinePolicies(roleName: string): Promise<string[]> {
+    const { sdk, client } = await this.aws();
     try {
       const names: string[] = [];
       let marker: string | undefined;
       do {
-        const page = await this.client.send(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+        const page = await client.send(new sdk.ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
         names.push(...(page.PolicyNames ?? []));
         marker = page.IsTruncated ? page.Marker : undefined;
       } while (marker);
@@ -127,8 +131,9 @@ export class IamGrantRoles implements GrantRoles {
   }
 
   async listAttachedPolicies(roleName: string): Promise<string[]> {
+    const { sdk, client } = await this.aws();
     try {
-      const page = await this.client.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
+      const page = await client.send(new sdk.ListAttachedRolePoliciesCommand({ RoleName: roleName }));
       return (page.AttachedPolicies ?? []).map((p) => p.PolicyArn as string);
     } catch (error) {
       if (isMissing(error)) return [];
@@ -136,25 +141,51 @@ export class IamGrantRoles implements GrantRoles {
     }
   }
 
-  async deleteRole(roleName: string): Promise<void> {
+  async replaceInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<boolean> {
+    try {
+      await this.putInlinePolicy(roleName, policyName, document);
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  async deleteRole(roleName: string, knownPolicies: readonly string[] = []): Promise<void> {
+    const { sdk, client } = await this.aws();
+    for (const policyName of knownPolicies) {
+      await this.ignoreMissing(
+        client.send(new sdk.DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+      );
+    }
+    try {
+      await this.ignoreMissing(client.send(new sdk.DeleteRoleCommand({ RoleName: roleName })));
+      return;
+    } catch (error) {
+      if ((error as Error)?.name !== 'DeleteConflictException' && (error as Error)?.name !== 'DeleteConflict') {
+        throw error;
+      }
+    }
+    // The role holds policies this grant did not put there: remove every one, then the role.
     for (const policyName of await this.listInlinePolicies(roleName)) {
       await this.ignoreMissing(
-        this.client.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+        client.send(new sdk.DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
       );
     }
     for (const policyArn of await this.listAttachedPolicies(roleName)) {
       await this.ignoreMissing(
-        this.client.send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
+        client.send(new sdk.DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
       );
     }
-    await this.ignoreMissing(this.client.send(new DeleteRoleCommand({ RoleName: roleName })));
+    await this.ignoreMissing(client.send(new sdk.DeleteRoleCommand({ RoleName: roleName })));
   }
 
   async listRoles(pathPrefix: string): Promise<ExistingRole[]> {
+    const { sdk, client } = await this.aws();
     const roles: ExistingRole[] = [];
     let marker: string | undefined;
     do {
-      const page = await this.client.send(new ListRolesCommand({ PathPrefix: pathPrefix, Marker: marker }));
+      const page = await client.send(new sdk.ListRolesCommand({ PathPrefix: pathPrefix, Marker: marker }));
       for (const role of page.Roles ?? []) {
         roles.push({ roleName: role.RoleName as string, arn: role.Arn as string, tags: {} });
       }

@@ -1,14 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import type { AwsClientConfig } from '../shared/aws-client-config';
-import { tracer } from '../shared/powertools';
+import { lazyClient } from './lazy-client';
 import type { CreatedResources, GrantRecord, GrantStatus, HistoryEntry, IngressRule, Vote } from '../domain/types';
 
 /** A vendor an admin disabled (or enabled again) at run time, on top of the config's own `enabled`. */
@@ -32,11 +23,18 @@ export interface RuleHolding {
   readonly holders: readonly string[];
 }
 
+export interface ReleasedRules {
+  /** Rules no grant holds any more: close them (a missing `ruleId` means the id was never recorded). */
+  readonly released: readonly { readonly key: string; readonly ruleId?: string }[];
+  /** Rules another grant still holds: left open. */
+  readonly kept: readonly string[];
+}
+
 /** Extra fields written with a status change. */
 export type GrantUpdate = Partial<
   Pick<
     GrantRecord,
-    'expiresAt' | 'residueCheck' | 'revokeReason' | 'plan' | 'approvedPlan' | 'approvals' | 'breakGlass'
+    'expiresAt' | 'residueCheck' | 'revokeReason' | 'plan' | 'approvedPlan' | 'approvals' | 'breakGlass' | 'created'
   >
 >;
 
@@ -69,6 +67,27 @@ export interface Ledger {
   grantsByStatus(status: GrantStatus, expiresBefore?: string): Promise<GrantRecord[]>;
   /** Adds the grant to the rule's holders and returns the holding as it is now. */
   acquireRule(rule: IngressRule, key: string, grantId: string): Promise<RuleHolding>;
+  /**
+   * Adds the grant to the holders of every rule (one transaction) and returns each holding as it is now (one
+   * consistent batch read): a rule with a `ruleId` is already open, shared with its other holders.
+   */
+  acquireRules(
+    rules: readonly { readonly key: string; readonly rule: IngressRule }[],
+    grantId: string,
+  ): Promise<Map<string, RuleHolding>>;
+  /** Records the ids of rules just opened (one transaction). */
+  setRuleIds(ruleIds: ReadonlyMap<string, string>): Promise<void>;
+  /** The holdings of these rules, by key (consistent batch reads); a rule nobody holds has no entry. */
+  getRules(keys: readonly string[]): Promise<Map<string, RuleHolding>>;
+  /**
+   * Lets go of the grant's holdings of these rules in one transaction: a rule only this grant held is forgotten and
+   * returned as `released` (with its id, for closing); one that others hold stays theirs (`kept`). A holding that
+   * changes under it (another grant acquiring a rule) cancels the transaction, which is tried again on a fresh read;
+   * after three tries it throws and the caller falls back to one rule at a time. With `ruleIds` for every key (the
+   * ids the grant recorded), it first tries without reading: one transaction that forgets each rule on condition that
+   * this grant is its only holder.
+   */
+  releaseRules(keys: readonly string[], grantId: string, ruleIds?: ReadonlyMap<string, string>): Promise<ReleasedRules>;
   setRuleId(key: string, ruleId: string): Promise<void>;
   /** Removes the grant from the rule's holders and returns who still holds it. */
   releaseRule(key: string, grantId: string): Promise<RuleHolding | undefined>;
@@ -92,9 +111,26 @@ const REVIEWS_PK = 'BREAK_GLASS_REVIEWS';
 const reviewKey = (review: ReviewDue) => ({ pk: REVIEWS_PK, sk: `${review.reviewBy}#${review.grantId}` });
 
 function isConditionFailure(error: unknown): boolean {
+  return (error as Error)?.name === 'ConditionalCheckFailedException';
+}
+
+/** A transaction cancelled because one of its conditions did not hold (not throttling or a conflict). */
+function isTransactionConditionFailure(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] })?.CancellationReasons ?? [];
   return (
-    error instanceof ConditionalCheckFailedException || (error as Error)?.name === 'ConditionalCheckFailedException'
+    (error as Error)?.name === 'TransactionCanceledException' &&
+    reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')
   );
+}
+
+/** DynamoDB takes at most 100 items per transaction and per batch read. */
+const BATCH_LIMIT = 100;
+const RELEASE_ATTEMPTS = 3;
+
+function chunks<T>(items: readonly T[], size = BATCH_LIMIT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 function updateClauses(update: GrantUpdate): {
@@ -126,28 +162,35 @@ function toHolding(item: Record<string, unknown>): RuleHolding {
 }
 
 export class DynamoLedger implements Ledger {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly aws;
 
   constructor(
     private readonly tableName: string,
     config: AwsClientConfig,
   ) {
-    this.client = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(config)), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    // The document client marshals plain values; both SDK modules load on first use.
+    this.aws = lazyClient(
+      async () => ({ dynamodb: await import('@aws-sdk/client-dynamodb'), doc: await import('@aws-sdk/lib-dynamodb') }),
+      ({ dynamodb, doc }) =>
+        doc.DynamoDBDocumentClient.from(new dynamodb.DynamoDBClient(config), {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+    );
   }
 
   async getGrant(grantId: string): Promise<GrantRecord | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: grantKey(grantId), ConsistentRead: true }),
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.doc.GetCommand({ TableName: this.tableName, Key: grantKey(grantId), ConsistentRead: true }),
     );
     return toGrant(result.Item);
   }
 
   async createGrant(record: GrantRecord, taskToken?: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
+    const { sdk, client } = await this.aws();
     try {
-      await this.client.send(
-        new PutCommand({
+      await client.send(
+        new sdk.doc.PutCommand({
           TableName: this.tableName,
           Item: { ...grantKey(record.grantId), ...record, ...(taskToken ? { taskToken } : {}) },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -159,8 +202,8 @@ export class DynamoLedger implements Ledger {
     }
     if (!taskToken) return 'unchanged';
     try {
-      await this.client.send(
-        new UpdateCommand({
+      await client.send(
+        new sdk.doc.UpdateCommand({
           TableName: this.tableName,
           Key: grantKey(record.grantId),
           UpdateExpression: 'SET taskToken = :token',
@@ -177,8 +220,9 @@ export class DynamoLedger implements Ledger {
   }
 
   async getTaskToken(grantId: string): Promise<string | undefined> {
-    const result = await this.client.send(
-      new GetCommand({
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.doc.GetCommand({
         TableName: this.tableName,
         Key: grantKey(grantId),
         ProjectionExpression: 'taskToken',
@@ -189,9 +233,10 @@ export class DynamoLedger implements Ledger {
   }
 
   async forgetTaskToken(grantId: string): Promise<void> {
+    const { sdk, client } = await this.aws();
     try {
-      await this.client.send(
-        new UpdateCommand({
+      await client.send(
+        new sdk.doc.UpdateCommand({
           TableName: this.tableName,
           Key: grantKey(grantId),
           UpdateExpression: 'REMOVE taskToken',
@@ -205,9 +250,10 @@ export class DynamoLedger implements Ledger {
   }
 
   async recordVote(grantId: string, vote: Vote): Promise<boolean> {
+    const { sdk, client } = await this.aws();
     try {
-      await this.client.send(
-        new PutCommand({
+      await client.send(
+        new sdk.doc.PutCommand({
           TableName: this.tableName,
           Item: { pk: `GRANT#${grantId}`, sk: `VOTE#${vote.person}`, ...vote },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -221,8 +267,9 @@ export class DynamoLedger implements Ledger {
   }
 
   async listVotes(grantId: string): Promise<Vote[]> {
-    const result = await this.client.send(
-      new QueryCommand({
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.doc.QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :vote)',
         ExpressionAttributeValues: { ':pk': `GRANT#${grantId}`, ':vote': 'VOTE#' },
@@ -246,11 +293,12 @@ export class DynamoLedger implements Ledger {
     entry: HistoryEntry,
     update: GrantUpdate = {},
   ): Promise<boolean> {
+    const { sdk, client } = await this.aws();
     const extra = updateClauses(update);
     const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     try {
-      await this.client.send(
-        new UpdateCommand({
+      await client.send(
+        new sdk.doc.UpdateCommand({
           TableName: this.tableName,
           Key: grantKey(grantId),
           UpdateExpression: [
@@ -270,10 +318,11 @@ export class DynamoLedger implements Ledger {
   }
 
   async recordCreated(grantId: string, created: Partial<CreatedResources>): Promise<void> {
+    const { sdk, client } = await this.aws();
     const entries = Object.entries(created).filter(([, value]) => value !== undefined);
     if (entries.length === 0) return;
-    await this.client.send(
-      new UpdateCommand({
+    await client.send(
+      new sdk.doc.UpdateCommand({
         TableName: this.tableName,
         Key: grantKey(grantId),
         UpdateExpression: `SET ${entries.map(([field]) => `created.#c_${field} = :c_${field}`).join(', ')}`,
@@ -285,9 +334,10 @@ export class DynamoLedger implements Ledger {
   }
 
   async appendHistory(grantId: string, entry: HistoryEntry, update: GrantUpdate = {}): Promise<void> {
+    const { sdk, client } = await this.aws();
     const extra = updateClauses(update);
-    await this.client.send(
-      new UpdateCommand({
+    await client.send(
+      new sdk.doc.UpdateCommand({
         TableName: this.tableName,
         Key: grantKey(grantId),
         UpdateExpression: ['SET updatedAt = :at, history = list_append(history, :entry)', ...extra.sets].join(', '),
@@ -299,11 +349,12 @@ export class DynamoLedger implements Ledger {
   }
 
   async grantsByStatus(status: GrantStatus, expiresBefore?: string): Promise<GrantRecord[]> {
+    const { sdk, client } = await this.aws();
     const grants: GrantRecord[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
-      const result = await this.client.send(
-        new QueryCommand({
+      const result = await client.send(
+        new sdk.doc.QueryCommand({
           TableName: this.tableName,
           IndexName: 'byStatus',
           KeyConditionExpression: expiresBefore ? '#status = :status AND expiresAt <= :before' : '#status = :status',
@@ -319,8 +370,9 @@ export class DynamoLedger implements Ledger {
   }
 
   async acquireRule(rule: IngressRule, key: string, grantId: string): Promise<RuleHolding> {
-    const result = await this.client.send(
-      new UpdateCommand({
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.doc.UpdateCommand({
         TableName: this.tableName,
         Key: ruleKey(key),
         UpdateExpression: 'ADD holders :grant SET #rule = if_not_exists(#rule, :rule)',
@@ -333,8 +385,9 @@ export class DynamoLedger implements Ledger {
   }
 
   async setRuleId(key: string, ruleId: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
+    const { sdk, client } = await this.aws();
+    await client.send(
+      new sdk.doc.UpdateCommand({
         TableName: this.tableName,
         Key: ruleKey(key),
         UpdateExpression: 'SET ruleId = :id',
@@ -344,9 +397,10 @@ export class DynamoLedger implements Ledger {
   }
 
   async releaseRule(key: string, grantId: string): Promise<RuleHolding | undefined> {
+    const { sdk, client } = await this.aws();
     try {
-      const result = await this.client.send(
-        new UpdateCommand({
+      const result = await client.send(
+        new sdk.doc.UpdateCommand({
           TableName: this.tableName,
           Key: ruleKey(key),
           UpdateExpression: 'DELETE holders :grant',
@@ -363,9 +417,10 @@ export class DynamoLedger implements Ledger {
   }
 
   async forgetRuleIfUnheld(key: string): Promise<boolean> {
+    const { sdk, client } = await this.aws();
     try {
-      await this.client.send(
-        new DeleteCommand({
+      await client.send(
+        new sdk.doc.DeleteCommand({
           TableName: this.tableName,
           Key: ruleKey(key),
           ConditionExpression: 'attribute_not_exists(holders)',
@@ -379,15 +434,166 @@ export class DynamoLedger implements Ledger {
   }
 
   async getRule(key: string): Promise<RuleHolding | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: ruleKey(key), ConsistentRead: true }),
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.doc.GetCommand({ TableName: this.tableName, Key: ruleKey(key), ConsistentRead: true }),
     );
     return result.Item ? toHolding(result.Item) : undefined;
   }
 
+  async acquireRules(
+    rules: readonly { readonly key: string; readonly rule: IngressRule }[],
+    grantId: string,
+  ): Promise<Map<string, RuleHolding>> {
+    if (rules.length === 0) return new Map();
+    const { sdk, client } = await this.aws();
+    for (const chunk of chunks(rules)) {
+      await client.send(
+        new sdk.doc.TransactWriteCommand({
+          TransactItems: chunk.map(({ key, rule }) => ({
+            Update: {
+              TableName: this.tableName,
+              Key: ruleKey(key),
+              UpdateExpression: 'ADD holders :grant SET #rule = if_not_exists(#rule, :rule)',
+              ExpressionAttributeNames: { '#rule': 'rule' },
+              ExpressionAttributeValues: { ':grant': new Set([grantId]), ':rule': rule },
+            },
+          })),
+        }),
+      );
+    }
+    return this.getRules(rules.map((r) => r.key));
+  }
+
+  async setRuleIds(ruleIds: ReadonlyMap<string, string>): Promise<void> {
+    const { sdk, client } = await this.aws();
+    for (const chunk of chunks([...ruleIds])) {
+      await client.send(
+        new sdk.doc.TransactWriteCommand({
+          TransactItems: chunk.map(([key, ruleId]) => ({
+            Update: {
+              TableName: this.tableName,
+              Key: ruleKey(key),
+              UpdateExpression: 'SET ruleId = :id',
+              ExpressionAttributeValues: { ':id': ruleId },
+            },
+          })),
+        }),
+      );
+    }
+  }
+
+  async getRules(keys: readonly string[]): Promise<Map<string, RuleHolding>> {
+    const holdings = new Map<string, RuleHolding>();
+    if (keys.length === 0) return holdings;
+    const { sdk, client } = await this.aws();
+    for (const chunk of chunks([...new Set(keys)])) {
+      let pending: Record<string, unknown>[] | undefined = chunk.map(ruleKey);
+      while (pending && pending.length > 0) {
+        const result = await client.send(
+          new sdk.doc.BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          holdings.set(String(item.pk).slice('RULE#'.length), toHolding(item));
+        }
+        // Throttled keys come back unprocessed: read them again.
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return holdings;
+  }
+
+  async releaseRules(
+    keys: readonly string[],
+    grantId: string,
+    ruleIds?: ReadonlyMap<string, string>,
+  ): Promise<ReleasedRules> {
+    if (keys.length === 0) return { released: [], kept: [] };
+    const { sdk, client } = await this.aws();
+    if (ruleIds && keys.length <= BATCH_LIMIT && keys.every((key) => ruleIds.has(key))) {
+      try {
+        // The usual case, a grant that shared none of its rules: one write, no read.
+        await client.send(
+          new sdk.doc.TransactWriteCommand({
+            TransactItems: keys.map((key) => ({
+              Delete: {
+                TableName: this.tableName,
+                Key: ruleKey(key),
+                ConditionExpression: 'size(holders) = :one AND contains(holders, :me)',
+                ExpressionAttributeValues: { ':one': 1, ':me': grantId },
+              },
+            })),
+          }),
+        );
+        return { released: keys.map((key) => ({ key, ruleId: ruleIds.get(key) as string })), kept: [] };
+      } catch (error) {
+        if (!isTransactionConditionFailure(error)) throw error;
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      const holdings = await this.getRules(keys);
+      const released: { key: string; ruleId?: string }[] = [];
+      const kept: string[] = [];
+      const writes: Record<string, unknown>[] = [];
+      for (const key of keys) {
+        const holding = holdings.get(key);
+        // No record: nobody holds it (a second run, or an id never recorded): close whatever is found open.
+        if (!holding) {
+          released.push({ key });
+          continue;
+        }
+        const others = holding.holders.filter((holder) => holder !== grantId);
+        const ruleId = holding.ruleId ? { ruleId: holding.ruleId } : {};
+        if (others.length > 0) {
+          kept.push(key);
+          if (holding.holders.includes(grantId)) {
+            writes.push({
+              Update: {
+                TableName: this.tableName,
+                Key: ruleKey(key),
+                UpdateExpression: 'DELETE holders :grant',
+                ConditionExpression: 'contains(holders, :me) AND size(holders) = :size',
+                ExpressionAttributeValues: {
+                  ':grant': new Set([grantId]),
+                  ':me': grantId,
+                  ':size': holding.holders.length,
+                },
+              },
+            });
+          }
+          continue;
+        }
+        released.push({ key, ...ruleId });
+        // Held by this grant alone (or by nobody): forgotten, unless someone acquired it since the read.
+        writes.push({
+          Delete: {
+            TableName: this.tableName,
+            Key: ruleKey(key),
+            ConditionExpression:
+              holding.holders.length === 0
+                ? 'attribute_not_exists(holders)'
+                : 'size(holders) = :one AND contains(holders, :me)',
+            ...(holding.holders.length === 0 ? {} : { ExpressionAttributeValues: { ':one': 1, ':me': grantId } }),
+          },
+        });
+      }
+      try {
+        for (const chunk of chunks(writes)) {
+          await client.send(new sdk.doc.TransactWriteCommand({ TransactItems: chunk }));
+        }
+        return { released, kept };
+      } catch (error) {
+        if (!isTransactionConditionFailure(error) || attempt >= RELEASE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
   async vendorStates(): Promise<VendorState[]> {
-    const result = await this.client.send(
-      new QueryCommand({
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.doc.QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': VENDORS_PK },
@@ -404,21 +610,24 @@ export class DynamoLedger implements Ledger {
   }
 
   async setVendorState(state: VendorState): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.tableName, Item: { pk: VENDORS_PK, sk: state.vendorId, ...state } }),
+    const { sdk, client } = await this.aws();
+    await client.send(
+      new sdk.doc.PutCommand({ TableName: this.tableName, Item: { pk: VENDORS_PK, sk: state.vendorId, ...state } }),
     );
   }
 
   async addReviewDue(review: ReviewDue): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...reviewKey(review), ...review } }));
+    const { sdk, client } = await this.aws();
+    await client.send(new sdk.doc.PutCommand({ TableName: this.tableName, Item: { ...reviewKey(review), ...review } }));
   }
 
   async reviewsDueBy(instant: string): Promise<ReviewDue[]> {
+    const { sdk, client } = await this.aws();
     const reviews: ReviewDue[] = [];
     let cursor: Record<string, unknown> | undefined;
     do {
-      const result = await this.client.send(
-        new QueryCommand({
+      const result = await client.send(
+        new sdk.doc.QueryCommand({
           TableName: this.tableName,
           // '$' sorts after '#': every review due at `instant` itself is included.
           KeyConditionExpression: 'pk = :pk AND sk <= :due',
@@ -436,6 +645,7 @@ export class DynamoLedger implements Ledger {
   }
 
   async removeReviewDue(review: ReviewDue): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: reviewKey(review) }));
+    const { sdk, client } = await this.aws();
+    await client.send(new sdk.doc.DeleteCommand({ TableName: this.tableName, Key: reviewKey(review) }));
   }
 }

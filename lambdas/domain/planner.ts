@@ -30,7 +30,6 @@ export const EXPIRES_TAG = 'jit-access:expires-at';
 /** Every tag a grant role carries; the grant Lambda's IAM policy allows no other key. */
 export const GRANT_ROLE_TAG_KEYS = [RUN_AS_TAG, GRANT_TAG, MANAGED_TAG, VENDOR_TAG, EXPIRES_TAG] as const;
 export const INLINE_POLICY_NAME = 'jit-session-access';
-export const REVOKE_POLICY_NAME = 'jit-revoked';
 
 /** What of a request the plan depends on: its id (names) and its ports (rules). */
 export type PlannedRequest = Pick<AccessRequest, 'grantId' | 'ports'>;
@@ -229,8 +228,9 @@ export function ingressRules(
 }
 
 /**
- * The policy revoke puts on the role first. Unconditional, it covers credentials already issued (what an
- * `aws:TokenIssueTime` deny does) and also any the vendor obtains between this step and the role's deletion.
+ * The policy revoke puts on the role first, in place of the session policy. Unconditional, it covers credentials
+ * already issued (what an `aws:TokenIssueTime` deny does) and also any the vendor obtains between this step and the
+ * role's deletion.
  */
 export function revokedRolePolicy(): PolicyDocument {
   return {

@@ -1,5 +1,4 @@
 import { ValidationError } from './errors';
-import { revokedRolePolicy } from './planner';
 import type { GrantPlan } from './types';
 
 /** IAM: a role's inline policies may hold 10,240 characters in all (whitespace not counted). */
@@ -13,20 +12,18 @@ export function policySize(document: object): number {
   return JSON.stringify(document).replace(/\s/g, '').length;
 }
 
-/** Revoke puts its deny policy beside the session policy, so the session policy must leave room for it. */
-const REVOKE_POLICY_SIZE = policySize(revokedRolePolicy());
-
 /**
  * Refuses a plan AWS would reject half-way: a policy over IAM's size limits, or more temporary rules than the
  * security group has room for. Rules already held by another grant are counted again (conservative).
  */
 export function checkQuotas(plan: GrantPlan, inboundRuleCounts: Readonly<Record<string, number>>): void {
   const inline = policySize(plan.role.inlinePolicy);
-  if (inline + REVOKE_POLICY_SIZE > INLINE_POLICY_CHAR_LIMIT) {
+  // Revoke replaces the session policy with its (smaller) deny, so the session policy alone must fit.
+  if (inline > INLINE_POLICY_CHAR_LIMIT) {
     throw new ValidationError(
       'targets',
       'POLICY_TOO_LARGE',
-      `the session policy would be ${inline} characters, ${inline + REVOKE_POLICY_SIZE} with the deny policy revoke adds, over IAM's ${INLINE_POLICY_CHAR_LIMIT}: request fewer instances, or a whole target group ("group:<name>")`,
+      `the session policy would be ${inline} characters, over IAM's ${INLINE_POLICY_CHAR_LIMIT}: request fewer instances, or a whole target group ("group:<name>")`,
     );
   }
   const trust = policySize(plan.role.trustPolicy);

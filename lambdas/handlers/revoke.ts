@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../domain/errors';
 import { teardownGrant, type TeardownResult } from '../lifecycle/teardown';
 import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
@@ -7,7 +7,7 @@ import { forGrant, parseEvent } from '../shared/handler-support';
 /** Scheduler fires within 60 s of the `at()` time; an earlier call is not an expiry. */
 const EARLY_TOLERANCE_MS = 60_000;
 
-const eventSchema = z.strictObject({ grantId: z.string(), reason: z.literal('expiry').default('expiry') });
+const eventSchema = z.strictObject({ grantId: z.string(), reason: z._default(z.literal('expiry'), 'expiry') });
 
 /**
  * The expiry schedule's target: ends a grant at its expiry. People end grants through the API (revoke, vendor
@@ -27,7 +27,7 @@ export function createRevokeHandler(deps: () => Dependencies = lambdaDependencie
           `grant ${grantId} runs until ${grant.expiresAt}: the expiry schedule ends it then (people revoke through the API)`,
         );
       }
-      return teardownGrant(d, grantId, 'expiry', 'expiry-schedule');
+      return teardownGrant(d, grantId, 'expiry', 'expiry-schedule', grant ? { grant } : {});
     });
   };
 }

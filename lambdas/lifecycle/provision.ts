@@ -10,8 +10,9 @@ import {
   planGrant,
   samePlanApartFromWindow,
 } from '../domain/planner';
+import type { RuleHolding } from '../adapters/ledger';
 import { canonicalJson } from '../domain/plan-hash';
-import type { GrantPlan, GrantRecord, RevokeReason } from '../domain/types';
+import type { GrantPlan, GrantRecord, IngressRule, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { planContext } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
@@ -41,32 +42,22 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
   if (grant.status === 'ACTIVE') return resultOf(grant, grant.plan);
 
   const plan = await startGranting(deps, grant);
+  // The ledger first: every kind of ledger write happens before anything exists, so a ledger that cannot be written
+  // stops the grant before it creates anything (the workflow records it FAILED; the sweeper releases any holding
+  // taken). A rule another grant already opened is shared, not opened twice.
+  const keyed = plan.ingressRules.map((rule) => ({ key: ingressRuleKey(rule), rule }));
+  const holdings = await deps.ledger.acquireRules(keyed, grantId);
   let step = 'create role';
   try {
     const roleArn = await deps.roles.createRole(plan.role);
-    await deps.ledger.recordCreated(grantId, { roleArn });
 
     step = 'put session policy';
     await deps.roles.putInlinePolicy(plan.role.name, plan.role.inlinePolicyName, plan.role.inlinePolicy);
-    await deps.ledger.recordCreated(grantId, { inlinePolicyName: plan.role.inlinePolicyName });
+    // Teardown finds the role by its name whatever the ledger says; this is the audit's record of it.
+    await deps.ledger.recordCreated(grantId, { roleArn, inlinePolicyName: plan.role.inlinePolicyName });
 
     step = 'open ingress rules';
-    const securityGroupRuleIds: string[] = [];
-    for (const rule of plan.ingressRules) {
-      const key = ingressRuleKey(rule);
-      // Acquire before opening: a rule another grant already opened is shared, never opened twice.
-      const holding = await deps.ledger.acquireRule(rule, key, grantId);
-      let ruleId = holding.ruleId;
-      if (!ruleId) {
-        ruleId = await deps.network.authorizeIngress(rule, ingressRuleDescription(grantId), {
-          [GRANT_TAG]: grantId,
-          [MANAGED_TAG]: 'true',
-        });
-        await deps.ledger.setRuleId(key, ruleId);
-      }
-      securityGroupRuleIds.push(ruleId);
-    }
-    await deps.ledger.recordCreated(grantId, { securityGroupRuleIds });
+    const securityGroupRuleIds = await openRules(deps, grantId, keyed, holdings);
 
     step = 'create expiry schedule';
     const scheduleArn = await deps.schedules.create({
@@ -78,14 +69,18 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
       deadLetterArn: deps.settings.schedulerDlqArn,
       input: { grantId, reason: 'expiry' },
     });
-    await deps.ledger.recordCreated(grantId, { scheduleArn });
 
     step = 'activate';
-    const activated = await deps.ledger.transition(grantId, ['GRANTING'], 'ACTIVE', {
-      at: deps.clock().toISOString(),
-      actor: ACTOR,
-      event: `active until ${plan.window.expiresAt}`,
-    });
+    // The rule ids and the schedule are recorded with the status: one write. Until then the ledger's rule holdings
+    // and the names jit-<grantId> are what teardown needs.
+    const created = { roleArn, inlinePolicyName: plan.role.inlinePolicyName, securityGroupRuleIds, scheduleArn };
+    const activated = await deps.ledger.transition(
+      grantId,
+      ['GRANTING'],
+      'ACTIVE',
+      { at: deps.clock().toISOString(), actor: ACTOR, event: `active until ${plan.window.expiresAt}` },
+      { created },
+    );
     if (!activated) throw new Error('the grant was revoked while it was being created');
 
     metrics.addMetric('GrantsIssued', MetricUnit.Count, 1);
@@ -109,6 +104,38 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
     }
     throw new GrantFailedError(grantId, step, error);
   }
+}
+
+/**
+ * Opens what of the plan's rules nobody had opened (one call per group) and records the new ids (one transaction);
+ * a rule the acquired holdings show open is shared. Answers every rule's id, in plan order.
+ */
+async function openRules(
+  deps: Dependencies,
+  grantId: string,
+  keyed: readonly { readonly key: string; readonly rule: IngressRule }[],
+  holdings: ReadonlyMap<string, RuleHolding>,
+): Promise<string[]> {
+  if (keyed.length === 0) return [];
+  const toOpen = new Map<string, IngressRule[]>();
+  for (const { key, rule } of keyed) {
+    if (holdings.get(key)?.ruleId) continue;
+    toOpen.set(rule.securityGroupId, [...(toOpen.get(rule.securityGroupId) ?? []), rule]);
+  }
+  const opened = new Map<string, string>();
+  for (const [securityGroupId, groupRules] of toOpen) {
+    const ids = await deps.network.authorizeIngressRules(securityGroupId, groupRules, ingressRuleDescription(grantId), {
+      [GRANT_TAG]: grantId,
+      [MANAGED_TAG]: 'true',
+    });
+    for (const [key, ruleId] of ids) opened.set(key, ruleId);
+  }
+  if (opened.size > 0) await deps.ledger.setRuleIds(opened);
+  return keyed.map(({ key }) => {
+    const ruleId = holdings.get(key)?.ruleId ?? opened.get(key);
+    if (!ruleId) throw new Error(`rule ${key} was opened but has no id`);
+    return ruleId;
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { historyEntry } from '../domain/history';
 import { grantIdFromName, ingressRuleKey, MANAGED_TAG } from '../domain/planner';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
-import { anyLive, isClean, teardownGrant } from './teardown';
+import { isClean, isGrantRole, teardownGrant, type TeardownResult } from './teardown';
 import { disableVendor, disabledVendors } from './vendors';
 
 export interface SweepReport {
@@ -47,6 +47,9 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     await each(due.grantId, () => closeOverdueReview(deps, due), overdueReviews);
   }
 
+  // One paged query per status: the grants that may hold resources. Every check below is against these sets, so
+  // the sweeper's calls grow with pages, not with grants; only a grant or resource that needs work costs more.
+  const live = new Set<string>();
   const expiredGrants: string[] = [];
   const disabledVendorGrants: string[] = [];
   const disabled = await disabledVendors(deps);
@@ -57,10 +60,16 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     for (const grant of await deps.ledger.grantsByStatus(status)) {
       const expired = grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= now.getTime();
       const vendorGone = !enabledVendors.has(grant.request.vendorId);
-      if (!expired && !vendorGone) continue;
+      if (!expired && !vendorGone) {
+        live.add(grant.grantId);
+        continue;
+      }
       await each(
         grant.grantId,
-        async () => (await teardownGrant(deps, grant.grantId, expired ? 'sweeper' : 'vendor-disabled', ACTOR)).changed,
+        async () =>
+          cleanOrFail(
+            await teardownGrant(deps, grant.grantId, expired ? 'sweeper' : 'vendor-disabled', ACTOR, { grant }),
+          ),
         expired ? expiredGrants : disabledVendorGrants,
       );
     }
@@ -74,56 +83,70 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
       if (!stale || !unclean) continue;
       await each(
         grant.grantId,
-        async () => (await teardownGrant(deps, grant.grantId, 'sweeper', ACTOR, { force: true })).changed,
+        async () => cleanOrFail(await teardownGrant(deps, grant.grantId, 'sweeper', ACTOR, { force: true, grant })),
         stuckGrants,
       );
     }
   }
 
+  /** Tears down what a grant that is not live left (its ledger record may be gone too). */
+  const handled = new Set<string>([...expiredGrants, ...disabledVendorGrants, ...stuckGrants]);
+  const removeIfOrphaned = async (grantId: string): Promise<boolean> => {
+    if (live.has(grantId)) return false;
+    if (handled.has(grantId)) return true;
+    handled.add(grantId);
+    return cleanOrFail(await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true }));
+  };
+
   const orphanedRoles: string[] = [];
   for (const role of await deps.roles.listRoles(deps.settings.config.iamPath)) {
     const grantId = grantIdFromName(role.roleName);
-    if (!grantId) continue;
-    await each(role.roleName, () => removeIfOrphaned(deps, grantId), orphanedRoles);
+    if (!grantId || live.has(grantId)) continue;
+    await each(role.roleName, () => removeIfOrphaned(grantId), orphanedRoles);
   }
 
   const orphanedSchedules: string[] = [];
   for (const name of await deps.schedules.list(deps.settings.scheduleGroupName)) {
     const grantId = grantIdFromName(name);
-    if (!grantId) continue;
-    await each(name, () => removeIfOrphaned(deps, grantId), orphanedSchedules);
+    if (!grantId || live.has(grantId)) continue;
+    await each(name, () => removeIfOrphaned(grantId), orphanedSchedules);
   }
 
   const orphanedRules: string[] = [];
-  for (const securityGroupId of Object.values(deps.settings.securityGroups)) {
-    for (const rule of await deps.network.listIngressRules(securityGroupId)) {
-      // Only rules jit-access opened: an existing group configured as a JIT group may hold rules of its own.
-      if (rule.tags[MANAGED_TAG] !== 'true') continue;
-      await each(
-        rule.ruleId,
-        async () => {
-          const key = ingressRuleKey(rule);
-          const holding = await deps.ledger.getRule(key);
-          if (await anyLive(deps, holding?.holders ?? [])) return false;
-          for (const holder of holding?.holders ?? []) await deps.ledger.releaseRule(key, holder);
-          if (holding && !(await deps.ledger.forgetRuleIfUnheld(key))) return false;
-          await deps.network.revokeIngress(securityGroupId, rule.ruleId);
-          return true;
-        },
-        orphanedRules,
-      );
-    }
+  // Only rules jit-access opened: an existing group configured as a JIT group may hold rules of its own.
+  const managedRules = (await deps.network.listIngressRulesIn(Object.values(deps.settings.securityGroups))).filter(
+    (rule) => rule.tags[MANAGED_TAG] === 'true',
+  );
+  const holdings = await deps.ledger.getRules(managedRules.map(ingressRuleKey));
+  for (const rule of managedRules) {
+    const key = ingressRuleKey(rule);
+    const holders = holdings.get(key)?.holders ?? [];
+    if (holders.some((holder) => live.has(holder))) continue;
+    await each(
+      rule.ruleId,
+      async () => {
+        for (const holder of holders) await deps.ledger.releaseRule(key, holder);
+        // Someone acquired it since the listing: theirs now.
+        if (holdings.has(key) && !(await deps.ledger.forgetRuleIfUnheld(key))) return false;
+        await deps.network.revokeIngress(rule.securityGroupId, rule.ruleId);
+        return true;
+      },
+      orphanedRules,
+    );
   }
 
   const orphanedSessions: string[] = [];
+  const ownRoles = new Map<string, Promise<boolean>>();
   for (const session of await deps.sessions.listActiveSessions()) {
     const roleName = /:assumed-role\/([^/]+)\//.exec(session.owner)?.[1];
     const grantId = roleName ? grantIdFromName(roleName) : undefined;
-    if (!grantId) continue;
+    if (!roleName || !grantId || live.has(grantId)) continue;
     await each(
       session.sessionId,
       async () => {
-        if (await anyLive(deps, [grantId])) return false;
+        // Only sessions of a role jit-access made (or one already gone): a customer's jit-* role is theirs.
+        if (!ownRoles.has(roleName)) ownRoles.set(roleName, isOwnOrGone(deps, roleName, grantId));
+        if (!(await ownRoles.get(roleName))) return false;
         await deps.sessions.terminateSession(session.sessionId);
         return true;
       },
@@ -152,11 +175,16 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
   };
 }
 
-/** Tears down a grant's leftovers when no live grant of that id exists (its ledger record may be gone too). */
-async function removeIfOrphaned(deps: Dependencies, grantId: string): Promise<boolean> {
-  if (await anyLive(deps, [grantId])) return false;
-  await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true });
-  return true;
+/** A teardown that left something is a failure of this item: reported now, retried by the next run. */
+function cleanOrFail(result: TeardownResult): boolean {
+  if (!isClean(result.residue)) throw new Error(`left for the next run: ${JSON.stringify(result.residue)}`);
+  return result.changed;
+}
+
+/** Whether the role is one jit-access made for the grant, or is gone (its sessions outlived it). */
+async function isOwnOrGone(deps: Dependencies, roleName: string, grantId: string): Promise<boolean> {
+  const role = await deps.roles.getRole(roleName);
+  return role === undefined || isGrantRole(role, grantId, deps.settings);
 }
 
 /**

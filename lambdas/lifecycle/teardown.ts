@@ -3,17 +3,19 @@ import { sessionsOfRole } from '../adapters/ssm';
 import { LIVE_STATUSES, TERMINAL_STATUSES } from '../domain/grant-state';
 import {
   GRANT_TAG,
+  INLINE_POLICY_NAME,
   ingressRuleKey,
   MANAGED_TAG,
-  sameIngressRule,
-  REVOKE_POLICY_NAME,
   revokedRolePolicy,
   roleNameFor,
+  sameIngressRule,
   scheduleNameFor,
 } from '../domain/planner';
 import { historyEntry, type Actor } from '../domain/history';
 import type { GrantRecord, GrantStatus, IngressRule, Residue, RevokeReason } from '../domain/types';
+import type { ExistingRole } from '../adapters/iam';
 import type { Dependencies } from '../shared/dependencies';
+import type { RuntimeSettings } from '../shared/environment';
 import { logger, metrics } from '../shared/powertools';
 
 export interface TeardownResult {
@@ -45,10 +47,11 @@ export async function teardownGrant(
   grantId: string,
   reason: RevokeReason,
   actor: Actor,
-  options: { readonly force?: boolean } = {},
+  options: { readonly force?: boolean; readonly grant?: GrantRecord } = {},
 ): Promise<TeardownResult> {
   const { ledger } = deps;
-  const grant = await ledger.getGrant(grantId);
+  // A caller that has just read the grant passes it: one read fewer on the path that ends access.
+  const grant = options.grant ?? (await ledger.getGrant(grantId));
   if (grant && !options.force && isFinished(grant)) {
     return {
       grantId,
@@ -69,7 +72,7 @@ export async function teardownGrant(
     );
     if (cancelled) return { grantId, status: 'REVOKED', changed: true, residue: NO_RESIDUE, sharedRulesKept: [] };
     // The grant moved on meanwhile (the grant step started it, or a decision ended it): revoke it as it is now.
-    return teardownGrant(deps, grantId, reason, actor, options);
+    return teardownGrant(deps, grantId, reason, actor, { ...(options.force ? { force: true } : {}) });
   }
 
   const tracked = grant
@@ -82,9 +85,7 @@ export async function teardownGrant(
       )
     : false;
 
-  const plannedRules = grant?.plan.ingressRules ?? [];
-  const sharedRulesKept = await removeResources(deps, grantId, plannedRules);
-  const residue = await findResidue(deps, grantId, plannedRules);
+  const { kept: sharedRulesKept, residue } = await removeAndCheck(deps, grantId, grant);
   const clean = isClean(residue);
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
 
@@ -120,7 +121,7 @@ export async function teardownGrant(
     );
   }
   if (!clean) logger.error('revoke left residue; the sweeper will retry', { residue });
-  return { grantId, status, changed: true, residue, sharedRulesKept };
+  return { grantId, status, changed: true, residue, sharedRulesKept: [...sharedRulesKept] };
 }
 
 /** Whether the grant is over and its teardown proved nothing remains: a revoke has nothing left to do. */
@@ -138,121 +139,230 @@ function event(deps: Dependencies, actor: Actor, what: string, residue?: Residue
   );
 }
 
+/** How a residue entry says that a kind could not be read: honest about what it does not know. */
+export const UNCHECKED = 'could not be checked';
+
+/** What the resource steps found and left: the rules kept for other grants, and the residue check. */
+interface Removal {
+  readonly kept: readonly string[];
+  readonly residue: Residue;
+}
+
 /**
- * Steps 1-5 of the teardown; returns the rule keys kept because another grant holds them. A step that fails is
- * logged and the next one still runs: one stuck resource must not keep the others (sessions, rules) alive, and the
- * residue check that follows records what is left for the sweeper.
+ * The resource steps of the teardown and the residue check, in order: deny (the session policy is replaced by a
+ * deny-all, which covers credentials already issued) → end live sessions → let go of the rules and close those nobody
+ * else holds → delete the schedule → delete the policy and the role → end any session opened meanwhile → check.
+ *
+ * A step that fails is logged and the next one still runs: one stuck resource must not keep the others (sessions,
+ * rules) alive. The check trusts AWS's own answer to a delete (done, or already gone) and reads only what a delete
+ * cannot prove: sessions opened since, and the JIT groups' rules (one listing, which also finds a rule this grant
+ * opened but never recorded). What a failed step left is read back and reported for the sweeper.
  */
-async function removeResources(deps: Dependencies, grantId: string, plannedRules: readonly IngressRule[]) {
-  const { roles, network, schedules, ledger, settings } = deps;
+async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantRecord | undefined): Promise<Removal> {
+  const { roles, network, schedules, settings } = deps;
   const roleName = roleNameFor(grantId);
+  const scheduleName = scheduleNameFor(grantId);
+  const plannedRules = grant?.plan.ingressRules ?? [];
 
-  await attempt('deny everything to the role', async () => {
-    if (await roles.getRole(roleName)) {
-      await roles.putInlinePolicy(roleName, REVOKE_POLICY_NAME, revokedRolePolicy());
+  // The role is touched only if it is this grant's: a role of the same name made by anyone else is left alone, and
+  // so are its sessions. A role already gone leaves only sessions to end.
+  const existing = await roles.getRole(roleName).catch((error: unknown) => {
+    logger.error('revoke step failed; continuing', { step: 'read the role', error: error as Error });
+    return 'unknown' as const;
+  });
+  const ours = existing !== 'unknown' && existing !== undefined && isGrantRole(existing, grantId, settings);
+  if (existing !== undefined && existing !== 'unknown' && !ours) {
+    logger.error('a role of the grant role name is not jit-access-made: left alone', { roleArn: existing.arn });
+  }
+  if (ours) {
+    await attempt('deny everything to the role', () =>
+      roles.replaceInlinePolicy(roleName, INLINE_POLICY_NAME, revokedRolePolicy()),
+    );
+  }
+  const sessionsAreOurs = ours || existing === undefined;
+  if (sessionsAreOurs) await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
+
+  const byKey = new Map(plannedRules.map((rule) => [ingressRuleKey(rule), rule]));
+  let kept: readonly string[] = [];
+  const unrecorded: IngressRule[] = [];
+  await attempt('close ingress rules', async () => {
+    const released = await releaseRules(deps, [...byKey.keys()], grantId, recordedRuleIds(grant));
+    kept = released.kept;
+    const toClose = new Map<string, string[]>();
+    for (const { key, ruleId } of released.released) {
+      const rule = byKey.get(key);
+      if (!rule) continue;
+      if (!ruleId) {
+        unrecorded.push(rule);
+        continue;
+      }
+      toClose.set(rule.securityGroupId, [...(toClose.get(rule.securityGroupId) ?? []), ruleId]);
     }
+    for (const [securityGroupId, ruleIds] of toClose) await network.revokeIngressRules(securityGroupId, ruleIds);
   });
 
-  await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
-
-  const kept: string[] = [];
-  for (const rule of plannedRules) {
-    await attempt(`close ingress rule ${ingressRuleKey(rule)}`, async () => {
-      const key = ingressRuleKey(rule);
-      const holding = await ledger.releaseRule(key, grantId);
-      if (holding && holding.holders.length > 0) {
-        kept.push(key);
-        return;
-      }
-      if (holding && !(await ledger.forgetRuleIfUnheld(key))) {
-        kept.push(key); // another grant acquired it between our release and the delete
-        return;
-      }
-      await closeRule(deps, rule, holding?.ruleId);
+  const scheduleGone = await attempt('delete expiry schedule', () =>
+    schedules.delete(scheduleName, settings.scheduleGroupName),
+  );
+  const roleGone = ours
+    ? await attempt('delete role', () => roles.deleteRole(roleName, [INLINE_POLICY_NAME]))
+    : existing !== 'unknown';
+  // A session opened in the moment before the deny policy landed must not outlive the role. When the role could not
+  // be read, its sessions are not ended (whose are they?) but listed, as residue for the sweeper to retry.
+  let sessions: string[] | undefined;
+  if (sessionsAreOurs) {
+    await attempt('terminate sessions started meanwhile', async () => {
+      sessions = await terminateSessionsOf(deps, roleName);
     });
+  } else if (existing === 'unknown') {
+    await attempt('list the sessions of a role that could not be read', async () => {
+      sessions = sessionsOfRole(await deps.sessions.listActiveSessions(), roleName).map((s) => s.sessionId);
+    });
+  } else {
+    sessions = [];
   }
-  // A rule tagged with this grant that the ledger does not know (a crash between opening and recording it).
-  await attempt('close unrecorded ingress rules', async () => {
-    for (const securityGroupId of Object.values(settings.securityGroups)) {
-      for (const rule of await network.listIngressRules(securityGroupId)) {
-        if (rule.tags[GRANT_TAG] === grantId && !(await ledger.getRule(ingressRuleKey(rule)))) {
-          await network.revokeIngress(securityGroupId, rule.ruleId);
-        }
-      }
-    }
-  });
 
-  await attempt('delete expiry schedule', () => schedules.delete(scheduleNameFor(grantId), settings.scheduleGroupName));
-  await attempt('delete role', () => roles.deleteRole(roleName));
-  // A session opened in the moment before the deny policy landed must not outlive the role.
-  await attempt('terminate sessions started meanwhile', () => terminateSessionsOf(deps, roleName));
-  return kept;
+  const securityGroupRules = await leftoverRules(deps, grantId, plannedRules, kept, unrecorded);
+  const role = roleGone ? undefined : await roles.getRole(roleName).catch(() => ({ arn: `${roleName}: ${UNCHECKED}` }));
+  const policies = role ? await roles.listInlinePolicies(roleName).catch(() => [UNCHECKED]) : [];
+  const schedule = scheduleGone
+    ? undefined
+    : await schedules
+        .get(scheduleName, settings.scheduleGroupName)
+        .catch(() => ({ arn: `${scheduleName}: ${UNCHECKED}` }));
+  return {
+    kept,
+    residue: {
+      roles: role ? [role.arn] : [],
+      policies: policies.map((name) => `${roleName}/${name}`),
+      securityGroupRules,
+      schedules: schedule ? [schedule.arn] : [],
+      // A listing that failed leaves the sessions unknown: reported as such, for the sweeper.
+      sessions: sessions ?? [`${roleName} sessions: ${UNCHECKED}`],
+    },
+  };
 }
 
-/** Ends every live session of the role; one that cannot be ended does not keep the others alive. */
-async function terminateSessionsOf(deps: Dependencies, roleName: string): Promise<void> {
+/**
+ * Whether a role is the one jit-access made for this grant: its managed and grant tags, the stack's boundary and
+ * the stack's path. A role that fails this is never changed, deleted, or has its sessions ended by jit-access.
+ */
+export function isGrantRole(role: ExistingRole, grantId: string, settings: RuntimeSettings): boolean {
+  return (
+    role.tags[MANAGED_TAG] === 'true' &&
+    role.tags[GRANT_TAG] === grantId &&
+    role.permissionsBoundaryArn === settings.permissionsBoundaryArn &&
+    role.path === settings.config.iamPath
+  );
+}
+
+/** The rule ids the grant recorded when it became active, by rule key (plan order), if it recorded them all. */
+function recordedRuleIds(grant: GrantRecord | undefined): Map<string, string> | undefined {
+  const ids = grant?.created.securityGroupRuleIds;
+  const rules = grant?.plan.ingressRules ?? [];
+  if (!ids || ids.length !== rules.length) return undefined;
+  return new Map(rules.map((rule, i) => [ingressRuleKey(rule), ids[i] as string]));
+}
+
+/** Lets go of the grant's rules in one transaction; if holdings keep changing under it, one rule at a time. */
+async function releaseRules(
+  deps: Dependencies,
+  keys: readonly string[],
+  grantId: string,
+  ruleIds: ReadonlyMap<string, string> | undefined,
+) {
+  try {
+    return await deps.ledger.releaseRules(keys, grantId, ruleIds);
+  } catch (error) {
+    logger.warn('releasing the rules at once failed; releasing them one by one', { error: error as Error });
+  }
+  const released: { key: string; ruleId?: string }[] = [];
+  const kept: string[] = [];
+  for (const key of keys) {
+    const holding = await deps.ledger.releaseRule(key, grantId);
+    if (holding && holding.holders.length > 0) kept.push(key);
+    // Forgotten only if nobody acquired it between the release and the delete.
+    else if (!holding || (await deps.ledger.forgetRuleIfUnheld(key))) {
+      released.push({ key, ...(holding?.ruleId ? { ruleId: holding.ruleId } : {}) });
+    } else kept.push(key);
+  }
+  return { released, kept };
+}
+
+/**
+ * The residue check of the rules: one listing of every JIT group. A rule jit-access opened for this grant (planned,
+ * or tagged with its id) that is still open and that no live grant holds is closed now if the grant never recorded
+ * it, and reported otherwise.
+ */
+async function leftoverRules(
+  deps: Dependencies,
+  grantId: string,
+  plannedRules: readonly IngressRule[],
+  kept: readonly string[],
+  unrecorded: readonly IngressRule[],
+): Promise<string[]> {
+  const groups = [
+    ...new Set([...plannedRules.map((r) => r.securityGroupId), ...Object.values(deps.settings.securityGroups)]),
+  ];
+  let open;
+  try {
+    open = await deps.network.listIngressRulesIn(groups);
+  } catch (error) {
+    logger.error('revoke step failed; continuing', { step: 'list ingress rules', error: error as Error });
+    return [`rules of ${groups.join(', ')}: ${UNCHECKED}`];
+  }
+  const planned = new Set(plannedRules.map(ingressRuleKey));
+  const candidates = open.filter(
+    (rule) =>
+      rule.tags[MANAGED_TAG] === 'true' &&
+      !kept.includes(ingressRuleKey(rule)) &&
+      (planned.has(ingressRuleKey(rule)) || rule.tags[GRANT_TAG] === grantId),
+  );
+  if (candidates.length === 0) return [];
+  // Rare: a rule still open. Another live grant may have opened it again since; its holdings say.
+  const holdings = await deps.ledger.getRules(candidates.map(ingressRuleKey));
+  const leftovers: string[] = [];
+  for (const rule of candidates) {
+    if (await anyLive(deps, holdings.get(ingressRuleKey(rule))?.holders ?? [])) continue;
+    const neverRecorded = rule.tags[GRANT_TAG] === grantId && !holdings.has(ingressRuleKey(rule));
+    const closed =
+      neverRecorded || unrecorded.some((u) => sameIngressRule(u, rule))
+        ? await attempt(`close unrecorded ingress rule ${rule.ruleId}`, () =>
+            deps.network.revokeIngress(rule.securityGroupId, rule.ruleId),
+          )
+        : false;
+    if (!closed) leftovers.push(rule.ruleId);
+  }
+  return leftovers;
+}
+
+/**
+ * Ends every live session of the role; returns the ones that could not be ended. One that cannot be ended does not
+ * keep the others alive.
+ */
+async function terminateSessionsOf(deps: Dependencies, roleName: string): Promise<string[]> {
+  const left: string[] = [];
   for (const session of sessionsOfRole(await deps.sessions.listActiveSessions(), roleName)) {
-    await attempt(`terminate session ${session.sessionId}`, () => deps.sessions.terminateSession(session.sessionId));
+    const ended = await attempt(`terminate session ${session.sessionId}`, () =>
+      deps.sessions.terminateSession(session.sessionId),
+    );
+    if (!ended) left.push(session.sessionId);
   }
+  return left;
 }
 
-async function attempt(step: string, work: () => Promise<void>): Promise<void> {
+/** Runs one step; a failure is logged, not thrown. Answers whether the step succeeded. */
+async function attempt(step: string, work: () => Promise<unknown>): Promise<boolean> {
   try {
     await work();
+    return true;
   } catch (error) {
     logger.error('revoke step failed; continuing, the residue check records what is left', {
       step,
       error: error as Error,
     });
+    return false;
   }
-}
-
-async function closeRule(deps: Dependencies, rule: IngressRule, ruleId: string | undefined): Promise<void> {
-  if (ruleId) {
-    await deps.network.revokeIngress(rule.securityGroupId, ruleId);
-    return;
-  }
-  const existing = (await deps.network.listIngressRules(rule.securityGroupId)).find(
-    (r) => sameIngressRule(r, rule) && r.tags[MANAGED_TAG] === 'true',
-  );
-  if (existing) await deps.network.revokeIngress(rule.securityGroupId, existing.ruleId);
-}
-
-/** Step 6: what of this grant still exists. A rule another live grant holds is not residue. */
-export async function findResidue(
-  deps: Dependencies,
-  grantId: string,
-  plannedRules: readonly IngressRule[],
-): Promise<Residue> {
-  const { roles, sessions, network, schedules, ledger, settings } = deps;
-  const roleName = roleNameFor(grantId);
-  const role = await roles.getRole(roleName);
-  const policies = role ? await roles.listInlinePolicies(roleName) : [];
-  const schedule = await schedules.get(scheduleNameFor(grantId), settings.scheduleGroupName);
-  const liveSessions = sessionsOfRole(await sessions.listActiveSessions(), roleName);
-
-  const leftoverRules: string[] = [];
-  const groups = [
-    ...new Set([...plannedRules.map((r) => r.securityGroupId), ...Object.values(settings.securityGroups)]),
-  ];
-  for (const securityGroupId of groups) {
-    for (const rule of await network.listIngressRules(securityGroupId)) {
-      if (rule.tags[MANAGED_TAG] !== 'true') continue; // not opened by jit-access
-      const planned = plannedRules.some((p) => sameIngressRule(p, rule));
-      if (!planned && rule.tags[GRANT_TAG] !== grantId) continue;
-      const holding = await ledger.getRule(ingressRuleKey(rule));
-      const heldByLiveGrant = await anyLive(deps, holding?.holders ?? []);
-      if (!heldByLiveGrant) leftoverRules.push(rule.ruleId);
-    }
-  }
-
-  return {
-    roles: role ? [role.arn] : [],
-    policies: policies.map((name) => `${roleName}/${name}`),
-    securityGroupRules: leftoverRules,
-    schedules: schedule ? [schedule.arn] : [],
-    sessions: liveSessions.map((s) => s.sessionId),
-  };
 }
 
 /** Whether any of these grants may still hold resources (granting or active, and not past expiry). */

@@ -103,23 +103,23 @@ describe('checkQuotas', () => {
     expect(error.message).toContain('"group:<name>"');
   });
 
-  // The deny policy revoke puts beside the session policy ({"Sid":"DenyEverythingOnceRevoked",...}) is 118
-  // characters, and IAM counts a role's inline policies together against 10,240.
-  test('refuses a session policy that fits alone but leaves no room for the deny policy revoke adds', () => {
+  // IAM counts a role's inline policies together against 10,240 characters; revoke replaces the session policy with
+  // its deny instead of adding one beside it, so the session policy may use all of them.
+  test('refuses a session policy one character over IAM limit of a role inline policies', () => {
     // Prepare
-    const crowdedPlan = planWithSessionPolicyOf(10_123);
+    const crowdedPlan = planWithSessionPolicyOf(10_241);
 
     // Act
     const error = validationErrorOf(() => checkQuotas(crowdedPlan, {}));
 
     // Assess
     expect(error).toMatchObject({ field: 'targets', code: 'POLICY_TOO_LARGE' });
-    expect(error.message).toContain('would be 10123 characters, 10241 with the deny policy revoke adds');
+    expect(error.message).toContain("would be 10241 characters, over IAM's 10240");
   });
 
-  test('accepts a session policy that leaves exactly enough room for the deny policy revoke adds', () => {
+  test('accepts a session policy of exactly IAM limit', () => {
     // Prepare
-    const fullPlan = planWithSessionPolicyOf(10_122);
+    const fullPlan = planWithSessionPolicyOf(10_240);
 
     // Act
     const act = () => checkQuotas(fullPlan, {});

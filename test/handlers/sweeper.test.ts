@@ -35,9 +35,19 @@ beforeEach(() => {
 });
 afterEach(() => h.restore());
 
+/** A role jit-access made (its tags and boundary) for a grant the ledger does not know. */
+function seedOrphanRole(grantId: string) {
+  return h.aws.seedRole(
+    `jit-${grantId}`,
+    '/jit-access/',
+    { 'jit-access:managed': 'true', 'jit-access:grant-id': grantId },
+    testSettings().permissionsBoundaryArn,
+  );
+}
+
 /** What jit-access made for a grant the ledger does not know: a role with its policy, a schedule, an open rule. */
 function seedOrphans(): void {
-  h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/').inlinePolicies.set('jit-session-access', {});
+  seedOrphanRole(ORPHAN_ID).inlinePolicies.set('jit-session-access', {});
   h.aws.seedSchedule(`jit-${ORPHAN_ID}`, SCHEDULE_GROUP);
   h.aws.seedIngressRule({
     groupId: BILLING_SG,
@@ -152,10 +162,10 @@ describe('sweeper', () => {
   it('reports an item that failed and still removes the items after it', async () => {
     // Prepare
     const otherOrphan = 'grant-orphan-0002';
-    h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/');
+    seedOrphanRole(ORPHAN_ID);
     h.aws.seedSchedule(`jit-${otherOrphan}`, SCHEDULE_GROUP);
-    // The role's teardown lists the two JIT groups' rules, then fails its residue check on the third listing.
-    h.aws.failOn('DescribeSecurityGroupRules', { nth: 3 });
+    // The role's teardown checks the JIT groups' rules in one listing: that listing fails.
+    h.aws.failOn('DescribeSecurityGroupRules', { nth: 1 });
 
     // Act
     const report = await sweep();
@@ -183,7 +193,7 @@ describe('sweeper', () => {
 
   it('removes a jit- role that no ledger record knows', async () => {
     // Prepare
-    h.aws.seedRole(`jit-${ORPHAN_ID}`, '/jit-access/').inlinePolicies.set('jit-session-access', {});
+    seedOrphanRole(ORPHAN_ID).inlinePolicies.set('jit-session-access', {});
 
     // Act
     const report = await sweep();
@@ -191,6 +201,21 @@ describe('sweeper', () => {
     // Assess
     expect(report.orphanedRoles).toEqual([`jit-${ORPHAN_ID}`]);
     expect(h.aws.roles.size).toBe(0);
+  });
+
+  it('leaves alone a role named like a grant role under the path that jit-access did not make, and its sessions', async () => {
+    // Prepare: a customer's own role (no jit-access tags, no boundary), as issue 8's /jit-access/jit-readonly.
+    h.aws.seedRole('jit-readonly', '/jit-access/').inlinePolicies.set('read-only', {});
+    h.aws.startSession('session-of-customer-role', 'jit-readonly', BILLING_1);
+
+    // Act
+    await sweep();
+
+    // Assess
+    expect(h.aws.roles.get('jit-readonly')?.inlinePolicies.get('read-only')).toEqual({});
+    expect(h.aws.sessions.map((s) => s.status)).toEqual(['Active']);
+    // Nothing of the role's is touched (a schedule of that name in the stack's own group would be jit-access's).
+    expect(h.aws.mutatingCalls.filter((c) => c.command !== 'DeleteSchedule')).toEqual([]);
   });
 
   it('leaves alone a role outside the jit-access path', async () => {

@@ -289,8 +289,19 @@ export class FakeAws {
     this.instances.push(instance);
   }
 
-  seedRole(name: string, path: string, tags: Readonly<Record<string, string>> = {}): FakeRole {
-    const role = this.newRole({ RoleName: name, Path: path, AssumeRolePolicyDocument: '{}', Tags: tagList(tags) });
+  seedRole(
+    name: string,
+    path: string,
+    tags: Readonly<Record<string, string>> = {},
+    permissionsBoundaryArn?: string,
+  ): FakeRole {
+    const role = this.newRole({
+      RoleName: name,
+      Path: path,
+      AssumeRolePolicyDocument: '{}',
+      Tags: tagList(tags),
+      ...(permissionsBoundaryArn ? { PermissionsBoundary: permissionsBoundaryArn } : {}),
+    });
     this.roles.set(name, role);
     return role;
   }
@@ -538,15 +549,22 @@ export class FakeAws {
         'RevokeSecurityGroupIngress',
         true,
         (input: RevokeSecurityGroupIngressCommandInput) => {
-          for (const ruleId of input.SecurityGroupRuleIds ?? []) {
-            const index = this.ingressRules.findIndex((r) => r.ruleId === ruleId && r.groupId === input.GroupId);
-            if (index < 0) {
-              throw awsError(
-                'InvalidSecurityGroupRuleId.NotFound',
-                `The security group rule ID '${ruleId}' does not exist`,
-              );
-            }
-            this.ingressRules.splice(index, 1);
+          // Like EC2, all or nothing: one unknown id fails the call and closes none.
+          const ids = input.SecurityGroupRuleIds ?? [];
+          const unknown = ids.find(
+            (ruleId) => !this.ingressRules.some((r) => r.ruleId === ruleId && r.groupId === input.GroupId),
+          );
+          if (unknown) {
+            throw awsError(
+              'InvalidSecurityGroupRuleId.NotFound',
+              `The security group rule ID '${unknown}' does not exist`,
+            );
+          }
+          for (const ruleId of ids) {
+            this.ingressRules.splice(
+              this.ingressRules.findIndex((r) => r.ruleId === ruleId),
+              1,
+            );
           }
           return { Return: true };
         },

@@ -1,4 +1,11 @@
-import type { GrantUpdate, Ledger, ReviewDue, RuleHolding, VendorState } from '../../lambdas/adapters/ledger';
+import type {
+  GrantUpdate,
+  Ledger,
+  ReleasedRules,
+  ReviewDue,
+  RuleHolding,
+  VendorState,
+} from '../../lambdas/adapters/ledger';
 import type {
   CreatedResources,
   GrantRecord,
@@ -29,8 +36,11 @@ export type LedgerWrite =
   | 'recordCreated'
   | 'appendHistory'
   | 'acquireRule'
+  | 'acquireRules'
   | 'setRuleId'
+  | 'setRuleIds'
   | 'releaseRule'
+  | 'releaseRules'
   | 'forgetRuleIfUnheld'
   | 'setVendorState'
   | 'addReviewDue'
@@ -61,6 +71,7 @@ export class InMemoryLedger implements Ledger {
   readonly writes: LedgerWrite[] = [];
   private failingTransitionTo: GrantStatus | undefined;
   private beforeTransition: (() => Promise<unknown>) | undefined;
+  private beforeRelease: (() => Promise<unknown>) | undefined;
 
   /** The next transition to `status` throws, as a DynamoDB outage would. */
   failNextTransitionTo(status: GrantStatus): void {
@@ -220,6 +231,94 @@ export class InMemoryLedger implements Ledger {
     await tick();
     const stored = this.rules.get(key);
     return stored ? holdingOf(stored) : undefined;
+  }
+
+  async acquireRules(
+    rules: readonly { readonly key: string; readonly rule: IngressRule }[],
+    grantId: string,
+  ): Promise<Map<string, RuleHolding>> {
+    this.writes.push('acquireRules');
+    await tick();
+    for (const { key, rule } of rules) {
+      const stored = this.rules.get(key) ?? { holders: new Set<string>() };
+      this.rules.set(key, { ...stored, rule: stored.rule ?? { ...rule }, holders: stored.holders.add(grantId) });
+    }
+    return this.getRules(rules.map((r) => r.key));
+  }
+
+  async setRuleIds(ruleIds: ReadonlyMap<string, string>): Promise<void> {
+    this.writes.push('setRuleIds');
+    await tick();
+    for (const [key, ruleId] of ruleIds) {
+      const stored = this.rules.get(key) ?? { holders: new Set<string>() };
+      this.rules.set(key, { ...stored, ruleId });
+    }
+  }
+
+  async getRules(keys: readonly string[]): Promise<Map<string, RuleHolding>> {
+    await tick();
+    return new Map(
+      keys.filter((key) => this.rules.has(key)).map((key) => [key, holdingOf(this.rules.get(key))] as const),
+    );
+  }
+
+  /** As DynamoLedger: read, then one all-or-nothing transaction whose conditions are the holdings read. */
+  async releaseRules(
+    keys: readonly string[],
+    grantId: string,
+    ruleIds?: ReadonlyMap<string, string>,
+  ): Promise<ReleasedRules> {
+    this.writes.push('releaseRules');
+    if (ruleIds && keys.every((key) => ruleIds.has(key))) {
+      await tick();
+      // As DynamoDB's transaction: every rule held by this grant alone, or nothing is written.
+      const soleHolder = keys.every((key) => {
+        const holders = this.rules.get(key)?.holders;
+        return holders?.size === 1 && holders.has(grantId);
+      });
+      if (soleHolder) {
+        for (const key of keys) this.rules.delete(key);
+        return { released: keys.map((key) => ({ key, ruleId: ruleIds.get(key) as string })), kept: [] };
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.getRules(keys);
+      await tick();
+      const competitor = this.beforeRelease;
+      this.beforeRelease = undefined;
+      await competitor?.();
+      const changed = [...read].some(([key, seen]) => {
+        const now = this.rules.get(key);
+        return !now || now.holders.size !== seen.holders.length || seen.holders.some((h) => !now.holders.has(h));
+      });
+      if (changed) {
+        if (attempt >= 3) throw conditionFailed('the rule holdings changed during three releases');
+        continue;
+      }
+      const released: { key: string; ruleId?: string }[] = [];
+      const kept: string[] = [];
+      for (const key of keys) {
+        const stored = this.rules.get(key);
+        if (!stored) {
+          released.push({ key });
+          continue;
+        }
+        const others = [...stored.holders].filter((holder) => holder !== grantId);
+        if (others.length > 0) {
+          stored.holders.delete(grantId);
+          kept.push(key);
+          continue;
+        }
+        this.rules.delete(key);
+        released.push({ key, ...(stored.ruleId !== undefined ? { ruleId: stored.ruleId } : {}) });
+      }
+      return { released, kept };
+    }
+  }
+
+  /** Runs `competitor` between the next release's read and its transaction: a deterministic way to lose a race. */
+  runBeforeNextRelease(competitor: () => Promise<unknown>): void {
+    this.beforeRelease = competitor;
   }
 
   async vendorStates(): Promise<VendorState[]> {

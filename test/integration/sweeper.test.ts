@@ -32,10 +32,16 @@ const policy = (statement: Record<string, unknown>) =>
 async function createOrphanedRole(local: LocalJitAccess, grantId: string): Promise<string> {
   const iam = new IAMClient(localClientConfig());
   const roleName = `jit-${grantId}`;
+  // As the grant function makes them: the stack's path and boundary, tagged managed and with the grant id.
   const created = await iam.send(
     new CreateRoleCommand({
       RoleName: roleName,
       Path: local.world.settings.config.iamPath,
+      PermissionsBoundary: local.world.settings.permissionsBoundaryArn,
+      Tags: [
+        { Key: 'jit-access:managed', Value: 'true' },
+        { Key: 'jit-access:grant-id', Value: grantId },
+      ],
       AssumeRolePolicyDocument: policy({
         Effect: 'Allow',
         Principal: { AWS: 'arn:aws:iam::444455556666:role/AcmeSupportEngineers' },

@@ -26,7 +26,7 @@ export const revoke: RouteImplementation<'revoke'> = async (deps, call) => {
       historyEntry(deps.clock().toISOString(), call.caller, `revoke requested: ${quoted(call.body.reason)}`),
     );
   }
-  const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller);
+  const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller, { grant });
   if (grant.status === 'PENDING') {
     const token = await deps.ledger.getTaskToken(grant.grantId);
     if (token) {
