@@ -92,7 +92,7 @@ export function planGrant(
       },
       trustPolicy: trustPolicy(vendor, window),
       inlinePolicyName: INLINE_POLICY_NAME,
-      inlinePolicy: sessionPolicy(targets, window, context),
+      inlinePolicy: sessionPolicy(targets, window, context, vendor.allowedCidrs),
     },
     ingressRules: ingressRules(request, targets, vendor, context),
     schedule: {
@@ -110,14 +110,24 @@ function timeWindow(window: GrantWindow): Record<string, Record<string, string>>
   };
 }
 
-/** Who may assume the grant role: the vendor's principals, with its external id, from its CIDRs, inside the window. */
+/** How long an MFA sign-in stays good for assuming a grant role: one hour, the shortest role session. */
+export const MFA_MAX_AGE_SECONDS = 3600;
+
+/**
+ * Who may assume the grant role: the vendor's principals, with its external id, from its CIDRs, inside the window,
+ * with a recent MFA sign-in where the vendor needs it. Session tags and a source identity set by the caller are denied:
+ * neither may stand in for, or hide, who the vendor is.
+ */
 export function trustPolicy(vendor: VendorConfig, window: GrantWindow): PolicyDocument {
   const condition: Record<string, Record<string, string | readonly string[]>> = {
     StringEquals: { 'sts:ExternalId': vendor.externalId },
     IpAddress: { 'aws:SourceIp': vendor.allowedCidrs },
     ...timeWindow(window),
   };
-  if (vendor.requireMfa) condition.Bool = { 'aws:MultiFactorAuthPresent': 'true' };
+  if (vendor.requireMfa) {
+    condition.Bool = { 'aws:MultiFactorAuthPresent': 'true' };
+    condition.NumericLessThan = { 'aws:MultiFactorAuthAge': String(MFA_MAX_AGE_SECONDS) };
+  }
   return {
     Version: '2012-10-17',
     Statement: [
@@ -128,6 +138,12 @@ export function trustPolicy(vendor: VendorConfig, window: GrantWindow): PolicyDo
         Action: 'sts:AssumeRole',
         Condition: condition,
       },
+      {
+        Sid: 'NoCallerChosenSessionTagsOrSourceIdentity',
+        Effect: 'Deny',
+        Principal: { AWS: vendor.principals },
+        Action: ['sts:TagSession', 'sts:SetSourceIdentity'],
+      },
     ],
   };
 }
@@ -136,14 +152,19 @@ function instanceArn(env: Environment, instanceId: string): string {
   return `arn:${env.partition}:ec2:${env.region}:${env.accountId}:instance/${instanceId}`;
 }
 
-/** Session access only: the granted instances, only through the stack's recorded document, only until expiry. */
+/**
+ * Session access only: the granted instances, only through the stack's recorded document, only until expiry, and
+ * only from the vendor's own addresses (`IpAddress`, not `IfExists`: a call through a VPC endpoint, where
+ * `aws:SourceIp` is absent, is refused), so stolen credentials are useless elsewhere.
+ */
 export function sessionPolicy(
   targets: readonly ResolvedTarget[],
   window: GrantWindow,
   context: PlanContext,
+  vendorCidrs: readonly string[],
 ): PolicyDocument {
   const { env } = context;
-  const bounded = timeWindow(window);
+  const bounded = { ...timeWindow(window), IpAddress: { 'aws:SourceIp': vendorCidrs } };
   // Without this, a StartSession call that names no document silently uses the default (unrecorded) shell document.
   const documentCheck = { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } };
   const instanceIds = targets.flatMap((t) => (t.kind === 'instances' ? t.instanceIds : []));

@@ -29,6 +29,8 @@ const WEB_SG = 'sg-0fedcba9876543210';
 const SESSION_KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const BOUNDARY_ARN = 'arn:aws:iam::111122223333:policy/jit-access/JitGrantBoundary';
 
+/** The acme vendor's egress ranges in the cdk.json example: every Allow of a session policy is bounded by them. */
+const VENDOR_CIDRS = ['203.0.113.0/24', '198.51.100.16/28'];
 const WINDOW: GrantWindow = { startAt: '2030-03-01T10:00:00.000Z', expiresAt: '2030-03-01T12:00:00.000Z' };
 
 const CONTEXT: PlanContext = {
@@ -98,7 +100,7 @@ function actionsOf(statement: PolicyStatement): readonly string[] {
 }
 
 describe('trustPolicy', () => {
-  test('lets the vendor principals assume the role with the external id, from its CIDRs, with MFA, inside the window', () => {
+  test('lets the vendor principals assume the role with the external id, from its CIDRs, with a recent MFA, inside the window, and denies caller-chosen session tags and source identity', () => {
     // Prepare
     const acme = vendor('acme');
 
@@ -118,9 +120,16 @@ describe('trustPolicy', () => {
             StringEquals: { 'sts:ExternalId': 'acme-7f3c9a1e5b2d' },
             IpAddress: { 'aws:SourceIp': ['203.0.113.0/24', '198.51.100.16/28'] },
             Bool: { 'aws:MultiFactorAuthPresent': 'true' },
+            NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' },
             DateGreaterThan: { 'aws:CurrentTime': '2030-03-01T10:00:00.000Z' },
             DateLessThan: { 'aws:CurrentTime': '2030-03-01T12:00:00.000Z' },
           },
+        },
+        {
+          Sid: 'NoCallerChosenSessionTagsOrSourceIdentity',
+          Effect: 'Deny',
+          Principal: { AWS: ['arn:aws:iam::444455556666:role/AcmeSupportEngineers'] },
+          Action: ['sts:TagSession', 'sts:SetSourceIdentity'],
         },
       ],
     });
@@ -149,17 +158,18 @@ describe('trustPolicy', () => {
 });
 
 describe('sessionPolicy', () => {
-  test('allows sessions on the granted instances only through the recorded document and until expiry', () => {
+  test('allows sessions on the granted instances only through the recorded document, until expiry, from the vendor addresses', () => {
     // Prepare
     const targets = [BILLING_INSTANCES];
 
     // Act
-    const policy = sessionPolicy(targets, WINDOW, CONTEXT);
+    const policy = sessionPolicy(targets, WINDOW, CONTEXT, VENDOR_CIDRS);
 
     // Assess
     const bounded = {
       DateGreaterThan: { 'aws:CurrentTime': '2030-03-01T10:00:00.000Z' },
       DateLessThan: { 'aws:CurrentTime': '2030-03-01T12:00:00.000Z' },
+      IpAddress: { 'aws:SourceIp': VENDOR_CIDRS },
     };
     expect(policy).toEqual({
       Version: '2012-10-17',
@@ -213,7 +223,7 @@ describe('sessionPolicy', () => {
     const targets = [WEB_GROUP];
 
     // Act
-    const policy = sessionPolicy(targets, WINDOW, CONTEXT);
+    const policy = sessionPolicy(targets, WINDOW, CONTEXT, VENDOR_CIDRS);
 
     // Assess
     expect(policy.Statement[0]).toEqual({
@@ -224,10 +234,24 @@ describe('sessionPolicy', () => {
       Condition: {
         DateGreaterThan: { 'aws:CurrentTime': '2030-03-01T10:00:00.000Z' },
         DateLessThan: { 'aws:CurrentTime': '2030-03-01T12:00:00.000Z' },
+        IpAddress: { 'aws:SourceIp': VENDOR_CIDRS },
         BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' },
         StringEquals: { 'ssm:resourceTag/jit-access:target-group': 'web-frontend' },
       },
     });
+  });
+
+  test('bounds every Allow by the vendor addresses with IpAddress, never IfExists (a VPC endpoint call fails closed)', () => {
+    // Act
+    const policy = sessionPolicy([BILLING_INSTANCES, WEB_GROUP], WINDOW, CONTEXT, VENDOR_CIDRS);
+
+    // Assess
+    const allows = policy.Statement.filter((s) => s.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(3);
+    for (const statement of allows) {
+      expect(statement.Condition?.IpAddress).toEqual({ 'aws:SourceIp': VENDOR_CIDRS });
+      expect(Object.keys(statement.Condition ?? {}).filter((op) => op.startsWith('IpAddressIfExists'))).toEqual([]);
+    }
   });
 
   test('grants no instance by ARN when only a target group is requested', () => {
@@ -235,7 +259,7 @@ describe('sessionPolicy', () => {
     const targets = [WEB_GROUP];
 
     // Act
-    const policy = sessionPolicy(targets, WINDOW, CONTEXT);
+    const policy = sessionPolicy(targets, WINDOW, CONTEXT, VENDOR_CIDRS);
 
     // Assess
     expect(policy.Statement.map((s) => s.Sid)).toEqual([
@@ -255,7 +279,7 @@ describe('sessionPolicy', () => {
     };
 
     // Act
-    const policy = sessionPolicy([BILLING_INSTANCES], WINDOW, context);
+    const policy = sessionPolicy([BILLING_INSTANCES], WINDOW, context, VENDOR_CIDRS);
 
     // Assess
     expect(policy.Statement.map((s) => s.Resource)).toEqual([
@@ -282,7 +306,7 @@ describe('sessionPolicy', () => {
     const targets = [BILLING_INSTANCES, WEB_GROUP];
 
     // Act
-    const policy = sessionPolicy(targets, WINDOW, CONTEXT);
+    const policy = sessionPolicy(targets, WINDOW, CONTEXT, VENDOR_CIDRS);
 
     // Assess
     const allows = allowStatements(policy.Statement);
@@ -297,7 +321,7 @@ describe('sessionPolicy', () => {
     const targets = [BILLING_INSTANCES, WEB_GROUP];
 
     // Act
-    const policy = sessionPolicy(targets, WINDOW, CONTEXT);
+    const policy = sessionPolicy(targets, WINDOW, CONTEXT, VENDOR_CIDRS);
 
     // Assess
     const startSessionAllows = allowStatements(policy.Statement).filter((s) =>
@@ -314,7 +338,7 @@ describe('sessionPolicy', () => {
     const targets = [BILLING_INSTANCES, WEB_GROUP];
 
     // Act
-    const policy = sessionPolicy(targets, WINDOW, CONTEXT);
+    const policy = sessionPolicy(targets, WINDOW, CONTEXT, VENDOR_CIDRS);
 
     // Assess
     const allowedActions = allowStatements(policy.Statement).flatMap(actionsOf);
