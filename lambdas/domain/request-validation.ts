@@ -19,7 +19,13 @@ const GROUP_PREFIX = 'group:';
 const INSTANCE_STATES_ALLOWED = ['running', 'stopped'];
 
 const INSTANCE_TARGET = /^i-[0-9a-f]{8,17}$/;
-const GROUP_TARGET = /^group:[a-z0-9-]+$/;
+/** A target group's name as the config allows it (3-32 characters), so no name of any other shape reaches a lookup. */
+const GROUP_TARGET = /^group:[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+/**
+ * Characters a reader cannot see, or that change how the text around them is shown: controls (NUL, escape, newline),
+ * format characters (zero-width, bidi overrides), line and paragraph separators, lone surrogates.
+ */
+const HIDDEN_CHARACTER = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 
 const portNumber = z
   .number()
@@ -58,16 +64,39 @@ export const ticketSchema = z
     ),
   );
 
+/**
+ * Free text approvers read (reasons, comments) is one line of visible characters: a reason of zero-width spaces
+ * passes a length check while saying nothing, and a bidi override or an escape sequence can make what an approver
+ * reads differ from what was sent.
+ */
+export const plainText = z.superRefine((text: string, ctx) => {
+  const match = HIDDEN_CHARACTER.exec(text);
+  if (!match) return;
+  const codePoint = (match[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  const position = [...text.slice(0, match.index)].length + 1;
+  ctx.addIssue({
+    code: 'custom',
+    input: text,
+    message: `must be plain text on one line: remove the invisible or control character U+${codePoint} at character ${position}`,
+  });
+});
+
 export const reasonSchema = z
   .string()
   .check(
     z.trim(),
     z.minLength(10, 'must say in at least 10 characters why the vendor needs access'),
     z.maxLength(1000, 'must be at most 1000 characters: link the ticket for details'),
+    plainText,
   );
 
 const requestBodyShape = {
-  vendorId: z.string().check(z.minLength(1, 'name the vendor, e.g. "acme"'), z.maxLength(64)),
+  vendorId: z
+    .string()
+    .check(
+      z.minLength(1, 'name the vendor, e.g. "acme"'),
+      z.maxLength(64, 'must be at most 64 characters: name a vendor id such as "acme" (see "jit-access vendor list")'),
+    ),
   targets: z
     .array(
       z
@@ -132,15 +161,26 @@ const accessRequestSchema = z.strictObject({
 const EXPECTED_TYPES: Readonly<Record<string, string>> = {
   int: 'a whole number',
   number: 'a number',
+  boolean: 'true or false',
   string: 'a string',
   array: 'a list',
   object: 'an object',
 };
 
-/** `targets[1]`, `ports[0].toPort`: the path as a sponsor would write it. */
+/** A key that reads unambiguously after a dot: anything else is written quoted, as `["a.b"]` or `[""]`. */
+const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * `targets[1]`, `ports[0].toPort`, `ports[0]["a.b"]`: the path as a sponsor would write it. Never empty for a
+ * non-empty path, so a refusal always names its field, whatever key a body invents.
+ */
 function fieldName(path: readonly PropertyKey[]): string {
   return path
-    .reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), '')
+    .reduce<string>((acc, key) => {
+      if (typeof key === 'number') return `${acc}[${key}]`;
+      const name = String(key);
+      return PLAIN_KEY.test(name) ? `${acc}.${name}` : `${acc}[${JSON.stringify(name)}]`;
+    }, '')
     .replace(/^\./, '');
 }
 

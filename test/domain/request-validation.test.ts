@@ -165,6 +165,7 @@ describe('parseRequestBody', () => {
 
     // Assess
     expect(error).toMatchObject({ field: 'breakGlass', code: 'INVALID_FIELD' });
+    expect(error.message).toBe('breakGlass: must be true or false');
   });
 });
 
@@ -250,6 +251,34 @@ describe('parseAccessRequest', () => {
 
     // Assess
     expect(error).toMatchObject({ field: 'ports[0].proto', code: 'UNKNOWN_FIELD' });
+  });
+
+  // BUG (found by test/integration/hostile-requests.test.ts): an unknown key that is empty or holds a dot was named
+  // "" (so the API's answer carried no field) or as if it were a nested path.
+  test.each([
+    ['', '[""]'],
+    ['a.b', '["a.b"]'],
+    ['ports[0]', '["ports[0]"]'],
+  ])('refuses the unknown field %j by a name that cannot be mistaken for another: %s', (key, field) => {
+    // Prepare
+    const input = rawRequest({ [key]: 1 });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field, code: 'UNKNOWN_FIELD' });
+  });
+
+  test('refuses an unknown field with a dot inside a port range by its quoted name', () => {
+    // Prepare
+    const input = rawRequest({ ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, 'cidr.v4': '0.0.0.0/0' }] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'ports[0]["cidr.v4"]', code: 'UNKNOWN_FIELD' });
   });
 
   test('refuses a request without a ticket as missing it', () => {
@@ -453,6 +482,64 @@ describe('parseAccessRequest', () => {
     // Assess
     expect(error).toMatchObject({ field: 'reason', code: 'INVALID_FIELD' });
     expect(error.message).toContain('link the ticket for details');
+  });
+
+  // BUG (found by test/integration/hostile-requests.test.ts): a reason of zero-width spaces passed the length check
+  // while saying nothing, and NUL, escape sequences and bidi overrides reached approvers' terminals and mail.
+  test.each([
+    ['zero-width spaces only', '\u200b'.repeat(12), '200B', 1],
+    ['a NUL', 'Investigate\u0000 the billing queries', '0000', 12],
+    ['a terminal escape sequence', 'Investigate \u001b[2Kthe billing queries', '001B', 13],
+    ['a bidi override', 'Investigate \u202eseireuq gnillib', '202E', 13],
+    ['a newline', 'Routine check\nPlan hash: 0000', '000A', 14],
+    ['a line separator', 'Routine check\u2028Plan hash: 0000', '2028', 14],
+  ])('refuses a reason with %s, naming the character and where it is', (_, reason, codePoint, position) => {
+    // Prepare
+    const input = rawRequest({ reason });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'reason', code: 'INVALID_FIELD' });
+    expect(error.message).toBe(
+      `reason: must be plain text on one line: remove the invisible or control character U+${codePoint} at character ${position}`,
+    );
+  });
+
+  test('accepts a reason in a right-to-left script, with accents and symbols', () => {
+    // Prepare
+    const input = rawRequest({ reason: 'תמיכת ספק במסד הנתונים — café “billing” ✓' });
+
+    // Act
+    const parsed = parseAccessRequest(input, GRANT_ID);
+
+    // Assess
+    expect(parsed.reason).toBe('תמיכת ספק במסד הנתונים — café “billing” ✓');
+  });
+
+  test('refuses a group target longer than any target group name can be', () => {
+    // Prepare
+    const input = rawRequest({ targets: [`group:${'a'.repeat(33)}`] });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'targets[0]', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('a target group as "group:<name>"');
+  });
+
+  test('refuses a vendor id longer than 64 characters, saying what a vendor id looks like', () => {
+    // Prepare
+    const input = rawRequest({ vendorId: 'a'.repeat(100_000) });
+
+    // Act
+    const error = validationErrorOf(() => parseAccessRequest(input, GRANT_ID));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'vendorId', code: 'INVALID_FIELD' });
+    expect(error.message).toContain('name a vendor id such as "acme"');
   });
 
   test('refuses a port range whose toPort is below its fromPort', () => {

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { GRANT_STATUSES, GRANT_ID_PATTERN, BREAK_GLASS_REVIEWS } from '../../domain/types';
-import { reasonSchema, requestBodySchema, ticketSchema } from '../../domain/request-validation';
+import { plainText, reasonSchema, requestBodySchema, ticketSchema } from '../../domain/request-validation';
 
 /** The API's functions, grouped by the rights their routes need (see lib/constructs/operator-api.ts). */
 export const API_FUNCTIONS = ['api-read', 'api-request', 'api-decide'] as const;
@@ -27,6 +27,7 @@ const freeText = (what: string) =>
       z.trim(),
       z.minLength(3, `must say in a few words ${what}`),
       z.maxLength(1000, 'must be at most 1000 characters: link the ticket for details'),
+      plainText,
     );
 
 export const approveBodySchema = z.strictObject({ comment: z.optional(freeText('what you checked')) });

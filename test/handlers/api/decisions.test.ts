@@ -178,6 +178,25 @@ describe('POST /grants/{grantId}/approve', () => {
     expect(answer.body.error).toMatchObject({ code: 'INVALID_FIELD', field: 'grantId' });
     expect(writeCounts(h)).toEqual(before);
   });
+
+  // BUG (found with test/integration/hostile-requests.test.ts): comments took control and bidi characters, which
+  // reach the terminals of everyone who runs "jit-access show".
+  it('refuses a comment holding a terminal escape sequence with 400 naming comment, and records no vote', async () => {
+    // Prepare
+    const before = writeCounts(h);
+
+    // Act
+    const answer = await approve(ALICE, 'looks fine\u001b[1A\u001b[2Kapproved by security');
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect((answer.body as ErrorBody).error).toEqual({
+      code: 'INVALID_FIELD',
+      field: 'comment',
+      message: 'must be plain text on one line: remove the invisible or control character U+001B at character 11',
+    });
+    expect(writeCounts(h)).toEqual(before);
+  });
 });
 
 describe('POST /grants/{grantId}/deny', () => {

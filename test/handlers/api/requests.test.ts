@@ -153,6 +153,20 @@ describe('POST /grants (createRequest)', () => {
       field: 'durationMinutes',
       code: 'INVALID_FIELD',
     },
+    // BUG (found by test/integration/hostile-requests.test.ts): this refusal carried no field at all.
+    {
+      why: 'a field with an empty name',
+      body: requestBody({ '': 'x' }),
+      field: '[""]',
+      code: 'UNKNOWN_FIELD',
+    },
+    // BUG (found by test/integration/hostile-requests.test.ts): a reason of zero-width spaces was accepted.
+    {
+      why: 'a reason of invisible characters',
+      body: requestBody({ reason: '\u200b'.repeat(20) }),
+      field: 'reason',
+      code: 'INVALID_FIELD',
+    },
   ])('refuses $why with 400 $code naming $field, and starts nothing', async ({ body, field, code }) => {
     // Prepare
     const before = writeCounts(h);
