@@ -7,6 +7,7 @@ import { GrantPermissionsBoundary } from './constructs/grant-permissions-boundar
 import { JitIngressSecurityGroups } from './constructs/jit-ingress-security-groups';
 import { LedgerTable } from './constructs/ledger-table';
 import { LifecycleFunctions } from './constructs/lifecycle-functions';
+import { Lockout } from './constructs/lockout';
 import { Notifications } from './constructs/notifications';
 import { OperatorApi } from './constructs/operator-api';
 import { SessionLogging } from './constructs/session-logging';
@@ -36,6 +37,8 @@ export class JitAccessStack extends Stack {
       sessionDocumentName: sessionLogging.documentName,
       sessionKey: sessionLogging.key.key,
       targetGroups: config.targetGroups,
+      vendorCidrs: config.vendors.flatMap((v) => v.allowedCidrs),
+      iamPath: config.iamPath,
     });
     const ingress = new JitIngressSecurityGroups(this, 'JitIngress', { targetGroups: config.targetGroups });
     const expiry = new ExpiryScheduler(this, 'Expiry', {
@@ -55,6 +58,7 @@ export class JitAccessStack extends Stack {
     expiry.targetRevokeFunction(functions.revoke.function);
     expiry.runSweeper(functions.sweeper.function);
     new TeardownAlarms(this, 'TeardownAlarms', { alarmTopic: notifications.topic });
+    new Lockout(this, 'Lockout', { config, functions, alarmTopic: notifications.topic });
 
     const workflow = new ApprovalWorkflow(this, 'ApprovalWorkflow', {
       validateRequest: functions.validateRequest.function,

@@ -1,5 +1,6 @@
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
+import { isDeepStrictEqual } from 'node:util';
 import { EXPIRES_TAG, GRANT_TAG } from '../domain/planner';
 import type { GrantPlan, PolicyDocument } from '../domain/types';
 
@@ -9,13 +10,18 @@ export interface ExistingRole {
   readonly path?: string;
   readonly permissionsBoundaryArn?: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** The trust policy, parsed (IAM answers it URL-encoded). Only from GetRole. */
+  readonly trustPolicy?: unknown;
+  readonly maxSessionDurationSeconds?: number;
 }
 
 /** The per-grant IAM roles: created under the stack's path, always with the stack's permissions boundary. */
 export interface GrantRoles {
   /**
-   * Creates the role, or returns the existing one of the same name when it is this grant's own (a retry: same path,
-   * boundary and grant tag). A role of that name made by anyone else is refused, never adopted.
+   * Creates the role, or returns the existing one of the same name when it is exactly what this grant would have
+   * made (a retry): same path, boundary, grant tag, trust policy and session duration, no attached policy and no
+   * inline policy but the grant's own. Anything else is refused, never adopted: a role planted under the grant's name
+   * must not become a vendor's way in.
    */
   createRole(role: GrantPlan['role']): Promise<string>;
   getRole(roleName: string): Promise<ExistingRole | undefined>;
@@ -23,17 +29,23 @@ export interface GrantRoles {
   listInlinePolicies(roleName: string): Promise<string[]>;
   listAttachedPolicies(roleName: string): Promise<string[]>;
   /**
-   * Replaces the named inline policy with `document`; answers false when the role does not exist (nothing to do)
-   * instead of failing.
+   * Attaches the stack's deny-all managed policy, which covers credentials already issued; answers false when the
+   * role does not exist (nothing to deny) instead of failing. Attaching it twice is a no-op in IAM.
    */
-  replaceInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<boolean>;
+  attachDenyAll(roleName: string, denyPolicyArn: string): Promise<boolean>;
   /**
-   * Removes the role with its inline policies `knownPolicies` (one call each, then the role); only if IAM answers that
-   * the role still holds others does it list and remove every inline and attached policy. A role already gone is
-   * not an error.
+   * Removes the role with its inline policies `knownPolicies` and attached policies `knownAttached` (one call each,
+   * then the role); only if IAM answers that the role still holds others does it list and remove every inline and
+   * attached policy. A role or policy already gone is not an error.
    */
-  deleteRole(roleName: string, knownPolicies?: readonly string[]): Promise<void>;
+  deleteRole(roleName: string, knownPolicies?: readonly string[], knownAttached?: readonly string[]): Promise<void>;
   listRoles(pathPrefix: string): Promise<ExistingRole[]>;
+}
+
+/** IAM answers policy documents URL-encoded (RFC 3986); some endpoints answer them as plain JSON. */
+function parsePolicy(document: string): unknown {
+  const text = document.trimStart().startsWith('{') ? document : decodeURIComponent(document);
+  return JSON.parse(text) as unknown;
 }
 
 const isMissing = (error: unknown) =>
@@ -68,18 +80,30 @@ export class IamGrantRoles implements GrantRoles {
       if ((error as Error)?.name !== 'EntityAlreadyExistsException') throw error;
       const existing = await this.getRole(role.name);
       if (!existing) throw error;
-      const ours =
-        existing.path === role.path &&
-        existing.permissionsBoundaryArn === role.permissionsBoundaryArn &&
-        existing.tags[GRANT_TAG] === role.tags[GRANT_TAG];
-      if (!ours) {
+      const difference = await this.differenceFrom(existing, role);
+      if (difference) {
         throw new Error(
-          `role ${role.name} already exists but was not created by this grant (path, boundary or tag differ)`,
+          `role ${role.name} already exists but is not the one this grant makes (${difference}): refusing to adopt it`,
           { cause: error },
         );
       }
       return existing.arn;
     }
+  }
+
+  /** What makes an existing role differ from the planned one, or undefined when it is exactly the grant's own. */
+  private async differenceFrom(existing: ExistingRole, role: GrantPlan['role']): Promise<string | undefined> {
+    if (existing.path !== role.path) return `path ${existing.path ?? '/'}`;
+    if (existing.permissionsBoundaryArn !== role.permissionsBoundaryArn) return 'permissions boundary';
+    if (existing.tags[GRANT_TAG] !== role.tags[GRANT_TAG]) return 'grant tag';
+    if (!isDeepStrictEqual(existing.tags, role.tags)) return 'tags';
+    if (!isDeepStrictEqual(existing.trustPolicy, role.trustPolicy)) return 'trust policy';
+    if (existing.maxSessionDurationSeconds !== role.maxSessionDurationSeconds) return 'maximum session duration';
+    const attached = await this.listAttachedPolicies(role.name);
+    if (attached.length > 0) return `attached policies ${attached.join(', ')}`;
+    const others = (await this.listInlinePolicies(role.name)).filter((name) => name !== role.inlinePolicyName);
+    if (others.length > 0) return `inline policies ${others.join(', ')}`;
+    return undefined;
   }
 
   async getRole(roleName: string): Promise<ExistingRole | undefined> {
@@ -95,6 +119,8 @@ export class IamGrantRoles implements GrantRoles {
           ? { permissionsBoundaryArn: Role.PermissionsBoundary.PermissionsBoundaryArn }
           : {}),
         tags: Object.fromEntries((Role.Tags ?? []).map((t) => [t.Key as string, t.Value as string])),
+        ...(Role.AssumeRolePolicyDocument ? { trustPolicy: parsePolicy(Role.AssumeRolePolicyDocument) } : {}),
+        ...(Role.MaxSessionDuration ? { maxSessionDurationSeconds: Role.MaxSessionDuration } : {}),
       };
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -133,17 +159,24 @@ export class IamGrantRoles implements GrantRoles {
   async listAttachedPolicies(roleName: string): Promise<string[]> {
     const { sdk, client } = await this.aws();
     try {
-      const page = await client.send(new sdk.ListAttachedRolePoliciesCommand({ RoleName: roleName }));
-      return (page.AttachedPolicies ?? []).map((p) => p.PolicyArn as string);
+      const arns: string[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await client.send(new sdk.ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }));
+        arns.push(...(page.AttachedPolicies ?? []).map((p) => p.PolicyArn as string));
+        marker = page.IsTruncated ? page.Marker : undefined;
+      } while (marker);
+      return arns;
     } catch (error) {
       if (isMissing(error)) return [];
       throw error;
     }
   }
 
-  async replaceInlinePolicy(roleName: string, policyName: string, document: PolicyDocument): Promise<boolean> {
+  async attachDenyAll(roleName: string, denyPolicyArn: string): Promise<boolean> {
+    const { sdk, client } = await this.aws();
     try {
-      await this.putInlinePolicy(roleName, policyName, document);
+      await client.send(new sdk.AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: denyPolicyArn }));
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -151,11 +184,20 @@ export class IamGrantRoles implements GrantRoles {
     }
   }
 
-  async deleteRole(roleName: string, knownPolicies: readonly string[] = []): Promise<void> {
+  async deleteRole(
+    roleName: string,
+    knownPolicies: readonly string[] = [],
+    knownAttached: readonly string[] = [],
+  ): Promise<void> {
     const { sdk, client } = await this.aws();
     for (const policyName of knownPolicies) {
       await this.ignoreMissing(
         client.send(new sdk.DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
+      );
+    }
+    for (const policyArn of knownAttached) {
+      await this.ignoreMissing(
+        client.send(new sdk.DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
       );
     }
     try {

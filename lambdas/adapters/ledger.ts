@@ -1,6 +1,15 @@
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
-import type { CreatedResources, GrantRecord, GrantStatus, HistoryEntry, IngressRule, Vote } from '../domain/types';
+import type { DeniedAttempt } from '../domain/lockout';
+import type {
+  CreatedResources,
+  GrantLockout,
+  GrantRecord,
+  GrantStatus,
+  HistoryEntry,
+  IngressRule,
+  Vote,
+} from '../domain/types';
 
 /** A vendor an admin disabled (or enabled again) at run time, on top of the config's own `enabled`. */
 export interface VendorState {
@@ -34,7 +43,15 @@ export interface ReleasedRules {
 export type GrantUpdate = Partial<
   Pick<
     GrantRecord,
-    'expiresAt' | 'residueCheck' | 'revokeReason' | 'plan' | 'approvedPlan' | 'approvals' | 'breakGlass' | 'created'
+    | 'expiresAt'
+    | 'residueCheck'
+    | 'revokeReason'
+    | 'plan'
+    | 'approvedPlan'
+    | 'approvals'
+    | 'breakGlass'
+    | 'created'
+    | 'lockout'
   >
 >;
 
@@ -96,7 +113,19 @@ export interface Ledger {
   getRule(key: string): Promise<RuleHolding | undefined>;
   /** Every vendor state an admin set (one query). */
   vendorStates(): Promise<VendorState[]>;
+  /** Sets the vendor's run-time state and appends it to the vendor's history. */
   setVendorState(state: VendorState): Promise<void>;
+  /** Every state the vendor was given at run time, oldest first: who disabled or enabled it, when, and why. */
+  vendorHistory(vendorId: string): Promise<VendorState[]>;
+  /** Records a denied attempt once per CloudTrail event; false when it was recorded before (a redelivery). */
+  recordAttempt(attempt: DeniedAttempt): Promise<boolean>;
+  /** The vendor's recorded attempts made from `from` to `to` (both included), oldest first. */
+  attemptsBetween(vendorId: string, from: string, to: string): Promise<DeniedAttempt[]>;
+  /**
+   * Marks the grant locked out and appends `entry` to its history, only if it was not locked out already: false when
+   * it was (another run crossed the threshold first), or when there is no such grant.
+   */
+  markLockout(grantId: string, lockout: GrantLockout, entry: HistoryEntry): Promise<boolean>;
   /** Notes a break-glass grant's review deadline, so the sweeper finds it without scanning. */
   addReviewDue(review: ReviewDue): Promise<void>;
   /** Break-glass reviews whose deadline is at or before `instant`. */
@@ -107,6 +136,8 @@ export interface Ledger {
 const grantKey = (grantId: string) => ({ pk: `GRANT#${grantId}`, sk: 'GRANT' });
 const ruleKey = (key: string) => ({ pk: `RULE#${key}`, sk: 'RULE' });
 const VENDORS_PK = 'VENDORS';
+/** A vendor's denied attempts, sorted by time (then event id) within the vendor's partition. */
+const attemptsPk = (vendorId: string) => `ATTEMPTS#${vendorId}`;
 const REVIEWS_PK = 'BREAK_GLASS_REVIEWS';
 const reviewKey = (review: ReviewDue) => ({ pk: REVIEWS_PK, sk: `${review.reviewBy}#${review.grantId}` });
 
@@ -154,6 +185,19 @@ function toGrant(item: Record<string, unknown> | undefined): GrantRecord | undef
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, taskToken: _token, ...grant } = item;
   return grant as unknown as GrantRecord;
+}
+
+function toAttempt(item: Record<string, unknown>): DeniedAttempt {
+  return {
+    eventId: item.eventId as string,
+    at: item.at as string,
+    grantId: item.grantId as string,
+    vendorId: item.vendorId as string,
+    action: item.action as string,
+    errorCode: item.errorCode as string,
+    caller: item.caller as string,
+    ...(typeof item.sourceIp === 'string' ? { sourceIp: item.sourceIp } : {}),
+  };
 }
 
 function toHolding(item: Record<string, unknown>): RuleHolding {
@@ -611,9 +655,115 @@ export class DynamoLedger implements Ledger {
 
   async setVendorState(state: VendorState): Promise<void> {
     const { sdk, client } = await this.aws();
+    const entry: VendorState = {
+      vendorId: state.vendorId,
+      disabled: state.disabled,
+      reason: state.reason,
+      actor: state.actor,
+      at: state.at,
+    };
     await client.send(
-      new sdk.doc.PutCommand({ TableName: this.tableName, Item: { pk: VENDORS_PK, sk: state.vendorId, ...state } }),
+      new sdk.doc.UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: VENDORS_PK, sk: state.vendorId },
+        UpdateExpression:
+          'SET #vendorId = :vendorId, #disabled = :disabled, #reason = :reason, #actor = :actor, #at = :at, ' +
+          '#history = list_append(if_not_exists(#history, :none), :entry)',
+        ExpressionAttributeNames: {
+          '#vendorId': 'vendorId',
+          '#disabled': 'disabled',
+          '#reason': 'reason',
+          '#actor': 'actor',
+          '#at': 'at',
+          '#history': 'history',
+        },
+        ExpressionAttributeValues: {
+          ':vendorId': entry.vendorId,
+          ':disabled': entry.disabled,
+          ':reason': entry.reason,
+          ':actor': entry.actor,
+          ':at': entry.at,
+          ':none': [],
+          ':entry': [entry],
+        },
+      }),
     );
+  }
+
+  async vendorHistory(vendorId: string): Promise<VendorState[]> {
+    const { sdk, client } = await this.aws();
+    const result = await client.send(
+      new sdk.doc.GetCommand({
+        TableName: this.tableName,
+        Key: { pk: VENDORS_PK, sk: vendorId },
+        ConsistentRead: true,
+      }),
+    );
+    const history = Array.isArray(result.Item?.history) ? (result.Item.history as Record<string, unknown>[]) : [];
+    return history.map((item) => ({
+      vendorId: item.vendorId as string,
+      disabled: item.disabled === true,
+      reason: item.reason as string,
+      actor: item.actor as string,
+      at: item.at as string,
+    }));
+  }
+
+  async recordAttempt(attempt: DeniedAttempt): Promise<boolean> {
+    const { sdk, client } = await this.aws();
+    try {
+      await client.send(
+        new sdk.doc.PutCommand({
+          TableName: this.tableName,
+          Item: { pk: attemptsPk(attempt.vendorId), sk: `${attempt.at}#${attempt.eventId}`, ...attempt },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async attemptsBetween(vendorId: string, from: string, to: string): Promise<DeniedAttempt[]> {
+    const { sdk, client } = await this.aws();
+    const attempts: DeniedAttempt[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await client.send(
+        new sdk.doc.QueryCommand({
+          TableName: this.tableName,
+          // '$' sorts after '#': every attempt made at `to` itself is included.
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': attemptsPk(vendorId), ':from': from, ':to': `${to}$` },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+        }),
+      );
+      for (const item of result.Items ?? []) attempts.push(toAttempt(item));
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return attempts;
+  }
+
+  async markLockout(grantId: string, lockout: GrantLockout, entry: HistoryEntry): Promise<boolean> {
+    const { sdk, client } = await this.aws();
+    try {
+      await client.send(
+        new sdk.doc.UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(grantId),
+          UpdateExpression: 'SET lockout = :lockout, updatedAt = :at, history = list_append(history, :entry)',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(lockout)',
+          ExpressionAttributeValues: { ':lockout': lockout, ':at': entry.at, ':entry': [entry] },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async addReviewDue(review: ReviewDue): Promise<void> {

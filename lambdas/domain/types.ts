@@ -14,7 +14,15 @@ export const GRANT_STATUSES = [
 ] as const;
 export type GrantStatus = (typeof GRANT_STATUSES)[number];
 
-export const REVOKE_REASONS = ['expiry', 'kill-switch', 'denied', 'failure', 'sweeper', 'vendor-disabled'] as const;
+export const REVOKE_REASONS = [
+  'expiry',
+  'kill-switch',
+  'denied',
+  'failure',
+  'sweeper',
+  'vendor-disabled',
+  'lockout',
+] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 
 /** Where the hub runs: the account and region every ARN is built for. */
@@ -151,6 +159,21 @@ export interface Residue {
   readonly sessions: readonly string[];
 }
 
+/** A grant ended by the lockout, and the attempts that ended it. */
+export interface GrantLockout {
+  readonly at: string;
+  /**
+   * The CloudTrail event whose attempt crossed the threshold: only a retry of that event's own run may finish a
+   * lockout left half done (a later event must never lock a vendor an admin has unlocked since).
+   */
+  readonly eventId: string;
+  /** Denied attempts of the vendor in the busiest window holding that event. */
+  readonly attempts: number;
+  readonly windowMinutes: number;
+  /** When the grant was revoked, the vendor locked and approvers notified: nothing is done for it again. */
+  readonly completedAt?: string;
+}
+
 /** The ledger's record of one grant. */
 export interface GrantRecord {
   readonly grantId: string;
@@ -172,6 +195,8 @@ export interface GrantRecord {
   readonly expiresAt?: string;
   readonly residueCheck?: { readonly checkedAt: string; readonly residue: Residue };
   readonly revokeReason?: RevokeReason;
+  /** Set when denied attempts crossed the lockout threshold: the grant was revoked and its vendor locked. */
+  readonly lockout?: GrantLockout;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -6,7 +6,6 @@ import {
   INLINE_POLICY_NAME,
   ingressRuleKey,
   MANAGED_TAG,
-  revokedRolePolicy,
   roleNameFor,
   sameIngressRule,
   scheduleNameFor,
@@ -149,14 +148,15 @@ interface Removal {
 }
 
 /**
- * The resource steps of the teardown and the residue check, in order: deny (the session policy is replaced by a
- * deny-all, which covers credentials already issued) → end live sessions → let go of the rules and close those nobody
- * else holds → delete the schedule → delete the policy and the role → end any session opened meanwhile → check.
+ * The resource steps of the teardown and the residue check, in order: deny (the stack's deny-all managed policy is
+ * attached, which covers credentials already issued) → end live sessions → let go of the rules and close those nobody
+ * else holds → delete the schedule → delete the policies and the role → end any session opened meanwhile → check.
  *
  * A step that fails is logged and the next one still runs: one stuck resource must not keep the others (sessions,
  * rules) alive. The check trusts AWS's own answer to a delete (done, or already gone) and reads only what a delete
- * cannot prove: sessions opened since, and the JIT groups' rules (one listing, which also finds a rule this grant
- * opened but never recorded). What a failed step left is read back and reported for the sweeper.
+ * cannot prove: sessions opened since, and, unless every rule was closed by its recorded id, the JIT groups' rules
+ * (one listing, which also finds a rule this grant opened but never recorded). What a failed step left is read back
+ * and reported for the sweeper.
  */
 async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantRecord | undefined): Promise<Removal> {
   const { roles, network, schedules, settings } = deps;
@@ -174,19 +174,18 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
   if (existing !== undefined && existing !== 'unknown' && !ours) {
     logger.error('a role of the grant role name is not jit-access-made: left alone', { roleArn: existing.arn });
   }
-  if (ours) {
-    await attempt('deny everything to the role', () =>
-      roles.replaceInlinePolicy(roleName, INLINE_POLICY_NAME, revokedRolePolicy()),
-    );
-  }
+  // The stack's deny-all is the only policy teardown can attach (IAM allows no other): revoking never widens a role.
+  if (ours)
+    await attempt('deny everything to the role', () => roles.attachDenyAll(roleName, settings.revokedPolicyArn));
   const sessionsAreOurs = ours || existing === undefined;
   if (sessionsAreOurs) await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
 
   const byKey = new Map(plannedRules.map((rule) => [ingressRuleKey(rule), rule]));
   let kept: readonly string[] = [];
   const unrecorded: IngressRule[] = [];
-  await attempt('close ingress rules', async () => {
-    const released = await releaseRules(deps, [...byKey.keys()], grantId, recordedRuleIds(grant));
+  const recorded = recordedRuleIds(grant);
+  const rulesClosed = await attempt('close ingress rules', async () => {
+    const released = await releaseRules(deps, [...byKey.keys()], grantId, recorded);
     kept = released.kept;
     const toClose = new Map<string, string[]>();
     for (const { key, ruleId } of released.released) {
@@ -205,7 +204,7 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     schedules.delete(scheduleName, settings.scheduleGroupName),
   );
   const roleGone = ours
-    ? await attempt('delete role', () => roles.deleteRole(roleName, [INLINE_POLICY_NAME]))
+    ? await attempt('delete role', () => roles.deleteRole(roleName, [INLINE_POLICY_NAME], [settings.revokedPolicyArn]))
     : existing !== 'unknown';
   // A session opened in the moment before the deny policy landed must not outlive the role. When the role could not
   // be read, its sessions are not ended (whose are they?) but listed, as residue for the sweeper to retry.
@@ -222,7 +221,12 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     sessions = [];
   }
 
-  const securityGroupRules = await leftoverRules(deps, grantId, plannedRules, kept, unrecorded);
+  // Every rule the grant opened has its id in the ledger, and AWS confirmed each one closed (or already gone): that
+  // is the proof, and listing every JIT group again would prove nothing more. Otherwise one listing finds the rest.
+  const closedByRecordedIds = recorded !== undefined && rulesClosed && unrecorded.length === 0;
+  const securityGroupRules = closedByRecordedIds
+    ? []
+    : await leftoverRules(deps, grantId, plannedRules, kept, unrecorded);
   const role = roleGone ? undefined : await roles.getRole(roleName).catch(() => ({ arn: `${roleName}: ${UNCHECKED}` }));
   const policies = role ? await roles.listInlinePolicies(roleName).catch(() => [UNCHECKED]) : [];
   const schedule = scheduleGone

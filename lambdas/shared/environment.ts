@@ -13,6 +13,7 @@ export const ENV = {
   partition: 'PARTITION',
   region: 'AWS_REGION',
   boundaryArn: 'PERMISSIONS_BOUNDARY_ARN',
+  revokedPolicyArn: 'REVOKED_POLICY_ARN',
   sessionDocument: 'SESSION_DOCUMENT_NAME',
   sessionKeyArn: 'SESSION_KEY_ARN',
   scheduleGroup: 'SCHEDULE_GROUP_NAME',
@@ -35,6 +36,8 @@ export interface RuntimeSettings {
   readonly topicArn: string;
   readonly env: { readonly accountId: string; readonly region: string; readonly partition: string };
   readonly permissionsBoundaryArn: string;
+  /** The stack's deny-all managed policy: the only policy teardown may attach to a grant role. */
+  readonly revokedPolicyArn: string;
   readonly sessionDocumentName: string;
   readonly sessionKeyArn: string;
   readonly scheduleGroupName: string;
@@ -55,6 +58,7 @@ const REQUIRED = [
   ENV.accountId,
   ENV.region,
   ENV.boundaryArn,
+  ENV.revokedPolicyArn,
   ENV.sessionDocument,
   ENV.sessionKeyArn,
   ENV.scheduleGroup,
@@ -95,6 +99,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     topicArn: value(ENV.topicArn),
     env: { accountId: value(ENV.accountId), region: value(ENV.region), partition: env[ENV.partition] || 'aws' },
     permissionsBoundaryArn: value(ENV.boundaryArn),
+    revokedPolicyArn: value(ENV.revokedPolicyArn),
     sessionDocumentName: value(ENV.sessionDocument),
     sessionKeyArn: value(ENV.sessionKeyArn),
     scheduleGroupName: value(ENV.scheduleGroup),

@@ -161,6 +161,23 @@ export const sessionSchema = z.strictObject({
     .default(240),
 });
 
+export const lockoutSchema = z.strictObject({
+  /** Denied attempts of a vendor within the window that revoke the grant and lock the vendor (1-100). @default 5 */
+  threshold: z
+    .number()
+    .int('must be a whole number of attempts')
+    .min(1, 'must be 1-100 attempts')
+    .max(100, 'must be 1-100 attempts')
+    .default(5),
+  /** Minutes the attempts are counted within (1-1440). @default 15 */
+  windowMinutes: z
+    .number()
+    .int('must be a whole number of minutes')
+    .min(1, 'must be 1-1440 minutes')
+    .max(1440, 'must be 1-1440 minutes')
+    .default(15),
+});
+
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
@@ -196,6 +213,8 @@ const baseSchema = z.strictObject({
     .max(10080, 'must be between 5 and 10080 minutes (7 days)')
     .default(1440),
   session: sessionSchema.default({ idleTimeoutMinutes: 20, maxSessionDurationMinutes: 240 }),
+  /** Lockout after repeated denied attempts by a vendor (CloudTrail). @default 5 within 15 minutes */
+  lockout: lockoutSchema.default({ threshold: 5, windowMinutes: 15 }),
   /** Days session logs are kept in CloudWatch Logs (a CloudWatch retention value, at least 365). @default 365 */
   logRetentionDays: z
     .number()

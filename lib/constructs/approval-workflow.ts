@@ -6,7 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { wildcardResourceFinding } from './nag-findings';
+import { operationalLogGroupName } from './naming';
+import { acknowledgeSingleRolePolicy, wildcardResourceFinding } from './nag-findings';
 
 /** Error names the handlers throw and the workflow routes on. */
 export const WORKFLOW_ERRORS = {
@@ -158,6 +159,7 @@ export class ApprovalWorkflow extends Construct {
     );
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: operationalLogGroupName(this, 'workflow'),
       retention: props.logRetention,
       encryptionKey: props.logEncryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -180,6 +182,7 @@ export class ApprovalWorkflow extends Construct {
 
   private acknowledgeServiceWildcards(functions: readonly lambda.IFunction[]): void {
     const defaultPolicy = this.stateMachine.role.node.findChild('DefaultPolicy');
+    acknowledgeSingleRolePolicy(defaultPolicy, "the approval workflow's state machine");
     Validations.of(defaultPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

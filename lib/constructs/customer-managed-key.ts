@@ -7,15 +7,17 @@ export interface CustomerManagedKeyProps {
   /** What the key protects, shown in the KMS console. */
   readonly description: string;
   /**
-   * Let CloudWatch Logs in this account and region use the key for log groups it encrypts.
-   * @default false
+   * The log groups CloudWatch Logs may use the key for, by name (a trailing `*` for a prefix); only those, in this
+   * account and region, never any other log group.
+   * @default none: CloudWatch Logs may not use the key
    */
-  readonly allowCloudWatchLogs?: boolean;
+  readonly cloudWatchLogGroups?: readonly string[];
 }
 
 /**
  * A customer-managed KMS key with yearly rotation that outlives the stack: the data it protects is audit evidence.
- * CloudWatch Logs needs a key-policy grant (an IAM grant is not enough), so that one is opt-in here.
+ * CloudWatch Logs needs a key-policy grant (an IAM grant is not enough), so that one is opt-in here, and names the
+ * log groups it is for.
  */
 export class CustomerManagedKey extends Construct {
   public readonly key: kms.Key;
@@ -30,11 +32,15 @@ export class CustomerManagedKey extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    if (props.allowCloudWatchLogs ?? false) {
+    const logGroups = props.cloudWatchLogGroups ?? [];
+    if (logGroups.some((name) => !name.startsWith('/') || name.slice(0, -1).includes('*'))) {
+      throw new Error(`${this.node.path}: cloudWatchLogGroups must be log group names, or prefixes ending in one *`);
+    }
+    if (logGroups.length > 0) {
       const stack = Stack.of(this);
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({
-          sid: 'AllowCloudWatchLogsOfThisAccount',
+          sid: 'AllowCloudWatchLogsForTheStackLogGroupsOnly',
           principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
           actions: [
             'kms:Encrypt',
@@ -48,12 +54,14 @@ export class CustomerManagedKey extends Construct {
           resources: ['*'],
           conditions: {
             ArnLike: {
-              'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-                service: 'logs',
-                resource: 'log-group',
-                resourceName: '*',
-                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              }),
+              'kms:EncryptionContext:aws:logs:arn': logGroups.map((name) =>
+                stack.formatArn({
+                  service: 'logs',
+                  resource: 'log-group',
+                  resourceName: name,
+                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                }),
+              ),
             },
           },
         }),

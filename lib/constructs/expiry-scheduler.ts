@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CustomerManagedKey } from './customer-managed-key';
+import { acknowledgeSingleRolePolicy } from './nag-findings';
 
 const MAX_SCHEDULE_GROUP_NAME = 64;
 
@@ -67,15 +68,12 @@ export class ExpiryScheduler extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the expiry and sweeper schedules; it has none of its own.',
-    });
 
     this.deadLetterAlarm = this.deadLetterQueue
       .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
       .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription: 'jit-access: an expiry or sweeper schedule failed to invoke its function; access may remain',
+        alarmDescription:
+          'jit-access: an expiry or sweeper schedule could not invoke its function, or the function failed every retry; access may remain',
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -144,6 +142,7 @@ export class ExpiryScheduler extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [this.key.key.keyArn] }),
     );
+    acknowledgeSingleRolePolicy(role.node.findChild('DefaultPolicy'), `the ${id} of EventBridge Scheduler`);
     return role;
   }
 

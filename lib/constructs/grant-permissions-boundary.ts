@@ -2,7 +2,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { UNRECORDED_SESSION_DOCUMENTS } from '../../lambdas/domain/planner';
+import { revokedRolePolicy, UNRECORDED_SESSION_DOCUMENTS } from '../../lambdas/domain/planner';
 import type { TargetGroupConfig } from '../config/schema';
 import { wildcardResourceFinding } from './nag-findings';
 
@@ -13,14 +13,21 @@ export interface GrantPermissionsBoundaryProps {
   readonly sessionKey: kms.IKey;
   /** Only instances carrying one of these groups' tags can ever be reached by a grant. */
   readonly targetGroups: readonly Pick<TargetGroupConfig, 'tagKey' | 'tagValue'>[];
+  /** Every configured vendor's CIDRs: no grant role can act from anywhere else, whatever its own policy says. */
+  readonly vendorCidrs: readonly string[];
+  /** The IAM path of grant roles; the revoked-role policy lives under it too. */
+  readonly iamPath: string;
 }
 
 /**
- * The permissions boundary of every per-grant role: the outer limit of what any grant can ever allow, whatever its
- * inline policy says. The grant Lambda may only create roles that carry it.
+ * The two stack-owned managed policies that limit every per-grant role:
+ * - the permissions boundary, the outer limit of what any grant can ever allow, whatever its inline policy says (the
+ *   grant Lambda may only create roles that carry it), and only from the vendors' addresses;
+ * - the revoked-role policy, a deny-all that is the only policy teardown may attach: revoking can never widen a role.
  */
 export class GrantPermissionsBoundary extends Construct {
   public readonly policy: iam.ManagedPolicy;
+  public readonly revokedPolicy: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: GrantPermissionsBoundaryProps) {
     super(scope, id);
@@ -30,12 +37,17 @@ export class GrantPermissionsBoundary extends Construct {
     if (props.targetGroups.length === 0) {
       throw new Error(`${this.node.path}: targetGroups is empty: pass the configured target groups`);
     }
+    if (props.vendorCidrs.length === 0) {
+      throw new Error(`${this.node.path}: vendorCidrs is empty: pass every configured vendor's allowedCidrs`);
+    }
     const stack = Stack.of(this);
     const anyInstanceArn = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
     const anySessionArn = stack.formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
 
+    // `IpAddress`, not `IfExists`: a call through a VPC endpoint carries no aws:SourceIp and is refused.
+    const fromVendors = { IpAddress: { 'aws:SourceIp': [...new Set(props.vendorCidrs)] } };
     // Without it, StartSession with no document falls back to the default, unrecorded shell document.
-    const recordedDocumentOnly = { BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } };
+    const recordedDocumentOnly = { ...fromVendors, BoolIfExists: { 'ssm:SessionDocumentAccessCheck': 'true' } };
     const tagValuesByKey = new Map<string, string[]>();
     for (const { tagKey, tagValue } of props.targetGroups) {
       tagValuesByKey.set(tagKey, [...new Set([...(tagValuesByKey.get(tagKey) ?? []), tagValue])]);
@@ -65,12 +77,16 @@ export class GrantPermissionsBoundary extends Construct {
           sid: 'ManageOwnSessions',
           actions: ['ssm:TerminateSession', 'ssm:ResumeSession'],
           resources: [anySessionArn],
-          conditions: { StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } },
+          conditions: {
+            ...fromVendors,
+            StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' },
+          },
         }),
         new iam.PolicyStatement({
           sid: 'EncryptSessions',
           actions: ['kms:GenerateDataKey'],
           resources: [props.sessionKey.keyArn],
+          conditions: fromVendors,
         }),
         new iam.PolicyStatement({
           sid: 'DenyUnrecordedSessionDocuments',
@@ -95,5 +111,11 @@ export class GrantPermissionsBoundary extends Construct {
           'Session ids are only known once a session starts; each grant role inline policy limits this to its own sessions.',
       },
     );
+
+    this.revokedPolicy = new iam.ManagedPolicy(this, 'RevokedPolicy', {
+      description: 'jit-access: denies everything to a grant role being revoked; the only policy teardown may attach',
+      path: props.iamPath,
+      document: iam.PolicyDocument.fromJson(revokedRolePolicy()),
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { GRANT_ROLE_TAG_KEYS } from '../../lambdas/domain/planner';
+import { GRANT_ROLE_TAG_KEYS, MANAGED_TAG, RUN_AS_TAG } from '../../lambdas/domain/planner';
 import type { JitAccessConfig } from '../config/schema';
 import type { ExpiryScheduler } from './expiry-scheduler';
 import type { GrantPermissionsBoundary } from './grant-permissions-boundary';
@@ -28,6 +28,8 @@ export interface GrantRolePermissionsProps {
  */
 export class GrantRolePermissions {
   private readonly grantRoleArnPattern: string;
+  /** `jit-*` also matches `jit-x/Admin`: a role on a path below a grant role's name, which no grant ever makes. */
+  private readonly nestedRoleArnPattern: string;
   private readonly scheduleArnPattern: string;
   private readonly sessionArnPattern: string;
   private readonly securityGroupRuleArnPattern: string;
@@ -43,6 +45,7 @@ export class GrantRolePermissions {
       resource: 'role',
       resourceName: `${props.config.iamPath.slice(1)}jit-*`,
     });
+    this.nestedRoleArnPattern = `${this.grantRoleArnPattern}/*`;
     this.scheduleArnPattern = stack.formatArn({
       service: 'scheduler',
       resource: 'schedule',
@@ -56,33 +59,40 @@ export class GrantRolePermissions {
     });
   }
 
-  /** What revoke does, so also what grant needs to compensate and the sweeper needs to clean up. */
+  /**
+   * What revoke does, so also what grant needs to compensate and the sweeper needs to clean up. Teardown can only take
+   * away: it may attach the stack's deny-all and nothing else, may remove only roles that carry the managed tag and
+   * the boundary, and can write no policy of its own.
+   */
   public allowTeardown(fn: JitFunction): void {
     const { ledger, notifications, boundary, ingress } = this.props;
     ledger.grantReadWrite(fn.role);
     notifications.grantPublish(fn.role);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'PutPoliciesOnBoundedGrantRolesOnly',
-        actions: ['iam:PutRolePolicy'],
+        sid: 'InspectGrantRoles',
+        actions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:ListRolePolicies', 'iam:ListAttachedRolePolicies'],
         resources: [this.grantRoleArnPattern],
-        conditions: { StringEquals: { 'iam:PermissionsBoundary': boundary.policy.managedPolicyArn } },
       }),
     );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'InspectAndDeleteGrantRoles',
-        actions: [
-          'iam:GetRole',
-          'iam:GetRolePolicy',
-          'iam:ListRolePolicies',
-          'iam:ListAttachedRolePolicies',
-          'iam:DeleteRolePolicy',
-          // Detaching only removes permissions; teardown detaches anything attached before it deletes the role.
-          'iam:DetachRolePolicy',
-          'iam:DeleteRole',
-        ],
+        sid: 'AttachOnlyTheDenyAllToJitAccessRoles',
+        actions: ['iam:AttachRolePolicy'],
         resources: [this.grantRoleArnPattern],
+        conditions: {
+          ...this.madeByJitAccess(),
+          ArnEquals: { 'iam:PolicyARN': boundary.revokedPolicy.managedPolicyArn },
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DeleteOnlyJitAccessRoles',
+        // Removing policies only takes permissions away; a role without the managed tag and the boundary is not ours.
+        actions: ['iam:DeleteRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRole'],
+        resources: [this.grantRoleArnPattern],
+        conditions: this.madeByJitAccess(),
       }),
     );
     fn.addToRolePolicy(
@@ -92,12 +102,37 @@ export class GrantRolePermissions {
         actions: [
           'iam:DeleteRolePermissionsBoundary',
           'iam:PutRolePermissionsBoundary',
-          'iam:AttachRolePolicy',
           'iam:UpdateAssumeRolePolicy',
-          // SSMSessionRunAs decides the OS user; only role creation may set it (see CreateBoundedGrantRolesOnly).
+          'iam:UpdateRole',
+          // SSMSessionRunAs decides the OS user; only role creation may set it (see TagGrantRolesAtCreationOnly).
           'iam:UntagRole',
         ],
         resources: [this.grantRoleArnPattern],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'AttachNothingButTheDenyAll',
+        effect: iam.Effect.DENY,
+        actions: ['iam:AttachRolePolicy'],
+        resources: [this.grantRoleArnPattern],
+        conditions: { ArnNotEquals: { 'iam:PolicyARN': boundary.revokedPolicy.managedPolicyArn } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'NothingOnPathsBelowGrantRoleNames',
+        effect: iam.Effect.DENY,
+        actions: [
+          'iam:CreateRole',
+          'iam:PutRolePolicy',
+          'iam:TagRole',
+          'iam:AttachRolePolicy',
+          'iam:DeleteRolePolicy',
+          'iam:DetachRolePolicy',
+          'iam:DeleteRole',
+        ],
+        resources: [this.nestedRoleArnPattern],
       }),
     );
     fn.addToRolePolicy(
@@ -156,7 +191,21 @@ export class GrantRolePermissions {
         sid: 'TagGrantRolesAtCreationOnly',
         actions: ['iam:TagRole'],
         resources: [this.grantRoleArnPattern],
-        conditions: { StringEquals: tagRules, 'ForAllValues:StringEquals': tagKeys },
+        conditions: {
+          StringEquals: tagRules,
+          'ForAllValues:StringEquals': tagKeys,
+          // Only a role that has none of these tags yet (one being created): an existing grant role can never be
+          // switched to another vendor's OS user.
+          Null: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true', [`aws:ResourceTag/${RUN_AS_TAG}`]: 'true' },
+        },
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PutSessionPoliciesOnJitAccessRolesOnly',
+        actions: ['iam:PutRolePolicy'],
+        resources: [this.grantRoleArnPattern],
+        conditions: this.madeByJitAccess(),
       }),
     );
     fn.addToRolePolicy(
@@ -195,6 +244,16 @@ export class GrantRolePermissions {
         'Rule ids exist only after AuthorizeSecurityGroupIngress; tagging is limited to that call by ec2:CreateAction',
       ],
     ]);
+  }
+
+  /** The conditions that tell a role jit-access made: its managed tag and the stack's permissions boundary. */
+  private madeByJitAccess(): { StringEquals: Record<string, string> } {
+    return {
+      StringEquals: {
+        [`aws:ResourceTag/${MANAGED_TAG}`]: 'true',
+        'iam:PermissionsBoundary': this.props.boundary.policy.managedPolicyArn,
+      },
+    };
   }
 
   private acknowledgePatterns(fn: JitFunction, patterns: readonly (readonly [string, string])[]): void {

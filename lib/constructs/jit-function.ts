@@ -3,9 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { operationalLogGroupName } from './naming';
 import type { JitAccessConfig } from '../config/schema';
 import { functionCode } from '../function-bundles';
+import { acknowledgeSingleRolePolicy } from './nag-findings';
 
 /** Every Lambda of the stack; each is `lambdas/handlers/<name>.ts` exporting `handler`. */
 export const HANDLER_NAMES = [
@@ -15,6 +18,7 @@ export const HANDLER_NAMES = [
   'revoke',
   'sweeper',
   'record-outcome',
+  'lockout',
   'api-read',
   'api-request',
   'api-decide',
@@ -46,6 +50,17 @@ export interface JitFunctionProps {
    * @default Duration.seconds(30)
    */
   readonly timeout?: Duration;
+  /**
+   * Executions reserved for this function: capacity a busy account cannot take from it, and also its ceiling.
+   * @default none: it shares the account's unreserved concurrency (say why with `acknowledgeUnreservedConcurrency`)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Where Lambda sends an asynchronous invocation's event once every retry failed; give one to any function that
+   * something invokes asynchronously (EventBridge Scheduler, an `Event` invoke). Its KMS key, if any, is granted too.
+   * @default none: only callers that wait for the result may invoke it (say which with `acknowledgeSynchronousOnly`)
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -56,10 +71,12 @@ export class JitFunction extends Construct {
   public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
+  private readonly handlerName: HandlerName;
   private unscopedPolicy?: iam.Policy;
 
   constructor(scope: Construct, id: string, props: JitFunctionProps) {
     super(scope, id);
+    this.handlerName = props.handlerName;
     const timeout = props.timeout ?? Duration.seconds(30);
     if (timeout.toSeconds() < 1 || timeout.toSeconds() > 900) {
       throw new Error(`${this.node.path}: timeout must be 1 s to 15 min, got ${timeout.toHumanString()}`);
@@ -67,8 +84,13 @@ export class JitFunction extends Construct {
     if (props.functionName !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(props.functionName)) {
       throw new Error(`${this.node.path}: functionName "${props.functionName}" must be 1-64 letters, digits, - or _`);
     }
+    const reserved = props.reservedConcurrency;
+    if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+      throw new Error(`${this.node.path}: reservedConcurrency must be a whole number of at least 1, got ${reserved}`);
+    }
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: operationalLogGroupName(this, 'lambda', props.handlerName),
       retention: props.logRetention,
       encryptionKey: props.logEncryptionKey,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -100,6 +122,8 @@ export class JitFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      deadLetterQueue: props.deadLetterQueue,
       description: `jit-access ${props.handlerName}`,
       environment: {
         ...props.environment,
@@ -109,10 +133,50 @@ export class JitFunction extends Construct {
       },
     });
     Tags.of(this.function).add(HANDLER_TAG, props.handlerName);
+    // Lambda adds sqs:SendMessage for the dead-letter queue; an encrypted queue also needs its key.
+    const deadLetterKey = props.deadLetterQueue?.encryptionMasterKey;
+    if (deadLetterKey) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [deadLetterKey.keyArn] }),
+      );
+    }
 
-    Validations.of(this.role.node.findChild('DefaultPolicy')).acknowledge({
+    const defaultPolicy = this.role.node.findChild('DefaultPolicy');
+    Validations.of(defaultPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'Only X-Ray tracing lands here on "*": xray:PutTraceSegments/PutTelemetryRecords have no resource types.',
+    });
+    acknowledgeSingleRolePolicy(defaultPolicy, `the ${props.handlerName} Lambda`);
+    Validations.of(this.function).acknowledge({
+      id: 'NIST.800.53.R5-LambdaInsideVPC',
+      reason:
+        'The function calls only AWS service APIs (over TLS, SigV4-signed) and listens on no network: its reach is bounded by its IAM role, not by a network. In a VPC it would need a NAT gateway or interface endpoints to reach those APIs, adding cost and a way for teardown to fail, and no control.',
+    });
+  }
+
+  /**
+   * Records that only callers that wait for the result invoke this function (the state machine's LambdaInvoke, API
+   * Gateway): they receive every error, and Lambda sends nothing to a dead-letter queue from such invocations.
+   */
+  public acknowledgeSynchronousOnly(callers: string): void {
+    if (this.function.deadLetterQueue) {
+      throw new Error(`${this.node.path}: it has a dead-letter queue, so it is not invoked synchronously only`);
+    }
+    Validations.of(this.function).acknowledge({
+      id: 'NIST.800.53.R5-LambdaDLQ',
+      reason: `Invoked only synchronously, by ${callers}, which receives every error; Lambda uses a dead-letter queue only for asynchronous invocations.`,
+    });
+  }
+
+  /** Records why this function shares the account's unreserved concurrency instead of reserving its own. */
+  public acknowledgeUnreservedConcurrency(why: string): void {
+    const reserved = (this.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions;
+    if (reserved !== undefined) {
+      throw new Error(`${this.node.path}: it reserves ${reserved} executions, so there is nothing to acknowledge`);
+    }
+    Validations.of(this.function).acknowledge({
+      id: 'NIST.800.53.R5-LambdaConcurrency',
+      reason: `No reserved concurrency: ${why}`,
     });
   }
 
@@ -137,5 +201,6 @@ export class JitFunction extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: `${actions.join(', ')} have no resource-level permissions in IAM, so "*" is required: ${why}`,
     });
+    acknowledgeSingleRolePolicy(this.unscopedPolicy, `the ${this.handlerName} Lambda's Describe and List calls`);
   }
 }

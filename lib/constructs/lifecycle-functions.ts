@@ -6,15 +6,29 @@ import { CustomerManagedKey } from './customer-managed-key';
 import type { ExpiryScheduler } from './expiry-scheduler';
 import type { GrantPermissionsBoundary } from './grant-permissions-boundary';
 import { GrantRolePermissions } from './grant-role-permissions';
-import { JitFunction, type HandlerName } from './jit-function';
+import { JitFunction, type HandlerName, type JitFunctionProps } from './jit-function';
 import type { JitIngressSecurityGroups } from './jit-ingress-security-groups';
 import type { LedgerTable } from './ledger-table';
-import { pascalCase } from './naming';
+import { operationalLogGroupName, pascalCase } from './naming';
 import type { Notifications } from './notifications';
 import type { SessionLogging } from './session-logging';
 
 /** Grant, revoke and sweeper call IAM, EC2, Scheduler and SSM in sequence, with retries. */
 const LONG_TIMEOUT = Duration.minutes(5);
+
+/**
+ * Executions reserved for teardown, so that a busy account cannot starve it: revoke runs once per expiring grant
+ * (expiries may coincide; the rest wait in Lambda's asynchronous queue, which retries throttled events), the sweeper
+ * one run at a time, so two sweeps never race.
+ */
+const REVOKE_CONCURRENCY = 10;
+const SWEEPER_CONCURRENCY = 1;
+
+/** Why the workflow steps reserve no concurrency (a NIST 800-53 R5 acknowledgement). */
+const WORKFLOW_STEP_CONCURRENCY =
+  'it runs once per step of a request, and requests start only through the operator API, whose stage throttle ' +
+  '(api.throttleRatePerSecond, api.throttleBurst) bounds them; reservations go to what ends access (revoke, sweeper, ' +
+  "the API's kill switch), and more would withdraw capacity from the account's other workloads.";
 
 export interface LifecycleFunctionsProps {
   readonly config: JitAccessConfig;
@@ -54,7 +68,7 @@ export class LifecycleFunctions extends Construct {
 
     this.logKey = new CustomerManagedKey(this, 'LogKey', {
       description: 'jit-access operational logs (Lambda, Step Functions)',
-      allowCloudWatchLogs: true,
+      cloudWatchLogGroups: [`${operationalLogGroupName(this)}/*`],
     });
 
     // Every handler reads REVOKE_FUNCTION_ARN at cold start (lambdas/shared/environment.ts), revoke included, and a
@@ -72,6 +86,7 @@ export class LifecycleFunctions extends Construct {
       [ENV.accountId]: Aws.ACCOUNT_ID,
       [ENV.partition]: Aws.PARTITION,
       [ENV.boundaryArn]: boundary.policy.managedPolicyArn,
+      [ENV.revokedPolicyArn]: boundary.revokedPolicy.managedPolicyArn,
       [ENV.sessionDocument]: sessionLogging.documentName,
       [ENV.sessionKeyArn]: sessionLogging.key.key.keyArn,
       [ENV.scheduleGroup]: expiry.scheduleGroupName,
@@ -80,15 +95,15 @@ export class LifecycleFunctions extends Construct {
       [ENV.securityGroups]: stack.toJsonString(ingress.securityGroupIds),
       [ENV.revokeFunctionArn]: revokeFunctionArn,
     };
-    const create = (handlerName: HandlerName, timeout?: Duration, functionName?: string): JitFunction =>
+    type Options = Pick<JitFunctionProps, 'timeout' | 'functionName' | 'reservedConcurrency' | 'deadLetterQueue'>;
+    const create = (handlerName: HandlerName, options: Options = {}): JitFunction =>
       new JitFunction(this, pascalCase(handlerName), {
         handlerName,
         config,
         environment: this.environment,
         logEncryptionKey: this.logKey.key,
         logRetention: config.logRetentionDays,
-        timeout,
-        functionName,
+        ...options,
       });
 
     this.validateRequest = create('validate-request');
@@ -106,14 +121,20 @@ export class LifecycleFunctions extends Construct {
     ledger.grantReadWrite(this.recordOutcome.role);
     notifications.grantPublish(this.recordOutcome.role);
 
-    this.revoke = create('revoke', LONG_TIMEOUT, revokeFunctionName);
+    // Expiry schedules invoke revoke asynchronously: a failure after Lambda's retries lands in their dead-letter queue.
+    this.revoke = create('revoke', {
+      timeout: LONG_TIMEOUT,
+      functionName: revokeFunctionName,
+      reservedConcurrency: REVOKE_CONCURRENCY,
+      deadLetterQueue: expiry.deadLetterQueue,
+    });
     this.permissions.allowTeardown(this.revoke);
     this.revoke.allowUnscoped(
       ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroupRules', 'ssm:DescribeSessions'],
       'revoke finds the grant live sessions and its tagged SG rules.',
     );
 
-    this.grant = create('grant', LONG_TIMEOUT);
+    this.grant = create('grant', { timeout: LONG_TIMEOUT });
     this.permissions.allowTeardown(this.grant);
     this.permissions.allowGrantCreation(this.grant);
     this.grant.allowUnscoped(
@@ -121,7 +142,11 @@ export class LifecycleFunctions extends Construct {
       'grant checks its targets and existing rules, and compensates like revoke on failure.',
     );
 
-    this.sweeper = create('sweeper', LONG_TIMEOUT);
+    this.sweeper = create('sweeper', {
+      timeout: LONG_TIMEOUT,
+      reservedConcurrency: SWEEPER_CONCURRENCY,
+      deadLetterQueue: expiry.deadLetterQueue,
+    });
     this.permissions.allowTeardown(this.sweeper);
     this.sweeper.allowUnscoped(
       [
@@ -133,5 +158,12 @@ export class LifecycleFunctions extends Construct {
       ],
       'the sweeper lists roles, schedules, rules and sessions to find what no active grant owns.',
     );
+
+    for (const step of [this.validateRequest, this.requestApproval, this.grant, this.recordOutcome]) {
+      step.acknowledgeSynchronousOnly(
+        "the approval workflow's LambdaInvoke tasks, each of which waits for the result and retries, catches or fails on the error",
+      );
+      step.acknowledgeUnreservedConcurrency(WORKFLOW_STEP_CONCURRENCY);
+    }
   }
 }

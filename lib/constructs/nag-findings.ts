@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -9,6 +9,21 @@ import type { IConstruct } from 'constructs';
  */
 export function wildcardResourceFinding(scope: IConstruct, resourceArn: string): string {
   return `AwsSolutions-IAM5[Resource::${flatten(Stack.of(scope).resolve(resourceArn))}]`;
+}
+
+/**
+ * Acknowledges NIST.800.53.R5-IAMNoInlinePolicy on a policy that holds the rights of one role of this stack and is
+ * attached to that role alone. The rule prefers customer-managed policies for reuse, versioning and delegated
+ * management; here reuse is what least privilege forbids, and the template is the version history.
+ */
+export function acknowledgeSingleRolePolicy(policy: IConstruct, roleDescription: string): void {
+  Validations.of(policy).acknowledge({
+    id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+    reason:
+      `Holds only what ${roleDescription} needs, on this stack's resources, and is attached to that role alone: a ` +
+      'customer-managed policy could be attached to other principals too, and its versions and rollback already come ' +
+      'from the template and CloudFormation.',
+  });
 }
 
 /** Mirrors cdk-nag's flattening of CloudFormation intrinsics (Ref → `<Id>`, GetAtt → `<Id.Attr>`, Join → joined). */

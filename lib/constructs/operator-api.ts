@@ -4,13 +4,23 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { operationalLogGroupName } from './naming';
 import { API_FUNCTIONS, ROUTE_NAMES, ROUTES, type ApiFunctionName } from '../../lambdas/handlers/api/contract';
 import { ENV } from '../../lambdas/shared/environment';
 import type { JitAccessConfig } from '../config/schema';
-import { JitFunction } from './jit-function';
+import { JitFunction, type JitFunctionProps } from './jit-function';
 import type { LedgerTable } from './ledger-table';
 import type { LifecycleFunctions } from './lifecycle-functions';
 import type { SessionLogging } from './session-logging';
+
+/**
+ * Executions reserved for api-decide, which also runs the kill switch: a busy account cannot keep people from ending a
+ * grant. Votes, kill switches and vendor disables are human actions, so five at once leaves room to spare.
+ */
+const DECIDE_CONCURRENCY = 5;
+
+const NO_WAF_REASON =
+  'Every method requires SigV4 from an identity of this account (or organization), the resource policy denies everyone else and the stage is throttled; a WAF can be attached to the stage where an organization requires one.';
 
 export interface OperatorApiProps {
   readonly config: JitAccessConfig;
@@ -41,13 +51,18 @@ export class OperatorApi extends Construct {
     const { config, functions, ledger, sessionLogging, stateMachine } = props;
     const stack = Stack.of(this);
 
-    const create = (name: ApiFunctionName, environment: Record<string, string> = {}) =>
+    const create = (
+      name: ApiFunctionName,
+      environment: Record<string, string> = {},
+      options: Pick<JitFunctionProps, 'reservedConcurrency'> = {},
+    ) =>
       new JitFunction(this, name, {
         handlerName: name,
         config,
         environment: { ...functions.environment, ...environment },
         logEncryptionKey: functions.logKey.key,
         logRetention: config.logRetentionDays,
+        ...options,
       });
 
     const read = create('api-read', { [ENV.sessionLogGroup]: sessionLogging.logGroup.logGroupName });
@@ -69,15 +84,24 @@ export class OperatorApi extends Construct {
       'a request is checked at once: its instances and the security groups rule headroom.',
     );
 
-    const decide = create('api-decide');
+    const decide = create('api-decide', {}, { reservedConcurrency: DECIDE_CONCURRENCY });
     functions.permissions.allowTeardown(decide);
     decide.allowUnscoped(
       ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroupRules', 'ssm:DescribeSessions'],
       'the kill switch finds the grant live sessions and its tagged SG rules, as revoke does.',
     );
     this.functions = { 'api-read': read, 'api-request': request, 'api-decide': decide };
+    for (const fn of [read, request, decide]) {
+      fn.acknowledgeSynchronousOnly('API Gateway (Lambda proxy integration), which answers the caller with the error');
+    }
+    for (const fn of [read, request]) {
+      fn.acknowledgeUnreservedConcurrency(
+        "it serves only operator API routes, whose stage throttle (api.throttleRatePerSecond, api.throttleBurst) bounds its concurrency; reservations go to what ends access (revoke, sweeper, api-decide), and more would withdraw capacity from the account's other workloads.",
+      );
+    }
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      logGroupName: operationalLogGroupName(this, 'api-access'),
       retention: config.logRetentionDays,
       encryptionKey: functions.logKey.key,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -186,15 +210,24 @@ export class OperatorApi extends Construct {
         reason:
           "Each route's zod schema validates its request in the function and answers with the field and the fix; API Gateway's own validation would replace that with a generic message.",
       },
-      {
-        id: 'AwsSolutions-APIG3',
-        reason:
-          'Every method requires SigV4 from an identity of this account (or organization), the resource policy denies everyone else and the stage is throttled; a WAF can be attached to the stage where an organization requires one.',
-      },
+      { id: 'AwsSolutions-APIG3', reason: NO_WAF_REASON },
       {
         id: 'AwsSolutions-COG4',
         reason:
           'Callers authenticate with IAM (AWS_IAM, SigV4): the signed identity is the person, resolved against jitAccess.people. Cognito would add a second, weaker identity.',
+      },
+    );
+    Validations.of(this.api.deploymentStage).acknowledge(
+      { id: 'NIST.800.53.R5-APIGWAssociatedWithWAF', reason: NO_WAF_REASON },
+      {
+        id: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
+        reason:
+          'Caching is off on purpose, so there is no cache to encrypt: every answer is per caller and must show the ledger as it is now (a revoked grant must never read as active).',
+      },
+      {
+        id: 'NIST.800.53.R5-APIGWSSLEnabled',
+        reason:
+          'A client certificate authenticates API Gateway to an HTTP backend; every integration here is a Lambda proxy integration, which API Gateway calls through the Lambda API with SigV4, so no backend could check one.',
       },
     );
     if (createsCloudWatchRole) {

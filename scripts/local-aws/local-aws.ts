@@ -39,11 +39,42 @@ export const LOCAL_REGION = 'eu-west-1';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const VENV_DIR = path.join(REPO_ROOT, '.venv');
 const VENV_BIN = path.join(VENV_DIR, 'bin');
-const STAMP_FILE = path.join(VENV_DIR, '.requirements.sha256');
 // A sibling of .venv, not inside it, so a broken venv can be deleted while the lock is held.
 const LOCK_DIR = path.join(REPO_ROOT, '.venv.lock');
-const REQUIREMENTS = path.join(__dirname, 'requirements.txt');
-const CONSTRAINTS = path.join(__dirname, 'constraints.txt');
+
+/** One virtual environment of pinned Python tools, installed from a requirements file and its frozen constraints. */
+interface ToolVenv {
+  readonly dir: string;
+  /** What it holds, for progress lines. */
+  readonly tools: string;
+  readonly requirements: string;
+  readonly constraints: string;
+  readonly freshInstallSeconds: number;
+}
+
+/** The pinned checkov that `ensureVenv` installs. */
+export const CHECKOV = path.join(VENV_DIR, 'checkov', 'bin', 'checkov');
+/** The file that pins checkov's version (`checkov==<version>`). */
+export const CHECKOV_REQUIREMENTS = path.join(__dirname, 'checkov-requirements.txt');
+
+const TOOL_VENVS: readonly ToolVenv[] = [
+  {
+    dir: VENV_DIR,
+    tools: 'moto and cfn-lint',
+    requirements: path.join(__dirname, 'requirements.txt'),
+    constraints: path.join(__dirname, 'constraints.txt'),
+    freshInstallSeconds: 30,
+  },
+  {
+    // Inside .venv, created after it (deleting .venv removes both); its own venv because checkov's boto3 and networkx
+    // pins conflict with moto's (see checkov-requirements.txt).
+    dir: path.join(VENV_DIR, 'checkov'),
+    tools: 'checkov',
+    requirements: CHECKOV_REQUIREMENTS,
+    constraints: path.join(__dirname, 'checkov-constraints.txt'),
+    freshInstallSeconds: 45,
+  },
+];
 const MIN_PYTHON: readonly [number, number] = [3, 9];
 const PYTHON_FIX = 'install Python 3.9+ with the venv module (Debian/Ubuntu: apt-get install python3 python3-venv)';
 const LOCK_WAIT_MS = 10 * 60 * 1000;
@@ -52,41 +83,52 @@ const OUTPUT_TAIL_LINES = 40;
 const defaultLog: LogLine = (line) => process.stderr.write(`[local-aws] ${line}\n`);
 
 /**
- * Makes sure `<repo>/.venv` holds the pinned moto and cfn-lint, creating or updating it when requirements changed.
- * Returns the venv's bin directory.
+ * Makes sure `<repo>/.venv` holds the pinned moto and cfn-lint, and `<repo>/.venv/checkov` the pinned checkov, creating
+ * or updating each whose requirements or constraints changed (a stamp holds their hash, so a new pin upgrades an old
+ * venv). Returns the bin directory of `.venv`.
  */
 export async function ensureVenv(options: EnsureVenvOptions = {}): Promise<string> {
   const log = options.log ?? defaultLog;
-  const wanted = await requirementsHash();
-  if (await isUpToDate(wanted)) return VENV_BIN;
+  const wanted = await Promise.all(TOOL_VENVS.map(async (venv) => ({ venv, hash: await requirementsHash(venv) })));
+  const allUpToDate = async () =>
+    (await Promise.all(wanted.map(({ venv, hash }) => isUpToDate(venv, hash)))).every(Boolean);
+  if (await allUpToDate()) return VENV_BIN;
 
   // Two test runs in the same tree may start together; pip installing twice into one venv corrupts it.
   const release = await acquireLock(log);
   try {
-    if (await isUpToDate(wanted)) return VENV_BIN;
+    if (await allUpToDate()) return VENV_BIN;
     await checkPython();
-    if (!existsSync(path.join(VENV_BIN, 'python'))) {
-      await rm(VENV_DIR, { recursive: true, force: true });
-      log(`creating ${path.relative(process.cwd(), VENV_DIR) || VENV_DIR} with python3 -m venv`);
-      await run('python3', ['-m', 'venv', VENV_DIR], (line) => log(`  ${line}`));
+    // In order, each checked again: recreating .venv also removes the checkov venv inside it.
+    for (const { venv, hash } of wanted) {
+      if (!(await isUpToDate(venv, hash))) await install(venv, hash, log);
     }
-    log('installing moto and cfn-lint with pip (about 30 s on a fresh clone)');
-    const started = Date.now();
-    await run(
-      path.join(VENV_BIN, 'python'),
-      ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', REQUIREMENTS, '-c', CONSTRAINTS],
-      (line) => {
-        // One line per package keeps progress visible; the full output still appears in the error if pip fails.
-        const step = /^(Collecting|Processing|Installing|Successfully|ERROR)\b/.test(line);
-        if (step) log(`  ${line.replace(/ \(from .*\)$/, '')}`);
-      },
-    );
-    await writeFile(STAMP_FILE, `${wanted}\n`);
-    log(`local AWS tools ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return VENV_BIN;
   } finally {
     await release();
   }
+}
+
+async function install(venv: ToolVenv, hash: string, log: LogLine): Promise<void> {
+  const bin = path.join(venv.dir, 'bin');
+  if (!existsSync(path.join(bin, 'python'))) {
+    await rm(venv.dir, { recursive: true, force: true });
+    log(`creating ${path.relative(process.cwd(), venv.dir) || venv.dir} with python3 -m venv`);
+    await run('python3', ['-m', 'venv', venv.dir], (line) => log(`  ${line}`));
+  }
+  log(`installing ${venv.tools} with pip (about ${venv.freshInstallSeconds} s on a fresh clone)`);
+  const started = Date.now();
+  await run(
+    path.join(bin, 'python'),
+    ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', venv.requirements, '-c', venv.constraints],
+    (line) => {
+      // One line per package keeps progress visible; the full output still appears in the error if pip fails.
+      const step = /^(Collecting|Processing|Installing|Successfully|ERROR)\b/.test(line);
+      if (step) log(`  ${line.replace(/ \(from .*\)$/, '')}`);
+    },
+  );
+  await writeFile(stampFile(venv), `${hash}\n`);
+  log(`${venv.tools} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Starts one moto server on a free loopback port and resolves once it answers HTTP. */
@@ -230,16 +272,20 @@ function keepTail(child: ChildProcess, onLine?: (line: string) => void): () => s
   return () => lines.join('\n') || '(no output)';
 }
 
-async function requirementsHash(): Promise<string> {
+function stampFile(venv: ToolVenv): string {
+  return path.join(venv.dir, '.requirements.sha256');
+}
+
+async function requirementsHash(venv: ToolVenv): Promise<string> {
   const hash = createHash('sha256');
-  for (const file of [REQUIREMENTS, CONSTRAINTS]) hash.update(await readFile(file));
+  for (const file of [venv.requirements, venv.constraints]) hash.update(await readFile(file));
   return hash.digest('hex');
 }
 
-async function isUpToDate(wanted: string): Promise<boolean> {
+async function isUpToDate(venv: ToolVenv, wanted: string): Promise<boolean> {
   try {
-    const stamp = (await readFile(STAMP_FILE, 'utf8')).trim();
-    return stamp === wanted && existsSync(path.join(VENV_BIN, 'python'));
+    const stamp = (await readFile(stampFile(venv), 'utf8')).trim();
+    return stamp === wanted && existsSync(path.join(venv.dir, 'bin', 'python'));
   } catch {
     return false;
   }

@@ -149,15 +149,18 @@ export async function createLocalWorld(
       Content: JSON.stringify(resolveIntrinsics(sessionDocument.resource.Properties?.Content ?? {}, resolve)),
     }),
   );
-  const boundary = findResource(stack, 'AWS::IAM::ManagedPolicy', 'GrantPermissionsBoundary').resource;
-  const permissionsBoundaryArn = (
-    await iam.send(
+  const createPolicy = async (logicalIdPrefix: string, name: string) => {
+    const policy = findResource(stack, 'AWS::IAM::ManagedPolicy', logicalIdPrefix).resource;
+    const created = await iam.send(
       new CreatePolicyCommand({
-        PolicyName: `jit-boundary-${suffix}`,
-        PolicyDocument: JSON.stringify(resolveIntrinsics(boundary.Properties?.PolicyDocument ?? {}, resolve)),
+        PolicyName: name,
+        PolicyDocument: JSON.stringify(resolveIntrinsics(policy.Properties?.PolicyDocument ?? {}, resolve)),
       }),
-    )
-  ).Policy?.Arn as string;
+    );
+    return created.Policy?.Arn as string;
+  };
+  const permissionsBoundaryArn = await createPolicy('GrantPermissionsBoundaryPolicy', `jit-boundary-${suffix}`);
+  const revokedPolicyArn = await createPolicy('GrantPermissionsBoundaryRevokedPolicy', `jit-revoked-${suffix}`);
 
   // Session Manager streams each session to this group, one log stream per session id (shadowing reads it).
   const sessionLogGroupName = `jit-sessions-${suffix}`;
@@ -178,6 +181,7 @@ export async function createLocalWorld(
       topicArn,
       env: { accountId: LOCAL_ACCOUNT, region: LOCAL_REGION, partition: 'aws' },
       permissionsBoundaryArn,
+      revokedPolicyArn,
       sessionDocumentName,
       sessionKeyArn,
       scheduleGroupName,

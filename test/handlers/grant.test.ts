@@ -6,6 +6,7 @@ import type { GrantRecord } from '../../lambdas/domain/types';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
 import type { ValidatedWorkflowState } from '../../lambdas/handlers/validate-request';
 import { exampleConfig } from '../helpers/config-fixture';
+import type { FakeRole } from '../helpers/fake-aws';
 import { decide } from '../../lambdas/lifecycle/decision';
 import {
   ACCOUNT_ID,
@@ -289,12 +290,60 @@ describe('grant', () => {
 
     // Assess
     expect(error.step).toBe('create role');
-    expect(error.message).toContain('was not created by this grant');
+    expect(error.message).toContain('is not the one this grant makes (permissions boundary): refusing to adopt it');
     expect(h.aws.mutatingCalls).not.toContainEqual({
       command: 'PutRolePolicy',
       target: `${ROLE_NAME}/jit-session-access`,
     });
     expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
+  });
+
+  describe('adopting a role of the grant role name on a retry', () => {
+    /** Creates the planned role as a first attempt would have, then lets `plant` change it as an attacker could. */
+    async function plantedRole(plant: (role: FakeRole) => FakeRole | void): Promise<string> {
+      await prepareApproved();
+      await h.deps.roles.createRole(approved.plan.role);
+      const role = h.aws.roles.get(ROLE_NAME) as FakeRole;
+      const changed = plant(role);
+      if (changed) h.aws.roles.set(ROLE_NAME, changed);
+      return h.deps.roles.createRole(approved.plan.role);
+    }
+
+    it('adopts the role a previous attempt made, exactly as planned, even with its session policy already on', async () => {
+      // Act
+      const arn = await plantedRole((role) => {
+        role.inlinePolicies.set('jit-session-access', approved.plan.role.inlinePolicy);
+      });
+
+      // Assess
+      expect(await arn).toBe(`arn:aws:iam::111122223333:role/jit-access/${ROLE_NAME}`);
+    });
+
+    it.each<[string, (role: FakeRole) => FakeRole | void]>([
+      ['trust policy', (role) => ({ ...role, trustPolicy: { Version: '2012-10-17', Statement: [] } })],
+      ['maximum session duration', (role) => ({ ...role, maxSessionDuration: 43_200 })],
+      ['tags', (role) => ({ ...role, tags: { ...role.tags, SSMSessionRunAs: 'root' } })],
+      [
+        'attached policies arn:aws:iam::aws:policy/AdministratorAccess',
+        (role) => {
+          role.attachedPolicyArns.push('arn:aws:iam::aws:policy/AdministratorAccess');
+        },
+      ],
+      [
+        'inline policies backdoor',
+        (role) => {
+          role.inlinePolicies.set('backdoor', { Version: '2012-10-17', Statement: [] });
+        },
+      ],
+    ])('refuses a planted role whose %s differs from the plan', async (difference, plant) => {
+      // Act
+      const adopting = plantedRole(plant);
+
+      // Assess
+      await expect(adopting).rejects.toThrow(
+        `role ${ROLE_NAME} already exists but is not the one this grant makes (${difference}): refusing to adopt it`,
+      );
+    });
   });
 
   it('never adopts an identical ingress rule that jit-access did not open, and leaves it in place', async () => {

@@ -10,6 +10,7 @@ import {
   seedActive,
   seedPending,
   statusOf,
+  testSettings,
   type Harness,
 } from '../helpers/handler-deps';
 
@@ -17,6 +18,7 @@ const GRANT_ID = 'grant-revoke-0001';
 const OTHER_ID = 'grant-revoke-0002';
 const ROLE_NAME = `jit-${GRANT_ID}`;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT_ID}:role/jit-access/${ROLE_NAME}`;
+const settings = testSettings();
 /** Every grant of this file starts at T0 for one hour. */
 const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
 const POSTGRES_FROM_ACME = {
@@ -53,13 +55,14 @@ describe('revoke (the expiry schedule target)', () => {
     await revokeAtExpiry();
 
     // Assess
-    // The deny replaces the session policy: one policy to delete, and both rules of the group closed in one call.
+    // The stack's deny-all goes on first; both rules of the group close in one call; the role goes last.
     expect(h.aws.mutatingCalls.map((c) => `${c.command} ${c.target}`)).toEqual([
-      `PutRolePolicy ${ROLE_NAME}/jit-session-access`,
+      `AttachRolePolicy ${ROLE_NAME}/${settings.revokedPolicyArn}`,
       'TerminateSession session-of-grant',
       `RevokeSecurityGroupIngress ${firstRule},${secondRule}`,
       `DeleteSchedule ${ROLE_NAME}`,
       `DeleteRolePolicy ${ROLE_NAME}/jit-session-access`,
+      `DetachRolePolicy ${ROLE_NAME}/${settings.revokedPolicyArn}`,
       `DeleteRole ${ROLE_NAME}`,
       `Publish jit-access: grant ${GRANT_ID} revoked`,
     ]);
@@ -200,18 +203,37 @@ describe('revoke (the expiry schedule target)', () => {
     expect(h.aws.published[0]?.message).toContain(ROLE_ARN);
   });
 
-  it('denies every credential issued before the revoke, with a deny-all in place of the session policy', async () => {
-    // Prepare: the policy's deletion fails, so what was put in its place stays to be seen.
+  it("denies every credential issued before the revoke with the stack's deny-all, and writes no policy", async () => {
+    // Prepare: the policy's deletion fails, so the role stays to be seen as the deny left it.
     h.aws.failOn('DeleteRolePolicy');
+    const sessionPolicy = h.aws.roles.get(ROLE_NAME)?.inlinePolicies.get('jit-session-access');
 
     // Act
     await revokeAtExpiry();
 
     // Assess
-    expect(h.aws.roles.get(ROLE_NAME)?.inlinePolicies.get('jit-session-access')).toEqual({
-      Version: '2012-10-17',
-      Statement: [{ Sid: 'DenyEverythingOnceRevoked', Effect: 'Deny', Action: '*', Resource: '*' }],
-    });
+    const role = h.aws.roles.get(ROLE_NAME);
+    expect(role?.attachedPolicyArns).toEqual([settings.revokedPolicyArn]);
+    expect(role?.inlinePolicies.get('jit-session-access')).toEqual(sessionPolicy);
+    expect(h.aws.mutatingCalls.filter((c) => c.command === 'PutRolePolicy')).toEqual([]);
+  });
+
+  it('touches nothing of a customer role that has the grant role name (grant id "readonly"), nor its sessions', async () => {
+    // Prepare: a customer's own /jit-access/jit-readonly, with no jit-access tag and no boundary, and a live session.
+    h.aws.seedRole('jit-readonly', '/jit-access/').inlinePolicies.set('read-only', {});
+    h.aws.startSession('session-of-customer-role', 'jit-readonly', BILLING_1);
+    h.aws.clearCallLog();
+
+    // Act
+    h.clock.set(EXPIRES_AT);
+    await h.handlers.revoke({ grantId: 'readonly', reason: 'expiry' });
+
+    // Assess
+    expect(h.aws.roles.get('jit-readonly')?.inlinePolicies.get('read-only')).toEqual({});
+    expect(h.aws.roles.get('jit-readonly')?.attachedPolicyArns).toEqual([]);
+    expect(h.aws.sessions.find((s) => s.sessionId === 'session-of-customer-role')?.status).toBe('Active');
+    // Only the stack's own schedule group is looked into for a schedule of that name; IAM and SSM are not touched.
+    expect(h.aws.mutatingCalls.map((c) => c.command)).toEqual(['DeleteSchedule']);
   });
 });
 

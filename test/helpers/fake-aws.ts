@@ -10,6 +10,7 @@ import {
   type RevokeSecurityGroupIngressCommandInput,
 } from '@aws-sdk/client-ec2';
 import {
+  AttachRolePolicyCommand,
   CreateRoleCommand,
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
@@ -20,6 +21,7 @@ import {
   ListRolePoliciesCommand,
   ListRolesCommand,
   PutRolePolicyCommand,
+  type AttachRolePolicyCommandInput,
   type CreateRoleCommandInput,
   type DeleteRoleCommandInput,
   type DeleteRolePolicyCommandInput,
@@ -411,6 +413,9 @@ export class FakeAws {
             Path: role.path,
             Arn: role.arn,
             Tags: tagList(role.tags),
+            // IAM answers policy documents URL-encoded.
+            AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify(role.trustPolicy)),
+            ...(role.maxSessionDuration ? { MaxSessionDuration: role.maxSessionDuration } : {}),
             ...(role.permissionsBoundaryArn
               ? { PermissionsBoundary: { PermissionsBoundaryArn: role.permissionsBoundaryArn } }
               : {}),
@@ -452,6 +457,19 @@ export class FakeAws {
           return {};
         },
         rolePolicy,
+      ),
+    );
+    iam.on(AttachRolePolicyCommand).callsFake(
+      this.handle(
+        'AttachRolePolicy',
+        true,
+        (input: AttachRolePolicyCommandInput) => {
+          const attached = this.role(input.RoleName).attachedPolicyArns;
+          // Attaching a policy that is already attached succeeds and changes nothing, as in IAM.
+          if (!attached.includes(input.PolicyArn ?? '')) attached.push(input.PolicyArn ?? '');
+          return {};
+        },
+        (input) => `${input.RoleName}/${input.PolicyArn}`,
       ),
     );
     iam.on(DetachRolePolicyCommand).callsFake(

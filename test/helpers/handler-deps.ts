@@ -73,6 +73,7 @@ export function testSettings(config: JitAccessConfig = exampleConfig()): Runtime
     topicArn: `arn:aws:sns:${REGION}:${ACCOUNT_ID}:jit-access-notifications`,
     env: { accountId: ACCOUNT_ID, region: REGION, partition: 'aws' },
     permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT_ID}:policy/jit-access/jit-grant-boundary`,
+    revokedPolicyArn: `arn:aws:iam::${ACCOUNT_ID}:policy/jit-access/jit-grant-revoked`,
     sessionDocumentName: 'JitAccess-VendorShell',
     sessionKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555`,
     scheduleGroupName: 'jit-access-expiry',

@@ -6,8 +6,10 @@ import type {
   RuleHolding,
   VendorState,
 } from '../../lambdas/adapters/ledger';
+import type { DeniedAttempt } from '../../lambdas/domain/lockout';
 import type {
   CreatedResources,
+  GrantLockout,
   GrantRecord,
   GrantStatus,
   HistoryEntry,
@@ -43,6 +45,8 @@ export type LedgerWrite =
   | 'releaseRules'
   | 'forgetRuleIfUnheld'
   | 'setVendorState'
+  | 'recordAttempt'
+  | 'markLockout'
   | 'addReviewDue'
   | 'removeReviewDue';
 
@@ -66,6 +70,9 @@ export class InMemoryLedger implements Ledger {
   private readonly votes = new Map<string, Map<string, Vote>>();
   private readonly rules = new Map<string, StoredRule>();
   private readonly vendors = new Map<string, VendorState>();
+  private readonly vendorHistories = new Map<string, VendorState[]>();
+  /** Per vendor, by sort key `<at>#<eventId>`, as DynamoLedger keys them. */
+  private readonly attempts = new Map<string, Map<string, DeniedAttempt>>();
   private readonly reviews = new Map<string, ReviewDue>();
   /** Every write call, in order, whether or not its condition held. */
   readonly writes: LedgerWrite[] = [];
@@ -330,6 +337,46 @@ export class InMemoryLedger implements Ledger {
     this.writes.push('setVendorState');
     await tick();
     this.vendors.set(state.vendorId, { ...state });
+    this.vendorHistories.set(state.vendorId, [...(this.vendorHistories.get(state.vendorId) ?? []), { ...state }]);
+  }
+
+  async vendorHistory(vendorId: string): Promise<VendorState[]> {
+    await tick();
+    return (this.vendorHistories.get(vendorId) ?? []).map((state) => ({ ...state }));
+  }
+
+  async recordAttempt(attempt: DeniedAttempt): Promise<boolean> {
+    this.writes.push('recordAttempt');
+    await tick();
+    const byKey = this.attempts.get(attempt.vendorId) ?? new Map<string, DeniedAttempt>();
+    this.attempts.set(attempt.vendorId, byKey);
+    const key = `${attempt.at}#${attempt.eventId}`;
+    if (byKey.has(key)) return false;
+    byKey.set(key, { ...attempt });
+    return true;
+  }
+
+  async attemptsBetween(vendorId: string, from: string, to: string): Promise<DeniedAttempt[]> {
+    await tick();
+    // As the query's `sk BETWEEN from AND to$` on keys `<at>#<eventId>`.
+    return [...(this.attempts.get(vendorId) ?? new Map<string, DeniedAttempt>())]
+      .filter(([key]) => key >= from && key <= `${to}$`)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, attempt]) => ({ ...attempt }));
+  }
+
+  async markLockout(grantId: string, lockout: GrantLockout, entry: HistoryEntry): Promise<boolean> {
+    this.writes.push('markLockout');
+    await tick();
+    const stored = this.grants.get(grantId);
+    if (!stored || stored.record.lockout !== undefined) return false;
+    stored.record = {
+      ...stored.record,
+      lockout: { ...lockout },
+      updatedAt: entry.at,
+      history: [...stored.record.history, { ...entry }],
+    };
+    return true;
   }
 
   async addReviewDue(review: ReviewDue): Promise<void> {

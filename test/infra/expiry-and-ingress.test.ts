@@ -6,6 +6,13 @@ const template: Template = synthTemplate(config);
 
 const groupId = onlyLogicalId(template, 'AWS::Scheduler::ScheduleGroup');
 
+/** The expiry dead-letter queue (the lockout has its own), by the key that encrypts it. */
+function expiryQueueId(): string {
+  return onlyLogicalId(template, 'AWS::SQS::Queue', {
+    KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExpiryKey'), 'Arn'] },
+  });
+}
+
 function schedulerRoleId(): string {
   return onlyLogicalId(template, 'AWS::IAM::Role', {
     AssumeRolePolicyDocument: {
@@ -65,7 +72,7 @@ describe('expiry scheduling', () => {
 
   test('failed invocations go to a KMS-encrypted, TLS-only dead-letter queue', () => {
     // Prepare
-    const queueId = onlyLogicalId(template, 'AWS::SQS::Queue');
+    const queueId = expiryQueueId();
 
     // Assess
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } });
@@ -112,7 +119,7 @@ describe('expiry scheduling', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: Match.objectLike({
         Arn: { 'Fn::GetAtt': [functionLogicalId(template, 'sweeper'), 'Arn'] },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] } },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [expiryQueueId(), 'Arn'] } },
       }),
     });
   });

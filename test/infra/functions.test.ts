@@ -6,10 +6,18 @@ import { exampleStackConfig, functionLogicalId, onlyLogicalId, synthTemplate } f
 const config = exampleStackConfig();
 const template: Template = synthTemplate(config);
 
-const LIFECYCLE_HANDLERS = ['validate-request', 'request-approval', 'grant', 'revoke', 'sweeper', 'record-outcome'];
+const LIFECYCLE_HANDLERS = [
+  'validate-request',
+  'request-approval',
+  'grant',
+  'revoke',
+  'sweeper',
+  'record-outcome',
+  'lockout',
+];
 const API_HANDLERS = ['api-read', 'api-request', 'api-decide'];
 const HANDLERS = [...LIFECYCLE_HANDLERS, ...API_HANDLERS];
-const LONG_RUNNING = ['grant', 'revoke', 'sweeper'];
+const LONG_RUNNING = ['grant', 'revoke', 'sweeper', 'lockout'];
 
 /** Variables only the functions that use them receive: the workflow to start, the session logs to read. */
 const EXTRA_VARIABLES: Readonly<Record<string, readonly string[]>> = {
@@ -26,7 +34,7 @@ function environmentOf(handler: string): Record<string, unknown> {
 }
 
 describe('stack functions', () => {
-  test('are exactly the six lifecycle steps and the three API functions, one function each', () => {
+  test('are exactly the lifecycle steps, the lockout and the three API functions, one function each', () => {
     // Act
     const tags = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
       (fn.Properties.Tags as { Key: string; Value: string }[])

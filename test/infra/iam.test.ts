@@ -19,7 +19,21 @@ const boundaryId = onlyLogicalId(template, 'AWS::IAM::ManagedPolicy', {
 const grantRolePattern = {
   'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/jit-access/jit-*']],
 };
-const boundaryCondition = { StringEquals: { 'iam:PermissionsBoundary': { Ref: boundaryId } } };
+const revokedPolicyId = onlyLogicalId(template, 'AWS::IAM::ManagedPolicy', {
+  Description: Match.stringLikeRegexp('denies everything'),
+});
+/** A role jit-access made: the managed tag and the stack's boundary. A customer's `jit-*` role has neither. */
+const madeByJitAccess = {
+  StringEquals: { 'aws:ResourceTag/jit-access:managed': 'true', 'iam:PermissionsBoundary': { Ref: boundaryId } },
+};
+const nestedRolePattern = {
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':role/jit-access/jit-*/*'],
+  ],
+};
+/** Every configured vendor's CIDRs (cdk.json example): acme's two, then globex's one. */
+const ALL_VENDOR_CIDRS = ['203.0.113.0/24', '198.51.100.16/28', '192.0.2.0/25'];
 
 function allowing(statements: TemplateStatement[], action: string): TemplateStatement[] {
   return statements.filter((s) => s.Effect === 'Allow' && actionsOf(s).includes(action));
@@ -71,7 +85,7 @@ describe('grant Lambda permissions', () => {
     // Assess
     expect(createRole).toHaveLength(1);
     expect(createRole[0]!.Resource).toEqual(grantRolePattern);
-    expect(createRole[0]!.Condition?.StringEquals).toMatchObject(boundaryCondition.StringEquals);
+    expect(createRole[0]!.Condition?.StringEquals).toMatchObject({ 'iam:PermissionsBoundary': { Ref: boundaryId } });
     expect(actionsOf(createRole[0]!)).toEqual(['iam:CreateRole']);
   });
 
@@ -100,6 +114,21 @@ describe('grant Lambda permissions', () => {
     }
   });
 
+  test('tags can be set only on a role that has none of the jit-access tags yet, so an existing role never changes vendor', () => {
+    // Prepare
+    const statements = statementsOfHandler(template, 'grant');
+
+    // Act
+    const tagRole = allowing(statements, 'iam:TagRole');
+
+    // Assess
+    expect(tagRole).toHaveLength(1);
+    expect(tagRole[0]!.Condition?.Null).toEqual({
+      'aws:ResourceTag/jit-access:managed': 'true',
+      'aws:ResourceTag/SSMSessionRunAs': 'true',
+    });
+  });
+
   test.each(['revoke', 'sweeper', 'api-decide'])('the %s Lambda can neither tag nor untag a grant role', (handler) => {
     // Prepare
     const statements = statementsOfHandler(template, handler);
@@ -125,7 +154,7 @@ describe('grant Lambda permissions', () => {
     },
   );
 
-  test('iam:PutRolePolicy is allowed only on the role path and only for roles that carry the boundary', () => {
+  test('iam:PutRolePolicy is allowed only on the role path, only for roles with the managed tag and the boundary', () => {
     // Prepare
     const statements = statementsOfHandler(template, 'grant');
 
@@ -134,10 +163,10 @@ describe('grant Lambda permissions', () => {
 
     // Assess
     expect(putRolePolicy).toHaveLength(1);
-    expect(putRolePolicy[0]).toMatchObject({ Resource: grantRolePattern, Condition: boundaryCondition });
+    expect(putRolePolicy[0]).toMatchObject({ Resource: grantRolePattern, Condition: madeByJitAccess });
   });
 
-  test('removing or replacing the boundary, attaching managed policies and changing trust are explicitly denied', () => {
+  test('removing or replacing the boundary, changing trust, session length or tags, and nested paths are denied', () => {
     // Prepare
     const statements = statementsOfHandler(template, 'grant');
 
@@ -145,29 +174,48 @@ describe('grant Lambda permissions', () => {
     const denies = statements.filter((s) => s.Effect === 'Deny');
 
     // Assess
-    expect(denies).toHaveLength(1);
-    expect(denies[0]!.Resource).toEqual(grantRolePattern);
-    expect(actionsOf(denies[0]!).sort()).toEqual([
-      'iam:AttachRolePolicy',
-      'iam:DeleteRolePermissionsBoundary',
-      'iam:PutRolePermissionsBoundary',
-      'iam:UntagRole',
-      'iam:UpdateAssumeRolePolicy',
+    expect(denies.map((d) => [d.Sid, d.Resource, actionsOf(d).sort()])).toEqual([
+      [
+        'NeverLoosenGrantRoles',
+        grantRolePattern,
+        [
+          'iam:DeleteRolePermissionsBoundary',
+          'iam:PutRolePermissionsBoundary',
+          'iam:UntagRole',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:UpdateRole',
+        ],
+      ],
+      ['AttachNothingButTheDenyAll', grantRolePattern, ['iam:AttachRolePolicy']],
+      [
+        'NothingOnPathsBelowGrantRoleNames',
+        nestedRolePattern,
+        [
+          'iam:AttachRolePolicy',
+          'iam:CreateRole',
+          'iam:DeleteRole',
+          'iam:DeleteRolePolicy',
+          'iam:DetachRolePolicy',
+          'iam:PutRolePolicy',
+          'iam:TagRole',
+        ],
+      ],
     ]);
+    expect(denies[1]!.Condition).toEqual({ ArnNotEquals: { 'iam:PolicyARN': { Ref: revokedPolicyId } } });
   });
 
-  test('every IAM action of the grant Lambda except PassRole is limited to the per-grant role path', () => {
+  test('every IAM action the grant Lambda is allowed, except PassRole, is limited to the per-grant role path', () => {
     // Prepare
     const statements = statementsOfHandler(template, 'grant');
 
     // Act
-    const iamStatements = statements.filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('iam:') && a !== 'iam:PassRole'),
+    const iamAllows = statements.filter(
+      (s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a.startsWith('iam:') && a !== 'iam:PassRole'),
     );
 
     // Assess
-    expect(iamStatements.length).toBeGreaterThan(0);
-    for (const statement of iamStatements) {
+    expect(iamAllows.length).toBeGreaterThan(0);
+    for (const statement of iamAllows) {
       expect(resourcesOf(statement)).toEqual([grantRolePattern]);
     }
   });
@@ -201,26 +249,58 @@ describe('grant Lambda permissions', () => {
 });
 
 describe('teardown Lambda permissions (revoke, sweeper and the API kill switch)', () => {
-  test.each(['revoke', 'sweeper', 'api-decide'])(
-    '%s cannot create roles but puts policies only on bounded roles',
+  test.each(['revoke', 'sweeper', 'api-decide'])('%s can neither create roles nor write any policy', (handler) => {
+    // Prepare
+    const statements = statementsOfHandler(template, handler);
+
+    // Act
+    const writing = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:CreatePolicy', 'iam:CreatePolicyVersion'].flatMap(
+      (action) => allowing(statements, action),
+    );
+
+    // Assess
+    expect(writing).toEqual([]);
+  });
+
+  test.each(['revoke', 'sweeper', 'api-decide', 'grant'])(
+    '%s may attach only the stack deny-all, and only to roles jit-access made',
     (handler) => {
       // Prepare
       const statements = statementsOfHandler(template, handler);
 
       // Act
-      const createRole = allowing(statements, 'iam:CreateRole');
-      const putRolePolicy = allowing(statements, 'iam:PutRolePolicy');
+      const attach = allowing(statements, 'iam:AttachRolePolicy');
 
       // Assess
-      expect(createRole).toEqual([]);
-      expect(putRolePolicy).toEqual([
-        expect.objectContaining({ Resource: grantRolePattern, Condition: boundaryCondition }),
+      expect(attach).toEqual([
+        expect.objectContaining({
+          Resource: grantRolePattern,
+          Condition: { ...madeByJitAccess, ArnEquals: { 'iam:PolicyARN': { Ref: revokedPolicyId } } },
+        }),
       ]);
     },
   );
 
+  test.each(['revoke', 'sweeper', 'api-decide', 'grant'])(
+    '%s may delete a role and its policies only when it carries the managed tag and the boundary',
+    (handler) => {
+      // Prepare
+      const statements = statementsOfHandler(template, handler);
+
+      // Act
+      const deleting = ['iam:DeleteRole', 'iam:DeleteRolePolicy', 'iam:DetachRolePolicy'].map((action) =>
+        allowing(statements, action),
+      );
+
+      // Assess
+      for (const allowed of deleting) {
+        expect(allowed).toEqual([expect.objectContaining({ Resource: grantRolePattern, Condition: madeByJitAccess })]);
+      }
+    },
+  );
+
   test.each(['revoke', 'sweeper', 'api-decide'])(
-    '%s is denied loosening a grant role: boundary, managed policies, trust and tags',
+    '%s is denied loosening a grant role and touching roles on paths below grant role names',
     (handler) => {
       // Prepare
       const statements = statementsOfHandler(template, handler);
@@ -229,17 +309,43 @@ describe('teardown Lambda permissions (revoke, sweeper and the API kill switch)'
       const denies = statements.filter((s) => s.Effect === 'Deny');
 
       // Assess
-      expect(denies).toHaveLength(1);
-      expect(denies[0]!.Resource).toEqual(grantRolePattern);
-      expect(actionsOf(denies[0]!).sort()).toEqual([
-        'iam:AttachRolePolicy',
-        'iam:DeleteRolePermissionsBoundary',
-        'iam:PutRolePermissionsBoundary',
-        'iam:UntagRole',
-        'iam:UpdateAssumeRolePolicy',
+      expect(denies.map((d) => d.Sid)).toEqual([
+        'NeverLoosenGrantRoles',
+        'AttachNothingButTheDenyAll',
+        'NothingOnPathsBelowGrantRoleNames',
       ]);
+      expect(denies[2]!.Resource).toEqual(nestedRolePattern);
     },
   );
+
+  test('the deny-all that teardown attaches denies every action on every resource, and lives on the grant path', () => {
+    // Prepare
+    const policy = template.toJSON().Resources[revokedPolicyId] as {
+      Properties: { Path: string; PolicyDocument: { Statement: TemplateStatement[] } };
+    };
+
+    // Assess
+    expect(policy.Properties.Path).toBe('/jit-access/');
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'DenyEverythingOnceRevoked', Effect: 'Deny', Action: '*', Resource: '*' },
+    ]);
+  });
+
+  test('every function that tears down knows the deny-all by its ARN', () => {
+    // Prepare
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+
+    // Act
+    const revokedPolicyArns = functions.map(
+      (fn) => (fn.Properties.Environment?.Variables as Record<string, unknown> | undefined)?.REVOKED_POLICY_ARN,
+    );
+
+    // Assess
+    expect(functions.length).toBeGreaterThan(5);
+    expect(revokedPolicyArns.every((arn) => JSON.stringify(arn) === JSON.stringify({ Ref: revokedPolicyId }))).toBe(
+      true,
+    );
+  });
 });
 
 describe('the approval workflow, from the outside', () => {
@@ -347,7 +453,21 @@ describe('permissions boundary of grant roles', () => {
 
     // Assess
     expect(manage).toHaveLength(1);
-    expect(condition).toEqual({ StringLike: { 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' } });
+    expect(condition?.StringLike).toEqual({ 'ssm:resourceTag/aws:ssmmessages:session-id': '${aws:userid}' });
+  });
+
+  test('bounds every Allow by every configured vendor CIDR with IpAddress, never IfExists', () => {
+    // Prepare
+    const allows = boundaryStatements().filter((s) => s.Effect === 'Allow');
+
+    // Act
+    const sourceIps = allows.map((s) => s.Condition?.IpAddress?.['aws:SourceIp']);
+    const operators = allows.flatMap((s) => Object.keys(s.Condition ?? {}));
+
+    // Assess
+    expect(allows.length).toBeGreaterThanOrEqual(4);
+    expect(sourceIps).toEqual(allows.map(() => ALL_VENDOR_CIDRS));
+    expect(operators.filter((op) => op.startsWith('IpAddressIfExists'))).toEqual([]);
   });
 
   test('denies starting sessions with the unrecorded port-forwarding, SSH and command documents', () => {

@@ -32,15 +32,15 @@ const REVOKE_CALLS: readonly AwsCallName[] = [
   'dynamodb:GetItem',
   'dynamodb:UpdateItem',
   'iam:GetRole',
-  'iam:PutRolePolicy',
+  'iam:AttachRolePolicy',
   'ssm:DescribeSessions',
   'ssm:TerminateSession',
   'dynamodb:TransactWriteItems',
   'ec2:RevokeSecurityGroupIngress',
   'scheduler:DeleteSchedule',
   'iam:DeleteRolePolicy',
+  'iam:DetachRolePolicy',
   'iam:DeleteRole',
-  'ec2:DescribeSecurityGroupRules',
   'sns:Publish',
 ];
 
