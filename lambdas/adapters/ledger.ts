@@ -164,6 +164,26 @@ function chunks<T>(items: readonly T[], size = BATCH_LIMIT): T[][] {
   return out;
 }
 
+/**
+ * Plans are stored as their JSON text, not as nested maps: a plan is a document (the policies IAM receives as text,
+ * the rules, the window) that is written whole and read whole, never updated in part. As text it is one attribute
+ * instead of hundreds, which keeps each grant item cheap to read, copy and page through (the sweeper reads every
+ * live grant on each run), and the stored text is exactly what was hashed and approved.
+ */
+const PLAN_FIELDS = ['plan', 'approvedPlan'] as const;
+
+function planAsText(field: string, value: unknown): unknown {
+  return (PLAN_FIELDS as readonly string[]).includes(field) && value !== undefined ? JSON.stringify(value) : value;
+}
+
+function planFromText(value: unknown): unknown {
+  return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+}
+
+function toItem(record: GrantRecord): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).map(([field, value]) => [field, planAsText(field, value)]));
+}
+
 function updateClauses(update: GrantUpdate): {
   sets: string[];
   names: Record<string, string>;
@@ -176,15 +196,19 @@ function updateClauses(update: GrantUpdate): {
     if (value === undefined) continue;
     sets.push(`#u_${field} = :u_${field}`);
     names[`#u_${field}`] = field;
-    values[`:u_${field}`] = value;
+    values[`:u_${field}`] = planAsText(field, value);
   }
   return { sets, names, values };
 }
 
 function toGrant(item: Record<string, unknown> | undefined): GrantRecord | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, taskToken: _token, ...grant } = item;
-  return grant as unknown as GrantRecord;
+  const { pk: _pk, sk: _sk, taskToken: _token, plan, approvedPlan, ...grant } = item;
+  return {
+    ...grant,
+    plan: planFromText(plan),
+    ...(approvedPlan === undefined ? {} : { approvedPlan: planFromText(approvedPlan) }),
+  } as unknown as GrantRecord;
 }
 
 function toAttempt(item: Record<string, unknown>): DeniedAttempt {
@@ -236,7 +260,7 @@ export class DynamoLedger implements Ledger {
       await client.send(
         new sdk.doc.PutCommand({
           TableName: this.tableName,
-          Item: { ...grantKey(record.grantId), ...record, ...(taskToken ? { taskToken } : {}) },
+          Item: { ...grantKey(record.grantId), ...toItem(record), ...(taskToken ? { taskToken } : {}) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
