@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { REPO_ROOT } from './stack-config';
+import { median, progress, timeCommand } from './timing';
+
+/**
+ * `npx cdk synth --quiet` as a user runs it (app, bundles, CDK's own template validation), into a scratch directory
+ * so cdk.out is left alone; median of `runs`.
+ */
+export function measureSynth(runs: number): number {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'jit-access-bench-synth-'));
+  try {
+    const seconds: number[] = [];
+    for (let run = 1; run <= runs; run += 1) {
+      progress(`synth: run ${run}/${runs}`);
+      const env = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: '1' };
+      seconds.push(
+        timeCommand('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: REPO_ROOT, env }).seconds,
+      );
+    }
+    return median(seconds);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `npm run demo`'s approve scenario end to end, as a user meets it: a fresh process that synthesizes, starts moto,
+ * builds a world, plays the scenario and checks the residue (it exits 1 if anything is left); median of `runs`.
+ */
+export function measureDemo(runs: number): number {
+  const seconds: number[] = [];
+  for (let run = 1; run <= runs; run += 1) {
+    progress(`demo: run ${run}/${runs}`);
+    seconds.push(timeCommand('npx', ['tsx', 'scripts/demo.ts', '--json'], { cwd: REPO_ROOT }).seconds);
+  }
+  return median(seconds);
+}
