@@ -260,4 +260,31 @@ describe('stack outputs', () => {
       Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('webfrontend'), 'GroupId'] },
     });
   });
+
+  test.each([
+    ['revoke', 10],
+    ['sweeper', 1],
+  ])(
+    '%s, which ends access, has %i executions reserved and a dead-letter queue for failed asynchronous calls',
+    (handler, reserved) => {
+      // Act
+      const properties = functionProperties(handler);
+
+      // Assess
+      expect(properties.ReservedConcurrentExecutions).toBe(reserved);
+      expect(properties.DeadLetterConfig).toEqual({
+        TargetArn: { 'Fn::GetAtt': [expect.stringMatching(/^ExpiryDeadLetterQueue/), 'Arn'] },
+      });
+    },
+  );
+
+  test('only what ends access reserves executions (revoke, sweeper, lockout, api-decide for the kill switch)', () => {
+    // Act
+    const reserving = HANDLERS.filter(
+      (handler) => functionProperties(handler).ReservedConcurrentExecutions !== undefined,
+    );
+
+    // Assess
+    expect(reserving.sort()).toEqual(['api-decide', 'lockout', 'revoke', 'sweeper']);
+  });
 });
