@@ -78,6 +78,7 @@ export class JitAccessStack extends Stack {
       stateMachine: workflow.stateMachine,
     });
     workflow.allowAnswering(api.functions['api-decide'].role);
+    workflow.allowReadingExecutions(functions.sweeper);
 
     // People need only the API (execute-api:Invoke); no output names a function to invoke.
     const output = (name: string, value: string, description?: string) =>

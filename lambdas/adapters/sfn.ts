@@ -33,10 +33,25 @@ export class SfnApprovalCallback implements ApprovalCallback {
   }
 }
 
-/** Starts the approval workflow for a request. Only the API's request function holds this. */
+/** Where a workflow execution stands, as Step Functions reports it. */
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+/**
+ * The approval workflow's executions, one per grant, named after it. The API's request function starts them; the
+ * sweeper reads how one ended, to move on a grant whose workflow is gone.
+ */
 export interface WorkflowExecutions {
   /** Starts an execution named after the grant; returns its ARN. */
   start(grantId: string, input: Readonly<Record<string, unknown>>): Promise<string>;
+  /** The status of the grant's execution; undefined when there is none (never started, or past its retention). */
+  status(grantId: string): Promise<ExecutionStatus | undefined>;
+}
+
+/** `arn:aws:states:<region>:<account>:stateMachine:<name>` → the ARN of its execution named `name`. */
+export function executionArn(stateMachineArn: string, name: string): string {
+  const [prefix, machineName] = stateMachineArn.split(':stateMachine:');
+  if (!prefix || !machineName) throw new Error(`${stateMachineArn} is not a state machine ARN`);
+  return `${prefix}:execution:${machineName}:${name}`;
 }
 
 export class SfnWorkflowExecutions implements WorkflowExecutions {
@@ -59,5 +74,18 @@ export class SfnWorkflowExecutions implements WorkflowExecutions {
       }),
     );
     return result.executionArn as string;
+  }
+
+  async status(grantId: string): Promise<ExecutionStatus | undefined> {
+    const { sdk, client } = await this.aws();
+    try {
+      const result = await client.send(
+        new sdk.DescribeExecutionCommand({ executionArn: executionArn(this.stateMachineArn, grantId) }),
+      );
+      return result.status as ExecutionStatus;
+    } catch (error) {
+      if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { historyEntry } from '../domain/history';
 import { grantIdFromName, ingressRuleKey, MANAGED_TAG } from '../domain/planner';
+import type { GrantRecord } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import { isClean, isGrantRole, teardownGrant, type TeardownResult } from './teardown';
@@ -13,6 +14,16 @@ export interface SweepReport {
   /** Break-glass grants nobody reviewed in time: each disabled its vendor and was flagged. */
   readonly overdueReviews: readonly string[];
   readonly stuckGrants: readonly string[];
+  /**
+   * Grants the workflow left behind: PENDING, APPROVED or GRANTING while their execution had ended (stopped, failed,
+   * gone). Each was moved on: EXPIRED, FAILED, or torn down, with the execution's status in its history.
+   */
+  readonly strandedGrants: readonly string[];
+  /**
+   * APPROVED grants past their start whose execution still waits for the approval's answer (SendTaskSuccess failed
+   * after the vote was recorded): the sweeper may not answer tasks; any approver's retried vote sends it.
+   */
+  readonly undeliveredDecisions: readonly string[];
   readonly orphanedRoles: readonly string[];
   readonly orphanedSchedules: readonly string[];
   readonly orphanedRules: readonly string[];
@@ -56,8 +67,10 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
   const enabledVendors = new Set(
     deps.settings.config.vendors.filter((v) => v.enabled && !disabled.has(v.id)).map((v) => v.id),
   );
+  const granting: GrantRecord[] = [];
   for (const status of ['ACTIVE', 'GRANTING'] as const) {
     for (const grant of await deps.ledger.grantsByStatus(status)) {
+      if (status === 'GRANTING') granting.push(grant);
       const expired = grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= now.getTime();
       const vendorGone = !enabledVendors.has(grant.request.vendorId);
       if (!expired && !vendorGone) {
@@ -89,8 +102,33 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     }
   }
 
+  const strandedGrants: string[] = [];
+  const undeliveredDecisions: string[] = [];
+  const waiting = [
+    ...(await deps.ledger.grantsByStatus('PENDING')),
+    ...(await deps.ledger.grantsByStatus('APPROVED')),
+    ...granting.filter(
+      (grant) => !expiredGrants.includes(grant.grantId) && !disabledVendorGrants.includes(grant.grantId),
+    ),
+  ];
+  for (const grant of waiting.filter((g) => workflowOverdue(deps, g, now))) {
+    await each(
+      grant.grantId,
+      async () => {
+        const execution = await deps.executions.status(grant.grantId);
+        if (execution === 'RUNNING') {
+          if (grant.status === 'APPROVED') undeliveredDecisions.push(grant.grantId);
+          return false;
+        }
+        if (grant.status === 'GRANTING') live.delete(grant.grantId);
+        return moveOnStranded(deps, grant, execution ?? 'NOT FOUND');
+      },
+      strandedGrants,
+    );
+  }
+
   /** Tears down what a grant that is not live left (its ledger record may be gone too). */
-  const handled = new Set<string>([...expiredGrants, ...disabledVendorGrants, ...stuckGrants]);
+  const handled = new Set<string>([...expiredGrants, ...disabledVendorGrants, ...stuckGrants, ...strandedGrants]);
   const removeIfOrphaned = async (grantId: string): Promise<boolean> => {
     if (live.has(grantId)) return false;
     if (handled.has(grantId)) return true;
@@ -162,17 +200,66 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
   );
   metrics.addMetric('SweeperItemFailures', MetricUnit.Count, failures.length);
   metrics.addMetric('BreakGlassReviewsOverdue', MetricUnit.Count, overdueReviews.length);
+  metrics.addMetric('SweeperStrandedGrants', MetricUnit.Count, strandedGrants.length);
+  metrics.addMetric('UndeliveredDecisions', MetricUnit.Count, undeliveredDecisions.length);
   return {
     expiredGrants,
     disabledVendorGrants,
     overdueReviews,
     stuckGrants,
+    strandedGrants,
+    undeliveredDecisions,
     orphanedRoles,
     orphanedSchedules,
     orphanedRules,
     orphanedSessions,
     failures,
   };
+}
+
+/**
+ * Whether the workflow should have moved the grant on by now: a PENDING grant past the approval timeout, an APPROVED
+ * one past its start, a GRANTING one past the grant step's retries, each with the stuck margin. Only these cost a
+ * DescribeExecution, so grants that are fine cost the sweeper nothing per grant.
+ */
+function workflowOverdue(deps: Dependencies, grant: GrantRecord, now: Date): boolean {
+  const since = (iso: string | undefined) => now.getTime() - Date.parse(iso ?? grant.updatedAt);
+  switch (grant.status) {
+    case 'PENDING':
+      return since(grant.createdAt) > deps.settings.config.approvalTimeoutMinutes * 60_000 + STUCK_AFTER_MS;
+    case 'APPROVED': {
+      const start =
+        grant.request.startAt && grant.request.startAt > grant.updatedAt ? grant.request.startAt : undefined;
+      return since(start) > STUCK_AFTER_MS;
+    }
+    case 'GRANTING':
+      return since(grant.updatedAt) > STUCK_AFTER_MS;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Moves on a grant whose workflow execution ended without moving it: PENDING becomes EXPIRED (nobody can approve it
+ * any more) and APPROVED becomes FAILED (the grant step never ran, so nothing was created); a GRANTING grant may have
+ * created part of its resources, so it is torn down. The execution's status goes into the history.
+ */
+async function moveOnStranded(deps: Dependencies, grant: GrantRecord, execution: string): Promise<boolean> {
+  const at = deps.clock().toISOString();
+  const why = `the workflow execution is ${execution} while the grant was ${grant.status}`;
+  if (grant.status === 'GRANTING') {
+    await deps.ledger.appendHistory(grant.grantId, historyEntry(at, ACTOR, `${why}: tearing down what it created`));
+    return cleanOrFail(await teardownGrant(deps, grant.grantId, 'failure', ACTOR, { force: true, grant }));
+  }
+  const to = grant.status === 'PENDING' ? 'EXPIRED' : 'FAILED';
+  const moved = await deps.ledger.transition(
+    grant.grantId,
+    [grant.status],
+    to,
+    historyEntry(at, ACTOR, `${to.toLowerCase()}: ${why}`, 'nothing was created'),
+  );
+  if (moved) await deps.ledger.forgetTaskToken(grant.grantId);
+  return moved;
 }
 
 /** A teardown that left something is a failure of this item: reported now, retried by the next run. */

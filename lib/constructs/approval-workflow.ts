@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -6,6 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/environment';
+import type { JitFunction } from './jit-function';
 import { operationalLogGroupName } from './naming';
 import { acknowledgeSingleRolePolicy, wildcardResourceFinding } from './nag-findings';
 
@@ -178,6 +180,32 @@ export class ApprovalWorkflow extends Construct {
   /** The only principal that may answer approval tasks (SendTaskSuccess / SendTaskFailure): the API's decide function. */
   public allowAnswering(grantee: iam.IGrantable): void {
     this.stateMachine.grant(grantee, 'states:SendTaskSuccess', 'states:SendTaskFailure');
+  }
+
+  /**
+   * Lets the sweeper read how each execution of this workflow ended (`states:DescribeExecution`), so it can move on a
+   * grant the workflow left behind. Executions are named by grant id, which the sweeper takes from the ledger.
+   */
+  public allowReadingExecutions(reader: JitFunction): void {
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    reader.function.addEnvironment(ENV.stateMachineArn, this.stateMachine.stateMachineArn);
+    reader.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadApprovalExecutions',
+        actions: ['states:DescribeExecution'],
+        resources: [executions],
+      }),
+    );
+    Validations.of(reader.role).acknowledge({
+      id: wildcardResourceFinding(this, executions),
+      reason:
+        'Executions of the approval workflow only (named by grant id, which the sweeper reads from the ledger), and only DescribeExecution: it reads how one ended, never starts, stops or answers one.',
+    });
   }
 
   private acknowledgeServiceWildcards(functions: readonly lambda.IFunction[]): void {

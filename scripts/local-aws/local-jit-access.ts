@@ -17,7 +17,7 @@ import { Ec2Network } from '../../lambdas/adapters/ec2';
 import { IamGrantRoles } from '../../lambdas/adapters/iam';
 import { SnsNotifier } from '../../lambdas/adapters/notifier';
 import { SchedulerExpirySchedules } from '../../lambdas/adapters/scheduler';
-import type { ApprovalCallback, WorkflowExecutions } from '../../lambdas/adapters/sfn';
+import type { ApprovalCallback, ExecutionStatus, WorkflowExecutions } from '../../lambdas/adapters/sfn';
 import { atExpressionInstant } from '../../lambdas/domain/expiry';
 import { roleNameFor } from '../../lambdas/domain/planner';
 import type { Residue } from '../../lambdas/domain/types';
@@ -110,6 +110,9 @@ export class LocalJitAccess {
   readonly deps: Dependencies;
   /** Every workflow execution the API started, by grant id: each settles when its execution ends. */
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
+  /** Where each execution stands, as DescribeExecution would say; a test may end one by hand (`abortExecution`). */
+  private readonly executionStatuses = new Map<string, ExecutionStatus>();
+  private readonly abortExecutions = new Map<string, () => void>();
   private now: Date;
   private api?: { readonly server: LocalApiServer; readonly identities: LocalIdentities };
   private disposed = false;
@@ -144,11 +147,21 @@ export class LocalJitAccess {
     const executions: WorkflowExecutions = {
       start: async (grantId, input) => {
         if (this.executions.has(grantId)) throw namedError('ExecutionAlreadyExists', `execution ${grantId} exists`);
-        this.executions.set(grantId, this.startExecution(grantId, input as ExecutionInput));
+        this.executionStatuses.set(grantId, 'RUNNING');
+        const done = this.startExecution(grantId, input as ExecutionInput);
+        void done.then((outcome) => {
+          if (this.executionStatuses.get(grantId) !== 'ABORTED') this.executionStatuses.set(grantId, outcome.status);
+        });
+        this.executions.set(grantId, done);
         return `${settings.stateMachineArn ?? 'arn:aws:states:local:stateMachine'}:${grantId}`.replace(
           ':stateMachine:',
           ':execution:',
         );
+      },
+      // Step Functions' DescribeExecution, counted like the session double's calls (it answers off the wire).
+      status: async (grantId) => {
+        this.http.recordOffWire('sfn:DescribeExecution');
+        return this.executionStatuses.get(grantId);
       },
     };
     this.deps = {
@@ -261,6 +274,7 @@ export class LocalJitAccess {
       },
       context: { Execution: { Name: grantId }, Task: { Token: token } },
     });
+    this.abortExecutions.set(grantId, () => execution.abort());
     try {
       return { status: 'SUCCEEDED', output: await execution.result };
     } catch (error) {
@@ -289,6 +303,20 @@ export class LocalJitAccess {
       if (Date.now() > deadline) throw new Error(`grant ${grantId} neither reached its approval step nor ended`);
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+
+  /**
+   * An execution stopped outside the workflow (StopExecution by hand): DescribeExecution says ABORTED, its task token
+   * answers nothing any more, and no later state runs, so the ledger keeps whatever the grant last recorded.
+   */
+  abortExecution(grantId: string): void {
+    if (!this.executionStatuses.has(grantId)) throw new Error(`there is no execution ${grantId}`);
+    this.executionStatuses.set(grantId, 'ABORTED');
+    this.abortExecutions.get(grantId)?.();
+    // The aborted execution runs no further state; settling its task only ends the task's own timeout timer.
+    const pending = this.pendingApprovals.get(`local-task-token-${grantId}`);
+    this.pendingApprovals.delete(`local-task-token-${grantId}`);
+    pending?.reject(namedError('States.Aborted', 'the execution was stopped'));
   }
 
   /** What Step Functions does when the approval task's TimeoutSeconds passes with no answer. */

@@ -7,11 +7,14 @@ import {
   ERIN,
   requestInput,
   seedActive,
+  seedApproved,
+  seedPending,
   statusOf,
   testSettings,
   type Harness,
 } from '../helpers/handler-deps';
 import { exampleConfig } from '../helpers/config-fixture';
+import type { FakeExecution } from '../helpers/fake-aws';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 
 const GRANT_ID = 'grant-sweep-0001';
@@ -27,6 +30,8 @@ const NOTHING_FOUND = {
   orphanedSchedules: [],
   orphanedRules: [],
   orphanedSessions: [],
+  strandedGrants: [],
+  undeliveredDecisions: [],
 };
 
 let h: Harness;
@@ -61,6 +66,14 @@ function seedOrphans(): void {
 }
 
 const sweep = () => h.handlers.sweeper();
+
+/** The grant's workflow execution, as DescribeExecution will report it. */
+function seedExecution(grantId: string, status: FakeExecution['status']): void {
+  h.aws.executions.push({ stateMachineArn: testSettings().stateMachineArn ?? '', name: grantId, input: {}, status });
+}
+
+/** Past the approval timeout and the sweeper's margin for a workflow to move a grant on. */
+const pastApprovalTimeout = () => h.clock.advanceMinutes(testSettings().config.approvalTimeoutMinutes + 11);
 /** An admin ends GRANT_ID through the API before its expiry. */
 const killSwitch = () =>
   callApi(h, 'revoke', ERIN, { params: { grantId: GRANT_ID }, body: { reason: 'the vendor is done' } });
@@ -322,5 +335,144 @@ describe('sweeper', () => {
     // Assess
     expect(second).toEqual(NOTHING_FOUND);
     expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  describe('grants the workflow left behind', () => {
+    it('expires a PENDING grant whose execution was stopped, once past the approval timeout, and forgets its token', async () => {
+      // Prepare
+      await seedPending(h, GRANT_ID);
+      seedExecution(GRANT_ID, 'ABORTED');
+      pastApprovalTimeout();
+
+      // Act
+      const report = await sweep();
+
+      // Assess
+      expect(report).toEqual({ ...NOTHING_FOUND, strandedGrants: [GRANT_ID] });
+      expect(await statusOf(h, GRANT_ID)).toBe('EXPIRED');
+      expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
+      const last = (await h.ledger.getGrant(GRANT_ID))?.history.at(-1);
+      expect(last).toMatchObject({
+        actor: 'sweeper',
+        event: 'expired: the workflow execution is ABORTED while the grant was PENDING',
+      });
+    });
+
+    it('asks nothing about a PENDING grant before its approval timeout, whatever its execution', async () => {
+      // Prepare
+      await seedPending(h, GRANT_ID);
+      seedExecution(GRANT_ID, 'ABORTED');
+      h.clock.advanceMinutes(testSettings().config.approvalTimeoutMinutes);
+
+      // Act
+      const report = await sweep();
+
+      // Assess
+      expect(report).toEqual(NOTHING_FOUND);
+      expect(h.aws.countOf('DescribeExecution')).toBe(0);
+      expect(await statusOf(h, GRANT_ID)).toBe('PENDING');
+    });
+
+    it('leaves a PENDING grant past its timeout alone while its execution still runs', async () => {
+      // Prepare
+      await seedPending(h, GRANT_ID);
+      seedExecution(GRANT_ID, 'RUNNING');
+      pastApprovalTimeout();
+
+      // Act
+      const report = await sweep();
+
+      // Assess
+      expect(report).toEqual(NOTHING_FOUND);
+      expect(await statusOf(h, GRANT_ID)).toBe('PENDING');
+    });
+
+    it('fails an APPROVED grant whose execution failed before the grant step, with nothing created', async () => {
+      // Prepare
+      await seedApproved(h, GRANT_ID);
+      seedExecution(GRANT_ID, 'FAILED');
+      h.clock.advanceMinutes(11);
+      h.aws.clearCallLog();
+
+      // Act
+      const report = await sweep();
+
+      // Assess
+      expect(report).toEqual({ ...NOTHING_FOUND, strandedGrants: [GRANT_ID] });
+      expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
+      expect(h.aws.mutatingCalls).toEqual([]);
+    });
+
+    it('treats an execution that does not exist as ended', async () => {
+      // Prepare
+      await seedApproved(h, GRANT_ID);
+      h.clock.advanceMinutes(11);
+
+      // Act
+      const report = await sweep();
+
+      // Assess
+      expect(report.strandedGrants).toEqual([GRANT_ID]);
+      expect((await h.ledger.getGrant(GRANT_ID))?.history.at(-1)?.event).toBe(
+        'failed: the workflow execution is NOT FOUND while the grant was APPROVED',
+      );
+    });
+
+    it('reports an APPROVED grant past its start whose execution still waits for the answer, and changes nothing', async () => {
+      // Prepare: the approval was recorded but SendTaskSuccess never reached the workflow.
+      await seedApproved(h, GRANT_ID);
+      seedExecution(GRANT_ID, 'RUNNING');
+      h.clock.advanceMinutes(11);
+      h.aws.clearCallLog();
+
+      // Act
+      const report = await sweep();
+
+      // Assess
+      expect(report).toEqual({ ...NOTHING_FOUND, undeliveredDecisions: [GRANT_ID] });
+      expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
+      expect(h.aws.countOf('SendTaskSuccess')).toBe(0);
+    });
+
+    it('tears down what a GRANTING grant created when its execution ended mid-grant, leaving nothing', async () => {
+      // Prepare: the grant step made everything, then its execution was stopped before it recorded ACTIVE.
+      await seedActive(h, GRANT_ID);
+      await h.ledger.transition(GRANT_ID, ['ACTIVE'], 'GRANTING', {
+        at: h.clock.now().toISOString(),
+        actor: 'test',
+        event: 'as if mid-grant',
+      });
+      seedExecution(GRANT_ID, 'ABORTED');
+      h.clock.advanceMinutes(11);
+
+      // Act
+      const report = await sweep();
+
+      // Assess
+      expect(report.strandedGrants).toEqual([GRANT_ID]);
+      expect(report.failures).toEqual([]);
+      expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
+      expect((await h.ledger.getGrant(GRANT_ID))?.revokeReason).toBe('failure');
+      expect(h.aws.roles.size).toBe(0);
+      expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+      expect(h.aws.schedules.size).toBe(0);
+    });
+
+    it('moves a stranded grant on once: a second sweep changes nothing', async () => {
+      // Prepare
+      await seedPending(h, GRANT_ID);
+      seedExecution(GRANT_ID, 'TIMED_OUT');
+      pastApprovalTimeout();
+      await sweep();
+      h.aws.clearCallLog();
+
+      // Act
+      const second = await sweep();
+
+      // Assess
+      expect(second).toEqual(NOTHING_FOUND);
+      expect(h.aws.mutatingCalls).toEqual([]);
+      expect(await statusOf(h, GRANT_ID)).toBe('EXPIRED');
+    });
   });
 });

@@ -51,6 +51,8 @@ import {
   SFNClient,
   type SendTaskFailureCommandInput,
   type SendTaskSuccessCommandInput,
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandInput,
 } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import {
@@ -117,6 +119,8 @@ export interface FakeExecution {
   readonly stateMachineArn: string;
   readonly name: string;
   readonly input: unknown;
+  /** As DescribeExecution reports it; a test ends an execution by setting it. */
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 }
 
 export interface FakeLogLine {
@@ -229,11 +233,21 @@ export class FakeAws {
             stateMachineArn: input.stateMachineArn ?? '',
             name: input.name ?? '',
             input: JSON.parse(input.input ?? 'null'),
+            status: 'RUNNING',
           });
           return { executionArn: `${input.stateMachineArn}:${input.name}`.replace(':stateMachine:', ':execution:') };
         },
         (input) => input.name ?? '',
       ),
+    );
+    sfn.on(DescribeExecutionCommand).callsFake(
+      this.handle('DescribeExecution', false, (input: DescribeExecutionCommandInput) => {
+        const execution = this.executions.find(
+          (e) => `${e.stateMachineArn}:${e.name}`.replace(':stateMachine:', ':execution:') === input.executionArn,
+        );
+        if (!execution) throw awsError('ExecutionDoesNotExist', `Execution Does Not Exist: '${input.executionArn}'`);
+        return { executionArn: input.executionArn, name: execution.name, status: execution.status };
+      }),
     );
     const logs = mockClient(CloudWatchLogsClient);
     logs.on(FilterLogEventsCommand).callsFake(

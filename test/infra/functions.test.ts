@@ -23,6 +23,7 @@ const LONG_RUNNING = ['grant', 'revoke', 'sweeper', 'lockout'];
 const EXTRA_VARIABLES: Readonly<Record<string, readonly string[]>> = {
   'api-request': [ENV.stateMachineArn],
   'api-read': [ENV.sessionLogGroup],
+  sweeper: [ENV.stateMachineArn],
 };
 
 function functionProperties(handler: string): Record<string, unknown> {

@@ -373,6 +373,28 @@ describe('the approval workflow, from the outside', () => {
     ]);
   });
 
+  test('only the sweeper may read how executions ended, and only executions of the approval state machine', () => {
+    // Prepare
+    const stateMachineId = onlyLogicalId(template, 'AWS::StepFunctions::StateMachine');
+
+    // Act
+    const reading = allStatementsWithRoles().filter(
+      ({ statement }) => statement.Effect === 'Allow' && actionsOf(statement).includes('states:DescribeExecution'),
+    );
+
+    // Assess
+    expect(reading).toEqual([
+      {
+        roles: [roleOfHandler('sweeper')],
+        statement: expect.objectContaining({ Action: 'states:DescribeExecution' }),
+      },
+    ]);
+    const resource = JSON.stringify(reading[0]?.statement.Resource);
+    expect(resource).toContain(':execution:');
+    expect(resource).toContain(JSON.stringify({ 'Fn::GetAtt': [stateMachineId, 'Name'] }));
+    expect(resource.endsWith(':*"]]}')).toBe(true);
+  });
+
   test('no role may answer approval tasks through a states wildcard', () => {
     // Act
     const wildcards = allStatements(template).filter(

@@ -3,7 +3,7 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/cli
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { LocalJitAccess } from '../../scripts/local-aws/local-jit-access';
 import { LOCAL_ACCOUNT } from '../../scripts/local-aws/local-aws';
-import { newGrantId } from '../../scripts/local-aws/scenarios';
+import { acmeRequest, newGrantId, PEOPLE, requestAccess } from '../../scripts/local-aws/scenarios';
 import { localClientConfig } from '../helpers/local-aws-clients';
 import {
   firstTarget,
@@ -22,6 +22,8 @@ const NO_FINDINGS = {
   orphanedSchedules: [],
   orphanedRules: [],
   orphanedSessions: [],
+  strandedGrants: [],
+  undeliveredDecisions: [],
   failures: [],
 };
 
@@ -202,6 +204,32 @@ describe('scenario 10: the sweeper reconciles AWS against the ledger', () => {
       status: 'REVOKED',
       revokeReason: 'sweeper',
       residueCheck: { checkedAt: '2026-03-02T16:05:00.000Z', residue: NO_RESIDUE },
+    });
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+
+  it('fails an approved grant whose workflow execution was stopped before the grant, with nothing created', async () => {
+    // Prepare: the execution is stopped by hand while it waits; the last approval is recorded, but its answer
+    // reaches no workflow.
+    const local = await lifecycle.start();
+    const { grantId } = await requestAccess(local, acmeRequest(local));
+    await local.decide(grantId, PEOPLE.approvers[0], 'approve');
+    local.abortExecution(grantId);
+    await local.decide(grantId, PEOPLE.approvers[1], 'approve').catch(() => undefined);
+    const stranded = await ledgerRecord(local, grantId);
+    await local.advanceBy(11);
+
+    // Act
+    const report = await local.sweep();
+
+    // Assess
+    expect(stranded.status).toBe('APPROVED');
+    expect(report).toEqual({ ...NO_FINDINGS, strandedGrants: [grantId] });
+    const grant = await ledgerRecord(local, grantId);
+    expect(grant.status).toBe('FAILED');
+    expect(grant.history.at(-1)).toMatchObject({
+      actor: 'sweeper',
+      event: 'failed: the workflow execution is ABORTED while the grant was APPROVED',
     });
     expect(await local.residue()).toEqual(NO_RESIDUE);
   });

@@ -57,6 +57,7 @@ describe('POST /grants (createRequest)', () => {
         stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT_ID}:stateMachine:jit-access-approval`,
         name: grantId,
         input: { ...requestBody(), requester: { person: 'dana', arn: DANA.arn } },
+        status: 'RUNNING',
       },
     ]);
   });
