@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { PlanContext } from '../../lambdas/domain/planner';
 import type { PolicyDocument } from '../../lambdas/domain/types';
 import type { JitAccessConfig } from '../../lib/config/schema';
@@ -9,7 +9,7 @@ import {
   resolveIntrinsics,
   type CfnResource,
 } from '../../scripts/local-aws/synthesized-stack';
-import { buildStack, functionLogicalId, statementsOfHandler } from './synth-stack';
+import { buildStack, functionLogicalId, onlyLogicalId, statementsOfHandler } from './synth-stack';
 
 type CfnValue = Parameters<typeof resolveIntrinsics>[0];
 
@@ -40,8 +40,7 @@ export interface StackPolicies {
   functionRole(handler: string): { readonly arn: string; readonly policy: IamPolicyDocument };
 }
 
-const arn = (service: string, resource: string, region = LOCAL_REGION) =>
-  `arn:aws:${service}:${region}:${LOCAL_ACCOUNT}:${resource}`;
+const arn = (service: string, resource: string) => `arn:aws:${service}:${LOCAL_REGION}:${LOCAL_ACCOUNT}:${resource}`;
 
 /** A concrete value for each reference CloudFormation would resolve at deploy time, named after the logical id. */
 function referenceResolver(resources: Readonly<Record<string, CfnResource>>) {
@@ -73,20 +72,6 @@ function referenceResolver(resources: Readonly<Record<string, CfnResource>>) {
   };
 }
 
-function logicalIdOf(template: Template, type: string, description: RegExp, property = 'Description'): string {
-  const ids = Object.entries(template.findResources(type))
-    .filter(([, r]) => description.test(String((r as CfnResource).Properties?.[property] ?? '')))
-    .map(([id]) => id);
-  if (ids.length !== 1) throw new Error(`expected one ${type} described as ${description}, found ${ids.length}`);
-  return ids[0]!;
-}
-
-function onlyOfType(template: Template, type: string, prefix: string): string {
-  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
-  if (ids.length !== 1) throw new Error(`expected one ${type} starting with ${prefix}, found ${ids.length}`);
-  return ids[0]!;
-}
-
 /** Synthesizes the example stack (cdk.json) and resolves its policies. */
 export function stackPolicies(): StackPolicies {
   const { stack, config } = buildStack();
@@ -96,15 +81,19 @@ export function stackPolicies(): StackPolicies {
   const resolve = <T>(value: unknown): T => resolveIntrinsics(value as CfnValue, resolveRef) as T;
   const property = (logicalId: string, key: string): unknown => resources[logicalId]!.Properties![key];
 
-  const boundaryId = logicalIdOf(template, 'AWS::IAM::ManagedPolicy', /permissions boundary/);
-  const revokedId = logicalIdOf(template, 'AWS::IAM::ManagedPolicy', /denies everything/);
-  const instancePolicyId = logicalIdOf(template, 'AWS::IAM::ManagedPolicy', /SSM agent of a target instance/);
-  const sessionKeyId = logicalIdOf(template, 'AWS::KMS::Key', /session recording/);
-  const bucketId = onlyOfType(template, 'AWS::S3::Bucket', 'SessionLoggingBucket');
-  const bucketPolicyId = onlyOfType(template, 'AWS::S3::BucketPolicy', 'SessionLoggingBucketPolicy');
-  const logGroupId = onlyOfType(template, 'AWS::Logs::LogGroup', 'SessionLoggingLogGroup');
-  const documentId = onlyOfType(template, 'AWS::SSM::Document', 'SessionLoggingDocument');
-  const scheduleGroupId = onlyOfType(template, 'AWS::Scheduler::ScheduleGroup', '');
+  const described = (type: string, description: string) =>
+    onlyLogicalId(template, type, { Description: Match.stringLikeRegexp(description) });
+  const boundaryId = described('AWS::IAM::ManagedPolicy', 'permissions boundary');
+  const revokedId = described('AWS::IAM::ManagedPolicy', 'denies everything');
+  const instancePolicyId = described('AWS::IAM::ManagedPolicy', 'SSM agent of a target instance');
+  const sessionKeyId = described('AWS::KMS::Key', 'session recording');
+  const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
+  const bucketPolicyId = onlyLogicalId(template, 'AWS::S3::BucketPolicy', { Bucket: { Ref: bucketId } });
+  const logGroupId = onlyLogicalId(template, 'AWS::Logs::LogGroup', {
+    LogGroupName: Match.stringLikeRegexp('/sessions$'),
+  });
+  const documentId = onlyLogicalId(template, 'AWS::SSM::Document');
+  const scheduleGroupId = onlyLogicalId(template, 'AWS::Scheduler::ScheduleGroup');
   const schedulerRoleId = Object.entries(template.findResources('AWS::IAM::Role')).find(([, role]) =>
     JSON.stringify(role).includes('scheduler.amazonaws.com'),
   )?.[0];
@@ -113,12 +102,9 @@ export function stackPolicies(): StackPolicies {
     config.targetGroups.map((group) => [
       group.name,
       resolveRef(
-        logicalIdOf(
-          template,
-          'AWS::EC2::SecurityGroup',
-          new RegExp(`vendor ingress for ${group.name};`),
-          'GroupDescription',
-        ),
+        onlyLogicalId(template, 'AWS::EC2::SecurityGroup', {
+          GroupDescription: `jit-access temporary vendor ingress for ${group.name}; empty at rest`,
+        }),
         'GroupId',
       ),
     ]),
@@ -150,8 +136,8 @@ export function stackPolicies(): StackPolicies {
     sessionLogGroupArn: arn('logs', `log-group:${logGroupName}`),
     instancePolicy: resolve<IamPolicyDocument>(property(instancePolicyId, 'PolicyDocument')),
     schedulerRoleArn: resolveRef(schedulerRoleId, 'Arn'),
-    ledgerTableArn: resolveRef(onlyOfType(template, 'AWS::DynamoDB::Table', ''), 'Arn'),
-    topicArn: resolveRef(onlyOfType(template, 'AWS::SNS::Topic', '')),
+    ledgerTableArn: resolveRef(onlyLogicalId(template, 'AWS::DynamoDB::Table'), 'Arn'),
+    topicArn: resolveRef(onlyLogicalId(template, 'AWS::SNS::Topic')),
     functionRole(handler) {
       const fn = resources[functionLogicalId(template, handler)]!;
       const roleArn = resolve<string>(fn.Properties!.Role);
