@@ -7,14 +7,16 @@ import { LocalJitAccess, type TimelineEntry } from './local-aws/local-jit-access
 import { createLocalWorld } from './local-aws/local-world';
 import { runScenario, SCENARIOS, type ScenarioName, type ScenarioResult } from './local-aws/scenarios';
 import { synthesizeStack } from './local-aws/synthesized-stack';
+import { asExpected, describeCheck } from './local-aws/vendor-iam-checks';
 
 const HELP = `Usage: npm run demo -- [--scenario ${SCENARIOS.join('|')}] [--json]
 
 Runs one grant's whole lifecycle offline: people act with the real jit-access CLI, signed as local profiles, against
 the stack's API handlers behind a loopback server; the synthesized state machine (cdk.out) runs in
 aws-local-stepfunctions with the real Lambda handlers in-process, against a local moto server (installed into .venv
-on first use), on a warped clock. Prints the timeline, what was created, and the residue check; exits 1 if anything
-was left behind.
+on first use), on a warped clock. Prints the timeline, what was created, the vendor's own calls judged by an IAM policy
+simulator (moto enforces no IAM), and the residue check; exits 1 if anything was left behind or IAM answered a
+vendor call otherwise than the security model says.
 
   -s, --scenario  approve (default): dana requests, alice and bob approve, the vendor works, expiry removes everything
                   deny: an approver denies          timeout: nobody decides in time
@@ -22,7 +24,7 @@ was left behind.
                   overlap: two grants share an ingress rule; the first revoke keeps it for the second
                   fault: a permanent AWS failure mid-grant; compensation removes what was created
                   break-glass: erin gets access at once; approvers review it afterwards
-  --json          print {"scenario","grantId","outcome","finalStatus","timeline","awsCalls","created","residue"}
+  --json          print {"scenario","grantId","outcome","finalStatus","timeline","awsCalls","created","vendorIam","residue"}
   -h, --help      this text`;
 
 const progress = (line: string) => process.stderr.write(`[demo] ${line}\n`);
@@ -87,6 +89,11 @@ function printText(result: DemoResult, timeline: readonly TimelineEntry[]): void
   const created = Object.entries(result.created);
   if (created.length === 0) out('  nothing (no grant was made)');
   for (const [kind, value] of created) out(`  ${kind}: ${Array.isArray(value) ? value.join(', ') : String(value)}`);
+  if (result.vendorIam) {
+    out();
+    out("the vendor's own calls, judged by IAM (policy simulator on the grant's policies; moto enforces no IAM):");
+    for (const check of result.vendorIam) out(`  ${describeCheck(check)}`);
+  }
   if (result.ruleKeptAfterFirst !== undefined) {
     out(
       `shared ingress rule still open for the second grant after the first was revoked: ${result.ruleKeptAfterFirst ? 'yes' : 'NO'}`,
@@ -118,6 +125,7 @@ function jsonReport(scenario: ScenarioName, result: DemoResult, timeline: readon
     },
     ...(result.ruleKeptAfterFirst !== undefined ? { sharedRuleKeptAfterFirstRevoke: result.ruleKeptAfterFirst } : {}),
     created: result.created,
+    ...(result.vendorIam ? { vendorIam: result.vendorIam } : {}),
     residue: result.residue,
   };
 }
@@ -180,7 +188,8 @@ async function main(): Promise<number> {
     } else {
       printText(result, local.timeline);
     }
-    return leftovers(result.residue).length === 0 ? 0 : 1;
+    const iamAsExpected = (result.vendorIam ?? []).every(asExpected);
+    return leftovers(result.residue).length === 0 && iamAsExpected ? 0 : 1;
   } finally {
     await local?.dispose();
     await moto.stop();

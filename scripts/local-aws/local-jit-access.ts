@@ -38,6 +38,7 @@ import { InMemorySessionManagerDouble } from './in-memory-session-manager';
 import { InstrumentedHttpHandler, type AwsCallName, type FaultKind } from './instrumented-http-handler';
 import { LocalApiServer } from './local-api';
 import { processLocalIdentities, type LocalIdentities, type LocalIdentity } from './local-identities';
+import { checkVendorCalls, type VendorIamCheck } from './vendor-iam-checks';
 import { localClientConfig, type LocalWorld } from './local-world';
 
 /** What a CLI command printed and how it ended. */
@@ -445,6 +446,46 @@ export class LocalJitAccess {
       awsCalls: ['sts:AssumeRole', 'ssm:StartSession'],
     });
     return session.sessionId;
+  }
+
+  /**
+   * The vendor's own calls on an active grant (assume-role, start-session), judged by the IAM policy simulator
+   * against the policies the grant created here: moto issues credentials and opens sessions whatever IAM would say.
+   */
+  async vendorCallsUnderIam(
+    grantId: string,
+    grantedInstance: string,
+    otherInstance: string,
+  ): Promise<VendorIamCheck[]> {
+    const grant = await this.deps.ledger.getGrant(grantId);
+    const { config } = this.world.settings;
+    const vendor = config.vendors.find((v) => v.id === grant?.request.vendorId);
+    if (!grant?.expiresAt || !vendor) throw new Error(`grant ${grantId} is not an active grant of a configured vendor`);
+    const instance = (id: string) => {
+      const group = config.targetGroups.find((g) => this.world.instances[g.name]?.includes(id));
+      if (!group) throw new Error(`instance ${id} is in no target group of the local world`);
+      return { id, tagKey: group.tagKey, tagValue: group.tagValue };
+    };
+    const checks = await checkVendorCalls({
+      aws: this.aws,
+      vendor,
+      roleName: this.roleName(grantId),
+      boundaryArn: this.world.settings.permissionsBoundaryArn,
+      sessionDocumentName: this.world.settings.sessionDocumentName,
+      env: this.world.settings.env,
+      expiresAt: grant.expiresAt,
+      now: this.now,
+      grantedInstance: instance(grantedInstance),
+      otherInstance: instance(otherInstance),
+    });
+    const allowed = checks.filter((c) => c.decision === 'Allowed').length;
+    this.timeline.push({
+      at: this.now.toISOString(),
+      actor: 'vendor',
+      step: `${checks.length} own calls judged by IAM (simulator): ${allowed} allowed, ${checks.length - allowed} refused`,
+      awsCalls: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:GetPolicy', 'iam:GetPolicyVersion'],
+    });
+    return checks;
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { CreatedResources, GrantRecord, PortRequest, Residue } from '../../lambdas/domain/types';
 import type { AwsCallName, FaultKind } from './instrumented-http-handler';
 import type { ExecutionOutcome, LocalJitAccess } from './local-jit-access';
+import type { VendorIamCheck } from './vendor-iam-checks';
 
 /** People of the example config in cdk.json; each acts through the CLI with the profile `local-<name>`. */
 export const PEOPLE = {
@@ -21,6 +22,8 @@ export interface ScenarioResult {
   readonly grant?: GrantRecord;
   readonly created: CreatedResources;
   readonly residue: Residue;
+  /** The vendor's own calls on the active grant, judged by the IAM policy simulator. */
+  readonly vendorIam?: readonly VendorIamCheck[];
 }
 
 /** An id for something a test makes by hand (an orphan role, a foreign rule): the API names real grants. */
@@ -113,11 +116,13 @@ export async function approveScenario(local: LocalJitAccess): Promise<ScenarioRe
   const outcome = await done;
   const active = await local.deps.ledger.getGrant(grantId);
   await local.advanceBy(5);
+  const [granted, other] = local.world.instances['billing-db'] ?? [];
+  const vendorIam = await local.vendorCallsUnderIam(grantId, granted as string, other as string);
   const sessionId = await local.vendorStartsSession(grantId, request.targets[0] as string);
   await local.vendorTypes(sessionId, ['whoami', 'psql -c "select count(*) from invoices where status = \'stuck\'"']);
   await local.cliOk(PEOPLE.approvers[0], ['watch', grantId, '--once']);
   await local.advanceTo(active?.expiresAt ?? local.clock());
-  return finish(local, 'approve', grantId, outcome, active?.created ?? {});
+  return { ...(await finish(local, 'approve', grantId, outcome, active?.created ?? {})), vendorIam };
 }
 
 /** 2: one approver denies: the workflow ends Denied, nothing is created. */

@@ -25,6 +25,7 @@ describe('npm run demo', () => {
       'timeline',
       'awsCalls',
       'created',
+      'vendorIam',
       'residue',
     ]);
     expect(report).toMatchObject({
@@ -38,6 +39,10 @@ describe('npm run demo', () => {
         expect.objectContaining({ actor: 'dana', step: `request` }),
         expect.objectContaining({ actor: 'alice', step: `approve ${String(report.grantId)}` }),
         expect.objectContaining({ actor: 'workflow', step: 'Grant access' }),
+        expect.objectContaining({
+          actor: 'vendor',
+          step: '6 own calls judged by IAM (simulator): 2 allowed, 4 refused',
+        }),
         expect.objectContaining({ actor: 'scheduler', step: `expiry schedule jit-${String(report.grantId)} fired` }),
       ]),
     );
@@ -50,7 +55,52 @@ describe('npm run demo', () => {
     expect(report.created).toEqual(
       expect.objectContaining({ roleArn: expect.stringContaining(':role/'), scheduleArn: expect.any(String) }),
     );
+    expect(
+      (report.vendorIam as { expected: string; decision: string }[]).map(({ expected, decision }) => [
+        expected,
+        decision,
+      ]),
+    ).toEqual([
+      ['allowed', 'Allowed'],
+      ['refused', 'ImplicitlyDenied'],
+      ['refused', 'ImplicitlyDenied'],
+      ['refused', 'ImplicitlyDenied'],
+      ['allowed', 'Allowed'],
+      ['refused', 'ImplicitlyDenied'],
+    ]);
     expect(report.residue).toEqual({ roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] });
+  });
+
+  test("judges the vendor's own calls with the IAM simulator on the grant's policies, one line each", () => {
+    // Act
+    const run = demo();
+
+    // Assess
+    expect(run.status).toBe(0);
+    const section = run.stdout
+      .split("the vendor's own calls, judged by IAM")[1]
+      ?.split('\n')
+      .slice(1, 7)
+      .map((line) => line.trim());
+    expect(section).toEqual([
+      expect.stringMatching(
+        /^sts:AssumeRole jit-g-\w+ with acme's external id from 203\.0\.113\.10, in the window: allowed$/,
+      ),
+      expect.stringMatching(
+        /^sts:AssumeRole with a wrong external id: refused by IAM: the trust policy requires sts:ExternalId "acme-7f3c9a1e5b2d" \(ImplicitlyDenied\)$/,
+      ),
+      expect.stringMatching(
+        /^sts:AssumeRole from a foreign IP \(198\.51\.100\.200\): refused by IAM: aws:SourceIp is outside acme's CIDRs .* \(ImplicitlyDenied\)$/,
+      ),
+      expect.stringMatching(
+        /^sts:AssumeRole after expiry \(.*\): refused by IAM: aws:CurrentTime is past the window's end .* \(ImplicitlyDenied\)$/,
+      ),
+      expect.stringMatching(/^ssm:StartSession on granted i-\w+ with JitAccess-Session-\w+: allowed$/),
+      expect.stringMatching(
+        /^ssm:StartSession on i-\w+ \(billing-db, not granted\): refused by IAM: the session policy names only the granted instances \(ImplicitlyDenied\)$/,
+      ),
+    ]);
+    expect(run.stdout).not.toContain('UNEXPECTED');
   });
 
   test('refuses an unknown scenario by name in one line, listing the ones there are, and starts nothing', () => {
