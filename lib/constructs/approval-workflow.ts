@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { operationalLogGroupName } from './naming';
+import { operationalLogGroupName, stackResourceName } from './naming';
 import { acknowledgeSingleRolePolicy, wildcardResourceFinding } from './nag-findings';
 
 /** Error names the handlers throw and the workflow routes on. */
@@ -165,6 +165,7 @@ export class ApprovalWorkflow extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: stackResourceName(this, 'approval'),
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       // Every event is logged, but not its data: the approval task's token must stay in the ledger only.

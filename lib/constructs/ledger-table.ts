@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { CustomerManagedKey } from './customer-managed-key';
+import { stackResourceName } from './naming';
 
 /** Name of the index the sweeper queries: grants by status, ordered by expiry. */
 export const BY_STATUS_INDEX = 'byStatus';
@@ -23,6 +24,7 @@ export class LedgerTable extends Construct {
     super(scope, id);
     this.key = new CustomerManagedKey(this, 'Key', { description: 'jit-access grant ledger (DynamoDB)' });
     this.table = new dynamodb.Table(this, 'Table', {
+      tableName: stackResourceName(this, 'ledger'),
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
