@@ -1,11 +1,26 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { exampleStackConfig, onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
+import {
+  actionsOf,
+  exampleStackConfig,
+  onlyLogicalId,
+  synthTemplate,
+  type TemplateStatement,
+} from '../helpers/synth-stack';
 
 const config = exampleStackConfig();
 const template: Template = synthTemplate(config);
 
 const sessionKeyId = onlyLogicalId(template, 'AWS::KMS::Key', { Description: Match.stringLikeRegexp('session') });
 const sessionBucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
+
+/** The statements of the session bucket's policy in `synthesized`. */
+function bucketPolicyStatements(synthesized: Template): TemplateStatement[] {
+  const bucketId = onlyLogicalId(synthesized, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
+  const [policy] = Object.values(
+    synthesized.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }),
+  );
+  return (policy!.Properties.PolicyDocument as { Statement: TemplateStatement[] }).Statement;
+}
 
 function documentInputs(): Record<string, unknown> {
   const [document] = Object.values(template.findResources('AWS::SSM::Document'));
@@ -120,13 +135,58 @@ describe('session bucket', () => {
     });
   });
 
-  test('locks every transcript in governance mode for the configured days', () => {
+  test('locks every transcript in compliance mode for the configured days by default', () => {
     // Assess
+    expect(config.objectLockMode).toBe('COMPLIANCE');
     template.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockEnabled: true,
       ObjectLockConfiguration: {
         ObjectLockEnabled: 'Enabled',
-        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: config.objectLockDays } },
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: config.objectLockDays } },
+      },
+    });
+  });
+
+  test('in compliance mode adds no bypass statement to the bucket policy (nobody can bypass it)', () => {
+    // Act
+    const statements = bucketPolicyStatements(template);
+
+    // Assess
+    expect(statements.length).toBeGreaterThan(0);
+    expect(statements.flatMap(actionsOf)).not.toContain('s3:BypassGovernanceRetention');
+  });
+
+  test('in governance mode, when chosen, denies everyone s3:BypassGovernanceRetention in the bucket policy', () => {
+    // Prepare
+    const governance = { ...config, objectLockMode: 'GOVERNANCE' as const };
+
+    // Act
+    const governed = synthTemplate(governance);
+
+    // Assess
+    governed.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: config.objectLockDays } } },
+    });
+    const bucketId = onlyLogicalId(governed, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
+    expect(bucketPolicyStatements(governed)).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:BypassGovernanceRetention',
+        Resource: [
+          { 'Fn::GetAtt': [bucketId, 'Arn'] },
+          { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+        ],
+      }),
+    );
+  });
+
+  test('has a name known at synth, derived from the stack name, account and region', () => {
+    // Assess
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockEnabled: true,
+      BucketName: {
+        'Fn::Join': ['', ['jitaccess-sessions-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]],
       },
     });
   });
@@ -165,26 +225,99 @@ describe('session bucket', () => {
 });
 
 describe('instance policy', () => {
-  test('lets the SSM agent write to the session log group, the sessions/ prefix and use the key', () => {
-    // Assess
-    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
-      Description: Match.stringLikeRegexp('SSM agent'),
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
-            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SessionLoggingLogGroup'), 'Arn'] },
-          }),
-          Match.objectLike({
-            Action: 's3:PutObject',
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [sessionBucketId, 'Arn'] }, '/sessions/*']] },
-          }),
-          Match.objectLike({
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Resource: { 'Fn::GetAtt': [sessionKeyId, 'Arn'] },
-          }),
-        ]),
-      },
+  function instanceStatements(): TemplateStatement[] {
+    const policies = template.findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { Description: Match.stringLikeRegexp('SSM agent') },
     });
+    return Object.values(policies).flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: TemplateStatement[] }).Statement,
+    );
+  }
+  const sessionStreams = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':logs:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':log-group:/jit-access/JitAccess/sessions:log-stream:*',
+      ],
+    ],
+  };
+  const transcripts = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [sessionBucketId, 'Arn'] }, '/sessions/*']] };
+  const everyObject = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [sessionBucketId, 'Arn'] }, '/*']] };
+
+  test('lets the SSM agent write log events only to streams of the session log group', () => {
+    // Act
+    const writes = instanceStatements().filter(
+      (s) => s.Effect === 'Allow' && actionsOf(s).includes('logs:PutLogEvents'),
+    );
+
+    // Assess
+    expect(writes).toEqual([
+      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: sessionStreams }),
+    ]);
+    expect(instanceStatements()).toContainEqual(
+      expect.objectContaining({
+        Action: 'logs:DescribeLogStreams',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SessionLoggingLogGroup/), 'Arn'] },
+      }),
+    );
+  });
+
+  test('lets the SSM agent create transcripts under sessions/ only with If-None-Match, never overwriting one', () => {
+    // Act
+    const puts = instanceStatements().filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('s3:PutObject'));
+
+    // Assess
+    expect(puts).toEqual([
+      expect.objectContaining({
+        Action: 's3:PutObject',
+        Resource: transcripts,
+        Condition: { Null: { 's3:if-none-match': 'false' } },
+      }),
+      expect.objectContaining({
+        Action: 's3:PutObject',
+        Resource: transcripts,
+        Condition: { Bool: { 's3:ObjectCreationOperation': 'false' } },
+      }),
+    ]);
+  });
+
+  test('denies the instance role deleting, re-locking or overwriting any object of the bucket, whatever else it holds', () => {
+    // Act
+    const denies = instanceStatements().filter((s) => s.Effect === 'Deny');
+
+    // Assess
+    expect(denies).toEqual([
+      expect.objectContaining({
+        Action: expect.arrayContaining([
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+          's3:PutObjectRetention',
+          's3:BypassGovernanceRetention',
+        ]),
+        Resource: everyObject,
+      }),
+      expect.objectContaining({
+        Action: 's3:PutObject',
+        Resource: everyObject,
+        Condition: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
+      }),
+    ]);
+  });
+
+  test('lets the SSM agent use the session key', () => {
+    // Assess
+    expect(instanceStatements()).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: { 'Fn::GetAtt': [sessionKeyId, 'Arn'] },
+      }),
+    );
   });
 });
