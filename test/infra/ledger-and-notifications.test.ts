@@ -1,10 +1,85 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { exampleStackConfig, onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
+import {
+  actionsOf,
+  allStatements,
+  exampleStackConfig,
+  onlyLogicalId,
+  resourcesOf,
+  synthTemplate,
+  type TemplateStatement,
+} from '../helpers/synth-stack';
 
 const config = exampleStackConfig();
 const template: Template = synthTemplate(config);
 
+/** The statements of the ledger table's resource policy. */
+function ledgerResourcePolicy(): TemplateStatement[] {
+  const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
+  return (table!.Properties.ResourcePolicy as { PolicyDocument: { Statement: TemplateStatement[] } }).PolicyDocument
+    .Statement;
+}
+
+/** Logical ids of the roles whose IAM policies allow writing items of the ledger table. */
+function rolesAllowedToWriteTheLedger(): string[] {
+  const tableId = onlyLogicalId(template, 'AWS::DynamoDB::Table');
+  const writePolicies = allStatements(template)
+    .filter(({ statement }) => statement.Effect === 'Allow' && actionsOf(statement).includes('dynamodb:PutItem'))
+    .filter(({ statement }) => JSON.stringify(resourcesOf(statement)).includes(`"${tableId}"`))
+    .map(({ source }) => source);
+  const policies = template.toJSON() as { Resources: Record<string, { Properties: { Roles?: { Ref: string }[] } }> };
+  return writePolicies.flatMap((id) => (policies.Resources[id]!.Properties.Roles ?? []).map((role) => role.Ref)).sort();
+}
+
 describe('ledger table', () => {
+  test('has a resource policy that refuses data writes to every principal but the roles granted ledger writes', () => {
+    // Act
+    const [statement, ...others] = ledgerResourcePolicy();
+    const exempted = (statement!.Condition!.ArnNotEquals!['aws:PrincipalArn'] as { 'Fn::GetAtt': [string, string] }[])
+      .map((arn) => arn['Fn::GetAtt'][0])
+      .sort();
+
+    // Assess
+    expect(others).toEqual([]);
+    expect(statement).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
+    expect(exempted).toEqual(rolesAllowedToWriteTheLedger());
+    expect(exempted.length).toBeGreaterThanOrEqual(5);
+  });
+
+  test('refuses every data-plane write, PartiQL included, and no table management (CloudFormation still updates it)', () => {
+    // Act
+    const [statement] = ledgerResourcePolicy();
+
+    // Assess
+    expect([...actionsOf(statement!)].sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PartiQLDelete',
+      'dynamodb:PartiQLInsert',
+      'dynamodb:PartiQLUpdate',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(statement!.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':dynamodb:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':table/JitAccess-ledger',
+        ],
+      ],
+    });
+  });
+
+  test('is named after the stack, so the guardrail SCP can name it', () => {
+    // Assess
+    template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'JitAccess-ledger' });
+  });
+
   test('is on-demand with pk/sk string keys', () => {
     // Assess
     template.hasResourceProperties('AWS::DynamoDB::Table', {
