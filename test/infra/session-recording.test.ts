@@ -1,7 +1,10 @@
+import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { JitAccessStack } from '../../lib/jit-access-stack';
 import {
   actionsOf,
   exampleStackConfig,
+  featureFlags,
   onlyLogicalId,
   synthTemplate,
   type TemplateStatement,
@@ -189,6 +192,19 @@ describe('session bucket', () => {
         'Fn::Join': ['', ['jitaccess-sessions-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]],
       },
     });
+  });
+
+  test('refuses a stack name that would make the bucket name longer than S3 allows, naming the longest it takes', () => {
+    // Prepare
+    const app = new App({ context: featureFlags() });
+
+    // Act
+    const build = () => new JitAccessStack(app, 'J'.repeat(27), { config });
+
+    // Assess
+    expect(build).toThrow(
+      /bucket name ".*-sessions-<account>-<region>" can exceed S3's 63 characters: use a stack name of at most 26 characters$/,
+    );
   });
 
   test('refuses any request that is not TLS', () => {
