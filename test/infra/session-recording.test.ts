@@ -1,3 +1,4 @@
+import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { JitAccessStack } from '../../lib/jit-access-stack';
@@ -335,5 +336,105 @@ describe('instance policy', () => {
         Resource: { 'Fn::GetAtt': [sessionKeyId, 'Arn'] },
       }),
     );
+  });
+
+  describe('as IAM evaluates it for the instance role', () => {
+    const ACCOUNT = '111122223333';
+    const INSTANCE_ROLE = `arn:aws:iam::${ACCOUNT}:role/billing-db-instance`;
+    const BUCKET = `arn:aws:s3:::jitaccess-sessions-${ACCOUNT}-eu-west-1`;
+    const SESSION_GROUP = `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/jit-access/JitAccess/sessions`;
+
+    /** The instance policy as deployed in ACCOUNT and eu-west-1. */
+    function deployedInstancePolicy(): unknown {
+      const attributes: Record<string, string> = { [sessionBucketId]: BUCKET, [sessionKeyId]: 'arn:aws:kms:k' };
+      const deployed = (value: unknown): unknown => {
+        if (Array.isArray(value)) return value.map(deployed);
+        if (value === null || typeof value !== 'object') return value;
+        const intrinsic = value as { 'Fn::Join'?: [string, unknown[]]; 'Fn::GetAtt'?: [string, string]; Ref?: string };
+        if (intrinsic['Fn::Join']) return intrinsic['Fn::Join'][1].map(deployed).join(intrinsic['Fn::Join'][0]);
+        if (intrinsic['Fn::GetAtt']) return attributes[intrinsic['Fn::GetAtt'][0]] ?? `${SESSION_GROUP}:*`;
+        if (intrinsic.Ref !== undefined) {
+          return { 'AWS::Partition': 'aws', 'AWS::Region': 'eu-west-1', 'AWS::AccountId': ACCOUNT }[intrinsic.Ref];
+        }
+        return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, deployed(inner)]));
+      };
+      return { Version: '2012-10-17', Statement: deployed(instanceStatements()) };
+    }
+
+    async function decision(
+      action: string,
+      resource: string,
+      context: Record<string, string> = {},
+      otherPolicies: readonly object[] = [],
+    ): Promise<string | undefined> {
+      const result = await runSimulation(
+        {
+          request: {
+            principal: INSTANCE_ROLE,
+            action,
+            resource: { resource, accountId: ACCOUNT },
+            contextVariables: context,
+          },
+          identityPolicies: [
+            { name: 'instance', policy: deployedInstancePolicy() },
+            ...otherPolicies.map((policy, index) => ({ name: `other${index}`, policy })),
+          ],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+        },
+        {},
+      );
+      return result.resultType === 'single' ? result.result.analysis?.result : JSON.stringify(result);
+    }
+
+    test('creates a transcript only with If-None-Match: *, and uploads its parts', async () => {
+      // Act
+      const decisions = await Promise.all([
+        decision('s3:PutObject', `${BUCKET}/sessions/s-1.log`, {
+          's3:if-none-match': '*',
+          's3:ObjectCreationOperation': 'true',
+        }),
+        decision('s3:PutObject', `${BUCKET}/sessions/s-1.log`, { 's3:ObjectCreationOperation': 'false' }),
+        decision('s3:PutObject', `${BUCKET}/sessions/s-1.log`, { 's3:ObjectCreationOperation': 'true' }),
+        decision('s3:PutObject', `${BUCKET}/other/s-1.log`, {
+          's3:if-none-match': '*',
+          's3:ObjectCreationOperation': 'true',
+        }),
+      ]);
+
+      // Assess
+      expect(decisions).toEqual(['Allowed', 'Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied']);
+    });
+
+    test('cannot delete, re-lock or overwrite a transcript even when another policy of the role allows it', async () => {
+      // Prepare
+      const s3FullAccess = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+      const transcript = `${BUCKET}/sessions/s-1.log`;
+
+      // Act
+      const decisions = await Promise.all([
+        decision('s3:DeleteObject', transcript, {}, [s3FullAccess]),
+        decision('s3:DeleteObjectVersion', transcript, {}, [s3FullAccess]),
+        decision('s3:PutObjectRetention', transcript, {}, [s3FullAccess]),
+        decision('s3:BypassGovernanceRetention', transcript, {}, [s3FullAccess]),
+        decision('s3:PutObject', transcript, { 's3:ObjectCreationOperation': 'true' }, [s3FullAccess]),
+      ]);
+
+      // Assess
+      expect(new Set(decisions)).toEqual(new Set(['ExplicitlyDenied']));
+    });
+
+    test('writes log events to streams of the session log group and of no other group', async () => {
+      // Act
+      const decisions = await Promise.all([
+        decision('logs:PutLogEvents', `${SESSION_GROUP}:log-stream:s-1`),
+        decision('logs:CreateLogStream', `${SESSION_GROUP}:log-stream:s-1`),
+        decision('logs:PutLogEvents', `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/other:log-stream:s-1`),
+        decision('logs:CreateLogStream', `arn:aws:logs:eu-west-1:${ACCOUNT}:log-group:/other:log-stream:s-1`),
+      ]);
+
+      // Assess
+      expect(decisions).toEqual(['Allowed', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']);
+    });
   });
 });
