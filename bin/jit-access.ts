@@ -4,6 +4,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import { ConfigError, parseConfig } from '../lib/config/load-config';
 import type { JitAccessConfig } from '../lib/config/schema';
+import { guardrailServiceControlPolicy, type GuardrailServiceControlPolicy } from '../lib/guardrail-scp';
 import { JitAccessStack } from '../lib/jit-access-stack';
 import { openApiDocument } from '../lib/openapi';
 import { version } from '../package.json';
@@ -29,9 +30,23 @@ const stack = new JitAccessStack(app, 'JitAccess', {
 // Each pack fails synth on a finding that is neither fixed nor acknowledged (with its reason) on the construct.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app));
 
+// Before synth, so a policy AWS Organizations would refuse (over its size limit) stops synth with its reason.
+let guardrailScp: GuardrailServiceControlPolicy;
+try {
+  guardrailScp = guardrailServiceControlPolicy(stack, config.iamPath);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+
 const assembly = app.synth();
 // The operator API's contract, beside the template it belongs to.
 writeFileSync(
   path.join(assembly.directory, `${stack.artifactId}.openapi.json`),
   `${JSON.stringify(openApiDocument(version), null, 2)}\n`,
+);
+// Minified: AWS Organizations counts every character, whitespace included, against the SCP size limit.
+writeFileSync(
+  path.join(assembly.directory, `${stack.artifactId}.guardrail-scp.json`),
+  `${JSON.stringify(guardrailScp)}\n`,
 );

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { JitAccessConfig } from './config/schema';
 import { ApprovalWorkflow } from './constructs/approval-workflow';
@@ -11,6 +11,7 @@ import { Lockout } from './constructs/lockout';
 import { Notifications } from './constructs/notifications';
 import { OperatorApi } from './constructs/operator-api';
 import { SessionLogging } from './constructs/session-logging';
+import { StackIamPath } from './constructs/stack-iam-path';
 import { TeardownAlarms } from './constructs/teardown-alarms';
 import { OUTPUTS, securityGroupOutput } from './stack-outputs';
 
@@ -24,12 +25,14 @@ export class JitAccessStack extends Stack {
   constructor(scope: Construct, id: string, props: JitAccessStackProps) {
     super(scope, id, props);
     const { config } = props;
+    Aspects.of(this).add(new StackIamPath(), { priority: AspectPriority.MUTATING });
 
     const notifications = new Notifications(this, 'Notifications', { emails: config.notificationEmails });
     const ledger = new LedgerTable(this, 'Ledger');
     const sessionLogging = new SessionLogging(this, 'SessionLogging', {
       logRetention: config.logRetentionDays,
       objectLockDays: config.objectLockDays,
+      objectLockMode: config.objectLockMode,
       idleTimeoutMinutes: config.session.idleTimeoutMinutes,
       maxSessionDurationMinutes: config.session.maxSessionDurationMinutes,
     });

@@ -226,6 +226,14 @@ const baseSchema = z.strictObject({
     .default(365),
   /** Days Object Lock keeps each session transcript in S3 from being deleted (1-3650). @default 365 */
   objectLockDays: z.number().int().min(1).max(3650, 'must be 1-3650 days').default(365),
+  /**
+   * Object Lock mode of session transcripts: COMPLIANCE (nobody, the account root included, can shorten the lock or
+   * delete a locked transcript) or GOVERNANCE (the bucket policy then denies everyone s3:BypassGovernanceRetention).
+   * @default "COMPLIANCE"
+   */
+  objectLockMode: z
+    .enum(['COMPLIANCE', 'GOVERNANCE'], { error: 'must be "COMPLIANCE" (the default) or "GOVERNANCE"' })
+    .default('COMPLIANCE'),
   /** Email addresses subscribed to the notification topic. @default none */
   notificationEmails: z.array(z.email('must be an email address such as "secops@example.com"')).default([]),
   /** Ship source maps with the functions: stack traces in TypeScript terms, bundles several times larger. @default false */

@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/environment';
 import type { JitFunction } from './jit-function';
-import { operationalLogGroupName } from './naming';
+import { operationalLogGroupName, stackResourceName } from './naming';
 import { acknowledgeSingleRolePolicy, wildcardResourceFinding } from './nag-findings';
 
 /** Error names the handlers throw and the workflow routes on. */
@@ -167,6 +167,7 @@ export class ApprovalWorkflow extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: stackResourceName(this, 'approval'),
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       // Every event is logged, but not its data: the approval task's token must stay in the ledger only.

@@ -6,7 +6,7 @@ import { CustomerManagedKey } from './customer-managed-key';
 import type { ExpiryScheduler } from './expiry-scheduler';
 import type { GrantPermissionsBoundary } from './grant-permissions-boundary';
 import { GrantRolePermissions } from './grant-role-permissions';
-import { JitFunction, type HandlerName, type JitFunctionProps } from './jit-function';
+import { JitFunction, jitFunctionName, type HandlerName, type JitFunctionProps } from './jit-function';
 import type { JitIngressSecurityGroups } from './jit-ingress-security-groups';
 import type { LedgerTable } from './ledger-table';
 import { operationalLogGroupName, pascalCase } from './naming';
@@ -72,12 +72,11 @@ export class LifecycleFunctions extends Construct {
     });
 
     // Every handler reads REVOKE_FUNCTION_ARN at cold start (lambdas/shared/environment.ts), revoke included, and a
-    // function cannot reference its own ARN in CloudFormation: so revoke gets a fixed name and a known ARN.
-    const revokeFunctionName = `${stack.stackName}-revoke`.slice(0, 64);
+    // function cannot reference its own ARN in CloudFormation: its name, known at synth, gives its ARN.
     const revokeFunctionArn = stack.formatArn({
       service: 'lambda',
       resource: 'function',
-      resourceName: revokeFunctionName,
+      resourceName: jitFunctionName(this, 'revoke'),
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.environment = {
@@ -95,7 +94,7 @@ export class LifecycleFunctions extends Construct {
       [ENV.securityGroups]: stack.toJsonString(ingress.securityGroupIds),
       [ENV.revokeFunctionArn]: revokeFunctionArn,
     };
-    type Options = Pick<JitFunctionProps, 'timeout' | 'functionName' | 'reservedConcurrency' | 'deadLetterQueue'>;
+    type Options = Pick<JitFunctionProps, 'timeout' | 'reservedConcurrency' | 'deadLetterQueue'>;
     const create = (handlerName: HandlerName, options: Options = {}): JitFunction =>
       new JitFunction(this, pascalCase(handlerName), {
         handlerName,
@@ -124,7 +123,6 @@ export class LifecycleFunctions extends Construct {
     // Expiry schedules invoke revoke asynchronously: a failure after Lambda's retries lands in their dead-letter queue.
     this.revoke = create('revoke', {
       timeout: LONG_TIMEOUT,
-      functionName: revokeFunctionName,
       reservedConcurrency: REVOKE_CONCURRENCY,
       deadLetterQueue: expiry.deadLetterQueue,
     });

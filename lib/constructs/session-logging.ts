@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { CustomerManagedKey } from './customer-managed-key';
-import { stackLogGroupName } from './naming';
+import { sessionBucketName, stackLogGroupName, stackResourceName } from './naming';
 import { wildcardResourceFinding } from './nag-findings';
 
 /** Prefix under which Session Manager writes one transcript object per session. */
@@ -22,8 +22,14 @@ const NO_REPLICATION_REASON =
 export interface SessionLoggingProps {
   /** Days session logs stay in CloudWatch Logs. */
   readonly logRetention: logs.RetentionDays;
-  /** Days Object Lock (governance mode) protects each transcript in S3 from deletion (1-3650). */
+  /** Days Object Lock protects each transcript in S3 from deletion (1-3650). */
   readonly objectLockDays: number;
+  /**
+   * COMPLIANCE: nobody, the account root included, can shorten the lock or delete a locked transcript. GOVERNANCE:
+   * principals with s3:BypassGovernanceRetention could, so the bucket policy denies that action to everyone.
+   * @default 'COMPLIANCE'
+   */
+  readonly objectLockMode?: 'COMPLIANCE' | 'GOVERNANCE';
   /** Minutes of inactivity before Session Manager ends a session (1-60). */
   readonly idleTimeoutMinutes: number;
   /** Longest single session in minutes (1-1440). */
@@ -49,6 +55,13 @@ export class SessionLogging extends Construct {
   constructor(scope: Construct, id: string, props: SessionLoggingProps) {
     super(scope, id);
     validate(this.node.path, props);
+    // Account (12) and the longest region name (14) are filled in at deploy; S3 allows 63 characters in all.
+    const longestBucketName = sessionBucketName(this, '0'.repeat(12), 'x'.repeat(14));
+    if (longestBucketName.length > 63) {
+      throw new Error(
+        `${this.node.path}: the session bucket name "${sessionBucketName(this, '<account>', '<region>')}" can exceed S3's 63 characters: use a stack name of at most ${Stack.of(this).stackName.length - (longestBucketName.length - 63)} characters`,
+      );
+    }
 
     this.key = new CustomerManagedKey(this, 'Key', {
       description: 'jit-access session recording (Session Manager, CloudWatch Logs, S3)',
@@ -80,6 +93,7 @@ export class SessionLogging extends Construct {
     );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: sessionBucketName(this),
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key.key,
       bucketKeyEnabled: true,
@@ -87,7 +101,7 @@ export class SessionLogging extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectLockEnabled: true,
-      objectLockDefaultRetention: s3.ObjectLockRetention.governance(Duration.days(props.objectLockDays)),
+      objectLockDefaultRetention: objectLockRetention(props),
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'session-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
@@ -96,8 +110,20 @@ export class SessionLogging extends Construct {
       id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
       reason: NO_REPLICATION_REASON,
     });
+    if (props.objectLockMode === 'GOVERNANCE') {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'NobodyBypassesGovernanceRetention',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:BypassGovernanceRetention'],
+          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
+        }),
+      );
+    }
 
     this.document = new ssm.CfnDocument(this, 'Document', {
+      name: stackResourceName(this, 'session'),
       documentType: 'Session',
       documentFormat: 'JSON',
       updateMethod: 'NewVersion',
@@ -128,10 +154,17 @@ export class SessionLogging extends Construct {
   }
 
   private createInstancePolicy(): iam.ManagedPolicy {
-    const describeLogGroupsArn = Stack.of(this).formatArn({
+    const stack = Stack.of(this);
+    const describeLogGroupsArn = stack.formatArn({
       service: 'logs',
       resource: 'log-group',
       resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const sessionLogStreamsArn = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${stackLogGroupName(this, 'sessions')}:log-stream:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const transcriptsArn = this.bucket.arnForObjects(`${SESSION_KEY_PREFIX}*`);
@@ -140,8 +173,14 @@ export class SessionLogging extends Construct {
         'jit-access: lets the SSM agent of a target instance record sessions to the stack log group and bucket',
       statements: [
         new iam.PolicyStatement({
-          sid: 'StreamSessionLogs',
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+          sid: 'WriteSessionLogStreams',
+          // IAM authorizes both on the log stream, so only streams of the session log group can be written.
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [sessionLogStreamsArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'FindSessionLogStreams',
+          actions: ['logs:DescribeLogStreams'],
           resources: [this.logGroup.logGroupArn],
         }),
         new iam.PolicyStatement({
@@ -150,9 +189,41 @@ export class SessionLogging extends Construct {
           resources: [describeLogGroupsArn],
         }),
         new iam.PolicyStatement({
-          sid: 'WriteSessionTranscripts',
+          sid: 'CreateNewTranscriptsOnly',
+          // With If-None-Match: *, S3 refuses the write when the key exists: a transcript is never overwritten.
           actions: ['s3:PutObject'],
           resources: [transcriptsArn],
+          conditions: { Null: { 's3:if-none-match': 'false' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'UploadTranscriptParts',
+          // CreateMultipartUpload and UploadPart take no conditional header and create no object; completing the
+          // upload does, and needs the statement above.
+          actions: ['s3:PutObject'],
+          resources: [transcriptsArn],
+          conditions: { Bool: { 's3:ObjectCreationOperation': 'false' } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'NeverRewriteTranscripts',
+          // A Deny, so that no other policy on the instance role can give these back on the evidence.
+          effect: iam.Effect.DENY,
+          actions: [
+            's3:DeleteObject',
+            's3:DeleteObjectVersion',
+            's3:PutObjectRetention',
+            's3:PutObjectLegalHold',
+            's3:BypassGovernanceRetention',
+            's3:PutObjectAcl',
+            's3:PutObjectVersionAcl',
+          ],
+          resources: [this.bucket.arnForObjects('*')],
+        }),
+        new iam.PolicyStatement({
+          sid: 'NeverOverwriteTranscripts',
+          effect: iam.Effect.DENY,
+          actions: ['s3:PutObject'],
+          resources: [this.bucket.arnForObjects('*')],
+          conditions: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
         }),
         new iam.PolicyStatement({
           sid: 'CheckBucketEncryption',
@@ -188,6 +259,11 @@ export class SessionLogging extends Construct {
         reason: 'logs:DescribeLogGroups is authorized on log-group:* only; the SSM agent calls it to check encryption.',
       },
       {
+        id: wildcardResourceFinding(this, sessionLogStreamsArn),
+        reason:
+          'Session Manager names one log stream per session; the streams of the stack session log group only, no other group.',
+      },
+      {
         id: wildcardResourceFinding(this, transcriptsArn),
         reason:
           'Session Manager writes one transcript object per session, under the sessions/ prefix of this bucket only.',
@@ -195,6 +271,13 @@ export class SessionLogging extends Construct {
     );
     return policy;
   }
+}
+
+function objectLockRetention(props: SessionLoggingProps): s3.ObjectLockRetention {
+  const days = Duration.days(props.objectLockDays);
+  return props.objectLockMode === 'GOVERNANCE'
+    ? s3.ObjectLockRetention.governance(days)
+    : s3.ObjectLockRetention.compliance(days);
 }
 
 function validate(path: string, props: SessionLoggingProps): void {

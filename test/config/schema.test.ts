@@ -37,6 +37,7 @@ describe('parseConfig', () => {
       'session',
       'logRetentionDays',
       'objectLockDays',
+      'objectLockMode',
       'notificationEmails',
       'sweeperRateMinutes',
     ] as const) {
@@ -55,6 +56,7 @@ describe('parseConfig', () => {
       session: { idleTimeoutMinutes: 20, maxSessionDurationMinutes: 240 },
       logRetentionDays: 365,
       objectLockDays: 365,
+      objectLockMode: 'COMPLIANCE',
       notificationEmails: [],
       sweeperRateMinutes: 5,
       approvers: { minApprovals: 2 },
@@ -288,6 +290,17 @@ describe('parseConfig', () => {
 
     // Assess
     expect(problems).toEqual(['jitAccess.session.idleTimeoutMinutes: must be 1-60 minutes']);
+  });
+
+  test('reports an Object Lock mode other than COMPLIANCE or GOVERNANCE, naming both', () => {
+    // Prepare
+    const raw = { ...exampleConfigInput(), objectLockMode: 'governance' };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.objectLockMode: must be "COMPLIANCE" (the default) or "GOVERNANCE"']);
   });
 
   test('reports a log retention that CloudWatch does not offer, listing the values it does', () => {
