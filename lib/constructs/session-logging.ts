@@ -189,19 +189,12 @@ export class SessionLogging extends Construct {
           resources: [describeLogGroupsArn],
         }),
         new iam.PolicyStatement({
-          sid: 'CreateNewTranscriptsOnly',
-          // With If-None-Match: *, S3 refuses the write when the key exists: a transcript is never overwritten.
+          sid: 'WriteTranscripts',
+          // No If-None-Match condition: the SSM agent uploads without that header, so requiring it would refuse
+          // every transcript. An upload to an existing key adds a version; the bucket is versioned and Object Lock
+          // keeps every version for objectLockDays, so the first transcript stays readable and undeletable.
           actions: ['s3:PutObject'],
           resources: [transcriptsArn],
-          conditions: { Null: { 's3:if-none-match': 'false' } },
-        }),
-        new iam.PolicyStatement({
-          sid: 'UploadTranscriptParts',
-          // CreateMultipartUpload and UploadPart take no conditional header and create no object; completing the
-          // upload does, and needs the statement above.
-          actions: ['s3:PutObject'],
-          resources: [transcriptsArn],
-          conditions: { Bool: { 's3:ObjectCreationOperation': 'false' } },
         }),
         new iam.PolicyStatement({
           sid: 'NeverRewriteTranscripts',
@@ -217,13 +210,6 @@ export class SessionLogging extends Construct {
             's3:PutObjectVersionAcl',
           ],
           resources: [this.bucket.arnForObjects('*')],
-        }),
-        new iam.PolicyStatement({
-          sid: 'NeverOverwriteTranscripts',
-          effect: iam.Effect.DENY,
-          actions: ['s3:PutObject'],
-          resources: [this.bucket.arnForObjects('*')],
-          conditions: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
         }),
         new iam.PolicyStatement({
           sid: 'CheckBucketEncryption',

@@ -285,26 +285,16 @@ describe('instance policy', () => {
     );
   });
 
-  test('lets the SSM agent create transcripts under sessions/ only with If-None-Match, never overwriting one', () => {
+  test('lets the SSM agent write transcripts under sessions/ only, without the If-None-Match header it does not send', () => {
     // Act
     const puts = instanceStatements().filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('s3:PutObject'));
 
     // Assess
-    expect(puts).toEqual([
-      expect.objectContaining({
-        Action: 's3:PutObject',
-        Resource: transcripts,
-        Condition: { Null: { 's3:if-none-match': 'false' } },
-      }),
-      expect.objectContaining({
-        Action: 's3:PutObject',
-        Resource: transcripts,
-        Condition: { Bool: { 's3:ObjectCreationOperation': 'false' } },
-      }),
-    ]);
+    expect(puts).toEqual([expect.objectContaining({ Action: 's3:PutObject', Resource: transcripts })]);
+    expect(puts[0]?.Condition).toBeUndefined();
   });
 
-  test('denies the instance role deleting, re-locking or overwriting any object of the bucket, whatever else it holds', () => {
+  test('denies the instance role deleting or re-locking any object of the bucket, whatever else it holds', () => {
     // Act
     const denies = instanceStatements().filter((s) => s.Effect === 'Deny');
 
@@ -318,11 +308,6 @@ describe('instance policy', () => {
           's3:BypassGovernanceRetention',
         ]),
         Resource: everyObject,
-      }),
-      expect.objectContaining({
-        Action: 's3:PutObject',
-        Resource: everyObject,
-        Condition: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
       }),
     ]);
   });
@@ -387,26 +372,20 @@ describe('instance policy', () => {
       return result.resultType === 'single' ? result.result.analysis?.result : JSON.stringify(result);
     }
 
-    test('creates a transcript only with If-None-Match: *, and uploads its parts', async () => {
+    test('writes transcripts under sessions/ as the agent sends them, and nothing elsewhere in the bucket', async () => {
       // Act
       const decisions = await Promise.all([
-        decision('s3:PutObject', `${BUCKET}/sessions/s-1.log`, {
-          's3:if-none-match': '*',
-          's3:ObjectCreationOperation': 'true',
-        }),
-        decision('s3:PutObject', `${BUCKET}/sessions/s-1.log`, { 's3:ObjectCreationOperation': 'false' }),
         decision('s3:PutObject', `${BUCKET}/sessions/s-1.log`, { 's3:ObjectCreationOperation': 'true' }),
-        decision('s3:PutObject', `${BUCKET}/other/s-1.log`, {
-          's3:if-none-match': '*',
-          's3:ObjectCreationOperation': 'true',
-        }),
+        decision('s3:PutObject', `${BUCKET}/sessions/s-1.log`, { 's3:ObjectCreationOperation': 'false' }),
+        decision('s3:PutObject', `${BUCKET}/other/s-1.log`, { 's3:ObjectCreationOperation': 'true' }),
+        decision('s3:GetObject', `${BUCKET}/sessions/s-1.log`),
       ]);
 
       // Assess
-      expect(decisions).toEqual(['Allowed', 'Allowed', 'ExplicitlyDenied', 'ImplicitlyDenied']);
+      expect(decisions).toEqual(['Allowed', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']);
     });
 
-    test('cannot delete, re-lock or overwrite a transcript even when another policy of the role allows it', async () => {
+    test('cannot delete or re-lock a transcript even when another policy of the role allows it', async () => {
       // Prepare
       const s3FullAccess = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
       const transcript = `${BUCKET}/sessions/s-1.log`;
@@ -417,7 +396,6 @@ describe('instance policy', () => {
         decision('s3:DeleteObjectVersion', transcript, {}, [s3FullAccess]),
         decision('s3:PutObjectRetention', transcript, {}, [s3FullAccess]),
         decision('s3:BypassGovernanceRetention', transcript, {}, [s3FullAccess]),
-        decision('s3:PutObject', transcript, { 's3:ObjectCreationOperation': 'true' }, [s3FullAccess]),
       ]);
 
       // Assess

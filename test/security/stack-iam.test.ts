@@ -800,8 +800,8 @@ const keyAndBucketCases: IamCase<Who>[] = [
     resource: TRANSCRIPT,
     resourcePolicy: stack.sessionBucketPolicy,
     context: overTls,
-    expect: 'ImplicitlyDenied',
-    because: 'an instance cannot delete evidence',
+    expect: 'ExplicitlyDenied',
+    because: 'an instance cannot delete evidence: the instance policy denies it, whatever else the role holds',
   },
   {
     who: 'target instance',
