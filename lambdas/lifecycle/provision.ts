@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GrantFailedError, TransitionError, ValidationError } from '../domain/errors';
 import { grantWindow } from '../domain/expiry';
-import { recheckApprovedGrant } from '../domain/grant-checks';
+import { assertStarted, recheckApprovedGrant } from '../domain/grant-checks';
 import {
   GRANT_TAG,
   ingressRuleDescription,
@@ -57,6 +57,8 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
     await deps.ledger.recordCreated(grantId, { roleArn, inlinePolicyName: plan.role.inlinePolicyName });
 
     step = 'open ingress rules';
+    // Rules have no clock of their own (the role's policies do): none opens before the window recorded here starts.
+    assertStarted(plan.window.startAt, deps.clock(), 'ingress rules refused: the grant window');
     const securityGroupRuleIds = await openRules(deps, grantId, keyed, holdings);
 
     step = 'create expiry schedule';
