@@ -92,7 +92,11 @@ export interface FakeIngressRule {
   readonly protocol: string;
   readonly fromPort: number;
   readonly toPort: number;
-  readonly cidr: string;
+  /** What the rule admits: one of an IPv4 CIDR (every rule jit-access opens), an IPv6 CIDR, a prefix list, a group. */
+  readonly cidr?: string;
+  readonly cidrIpv6?: string;
+  readonly prefixListId?: string;
+  readonly referencedGroupId?: string;
   readonly description: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -696,7 +700,10 @@ function sameIngress(a: Omit<FakeIngressRule, 'ruleId'>, b: Omit<FakeIngressRule
     a.protocol === b.protocol &&
     a.fromPort === b.fromPort &&
     a.toPort === b.toPort &&
-    a.cidr === b.cidr
+    a.cidr === b.cidr &&
+    a.cidrIpv6 === b.cidrIpv6 &&
+    a.prefixListId === b.prefixListId &&
+    a.referencedGroupId === b.referencedGroupId
   );
 }
 
@@ -709,6 +716,9 @@ function toSdkRule(rule: FakeIngressRule) {
     FromPort: rule.fromPort,
     ToPort: rule.toPort,
     CidrIpv4: rule.cidr,
+    CidrIpv6: rule.cidrIpv6,
+    PrefixListId: rule.prefixListId,
+    ReferencedGroupInfo: rule.referencedGroupId ? { GroupId: rule.referencedGroupId } : undefined,
     Description: rule.description,
     Tags: tagList(rule.tags),
   };
