@@ -36,6 +36,14 @@ export interface Network {
     description: string,
     tags: Readonly<Record<string, string>>,
   ): Promise<Map<string, string>>;
+  /**
+   * Rewrites what EC2 shows beside each of these rules of one group, in one call: a shared rule names the grants that
+   * hold it now.
+   */
+  describeIngressRules(
+    securityGroupId: string,
+    described: readonly { readonly rule: IngressRule; readonly description: string }[],
+  ): Promise<void>;
   /** Closes the rule; a rule already gone is not an error. */
   revokeIngress(securityGroupId: string, ruleId: string): Promise<void>;
   /** Closes several rules of one group in one call; when one is already gone, closes the others one at a time. */
@@ -212,6 +220,25 @@ export class Ec2Network implements Network {
         ids.set(ingressRuleKey(rule), await this.authorizeIngress(rule, description, tags));
     }
     return ids;
+  }
+
+  async describeIngressRules(
+    securityGroupId: string,
+    described: readonly { readonly rule: IngressRule; readonly description: string }[],
+  ): Promise<void> {
+    if (described.length === 0) return;
+    const { sdk, client } = await this.aws();
+    await client.send(
+      new sdk.UpdateSecurityGroupRuleDescriptionsIngressCommand({
+        GroupId: securityGroupId,
+        IpPermissions: described.map(({ rule, description }) => ({
+          IpProtocol: rule.protocol,
+          FromPort: rule.fromPort,
+          ToPort: rule.toPort,
+          IpRanges: [{ CidrIp: rule.cidr, Description: description }],
+        })),
+      }),
+    );
   }
 
   async revokeIngress(securityGroupId: string, ruleId: string): Promise<void> {

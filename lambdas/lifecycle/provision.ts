@@ -16,7 +16,7 @@ import type { GrantPlan, GrantRecord, IngressRule, RevokeReason } from '../domai
 import type { Dependencies } from '../shared/dependencies';
 import { planContext } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
-import { teardownGrant } from './teardown';
+import { describeHolders, teardownGrant } from './teardown';
 import { disabledVendors } from './vendors';
 
 export interface ProvisionResult {
@@ -133,6 +133,15 @@ async function openRules(
     for (const [key, ruleId] of ids) opened.set(key, ruleId);
   }
   if (opened.size > 0) await deps.ledger.setRuleIds(opened);
+  // Only a shared rule costs this call: what EC2 shows beside it names every grant that holds it now, this one too.
+  // A description that could not be written does not fail the grant: the ledger's holdings are the authority.
+  const shared = keyed.flatMap(({ key, rule }) => {
+    const holding = holdings.get(key);
+    return holding?.ruleId ? [{ rule, holders: holding.holders }] : [];
+  });
+  await describeHolders(deps, shared).catch((error: unknown) => {
+    logger.warn('the shared rules still name their earlier holders', { error: error as Error });
+  });
   return keyed.map(({ key }) => {
     const ruleId = holdings.get(key)?.ruleId ?? opened.get(key);
     if (!ruleId) throw new Error(`rule ${key} was opened but has no id`);

@@ -264,6 +264,42 @@ describe('grant', () => {
     expect(holding?.holders).toEqual([GRANT_ID, 'grant-grant-0002']);
   });
 
+  it('names both holders beside a rule it shares, in one call per group, and nothing when it shares none', async () => {
+    // Prepare
+    await prepareApproved();
+    await h.handlers.grant({ grantId: GRANT_ID });
+    const alone = h.aws.countOf('UpdateSecurityGroupRuleDescriptionsIngress');
+    h.aws.clearCallLog();
+
+    // Act
+    await seedActive(h, 'grant-grant-0002', requestInput({ targets: [BILLING_2] }));
+
+    // Assess
+    expect(alone).toBe(0);
+    expect(h.aws.countOf('UpdateSecurityGroupRuleDescriptionsIngress')).toBe(1);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual([
+      `jit-access grants ${GRANT_ID}, grant-grant-0002`,
+      `jit-access grants ${GRANT_ID}, grant-grant-0002`,
+    ]);
+  });
+
+  it('a grant whose shared rules cannot be described is still granted', async () => {
+    // Prepare
+    await prepareApproved();
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.failOn('UpdateSecurityGroupRuleDescriptionsIngress');
+
+    // Act
+    const second = await seedActive(h, 'grant-grant-0002', requestInput({ targets: [BILLING_2] }));
+
+    // Assess
+    expect(second.status).toBe('ACTIVE');
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual([
+      `jit-access grant ${GRANT_ID}`,
+      `jit-access grant ${GRANT_ID}`,
+    ]);
+  });
+
   it('a failed grant keeps open the rules another active grant shares with it', async () => {
     // Prepare
     await prepareApproved();

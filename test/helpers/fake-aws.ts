@@ -4,10 +4,12 @@ import {
   DescribeSecurityGroupRulesCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
+  UpdateSecurityGroupRuleDescriptionsIngressCommand,
   type AuthorizeSecurityGroupIngressCommandInput,
   type DescribeInstancesCommandInput,
   type DescribeSecurityGroupRulesCommandInput,
   type RevokeSecurityGroupIngressCommandInput,
+  type UpdateSecurityGroupRuleDescriptionsIngressCommandInput,
 } from '@aws-sdk/client-ec2';
 import {
   AttachRolePolicyCommand,
@@ -591,6 +593,37 @@ export class FakeAws {
           return { Return: true };
         },
         (input) => (input.SecurityGroupRuleIds ?? []).join(','),
+      ),
+    );
+    ec2.on(UpdateSecurityGroupRuleDescriptionsIngressCommand).callsFake(
+      this.handle(
+        'UpdateSecurityGroupRuleDescriptionsIngress',
+        true,
+        (input: UpdateSecurityGroupRuleDescriptionsIngressCommandInput) => {
+          // Like EC2, all or nothing: a permission the group does not hold fails the call and changes none.
+          const updates = (input.IpPermissions ?? []).flatMap((permission) =>
+            (permission.IpRanges ?? []).map((range) => {
+              const index = this.ingressRules.findIndex(
+                (r) =>
+                  r.groupId === input.GroupId &&
+                  r.protocol === permission.IpProtocol &&
+                  r.fromPort === permission.FromPort &&
+                  r.toPort === permission.ToPort &&
+                  r.cidr === range.CidrIp,
+              );
+              if (index < 0) throw awsError('InvalidPermission.NotFound', `no rule for ${range.CidrIp} in the group`);
+              return { index, description: range.Description };
+            }),
+          );
+          for (const { index, description } of updates) {
+            this.ingressRules[index] = { ...(this.ingressRules[index] as FakeIngressRule), description };
+          }
+          return { Return: true };
+        },
+        (input) =>
+          (input.IpPermissions ?? [])
+            .flatMap((p) => (p.IpRanges ?? []).map((r) => `${input.GroupId} ${p.IpProtocol}/${p.FromPort} ${r.CidrIp}`))
+            .join(','),
       ),
     );
     ec2.on(DescribeSecurityGroupRulesCommand).callsFake(
