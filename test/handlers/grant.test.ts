@@ -313,6 +313,7 @@ describe('grant', () => {
     // Assess
     await expect(granting).rejects.toMatchObject({ name: 'jit.GrantFailed' });
     expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual(first.securityGroupRuleIds);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual(Array(2).fill(`jit-access grant ${GRANT_ID}`));
     const holding = await h.ledger.getRule(ingressRuleKey(approved.plan.ingressRules[0]!));
     expect(holding?.holders).toEqual([GRANT_ID]);
   });
