@@ -13,6 +13,7 @@ import { OperatorApi } from './constructs/operator-api';
 import { SessionLogging } from './constructs/session-logging';
 import { StackIamPath } from './constructs/stack-iam-path';
 import { TeardownAlarms } from './constructs/teardown-alarms';
+import { UnheldIngressAlarm } from './constructs/unheld-ingress-alarm';
 import { OUTPUTS, securityGroupOutput } from './stack-outputs';
 
 export interface JitAccessStackProps extends StackProps {
@@ -61,6 +62,10 @@ export class JitAccessStack extends Stack {
     expiry.targetRevokeFunction(functions.revoke.function);
     expiry.runSweeper(functions.sweeper.function);
     new TeardownAlarms(this, 'TeardownAlarms', { alarmTopic: notifications.topic });
+    new UnheldIngressAlarm(this, 'UnheldIngressAlarm', {
+      alarmTopic: notifications.topic,
+      sweeperRate: Duration.minutes(config.sweeperRateMinutes),
+    });
     new Lockout(this, 'Lockout', { config, functions, alarmTopic: notifications.topic });
 
     const workflow = new ApprovalWorkflow(this, 'ApprovalWorkflow', {

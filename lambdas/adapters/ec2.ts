@@ -10,6 +10,17 @@ export interface ExistingIngressRule extends IngressRule {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** Any inbound rule of a security group, whatever it admits. */
+export interface InboundRule {
+  readonly ruleId: string;
+  readonly securityGroupId: string;
+  /** What it admits, as a person reads it: `tcp 5432-5432 from 203.0.113.0/24`, `all from pl-0123…`, … */
+  readonly summary: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The rule as a grant plans one, when it is of that form (an IPv4 CIDR); IPv6, prefix lists and groups are not. */
+  readonly ingress?: ExistingIngressRule;
+}
+
 /** Instances and the temporary ingress rules of the JIT security groups. */
 export interface Network {
   describeInstances(instanceIds: readonly string[]): Promise<InstanceFacts[]>;
@@ -25,13 +36,23 @@ export interface Network {
     description: string,
     tags: Readonly<Record<string, string>>,
   ): Promise<Map<string, string>>;
+  /**
+   * Rewrites what EC2 shows beside each of these rules of one group, in one call: a shared rule names the grants that
+   * hold it now.
+   */
+  describeIngressRules(
+    securityGroupId: string,
+    described: readonly { readonly rule: IngressRule; readonly description: string }[],
+  ): Promise<void>;
   /** Closes the rule; a rule already gone is not an error. */
   revokeIngress(securityGroupId: string, ruleId: string): Promise<void>;
   /** Closes several rules of one group in one call; when one is already gone, closes the others one at a time. */
   revokeIngressRules(securityGroupId: string, ruleIds: readonly string[]): Promise<void>;
   listIngressRules(securityGroupId: string): Promise<ExistingIngressRule[]>;
-  /** The inbound rules of several groups, in one paged listing. */
+  /** The IPv4 CIDR inbound rules of several groups, in one paged listing. */
   listIngressRulesIn(securityGroupIds: readonly string[]): Promise<ExistingIngressRule[]>;
+  /** Every inbound rule of several groups (IPv4, IPv6, prefix lists, referenced groups), in one paged listing. */
+  listInboundRulesIn(securityGroupIds: readonly string[]): Promise<InboundRule[]>;
 }
 
 const RULE_GONE = ['InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound'];
@@ -55,6 +76,21 @@ function permissionsOf(rules: readonly IngressRule[], description: string) {
     ToPort: p.toPort,
     IpRanges: p.cidrs.map((CidrIp) => ({ CidrIp, Description: description })),
   }));
+}
+
+function toInboundRule(rule: SecurityGroupRule): InboundRule | undefined {
+  if (rule.IsEgress || !rule.SecurityGroupRuleId) return undefined;
+  const source =
+    rule.CidrIpv4 ?? rule.CidrIpv6 ?? rule.PrefixListId ?? rule.ReferencedGroupInfo?.GroupId ?? 'an unknown source';
+  const protocol = rule.IpProtocol === '-1' ? 'all traffic' : `${rule.IpProtocol} ${rule.FromPort}-${rule.ToPort}`;
+  const ingress = toIngressRule(rule);
+  return {
+    ruleId: rule.SecurityGroupRuleId,
+    securityGroupId: rule.GroupId as string,
+    summary: `${protocol} from ${source}`,
+    tags: Object.fromEntries((rule.Tags ?? []).map((t) => [t.Key as string, t.Value as string])),
+    ...(ingress ? { ingress } : {}),
+  };
 }
 
 function toIngressRule(rule: SecurityGroupRule): ExistingIngressRule | undefined {
@@ -186,6 +222,25 @@ export class Ec2Network implements Network {
     return ids;
   }
 
+  async describeIngressRules(
+    securityGroupId: string,
+    described: readonly { readonly rule: IngressRule; readonly description: string }[],
+  ): Promise<void> {
+    if (described.length === 0) return;
+    const { sdk, client } = await this.aws();
+    await client.send(
+      new sdk.UpdateSecurityGroupRuleDescriptionsIngressCommand({
+        GroupId: securityGroupId,
+        IpPermissions: described.map(({ rule, description }) => ({
+          IpProtocol: rule.protocol,
+          FromPort: rule.fromPort,
+          ToPort: rule.toPort,
+          IpRanges: [{ CidrIp: rule.cidr, Description: description }],
+        })),
+      }),
+    );
+  }
+
   async revokeIngress(securityGroupId: string, ruleId: string): Promise<void> {
     const { sdk, client } = await this.aws();
     try {
@@ -217,9 +272,13 @@ export class Ec2Network implements Network {
   }
 
   async listIngressRulesIn(securityGroupIds: readonly string[]): Promise<ExistingIngressRule[]> {
+    return (await this.listInboundRulesIn(securityGroupIds)).flatMap((rule) => (rule.ingress ? [rule.ingress] : []));
+  }
+
+  async listInboundRulesIn(securityGroupIds: readonly string[]): Promise<InboundRule[]> {
     if (securityGroupIds.length === 0) return [];
     const { sdk, client } = await this.aws();
-    const rules: ExistingIngressRule[] = [];
+    const rules: InboundRule[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(
@@ -229,8 +288,8 @@ export class Ec2Network implements Network {
         }),
       );
       for (const rule of page.SecurityGroupRules ?? []) {
-        const ingress = toIngressRule(rule);
-        if (ingress) rules.push(ingress);
+        const inbound = toInboundRule(rule);
+        if (inbound) rules.push(inbound);
       }
       token = page.NextToken;
     } while (token);

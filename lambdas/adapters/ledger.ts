@@ -32,11 +32,17 @@ export interface RuleHolding {
   readonly holders: readonly string[];
 }
 
+/** A rule a release left open, and the grants that hold it now. */
+export interface KeptRule {
+  readonly key: string;
+  readonly holders: readonly string[];
+}
+
 export interface ReleasedRules {
   /** Rules no grant holds any more: close them (a missing `ruleId` means the id was never recorded). */
   readonly released: readonly { readonly key: string; readonly ruleId?: string }[];
-  /** Rules another grant still holds: left open. */
-  readonly kept: readonly string[];
+  /** Rules other grants still hold, with those grants: left open. */
+  readonly kept: readonly KeptRule[];
 }
 
 /** Extra fields written with a status change. */
@@ -603,7 +609,7 @@ export class DynamoLedger implements Ledger {
     for (let attempt = 1; ; attempt++) {
       const holdings = await this.getRules(keys);
       const released: { key: string; ruleId?: string }[] = [];
-      const kept: string[] = [];
+      const kept: KeptRule[] = [];
       const writes: Record<string, unknown>[] = [];
       for (const key of keys) {
         const holding = holdings.get(key);
@@ -615,7 +621,7 @@ export class DynamoLedger implements Ledger {
         const others = holding.holders.filter((holder) => holder !== grantId);
         const ruleId = holding.ruleId ? { ruleId: holding.ruleId } : {};
         if (others.length > 0) {
-          kept.push(key);
+          kept.push({ key, holders: others });
           if (holding.holders.includes(grantId)) {
             writes.push({
               Update: {

@@ -5,13 +5,24 @@
 
 /** A request broke a business rule; nothing was written. */
 export class ValidationError extends Error {
-  override readonly name = 'jit.ValidationError';
+  override readonly name: string = 'jit.ValidationError';
   constructor(
     public readonly field: string,
     public readonly code: string,
     message: string,
   ) {
     super(`${field}: ${message}`);
+  }
+}
+
+/**
+ * The grant step ran before the grant's start: nothing was created. Its own name, so the workflow retries it for a
+ * moment (a clock a little behind the Wait state's) instead of failing the grant.
+ */
+export class NotStartedError extends ValidationError {
+  override readonly name = 'jit.NotStarted';
+  constructor(startAt: string, what: string) {
+    super('startAt', 'EARLY_START', `${what} starts at ${startAt}, not before`);
   }
 }
 

@@ -1,13 +1,11 @@
 import type { JitAccessConfig } from '../../lib/config/schema';
 import { countedApprovals, hasEnoughApprovals } from './approval-rules';
-import { ValidationError } from './errors';
+import { NotStartedError, ValidationError } from './errors';
 import { isBreakGlassPerson, isSponsor, personOf } from './identity';
 import { planHash } from './plan-hash';
 import { findEnabledVendor } from './request-validation';
 import type { GrantRecord, Vote } from './types';
 
-/** How early before its start a grant may be made (the Wait state resumes on time; clocks differ slightly). */
-export const EARLY_START_TOLERANCE_MS = 60_000;
 const MIN_DURATION_MINUTES = 15;
 
 export interface GrantCheckContext {
@@ -22,7 +20,7 @@ export interface GrantCheckContext {
  * The grant step's own check of an approved grant as the ledger holds it, against the config as it is now: a ledger
  * record is a claim like any payload. Refuses (ValidationError) a disabled vendor, a requester who no longer sponsors
  * it, a duration, port or target group the vendor may not have, approvals that no longer suffice or were given for
- * another plan, and a start more than a minute away.
+ * another plan, and a start not yet reached.
  */
 export function recheckApprovedGrant(grant: GrantRecord, context: GrantCheckContext): void {
   const { config } = context;
@@ -111,9 +109,19 @@ export function recheckApprovedGrant(grant: GrantRecord, context: GrantCheckCont
   if (Number.isNaN(requestedStart) || Number.isNaN(plannedStart)) {
     throw refused('startAt', 'INVALID_START', 'the recorded start is not a date');
   }
-  if (context.now.getTime() < Math.max(requestedStart, plannedStart) - EARLY_START_TOLERANCE_MS) {
-    throw refused('startAt', 'EARLY_START', `the grant starts at ${plan.window.startAt}, not before`);
-  }
+  assertStarted(
+    new Date(Math.max(requestedStart, plannedStart)).toISOString(),
+    context.now,
+    'grant refused: the grant',
+  );
+}
+
+/**
+ * Refuses (NotStartedError) anything done for a grant before its start: the workflow's Wait state resumes on time,
+ * but the step that acts must not take that on trust.
+ */
+export function assertStarted(startAt: string, now: Date, what: string): void {
+  if (now.getTime() < Date.parse(startAt)) throw new NotStartedError(startAt, what);
 }
 
 function refused(field: string, code: string, why: string): ValidationError {

@@ -39,6 +39,24 @@ export function ingressRuleDescription(grantId: string): string {
   return `jit-access grant ${grantId}`;
 }
 
+/** EC2's longest security-group rule description. */
+const RULE_DESCRIPTION_MAX = 255;
+
+/**
+ * The description of a rule as its holders change: the grants that hold it now, sorted, as many as fit in EC2's 255
+ * characters and how many more. One holder reads as a rule of that grant alone.
+ */
+export function heldIngressRuleDescription(holders: readonly string[]): string {
+  const sorted = [...new Set(holders)].sort();
+  if (sorted.length === 1) return ingressRuleDescription(sorted[0] as string);
+  for (let shown = sorted.length; shown > 0; shown--) {
+    const more = sorted.length - shown;
+    const text = `jit-access grants ${sorted.slice(0, shown).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+    if (text.length <= RULE_DESCRIPTION_MAX) return text;
+  }
+  return `jit-access grants: ${sorted.length}`;
+}
+
 /** Stack facts the planner needs: where the grant lives and what it may use. */
 export interface PlanContext {
   readonly env: Environment;

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { GrantFailedError, TransitionError, ValidationError } from '../domain/errors';
 import { grantWindow } from '../domain/expiry';
-import { recheckApprovedGrant } from '../domain/grant-checks';
+import { assertStarted, recheckApprovedGrant } from '../domain/grant-checks';
 import {
   GRANT_TAG,
   ingressRuleDescription,
@@ -16,7 +16,7 @@ import type { GrantPlan, GrantRecord, IngressRule, RevokeReason } from '../domai
 import type { Dependencies } from '../shared/dependencies';
 import { planContext } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
-import { teardownGrant } from './teardown';
+import { describeHolders, teardownGrant } from './teardown';
 import { disabledVendors } from './vendors';
 
 export interface ProvisionResult {
@@ -57,6 +57,8 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
     await deps.ledger.recordCreated(grantId, { roleArn, inlinePolicyName: plan.role.inlinePolicyName });
 
     step = 'open ingress rules';
+    // Rules have no clock of their own (the role's policies do): none opens before the window recorded here starts.
+    assertStarted(plan.window.startAt, deps.clock(), 'ingress rules refused: the grant window');
     const securityGroupRuleIds = await openRules(deps, grantId, keyed, holdings);
 
     step = 'create expiry schedule';
@@ -131,6 +133,15 @@ async function openRules(
     for (const [key, ruleId] of ids) opened.set(key, ruleId);
   }
   if (opened.size > 0) await deps.ledger.setRuleIds(opened);
+  // Only a shared rule costs this call: what EC2 shows beside it names every grant that holds it now, this one too.
+  // A description that could not be written does not fail the grant: the ledger's holdings are the authority.
+  const shared = keyed.flatMap(({ key, rule }) => {
+    const holding = holdings.get(key);
+    return holding?.ruleId ? [{ rule, holders: holding.holders }] : [];
+  });
+  await describeHolders(deps, shared).catch((error: unknown) => {
+    logger.warn('the shared rules still name their earlier holders', { error: error as Error });
+  });
   return keyed.map(({ key }) => {
     const ruleId = holdings.get(key)?.ruleId ?? opened.get(key);
     if (!ruleId) throw new Error(`rule ${key} was opened but has no id`);

@@ -4,7 +4,8 @@ import { grantIdFromName, ingressRuleKey, MANAGED_TAG } from '../domain/planner'
 import type { GrantRecord } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
-import { isClean, isGrantRole, teardownGrant, type TeardownResult } from './teardown';
+import type { InboundRule } from '../adapters/ec2';
+import { anyLive, isClean, isGrantRole, teardownGrant, type TeardownResult } from './teardown';
 import { disableVendor, disabledVendors } from './vendors';
 
 export interface SweepReport {
@@ -27,6 +28,8 @@ export interface SweepReport {
   readonly orphanedRoles: readonly string[];
   readonly orphanedSchedules: readonly string[];
   readonly orphanedRules: readonly string[];
+  /** Inbound rules of the JIT groups that no live grant held (ids), closed or not: each one is alarmed. */
+  readonly unheldRules: readonly string[];
   readonly orphanedSessions: readonly string[];
   /** Items that failed this time (`<what>: <error>`); the next run tries them again. */
   readonly failures: readonly string[];
@@ -132,6 +135,11 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
   const removeIfOrphaned = async (grantId: string): Promise<boolean> => {
     if (live.has(grantId)) return false;
     if (handled.has(grantId)) return true;
+    // A grant that started after the statuses were read is not an orphan: only a candidate costs this read.
+    if (await anyLive(deps, [grantId])) {
+      live.add(grantId);
+      return false;
+    }
     handled.add(grantId);
     return cleanOrFail(await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true }));
   };
@@ -150,19 +158,38 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     await each(name, () => removeIfOrphaned(grantId), orphanedSchedules);
   }
 
+  // A JIT group should hold only rules that live grants hold: every other inbound rule, whatever it admits (IPv4,
+  // IPv6, a prefix list, another group), is reported as unheld and alarmed. Only the ones jit-access opened are
+  // closed: another rule may be a person's emergency change, and an existing group may hold rules of its own.
+  const unheldRules: string[] = [];
   const orphanedRules: string[] = [];
-  // Only rules jit-access opened: an existing group configured as a JIT group may hold rules of its own.
-  const managedRules = (await deps.network.listIngressRulesIn(Object.values(deps.settings.securityGroups))).filter(
-    (rule) => rule.tags[MANAGED_TAG] === 'true',
-  );
-  const holdings = await deps.ledger.getRules(managedRules.map(ingressRuleKey));
-  for (const rule of managedRules) {
-    const key = ingressRuleKey(rule);
+  const inbound = await deps.network.listInboundRulesIn(Object.values(deps.settings.securityGroups));
+  const managed = (rule: InboundRule) => (rule.ingress?.tags[MANAGED_TAG] === 'true' ? rule.ingress : undefined);
+  const holdings = await deps.ledger.getRules(inbound.flatMap((rule) => managed(rule) ?? []).map(ingressRuleKey));
+  const reportUnheld = (rule: InboundRule, action: string): void => {
+    unheldRules.push(rule.ruleId);
+    logger.warn('unheld ingress rule in a JIT security group', {
+      ruleId: rule.ruleId,
+      securityGroupId: rule.securityGroupId,
+      rule: rule.summary,
+      action,
+    });
+  };
+  for (const rule of inbound) {
+    const ours = managed(rule);
+    if (!ours) {
+      reportUnheld(rule, 'left open: jit-access did not open it');
+      continue;
+    }
+    const key = ingressRuleKey(ours);
     const holders = holdings.get(key)?.holders ?? [];
     if (holders.some((holder) => live.has(holder))) continue;
     await each(
       rule.ruleId,
       async () => {
+        // A grant that started after the statuses were read holds it too: only such a rule costs the extra reads.
+        if (holders.length > 0 && (await anyLive(deps, holders))) return false;
+        reportUnheld(rule, 'closed: jit-access opened it for grants that are over');
         for (const holder of holders) await deps.ledger.releaseRule(key, holder);
         // Someone acquired it since the listing: theirs now.
         if (holdings.has(key) && !(await deps.ledger.forgetRuleIfUnheld(key))) return false;
@@ -199,6 +226,8 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     orphanedRoles.length + orphanedSchedules.length + orphanedRules.length + orphanedSessions.length,
   );
   metrics.addMetric('SweeperItemFailures', MetricUnit.Count, failures.length);
+  // Every run reports it, zero included, so the alarm (lib/constructs/unheld-ingress-alarm.ts) clears once they are gone.
+  metrics.addMetric('UnheldIngressRules', MetricUnit.Count, unheldRules.length);
   metrics.addMetric('BreakGlassReviewsOverdue', MetricUnit.Count, overdueReviews.length);
   metrics.addMetric('SweeperStrandedGrants', MetricUnit.Count, strandedGrants.length);
   metrics.addMetric('UndeliveredDecisions', MetricUnit.Count, undeliveredDecisions.length);
@@ -212,6 +241,7 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     orphanedRoles,
     orphanedSchedules,
     orphanedRules,
+    unheldRules,
     orphanedSessions,
     failures,
   };

@@ -3,6 +3,7 @@ import { sessionsOfRole } from '../adapters/ssm';
 import { LIVE_STATUSES, TERMINAL_STATUSES } from '../domain/grant-state';
 import {
   GRANT_TAG,
+  heldIngressRuleDescription,
   INLINE_POLICY_NAME,
   ingressRuleKey,
   MANAGED_TAG,
@@ -13,6 +14,7 @@ import {
 import { historyEntry, type Actor } from '../domain/history';
 import type { GrantRecord, GrantStatus, IngressRule, Residue, RevokeReason } from '../domain/types';
 import type { ExistingRole } from '../adapters/iam';
+import type { KeptRule } from '../adapters/ledger';
 import type { Dependencies } from '../shared/dependencies';
 import type { RuntimeSettings } from '../shared/environment';
 import { logger, metrics } from '../shared/powertools';
@@ -84,7 +86,8 @@ export async function teardownGrant(
       )
     : false;
 
-  const { kept: sharedRulesKept, residue } = await removeAndCheck(deps, grantId, grant);
+  const { kept, residue } = await removeAndCheck(deps, grantId, grant);
+  const sharedRulesKept = kept.map((rule) => rule.key);
   const clean = isClean(residue);
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
 
@@ -143,7 +146,7 @@ export const UNCHECKED = 'could not be checked';
 
 /** What the resource steps found and left: the rules kept for other grants, and the residue check. */
 interface Removal {
-  readonly kept: readonly string[];
+  readonly kept: readonly KeptRule[];
   readonly residue: Residue;
 }
 
@@ -181,7 +184,7 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
   if (sessionsAreOurs) await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
 
   const byKey = new Map(plannedRules.map((rule) => [ingressRuleKey(rule), rule]));
-  let kept: readonly string[] = [];
+  let kept: readonly KeptRule[] = [];
   const unrecorded: IngressRule[] = [];
   const recorded = recordedRuleIds(grant);
   const rulesClosed = await attempt('close ingress rules', async () => {
@@ -199,6 +202,16 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     }
     for (const [securityGroupId, ruleIds] of toClose) await network.revokeIngressRules(securityGroupId, ruleIds);
   });
+  // Only a shared rule costs this call: what EC2 shows beside it names the grants still holding it, not this one.
+  await attempt('name the grants that still hold the shared rules', () =>
+    describeHolders(
+      deps,
+      kept.flatMap(({ key, holders }) => {
+        const rule = byKey.get(key);
+        return rule ? [{ rule, holders }] : [];
+      }),
+    ),
+  );
 
   const scheduleGone = await attempt('delete expiry schedule', () =>
     schedules.delete(scheduleName, settings.scheduleGroupName),
@@ -226,7 +239,13 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
   const closedByRecordedIds = recorded !== undefined && rulesClosed && unrecorded.length === 0;
   const securityGroupRules = closedByRecordedIds
     ? []
-    : await leftoverRules(deps, grantId, plannedRules, kept, unrecorded);
+    : await leftoverRules(
+        deps,
+        grantId,
+        plannedRules,
+        kept.map((rule) => rule.key),
+        unrecorded,
+      );
   const role = roleGone ? undefined : await roles.getRole(roleName).catch(() => ({ arn: `${roleName}: ${UNCHECKED}` }));
   const policies = role ? await roles.listInlinePolicies(roleName).catch(() => [UNCHECKED]) : [];
   const schedule = scheduleGone
@@ -281,14 +300,14 @@ async function releaseRules(
     logger.warn('releasing the rules at once failed; releasing them one by one', { error: error as Error });
   }
   const released: { key: string; ruleId?: string }[] = [];
-  const kept: string[] = [];
+  const kept: KeptRule[] = [];
   for (const key of keys) {
     const holding = await deps.ledger.releaseRule(key, grantId);
-    if (holding && holding.holders.length > 0) kept.push(key);
+    if (holding && holding.holders.length > 0) kept.push({ key, holders: holding.holders });
     // Forgotten only if nobody acquired it between the release and the delete.
     else if (!holding || (await deps.ledger.forgetRuleIfUnheld(key))) {
       released.push({ key, ...(holding?.ruleId ? { ruleId: holding.ruleId } : {}) });
-    } else kept.push(key);
+    } else kept.push({ key, holders: (await deps.ledger.getRule(key))?.holders ?? [] });
   }
   return { released, kept };
 }
@@ -338,6 +357,25 @@ async function leftoverRules(
     if (!closed) leftovers.push(rule.ruleId);
   }
   return leftovers;
+}
+
+/**
+ * Rewrites the description of shared rules to the grants that hold them now (one call per group). Both the grant
+ * that joins a rule and the one that leaves it call this; the ledger's holdings stay the authority.
+ */
+export async function describeHolders(
+  deps: Dependencies,
+  shared: readonly { readonly rule: IngressRule; readonly holders: readonly string[] }[],
+): Promise<void> {
+  const byGroup = new Map<string, { rule: IngressRule; description: string }[]>();
+  for (const { rule, holders } of shared) {
+    if (holders.length === 0) continue;
+    const described = { rule, description: heldIngressRuleDescription(holders) };
+    byGroup.set(rule.securityGroupId, [...(byGroup.get(rule.securityGroupId) ?? []), described]);
+  }
+  for (const [securityGroupId, described] of byGroup) {
+    await deps.network.describeIngressRules(securityGroupId, described);
+  }
 }
 
 /**

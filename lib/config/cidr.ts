@@ -47,6 +47,17 @@ function overlaps(a: ParsedCidr, b: ParsedCidr): boolean {
   return (a.base & m) >>> 0 === (b.base & m) >>> 0;
 }
 
+/**
+ * The widest vendor range taken without a stated reason: a /24 (256 addresses) is about one office's or one NAT
+ * pool's egress; anything wider opens the JIT groups to far more than the vendor's engineers.
+ */
+export const WIDE_CIDR_PREFIX = 24;
+
+/** Whether a valid IPv4 CIDR is wider than WIDE_CIDR_PREFIX. */
+export function isWideIpv4Cidr(value: string): boolean {
+  return isIpv4Cidr(value) && (parse(value) as ParsedCidr).prefix < WIDE_CIDR_PREFIX;
+}
+
 /** True when no address of the range lies in private or reserved space. */
 export function isPublicIpv4Cidr(value: string): boolean {
   const parsed = parse(value);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isIpv4Cidr, isPublicIpv4Cidr } from './cidr';
+import { isIpv4Cidr, isPublicIpv4Cidr, isWideIpv4Cidr, WIDE_CIDR_PREFIX } from './cidr';
 import { describeIdentity, identityKey, identitySchema, personName, personReference, roleArn } from './people';
 
 /** Longest grant any vendor may be given, in hours. Role sessions last at most 12 h; vendors re-assume within a grant. */
@@ -72,6 +72,22 @@ export const vendorSchema = z.strictObject({
     .regex(/^[\w+=,.@:/-]+$/, 'may hold only letters, digits and +=,.@:/-_'),
   /** Public IPv4 ranges the vendor connects from: used in the trust policy and the temporary security-group rules. */
   allowedCidrs: z.array(cidr).min(1, 'list at least one public CIDR the vendor connects from').max(50),
+  /**
+   * Admits allowedCidrs wider than /24, with the reason recorded in the config (and so in its review history).
+   * @default none: a range wider than /24 is refused
+   */
+  allowWideCidr: z
+    .strictObject({
+      reason: z
+        .string()
+        .trim()
+        .max(500)
+        .refine(
+          (reason) => reason.length >= 20 && reason.split(/\s+/).length >= 3,
+          'say in a sentence (20 characters or more) why the vendor needs a range wider than /24, e.g. "their support NAT pool is a /22, ticket SEC-42"',
+        ),
+    })
+    .optional(),
   /** Operating-system user sessions run as (SSMSessionRunAs). Never root. */
   osUser: z
     .string()
@@ -267,6 +283,7 @@ export const jitAccessConfigSchema = baseSchema.superRefine((config, ctx) => {
       }
     });
   });
+  checkWideCidrs(config, ctx);
   checkPeople(config, ctx);
   if (config.session.maxSessionDurationMinutes < config.session.idleTimeoutMinutes) {
     ctx.addIssue({
@@ -276,6 +293,22 @@ export const jitAccessConfigSchema = baseSchema.superRefine((config, ctx) => {
     });
   }
 });
+
+/** A range wider than /24 lets far more than the vendor's engineers in: only with a stated reason. */
+function checkWideCidrs(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx): void {
+  config.vendors.forEach((vendor, v) => {
+    if (vendor.allowWideCidr) return;
+    vendor.allowedCidrs.forEach((cidr, c) => {
+      // A private or malformed range is already reported as such.
+      if (!isWideIpv4Cidr(cidr) || !isPublicIpv4Cidr(cidr)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vendors', v, 'allowedCidrs', c],
+        message: `"${cidr}" is wider than /${WIDE_CIDR_PREFIX}: list the vendor's actual egress ranges (/${WIDE_CIDR_PREFIX} or narrower), or set jitAccess.vendors[${v}].allowWideCidr to { "reason": "<why this vendor needs it>" }`,
+      });
+    });
+  });
+}
 
 /**
  * Every person referenced exists, every identity is one person's only, and a role session names a person only if

@@ -16,6 +16,7 @@ export const WORKFLOW_ERRORS = {
   validation: 'jit.ValidationError',
   denied: 'jit.Denied',
   cancelled: 'jit.Cancelled',
+  notStarted: 'jit.NotStarted',
 } as const;
 
 /** Transient Lambda service errors worth retrying before a grant is declared failed. */
@@ -146,6 +147,13 @@ export class ApprovalWorkflow extends Construct {
       retryOnServiceExceptions: false,
     });
     grant.addRetry({ errors: LAMBDA_TRANSIENT_ERRORS, maxAttempts: 3, backoffRate: 2, interval: Duration.seconds(2) });
+    // A grant step that wakes a moment before the start (its clock behind the Wait state's) has created nothing.
+    grant.addRetry({
+      errors: [WORKFLOW_ERRORS.notStarted],
+      maxAttempts: 6,
+      backoffRate: 1,
+      interval: Duration.seconds(10),
+    });
     grant.addCatch(
       recordOutcome('Record grant failure', 'grant-failed', { error: sfn.JsonPath.objectAt('$.error') }).next(
         new sfn.Fail(this, 'Grant failed', { error: 'jit.GrantFailed', cause: 'Grant failed; created parts removed' }),

@@ -151,6 +151,14 @@ export class GrantRolePermissions {
     );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
+        // A shared rule's description names the grants holding it; rewriting it opens nothing.
+        sid: 'NameIngressRuleHolders',
+        actions: ['ec2:UpdateSecurityGroupRuleDescriptionsIngress'],
+        resources: [...ingress.securityGroupArns],
+      }),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
         sid: 'TerminateGrantSessions',
         actions: ['ssm:TerminateSession'],
         resources: [this.sessionArnPattern],

@@ -1,4 +1,4 @@
-import { isIpv4Cidr, isPublicIpv4Cidr } from '../../lib/config/cidr';
+import { isIpv4Cidr, isPublicIpv4Cidr, isWideIpv4Cidr } from '../../lib/config/cidr';
 
 describe('isIpv4Cidr', () => {
   test.each(['203.0.113.0/24', '198.51.100.16/28', '192.0.2.1/32', '10.0.0.0/8'])('accepts %s', (cidr) => {
@@ -59,5 +59,21 @@ describe('isPublicIpv4Cidr', () => {
 
     // Assess
     expect(isPublic).toBe(false);
+  });
+});
+
+describe('isWideIpv4Cidr', () => {
+  test.each([
+    ['/23', '198.51.100.0/23', true],
+    ['/8', '11.0.0.0/8', true],
+    ['/24', '203.0.113.0/24', false],
+    ['/32', '192.0.2.1/32', false],
+    ['not a CIDR', '203.0.113.0', false],
+  ])('answers %s (%s): %s', (_why, cidr, wide) => {
+    // Prepare, Act
+    const answer = isWideIpv4Cidr(cidr);
+
+    // Assess
+    expect(answer).toBe(wide);
   });
 });

@@ -138,6 +138,64 @@ describe('parseConfig', () => {
     ]);
   });
 
+  test('refuses a vendor CIDR wider than /24, naming the field and both fixes', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.allowedCidrs[1] = '198.51.100.0/23';
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].allowedCidrs[1]: "198.51.100.0/23" is wider than /24: list the vendor\'s actual egress ranges (/24 or narrower), or set jitAccess.vendors[0].allowWideCidr to { "reason": "<why this vendor needs it>" }',
+    ]);
+  });
+
+  test('accepts a vendor CIDR wider than /24 when allowWideCidr gives a reason', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.allowedCidrs[1] = '198.51.100.0/22';
+    raw.vendors[0]!.allowWideCidr = { reason: 'Acme support egress is its whole /22 NAT pool, ticket SEC-42' };
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.vendors[0]?.allowedCidrs).toContain('198.51.100.0/22');
+  });
+
+  test.each([
+    ['an empty reason', ''],
+    ['a one-word reason', 'needed-for-the-vendor-support'],
+    ['a reason shorter than 20 characters', 'the vendor asked'],
+  ])('refuses allowWideCidr with %s', (_why, reason) => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.allowedCidrs[1] = '198.51.100.0/22';
+    raw.vendors[0]!.allowWideCidr = { reason };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.vendors[0].allowWideCidr.reason: say in a sentence (20 characters or more) why the vendor needs a range wider than /24, e.g. "their support NAT pool is a /22, ticket SEC-42"',
+    ]);
+  });
+
+  test('refuses allowWideCidr without a reason', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    Object.assign(raw.vendors[0]!, { allowWideCidr: {} });
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual(['jitAccess.vendors[0].allowWideCidr.reason: is required']);
+  });
+
   test('reports a vendor referencing a target group that does not exist, listing the ones that do', () => {
     // Prepare
     const raw = exampleConfigInput();

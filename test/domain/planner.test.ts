@@ -1,6 +1,7 @@
 import type { VendorConfig } from '../../lib/config/schema';
 import {
   grantIdFromName,
+  heldIngressRuleDescription,
   ingressRuleDescription,
   ingressRuleKey,
   ingressRules,
@@ -508,6 +509,36 @@ describe('ingressRuleDescription', () => {
 
     // Assess
     expect(description).toBe('jit-access grant grant-20300301-0001');
+  });
+});
+
+describe('heldIngressRuleDescription', () => {
+  test('names a rule of one grant as that grant alone', () => {
+    // Act
+    const description = heldIngressRuleDescription([GRANT_ID]);
+
+    // Assess
+    expect(description).toBe('jit-access grant grant-20300301-0001');
+  });
+
+  test('names every grant that holds a shared rule, sorted', () => {
+    // Act
+    const description = heldIngressRuleDescription(['grant-b-000002', 'grant-a-000001']);
+
+    // Assess
+    expect(description).toBe('jit-access grants grant-a-000001, grant-b-000002');
+  });
+
+  test('names as many holders as fit in 255 characters and counts the others', () => {
+    // Prepare: ten 48-character grant ids.
+    const holders = Array.from({ length: 10 }, (_, i) => `g${String(i).padStart(47, '0')}`);
+
+    // Act
+    const description = heldIngressRuleDescription(holders);
+
+    // Assess
+    expect(description.length).toBeLessThanOrEqual(255);
+    expect(description).toBe(`jit-access grants ${holders.slice(0, 4).join(', ')} and 6 more`);
   });
 });
 

@@ -1,7 +1,8 @@
 import type { GrantUpdate } from '../../lambdas/adapters/ledger';
 import { GrantFailedError } from '../../lambdas/domain/errors';
 import { planHash } from '../../lambdas/domain/plan-hash';
-import { ingressRuleKey } from '../../lambdas/domain/planner';
+import { ingressRuleKey, planGrant } from '../../lambdas/domain/planner';
+import { planContext } from '../../lambdas/shared/dependencies';
 import type { GrantRecord } from '../../lambdas/domain/types';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
 import type { ValidatedWorkflowState } from '../../lambdas/handlers/validate-request';
@@ -263,6 +264,42 @@ describe('grant', () => {
     expect(holding?.holders).toEqual([GRANT_ID, 'grant-grant-0002']);
   });
 
+  it('names both holders beside a rule it shares, in one call per group, and nothing when it shares none', async () => {
+    // Prepare
+    await prepareApproved();
+    await h.handlers.grant({ grantId: GRANT_ID });
+    const alone = h.aws.countOf('UpdateSecurityGroupRuleDescriptionsIngress');
+    h.aws.clearCallLog();
+
+    // Act
+    await seedActive(h, 'grant-grant-0002', requestInput({ targets: [BILLING_2] }));
+
+    // Assess
+    expect(alone).toBe(0);
+    expect(h.aws.countOf('UpdateSecurityGroupRuleDescriptionsIngress')).toBe(1);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual([
+      `jit-access grants ${GRANT_ID}, grant-grant-0002`,
+      `jit-access grants ${GRANT_ID}, grant-grant-0002`,
+    ]);
+  });
+
+  it('a grant whose shared rules cannot be described is still granted', async () => {
+    // Prepare
+    await prepareApproved();
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.failOn('UpdateSecurityGroupRuleDescriptionsIngress');
+
+    // Act
+    const second = await seedActive(h, 'grant-grant-0002', requestInput({ targets: [BILLING_2] }));
+
+    // Assess
+    expect(second.status).toBe('ACTIVE');
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual([
+      `jit-access grant ${GRANT_ID}`,
+      `jit-access grant ${GRANT_ID}`,
+    ]);
+  });
+
   it('a failed grant keeps open the rules another active grant shares with it', async () => {
     // Prepare
     await prepareApproved();
@@ -276,6 +313,7 @@ describe('grant', () => {
     // Assess
     await expect(granting).rejects.toMatchObject({ name: 'jit.GrantFailed' });
     expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual(first.securityGroupRuleIds);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual(Array(2).fill(`jit-access grant ${GRANT_ID}`));
     const holding = await h.ledger.getRule(ingressRuleKey(approved.plan.ingressRules[0]!));
     expect(holding?.holders).toEqual([GRANT_ID]);
   });
@@ -449,6 +487,8 @@ interface Tampering {
   readonly change: (grant: GrantRecord) => Partial<GrantRecord>;
   readonly field: string;
   readonly code: string;
+  /** The error's name, when not jit.ValidationError (a start not reached is retried by the workflow). */
+  readonly name?: string;
 }
 
 describe('grant refuses a ledger record changed after approval', () => {
@@ -470,6 +510,7 @@ describe('grant refuses a ledger record changed after approval', () => {
       change: (grant) => ({ request: { ...grant.request, startAt: '2030-03-01T15:00:00.000Z' } }),
       field: 'startAt',
       code: 'EARLY_START',
+      name: 'jit.NotStarted',
     },
     {
       what: 'an ingress rule open to the internet in the plan',
@@ -517,7 +558,7 @@ describe('grant refuses a ledger record changed after approval', () => {
       field: 'approvals',
       code: 'NOT_ENOUGH_APPROVALS',
     },
-  ])('refuses $what with $code naming $field, and creates nothing', async ({ change, field, code }) => {
+  ])('refuses $what with $code naming $field, and creates nothing', async ({ change, field, code, name }) => {
     // Prepare
     await prepareApproved();
     await tamperWith(change);
@@ -526,7 +567,7 @@ describe('grant refuses a ledger record changed after approval', () => {
     const granting = h.handlers.grant({ grantId: GRANT_ID });
 
     // Assess
-    await expect(granting).rejects.toMatchObject({ name: 'jit.ValidationError', field, code });
+    await expect(granting).rejects.toMatchObject({ name: name ?? 'jit.ValidationError', field, code });
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
   });
@@ -585,28 +626,53 @@ describe('grant waits for the requested start', () => {
     expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
   });
 
-  it('refuses to grant more than a minute before the requested start', async () => {
+  it('refuses to grant a second before the requested start, with the error the workflow retries', async () => {
     // Prepare
     await prepareApproved(requestInput({ startAt: START }));
-    h.clock.set('2030-03-01T11:58:59.000Z');
+    h.clock.set('2030-03-01T11:59:59.000Z');
 
     // Act
     const granting = h.handlers.grant({ grantId: GRANT_ID });
 
     // Assess
-    await expect(granting).rejects.toMatchObject({ code: 'EARLY_START' });
+    await expect(granting).rejects.toMatchObject({ name: 'jit.NotStarted', code: 'EARLY_START' });
+    expect(h.aws.mutatingCalls).toEqual([]);
   });
 
-  it('grants within a minute of the requested start, for the window that was requested', async () => {
+  it('grants at the requested start, for the window that was requested', async () => {
     // Prepare
     await prepareApproved(requestInput({ startAt: START }));
-    h.clock.set('2030-03-01T11:59:30.000Z');
+    h.clock.set(START);
 
     // Act
     const result = await h.handlers.grant({ grantId: GRANT_ID });
 
     // Assess
     expect(result).toMatchObject({ status: 'ACTIVE', startAt: START, expiresAt: '2030-03-01T13:00:00.000Z' });
+  });
+});
+
+describe('grant opens no rule before its window starts', () => {
+  it('refuses a grant marked GRANTING in the table whose window was moved later, opening no rule', async () => {
+    // Prepare: a coherent plan for a window that starts in 30 minutes, as anyone able to write the table could store.
+    await prepareApproved();
+    const later = { startAt: '2030-03-01T09:30:00.000Z', expiresAt: '2030-03-01T10:30:00.000Z' };
+    await tamperWith((grant) => {
+      const vendor = settings.config.vendors.find((v) => v.id === grant.request.vendorId);
+      if (!vendor) throw new Error('the example vendor is missing');
+      const plan = planGrant(grant.request, grant.targets, vendor, later, planContext(settings));
+      return { status: 'GRANTING', plan, approvedPlan: grant.plan, expiresAt: later.expiresAt };
+    });
+
+    // Act
+    const error = await grantFailure();
+
+    // Assess
+    expect(error.step).toBe('open ingress rules');
+    expect(error.message).toContain('ingress rules refused: the grant window starts at 2030-03-01T09:30:00.000Z');
+    expect(h.aws.mutatingCalls.map((c) => c.command)).not.toContain('AuthorizeSecurityGroupIngress');
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
   });
 });
 

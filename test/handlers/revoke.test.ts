@@ -137,6 +137,44 @@ describe('revoke (the expiry schedule target)', () => {
     expect(await statusOf(h, OTHER_ID)).toBe('ACTIVE');
   });
 
+  it('a shared rule names only the grants still holding it once one of three is revoked, in one call', async () => {
+    // Prepare
+    const third = 'grant-revoke-0003';
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+    await seedActive(h, third, requestInput({ targets: [BILLING_2] }));
+    const whileThree = h.aws.rulesIn(BILLING_SG).map((r) => r.description);
+    h.aws.clearCallLog();
+
+    // Act
+    await revokeAtExpiry(OTHER_ID);
+
+    // Assess
+    expect(whileThree).toEqual(Array(2).fill(`jit-access grants ${GRANT_ID}, ${OTHER_ID}, ${third}`));
+    expect(h.aws.countOf('UpdateSecurityGroupRuleDescriptionsIngress')).toBe(1);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual(active.securityGroupRuleIds);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual(
+      Array(2).fill(`jit-access grants ${GRANT_ID}, ${third}`),
+    );
+  });
+
+  test.each([
+    ['the first grant ends first', GRANT_ID, OTHER_ID],
+    ['the second grant ends first', OTHER_ID, GRANT_ID],
+  ])('when %s, the rule stays open naming the other, and closes when the other ends', async (_order, first, last) => {
+    // Prepare
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+
+    // Act
+    await revokeAtExpiry(first);
+    const afterFirst = h.aws.rulesIn(BILLING_SG).map((r) => r.description);
+    await revokeAtExpiry(last);
+
+    // Assess
+    expect(afterFirst).toEqual(Array(2).fill(`jit-access grant ${last}`));
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+    expect(await h.ledger.getRule(ingressRuleKey(POSTGRES_FROM_ACME))).toBeUndefined();
+  });
+
   it('removes a shared ingress rule when its last holder is revoked', async () => {
     // Prepare
     await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));

@@ -11,11 +11,13 @@ import {
   seedPending,
   statusOf,
   testSettings,
+  WEB_SG,
   type Harness,
 } from '../helpers/handler-deps';
 import { exampleConfig } from '../helpers/config-fixture';
 import type { FakeExecution } from '../helpers/fake-aws';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
+import { metrics } from '../../lambdas/shared/powertools';
 
 const GRANT_ID = 'grant-sweep-0001';
 const ORPHAN_ID = 'grant-orphan-0001';
@@ -29,6 +31,7 @@ const NOTHING_FOUND = {
   orphanedRoles: [],
   orphanedSchedules: [],
   orphanedRules: [],
+  unheldRules: [],
   orphanedSessions: [],
   strandedGrants: [],
   undeliveredDecisions: [],
@@ -38,7 +41,10 @@ let h: Harness;
 beforeEach(() => {
   h = createHarness();
 });
-afterEach(() => h.restore());
+afterEach(() => {
+  h.restore();
+  jest.restoreAllMocks();
+});
 
 /** A role jit-access made (its tags and boundary) for a grant the ledger does not know. */
 function seedOrphanRole(grantId: string) {
@@ -152,9 +158,9 @@ describe('sweeper', () => {
     expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
   });
 
-  it('leaves alone a rule in a JIT security group that jit-access did not open', async () => {
+  it('reports a rule in a JIT security group that jit-access did not open, and leaves it open', async () => {
     // Prepare
-    h.aws.seedIngressRule({
+    const human = h.aws.seedIngressRule({
       groupId: BILLING_SG,
       protocol: 'tcp',
       fromPort: 443,
@@ -168,8 +174,105 @@ describe('sweeper', () => {
     const report = await sweep();
 
     // Assess
+    expect(report.unheldRules).toEqual([human.ruleId]);
     expect(report.orphanedRules).toEqual([]);
     expect(h.aws.rulesIn(BILLING_SG)).toHaveLength(1);
+  });
+
+  it('reports IPv6, prefix-list and group-reference rules in a JIT group, and leaves them open', async () => {
+    // Prepare
+    const ports = { protocol: 'tcp', fromPort: 22, toPort: 22, description: 'emergency', tags: {} };
+    const seeded = [
+      h.aws.seedIngressRule({ ...ports, groupId: BILLING_SG, cidrIpv6: '2001:db8::/56' }),
+      h.aws.seedIngressRule({ ...ports, groupId: BILLING_SG, prefixListId: 'pl-0123456789abcdef0' }),
+      h.aws.seedIngressRule({ ...ports, groupId: WEB_SG, referencedGroupId: 'sg-0fedcba9876543210' }),
+    ];
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(report.unheldRules).toEqual(seeded.map((rule) => rule.ruleId));
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.aws.ingressRules).toHaveLength(3);
+  });
+
+  it('reports a rule no live grant holds beside the rules of an active grant, which it does not report', async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+    const granted = h.aws.rulesIn(BILLING_SG).map((rule) => rule.ruleId);
+    const human = h.aws.seedIngressRule({
+      groupId: BILLING_SG,
+      protocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+      cidr: '192.0.2.0/24',
+      description: 'someone else',
+      tags: {},
+    });
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(granted.length).toBeGreaterThan(0);
+    expect(report.unheldRules).toEqual([human.ruleId]);
+  });
+
+  it('publishes the number of unheld rules, zero included, for the alarm', async () => {
+    // Prepare
+    const published = jest.spyOn(metrics, 'addMetric');
+    h.aws.seedIngressRule({
+      groupId: WEB_SG,
+      protocol: '-1',
+      fromPort: -1,
+      toPort: -1,
+      cidrIpv6: '::/0',
+      description: undefined,
+      tags: {},
+    });
+
+    // Act
+    await sweep();
+    h.aws.ingressRules.length = 0;
+    await sweep();
+
+    // Assess
+    const counts = published.mock.calls.filter(([name]) => name === 'UnheldIngressRules').map(([, , value]) => value);
+    expect(counts).toEqual([1, 0]);
+  });
+
+  it('leaves open a rule of a grant that opened it after the sweeper read the statuses and listed the roles', async () => {
+    // Prepare: the role and schedule the listings did not see yet; only the rules are there when they are listed.
+    await seedActive(h, GRANT_ID);
+    jest.spyOn(h.ledger, 'grantsByStatus').mockResolvedValueOnce([]);
+    h.aws.roles.clear();
+    h.aws.schedules.clear();
+    h.aws.clearCallLog();
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(report.unheldRules).toEqual([]);
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.aws.rulesIn(BILLING_SG).length).toBeGreaterThan(0);
+  });
+
+  it('leaves alone a grant that became active after the sweeper read the statuses, and its rules', async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+    jest.spyOn(h.ledger, 'grantsByStatus').mockResolvedValueOnce([]);
+    h.aws.clearCallLog();
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(report.unheldRules).toEqual([]);
+    expect(h.aws.mutatingCalls.map((c) => c.command)).not.toContain('RevokeSecurityGroupIngress');
+    expect(h.aws.rulesIn(BILLING_SG).length).toBeGreaterThan(0);
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
   });
 
   it('reports an item that failed and still removes the items after it', async () => {
@@ -271,6 +374,7 @@ describe('sweeper', () => {
 
     // Assess
     expect(report.orphanedRules).toEqual([orphanRule.ruleId]);
+    expect(report.unheldRules).toEqual([orphanRule.ruleId]);
     expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
   });
 

@@ -4,10 +4,12 @@ import {
   DescribeSecurityGroupRulesCommand,
   EC2Client,
   RevokeSecurityGroupIngressCommand,
+  UpdateSecurityGroupRuleDescriptionsIngressCommand,
   type AuthorizeSecurityGroupIngressCommandInput,
   type DescribeInstancesCommandInput,
   type DescribeSecurityGroupRulesCommandInput,
   type RevokeSecurityGroupIngressCommandInput,
+  type UpdateSecurityGroupRuleDescriptionsIngressCommandInput,
 } from '@aws-sdk/client-ec2';
 import {
   AttachRolePolicyCommand,
@@ -94,7 +96,11 @@ export interface FakeIngressRule {
   readonly protocol: string;
   readonly fromPort: number;
   readonly toPort: number;
-  readonly cidr: string;
+  /** What the rule admits: one of an IPv4 CIDR (every rule jit-access opens), an IPv6 CIDR, a prefix list, a group. */
+  readonly cidr?: string;
+  readonly cidrIpv6?: string;
+  readonly prefixListId?: string;
+  readonly referencedGroupId?: string;
   readonly description: string | undefined;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -603,6 +609,37 @@ export class FakeAws {
         (input) => (input.SecurityGroupRuleIds ?? []).join(','),
       ),
     );
+    ec2.on(UpdateSecurityGroupRuleDescriptionsIngressCommand).callsFake(
+      this.handle(
+        'UpdateSecurityGroupRuleDescriptionsIngress',
+        true,
+        (input: UpdateSecurityGroupRuleDescriptionsIngressCommandInput) => {
+          // Like EC2, all or nothing: a permission the group does not hold fails the call and changes none.
+          const updates = (input.IpPermissions ?? []).flatMap((permission) =>
+            (permission.IpRanges ?? []).map((range) => {
+              const index = this.ingressRules.findIndex(
+                (r) =>
+                  r.groupId === input.GroupId &&
+                  r.protocol === permission.IpProtocol &&
+                  r.fromPort === permission.FromPort &&
+                  r.toPort === permission.ToPort &&
+                  r.cidr === range.CidrIp,
+              );
+              if (index < 0) throw awsError('InvalidPermission.NotFound', `no rule for ${range.CidrIp} in the group`);
+              return { index, description: range.Description };
+            }),
+          );
+          for (const { index, description } of updates) {
+            this.ingressRules[index] = { ...(this.ingressRules[index] as FakeIngressRule), description };
+          }
+          return { Return: true };
+        },
+        (input) =>
+          (input.IpPermissions ?? [])
+            .flatMap((p) => (p.IpRanges ?? []).map((r) => `${input.GroupId} ${p.IpProtocol}/${p.FromPort} ${r.CidrIp}`))
+            .join(','),
+      ),
+    );
     ec2.on(DescribeSecurityGroupRulesCommand).callsFake(
       this.handle('DescribeSecurityGroupRules', false, (input: DescribeSecurityGroupRulesCommandInput) => {
         const groupIds = input.Filters?.find((f) => f.Name === 'group-id')?.Values;
@@ -710,7 +747,10 @@ function sameIngress(a: Omit<FakeIngressRule, 'ruleId'>, b: Omit<FakeIngressRule
     a.protocol === b.protocol &&
     a.fromPort === b.fromPort &&
     a.toPort === b.toPort &&
-    a.cidr === b.cidr
+    a.cidr === b.cidr &&
+    a.cidrIpv6 === b.cidrIpv6 &&
+    a.prefixListId === b.prefixListId &&
+    a.referencedGroupId === b.referencedGroupId
   );
 }
 
@@ -723,6 +763,9 @@ function toSdkRule(rule: FakeIngressRule) {
     FromPort: rule.fromPort,
     ToPort: rule.toPort,
     CidrIpv4: rule.cidr,
+    CidrIpv6: rule.cidrIpv6,
+    PrefixListId: rule.prefixListId,
+    ReferencedGroupInfo: rule.referencedGroupId ? { GroupId: rule.referencedGroupId } : undefined,
     Description: rule.description,
     Tags: tagList(rule.tags),
   };

@@ -1,5 +1,6 @@
 import type {
   GrantUpdate,
+  KeptRule,
   Ledger,
   ReleasedRules,
   ReviewDue,
@@ -303,7 +304,7 @@ export class InMemoryLedger implements Ledger {
         continue;
       }
       const released: { key: string; ruleId?: string }[] = [];
-      const kept: string[] = [];
+      const kept: KeptRule[] = [];
       for (const key of keys) {
         const stored = this.rules.get(key);
         if (!stored) {
@@ -313,7 +314,7 @@ export class InMemoryLedger implements Ledger {
         const others = [...stored.holders].filter((holder) => holder !== grantId);
         if (others.length > 0) {
           stored.holders.delete(grantId);
-          kept.push(key);
+          kept.push({ key, holders: others });
           continue;
         }
         this.rules.delete(key);

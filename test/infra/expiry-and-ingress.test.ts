@@ -1,4 +1,7 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { UnheldIngressAlarm } from '../../lib/constructs/unheld-ingress-alarm';
 import { exampleStackConfig, functionLogicalId, onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
 
 const config = exampleStackConfig();
@@ -111,6 +114,33 @@ describe('expiry scheduling', () => {
       });
     },
   );
+
+  test('an ingress rule no live grant holds, as the sweeper reports it each run, raises an alarm to the topic', () => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'JitAccess',
+      MetricName: 'UnheldIngressRules',
+      Dimensions: [{ Name: 'service', Value: 'jit-access' }],
+      Statistic: 'Maximum',
+      Period: config.sweeperRateMinutes * 60,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Threshold: 1,
+      TreatMissingData: 'ignore',
+      AlarmActions: [{ Ref: onlyLogicalId(template, 'AWS::SNS::Topic') }],
+    });
+  });
+
+  test('the unheld ingress alarm refuses a sweeper rate that is not whole minutes, naming the field', () => {
+    // Prepare
+    const stack = new Stack(new App(), 'AlarmOnly');
+    const alarmTopic = new sns.Topic(stack, 'Topic');
+
+    // Act
+    const build = () => new UnheldIngressAlarm(stack, 'Unheld', { alarmTopic, sweeperRate: Duration.seconds(90) });
+
+    // Assess
+    expect(build).toThrow('sweeperRate must be a whole number of minutes from 1 to 60 (sweeperRateMinutes)');
+  });
 
   test('the sweeper runs at the configured rate and dead-letters its failures', () => {
     // Assess

@@ -154,6 +154,23 @@ describe('grant Lambda permissions', () => {
     },
   );
 
+  test.each(['grant', 'revoke', 'sweeper', 'api-decide'])(
+    'the %s Lambda may rewrite rule descriptions only in the JIT security groups',
+    (handler) => {
+      // Prepare
+      const statements = statementsOfHandler(template, handler);
+
+      // Act
+      const describing = allowing(statements, 'ec2:UpdateSecurityGroupRuleDescriptionsIngress');
+
+      // Assess
+      expect(describing).toHaveLength(1);
+      const resources = resourcesOf(describing[0]!);
+      expect(resources.length).toBeGreaterThan(0);
+      for (const resource of resources) expect(JSON.stringify(resource)).toContain(':security-group/');
+    },
+  );
+
   test('iam:PutRolePolicy is allowed only on the role path, only for roles with the managed tag and the boundary', () => {
     // Prepare
     const statements = statementsOfHandler(template, 'grant');

@@ -465,6 +465,7 @@ describe('API function permissions', () => {
       'DeleteExpirySchedules',
       'DeleteOnlyJitAccessRoles',
       'InspectGrantRoles',
+      'NameIngressRuleHolders',
       'NeverLoosenGrantRoles',
       'NothingOnPathsBelowGrantRoleNames',
       'RemoveTemporaryIngress',

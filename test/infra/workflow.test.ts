@@ -192,7 +192,7 @@ describe('approval workflow', () => {
     expect(state('Wait for start')).toEqual({ Type: 'Wait', TimestampPath: '$.startAt', Next: 'Grant access' });
   });
 
-  test('grant retries transient Lambda errors, then records a failure and ends failed', () => {
+  test('grant retries transient Lambda errors and a step that woke before the start, then records a failure and ends failed', () => {
     // Act
     const grant = state('Grant access');
 
@@ -208,6 +208,7 @@ describe('approval workflow', () => {
         MaxAttempts: 3,
         BackoffRate: 2,
       }),
+      expect.objectContaining({ ErrorEquals: ['jit.NotStarted'], MaxAttempts: 6, BackoffRate: 1 }),
     ]);
     expect(grant.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Record grant failure' }]);
     expect(state('Record grant failure')).toMatchObject({

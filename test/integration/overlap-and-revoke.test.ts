@@ -1,4 +1,7 @@
+import { DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import type { LocalJitAccess } from '../../scripts/local-aws/local-jit-access';
 import { PEOPLE } from '../../scripts/local-aws/scenarios';
+import { localClientConfig } from '../helpers/local-aws-clients';
 import type { AwsCallName } from '../../scripts/local-aws/instrumented-http-handler';
 import {
   callsOfLastStep,
@@ -10,6 +13,16 @@ import {
   NO_RESIDUE,
 } from '../helpers/local-lifecycle';
 
+/** What EC2 shows beside each inbound rule of the JIT groups, read straight from moto. */
+async function ruleDescriptions(local: LocalJitAccess): Promise<string[]> {
+  const { SecurityGroupRules = [] } = await new EC2Client(localClientConfig()).send(
+    new DescribeSecurityGroupRulesCommand({
+      Filters: [{ Name: 'group-id', Values: Object.values(local.world.settings.securityGroups) }],
+    }),
+  );
+  return SecurityGroupRules.filter((rule) => !rule.IsEgress).map((rule) => rule.Description ?? '');
+}
+
 describe('scenario 7: two overlapping grants for the same vendor share their ingress rules', () => {
   const lifecycle = localLifecycle();
 
@@ -20,13 +33,18 @@ describe('scenario 7: two overlapping grants for the same vendor share their ing
     await local.advanceBy(20);
     const second = await grantThroughWorkflow(local, { durationMinutes: 120 });
     const sharedRuleIds = [...(first.grant.created.securityGroupRuleIds ?? [])].sort();
+    const whileBoth = await ruleDescriptions(local);
 
     // Act
     await local.advanceTo(first.grant.expiresAt ?? '');
     const afterFirstRevoke = await local.residue();
+    const afterFirstDescriptions = await ruleDescriptions(local);
     await local.advanceTo(second.grant.expiresAt ?? '');
 
     // Assess
+    const both = [first.grantId, second.grantId].sort().join(', ');
+    expect(whileBoth).toEqual(Array(2).fill(`jit-access grants ${both}`));
+    expect(afterFirstDescriptions).toEqual(Array(2).fill(`jit-access grant ${second.grantId}`));
     expect(sharedRuleIds).toHaveLength(2);
     expect([...(second.grant.created.securityGroupRuleIds ?? [])].sort()).toEqual(sharedRuleIds);
     expect(callsOfLastStep(local, /^Grant access$/)).not.toContain('ec2:AuthorizeSecurityGroupIngress');
@@ -39,6 +57,36 @@ describe('scenario 7: two overlapping grants for the same vendor share their ing
     expect(await ledgerRecord(local, second.grantId)).toMatchObject({
       status: 'REVOKED',
       residueCheck: { checkedAt: '2026-03-02T10:20:00.000Z', residue: NO_RESIDUE },
+    });
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+});
+
+describe('scenario 7b: the later of two overlapping grants ends first', () => {
+  const lifecycle = localLifecycle();
+
+  it('the shared rules stay open naming the first grant alone, and its revoke removes them', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const first = await grantThroughWorkflow(local, { durationMinutes: 120 });
+    await local.advanceBy(20);
+    const second = await grantThroughWorkflow(local, { durationMinutes: 30 });
+    const sharedRuleIds = [...(first.grant.created.securityGroupRuleIds ?? [])].sort();
+
+    // Act
+    await local.advanceTo(second.grant.expiresAt ?? '');
+    const afterSecondRevoke = await local.residue();
+    const afterSecondDescriptions = await ruleDescriptions(local);
+    await local.advanceTo(first.grant.expiresAt ?? '');
+
+    // Assess
+    expect(sharedRuleIds).toHaveLength(2);
+    expect([...afterSecondRevoke.securityGroupRules].sort()).toEqual(sharedRuleIds);
+    expect(afterSecondDescriptions).toEqual(Array(2).fill(`jit-access grant ${first.grantId}`));
+    expect(await ledgerRecord(local, second.grantId)).toMatchObject({ status: 'REVOKED' });
+    expect(await ledgerRecord(local, first.grantId)).toMatchObject({
+      status: 'REVOKED',
+      residueCheck: { residue: NO_RESIDUE },
     });
     expect(await local.residue()).toEqual(NO_RESIDUE);
   });

@@ -1,4 +1,4 @@
-import { AuthorizeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, CreateManagedPrefixListCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { LocalJitAccess } from '../../scripts/local-aws/local-jit-access';
@@ -21,6 +21,7 @@ const NO_FINDINGS = {
   orphanedRoles: [],
   orphanedSchedules: [],
   orphanedRules: [],
+  unheldRules: [],
   orphanedSessions: [],
   strandedGrants: [],
   undeliveredDecisions: [],
@@ -135,13 +136,14 @@ describe('scenario 10: the sweeper reconciles AWS against the ledger', () => {
       orphanedRoles: [`jit-${roleOwner}`],
       orphanedSchedules: [`jit-${scheduleOwner}`],
       orphanedRules: [ruleId],
+      unheldRules: [ruleId],
       orphanedSessions: [session.sessionId],
     });
     expect(local.sessions.isActive(session.sessionId)).toBe(false);
     expect(await local.residue()).toEqual(NO_RESIDUE);
   });
 
-  it('leaves alone an ingress rule in a JIT security group that jit-access did not open', async () => {
+  it('reports and leaves open an ingress rule in a JIT security group that jit-access did not open', async () => {
     // Prepare
     const local = await lifecycle.start();
     const ruleId = await authorizeRule(local, newGrantId('foreign'), false);
@@ -150,8 +152,39 @@ describe('scenario 10: the sweeper reconciles AWS against the ledger', () => {
     const report = await local.sweep();
 
     // Assess
-    expect(report).toEqual(NO_FINDINGS);
+    expect(report).toEqual({ ...NO_FINDINGS, unheldRules: [ruleId] });
     expect(await local.residue()).toEqual({ ...NO_RESIDUE, securityGroupRules: [ruleId] });
+  });
+
+  it('reports IPv6, prefix-list and group-reference rules in a JIT security group, and leaves them open', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const ec2 = new EC2Client(localClientConfig());
+    const { securityGroups } = local.world.settings;
+    const groupId = securityGroups['billing-db'];
+    const ports = { IpProtocol: 'tcp', FromPort: 22, ToPort: 22 };
+    const prefixList = await ec2.send(
+      new CreateManagedPrefixListCommand({ PrefixListName: 'vendor-support', AddressFamily: 'IPv4', MaxEntries: 5 }),
+    );
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: groupId,
+        IpPermissions: [
+          { ...ports, Ipv6Ranges: [{ CidrIpv6: '2001:db8::/56', Description: 'emergency, by a person' }] },
+          { ...ports, PrefixListIds: [{ PrefixListId: prefixList.PrefixList?.PrefixListId }] },
+          { ...ports, UserIdGroupPairs: [{ GroupId: securityGroups['web-frontend'] }] },
+        ],
+      }),
+    );
+    const seeded = (await local.residue()).securityGroupRules;
+
+    // Act
+    const report = await local.sweep();
+
+    // Assess
+    expect(seeded).toHaveLength(3);
+    expect(report).toEqual({ ...NO_FINDINGS, unheldRules: seeded });
+    expect((await local.residue()).securityGroupRules).toEqual(seeded);
   });
 
   it("leaves a live grant's role, rules, schedule and session alone", async () => {
