@@ -64,6 +64,7 @@ const VERBS: Readonly<Record<RouteName, string>> = {
   listVendors: 'vendor list',
   disableVendor: 'vendor disable',
   enableVendor: 'vendor enable',
+  unlockVendor: 'vendor unlock',
 };
 
 /** One line of the story: when (on the warped clock), who, what, and the AWS calls it made. */
