@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { historyEntry } from '../domain/history';
 import { grantIdFromName, ingressRuleKey, MANAGED_TAG } from '../domain/planner';
+import type { RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import { isClean, isGrantRole, teardownGrant, type TeardownResult } from './teardown';
@@ -8,7 +9,10 @@ import { disableVendor, disabledVendors } from './vendors';
 
 export interface SweepReport {
   readonly expiredGrants: readonly string[];
-  /** Active grants of a vendor that was disabled or removed from the config. */
+  /**
+   * Grants of a vendor that was disabled, locked out or removed from the config (offboarding): active ones revoked,
+   * approved ones waiting for their start cancelled.
+   */
   readonly disabledVendorGrants: readonly string[];
   /** Break-glass grants nobody reviewed in time: each disabled its vendor and was flagged. */
   readonly overdueReviews: readonly string[];
@@ -53,13 +57,18 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
   const expiredGrants: string[] = [];
   const disabledVendorGrants: string[] = [];
   const disabled = await disabledVendors(deps);
+  const configured = new Set(deps.settings.config.vendors.map((v) => v.id));
   const enabledVendors = new Set(
     deps.settings.config.vendors.filter((v) => v.enabled && !disabled.has(v.id)).map((v) => v.id),
   );
+  const whyVendorGone = (vendorId: string): RevokeReason | undefined => {
+    if (!configured.has(vendorId)) return 'vendor-offboarded';
+    return enabledVendors.has(vendorId) ? undefined : 'vendor-disabled';
+  };
   for (const status of ['ACTIVE', 'GRANTING'] as const) {
     for (const grant of await deps.ledger.grantsByStatus(status)) {
       const expired = grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= now.getTime();
-      const vendorGone = !enabledVendors.has(grant.request.vendorId);
+      const vendorGone = whyVendorGone(grant.request.vendorId);
       if (!expired && !vendorGone) {
         live.add(grant.grantId);
         continue;
@@ -68,11 +77,24 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
         grant.grantId,
         async () =>
           cleanOrFail(
-            await teardownGrant(deps, grant.grantId, expired ? 'sweeper' : 'vendor-disabled', ACTOR, { grant }),
+            await teardownGrant(deps, grant.grantId, expired ? 'sweeper' : (vendorGone as RevokeReason), ACTOR, {
+              grant,
+            }),
           ),
         expired ? expiredGrants : disabledVendorGrants,
       );
     }
+  }
+  // An approved grant waiting for its start holds nothing yet; cancelled now, it is never granted (the grant step
+  // refuses a cancelled grant), so an offboarded vendor gets no access it was approved for before it left.
+  for (const grant of await deps.ledger.grantsByStatus('APPROVED')) {
+    const vendorGone = whyVendorGone(grant.request.vendorId);
+    if (!vendorGone) continue;
+    await each(
+      grant.grantId,
+      async () => cleanOrFail(await teardownGrant(deps, grant.grantId, vendorGone, ACTOR, { grant })),
+      disabledVendorGrants,
+    );
   }
 
   const stuckGrants: string[] = [];
