@@ -163,6 +163,22 @@ describe('lockout (the target of the CloudTrail rules)', () => {
     expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
   });
 
+  it('counts a CloudTrail event id once even when its records claim different times', async () => {
+    // Prepare
+    const records = Array.from({ length: threshold }, (_, i) => denied(10 + i, { eventId: 'one-cloudtrail-event' }));
+
+    // Act
+    const outcomes = await play(records);
+
+    // Assess
+    expect(outcomes.map((o) => (o.outcome === 'counted' ? o.firstTime : o.outcome))).toEqual([
+      true,
+      ...Array(threshold - 1).fill(false),
+    ]);
+    expect(await h.ledger.attemptsBetween('acme', at(0).toISOString(), at(60).toISOString())).toHaveLength(1);
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
+  });
+
   it('run twice with the record that locked the vendor out changes nothing the second time', async () => {
     // Prepare
     const events = burst(threshold);

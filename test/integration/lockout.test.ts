@@ -1,4 +1,6 @@
 import type { ResponseOf } from '../../lambdas/handlers/api/contract';
+import type { LockoutOutcome } from '../../lambdas/lifecycle/lockout';
+import { deniedCallEvent } from '../../scripts/local-aws/cloudtrail-events';
 import type { CliRun } from '../../scripts/local-aws/local-jit-access';
 import { acmeRequest, PEOPLE, requestAccess, requestArgs } from '../../scripts/local-aws/scenarios';
 import {
@@ -78,6 +80,29 @@ describe('scenario 12: five denied calls lock the vendor out, and an admin unloc
     });
     const accepted = await requestAccess(local, acmeRequest(local));
     await local.revoke(accepted.grantId, 'done with the example', dana);
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+
+  it('counts one CloudTrail event once in the DynamoDB ledger, however often it is delivered', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const { grantId, grant } = await grantThroughWorkflow(local);
+    const { accountId, region } = local.deps.settings.env;
+    const record = deniedCallEvent({ accountId, region, roleArn: grant.created.roleArn ?? '', at: local.clock() });
+
+    // Act
+    const outcomes: LockoutOutcome[] = [];
+    for (let i = 0; i < 6; i++) {
+      outcomes.push(await local.invoke<LockoutOutcome>('lockout', record, 'cloudtrail', 'the same record again'));
+    }
+
+    // Assess
+    expect(outcomes.map((o) => (o.outcome === 'counted' ? [o.firstTime, o.attempts] : o.outcome))).toEqual([
+      [true, 1],
+      ...Array(5).fill([false, 1]),
+    ]);
+    expect((await ledgerRecord(local, grantId)).status).toBe('ACTIVE');
+    await local.revoke(grantId, 'done with the example', dana);
     expect(await local.residue()).toEqual(NO_RESIDUE);
   });
 });
