@@ -175,7 +175,7 @@ async function main(): Promise<number> {
     out(`  aws --endpoint-url ${moto.endpoint} scheduler list-schedules --group-name ${settings.scheduleGroupName}`);
     out(`  aws --endpoint-url ${moto.endpoint} dynamodb scan --table-name ${settings.ledgerTableName}`);
     out();
-    out('Type "help" for the local commands (session, advance, sweep).');
+    out('Type "help" for the local commands (session, advance, sweep, denied).');
   }
 
   let lastSweep = local.clock().getTime();
