@@ -1,6 +1,9 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { lockoutEventPatterns } from '../../lib/constructs/lockout';
+import { Duration } from 'aws-cdk-lib';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import type { LifecycleFunctions } from '../../lib/constructs/lifecycle-functions';
+import { Lockout, lockoutEventPatterns, type LockoutProps } from '../../lib/constructs/lockout';
 import {
   deniedCallEvent,
   failedAssumeRoleEvent,
@@ -8,6 +11,7 @@ import {
 } from '../../scripts/local-aws/cloudtrail-events';
 import {
   actionsOf,
+  buildStack,
   exampleStackConfig,
   functionLogicalId,
   onlyLogicalId,
@@ -359,5 +363,25 @@ describe('the lockout dead-letter queue', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: Match.stringLikeRegexp('^NotificationsTopic') }],
     });
+  });
+});
+
+describe('the Lockout construct', () => {
+  /** A second Lockout in a built stack, wired to its functions and topic, with `props` on top. */
+  function addLockout(props: Partial<LockoutProps>): () => void {
+    const { stack } = buildStack(config);
+    const functions = stack.node.findChild('Functions') as LifecycleFunctions;
+    const alarmTopic = stack.node.findChild('Notifications').node.findChild('Topic') as Topic;
+    return () => new Lockout(stack, 'SecondLockout', { config, functions, alarmTopic, ...props });
+  }
+
+  test.each([
+    [{ retryAttempts: 186 }, /SecondLockout: retryAttempts must be a whole number from 0 to 185, got 186/],
+    [{ retryAttempts: 1.5 }, /retryAttempts must be a whole number from 0 to 185/],
+    [{ maxEventAge: Duration.seconds(30) }, /SecondLockout: maxEventAge must be 1 minute to 24 hours, got 30 seconds/],
+    [{ maxEventAge: Duration.hours(25) }, /maxEventAge must be 1 minute to 24 hours/],
+  ])('refuses %o, naming the prop and its range', (props, message) => {
+    // Assess
+    expect(addLockout(props)).toThrow(message);
   });
 });
