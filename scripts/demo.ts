@@ -24,6 +24,7 @@ vendor call otherwise than the security model says.
                   overlap: two grants share an ingress rule; the first revoke keeps it for the second
                   fault: a permanent AWS failure mid-grant; compensation removes what was created
                   break-glass: erin gets access at once; approvers review it afterwards
+                  lockout: five denied calls revoke the grant and lock the vendor; erin unlocks it
   --json          print {"scenario","grantId","outcome","finalStatus","timeline","awsCalls","created","vendorIam","residue"}
   -h, --help      this text`;
 

@@ -31,6 +31,7 @@ While it runs, type a command and Enter:
   session <grant-id> [line ...]   the vendor assumes the grant's role, opens a session and types the lines
   advance <time>                  move the clock forward (e.g. 30m, 8h); due schedules fire
   sweep                           run the sweeper now
+  denied <grant-id> [count]       CloudTrail records count calls refused to the grant's role (default 1; the lockout)
   help                            these commands`;
 
 function readArguments(): { speed: number; json: boolean } | { exit: number } {
@@ -174,7 +175,7 @@ async function main(): Promise<number> {
     out(`  aws --endpoint-url ${moto.endpoint} scheduler list-schedules --group-name ${settings.scheduleGroupName}`);
     out(`  aws --endpoint-url ${moto.endpoint} dynamodb scan --table-name ${settings.ledgerTableName}`);
     out();
-    out('Type "help" for the local commands (session, advance, sweep).');
+    out('Type "help" for the local commands (session, advance, sweep, denied).');
   }
 
   let lastSweep = local.clock().getTime();
@@ -246,6 +247,11 @@ async function command(local: LocalJitAccess, line: string, advance: (ms: number
     progress(`clock now ${local.clock().toISOString()}`);
   } else if (verb === 'sweep') {
     progress(`sweep: ${JSON.stringify(await local.sweep())}`);
+  } else if (verb === 'denied') {
+    const [grantId = '', count = '1'] = rest;
+    if (!/^[1-9]\d{0,2}$/.test(count)) throw new Error(`denied: count "${count}" must be a whole number from 1 to 999`);
+    const outcomes = await local.vendorDenied(grantId, Number(count));
+    progress(`lockout: ${JSON.stringify(outcomes.at(-1))}`);
   } else {
     throw new Error(`"${verb}" is not a local command: type help`);
   }

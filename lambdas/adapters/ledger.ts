@@ -123,7 +123,7 @@ export interface Ledger {
   setVendorState(state: VendorState): Promise<void>;
   /** Every state the vendor was given at run time, oldest first: who disabled or enabled it, when, and why. */
   vendorHistory(vendorId: string): Promise<VendorState[]>;
-  /** Records a denied attempt once per CloudTrail event; false when it was recorded before (a redelivery). */
+  /** Records a denied attempt once per CloudTrail event id; false when that event was recorded before. */
   recordAttempt(attempt: DeniedAttempt): Promise<boolean>;
   /** The vendor's recorded attempts made from `from` to `to` (both included), oldest first. */
   attemptsBetween(vendorId: string, from: string, to: string): Promise<DeniedAttempt[]>;
@@ -144,6 +144,8 @@ const ruleKey = (key: string) => ({ pk: `RULE#${key}`, sk: 'RULE' });
 const VENDORS_PK = 'VENDORS';
 /** A vendor's denied attempts, sorted by time (then event id) within the vendor's partition. */
 const attemptsPk = (vendorId: string) => `ATTEMPTS#${vendorId}`;
+/** One item per CloudTrail event counted: a record delivered again is the same attempt. */
+const attemptEventKey = (eventId: string) => ({ pk: `ATTEMPT_EVENT#${eventId}`, sk: 'ATTEMPT_EVENT' });
 const REVIEWS_PK = 'BREAK_GLASS_REVIEWS';
 const reviewKey = (review: ReviewDue) => ({ pk: REVIEWS_PK, sk: `${review.reviewBy}#${review.grantId}` });
 
@@ -742,16 +744,30 @@ export class DynamoLedger implements Ledger {
   async recordAttempt(attempt: DeniedAttempt): Promise<boolean> {
     const { sdk, client } = await this.aws();
     try {
+      // The attempt is kept by time for the window's query; the event id's own item makes the count once per
+      // CloudTrail event, whatever time a record of it claims.
       await client.send(
-        new sdk.doc.PutCommand({
-          TableName: this.tableName,
-          Item: { pk: attemptsPk(attempt.vendorId), sk: `${attempt.at}#${attempt.eventId}`, ...attempt },
-          ConditionExpression: 'attribute_not_exists(pk)',
+        new sdk.doc.TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { ...attemptEventKey(attempt.eventId), grantId: attempt.grantId, at: attempt.at },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: attemptsPk(attempt.vendorId), sk: `${attempt.at}#${attempt.eventId}`, ...attempt },
+              },
+            },
+          ],
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isTransactionConditionFailure(error)) return false;
       throw error;
     }
   }

@@ -6,6 +6,9 @@
 import { quoted } from './messages';
 import { GRANT_ID_PATTERN } from './types';
 
+/** Who acts when the lockout revokes a grant and locks its vendor: in the grant's history and the vendor's state. */
+export const LOCKOUT_ACTOR = 'system:lockout';
+
 /** The detail-type EventBridge gives every CloudTrail record of an API call. */
 export const CLOUDTRAIL_API_CALL = 'AWS API Call via CloudTrail';
 
@@ -207,6 +210,6 @@ export function lockoutMessage(notice: LockoutNotice): string {
     ),
     ``,
     `Look into the attempts in CloudTrail (event ids above). Once resolved, an admin unlocks the vendor:`,
-    `  jit-access vendor enable ${vendorId} --reason "..."`,
+    `  jit-access vendor unlock ${vendorId} --reason "..."`,
   ].join('\n');
 }

@@ -322,7 +322,7 @@ export function findEnabledVendor(
     throw new ValidationError(
       'vendorId',
       'VENDOR_DISABLED',
-      `vendor "${vendor.id}" was disabled by an admin: ask an admin to run "jit-access vendor enable ${vendor.id}" first`,
+      `vendor "${vendor.id}" was disabled by an admin or locked out after denied attempts ("jit-access vendor list" says which): ask an admin to run "jit-access vendor enable ${vendor.id}" or "jit-access vendor unlock ${vendor.id}" first`,
     );
   }
   return vendor;

@@ -21,6 +21,8 @@ export const REVOKE_REASONS = [
   'failure',
   'sweeper',
   'vendor-disabled',
+  /** The vendor was removed from the config: the sweeper ends what it still holds. */
+  'vendor-offboarded',
   'lockout',
 ] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];

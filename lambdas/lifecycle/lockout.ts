@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { historyEntry } from '../domain/history';
 import {
+  LOCKOUT_ACTOR,
   attemptsInBusiestWindow,
   claimOf,
   lockoutMessage,
@@ -14,9 +15,6 @@ import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import { teardownGrant } from './teardown';
 import { disableVendor } from './vendors';
-
-/** Who acts when the lockout revokes a grant and locks its vendor, in the ledger's history and the vendor's state. */
-export const LOCKOUT_ACTOR = 'system:lockout';
 
 /** Only a grant whose role may exist counts attempts; an ended one is over already. */
 const COUNTING_STATUSES: readonly GrantStatus[] = ['GRANTING', 'ACTIVE'];
@@ -65,6 +63,11 @@ export async function countDeniedAttempt(deps: Dependencies, event: CloudTrailAp
   if (!grant.lockout) {
     if (!COUNTING_STATUSES.includes(grant.status)) {
       return ignore(`grant ${grant.grantId} is ${grant.status}: it no longer counts attempts`, grant.grantId);
+    }
+    // The policy clock refuses every call from the expiry on, before the schedule revokes: a vendor's tools retrying
+    // in that minute are no attack, and must not lock the vendor out at the end of a grant it used as intended.
+    if (grant.expiresAt !== undefined && Date.parse(claimed.at) >= Date.parse(grant.expiresAt)) {
+      return ignore(`made at ${claimed.at}, after grant ${grant.grantId} expired at ${grant.expiresAt}`, grant.grantId);
     }
     if (claim.kind === 'failed-assume-role' && !isVendorAccount(deps, vendorId, claim.callerAccount)) {
       // Only the vendor's principals are trusted, so anyone else's AssumeRole can never succeed; counting it would let

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { historyEntry } from '../domain/history';
 import { grantIdFromName, ingressRuleKey, MANAGED_TAG } from '../domain/planner';
-import type { GrantRecord } from '../domain/types';
+import type { GrantRecord, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import type { InboundRule } from '../adapters/ec2';
@@ -10,7 +10,10 @@ import { disableVendor, disabledVendors } from './vendors';
 
 export interface SweepReport {
   readonly expiredGrants: readonly string[];
-  /** Active grants of a vendor that was disabled or removed from the config. */
+  /**
+   * Grants of a vendor that was disabled, locked out or removed from the config (offboarding): active ones revoked,
+   * approved ones waiting for their start cancelled.
+   */
   readonly disabledVendorGrants: readonly string[];
   /** Break-glass grants nobody reviewed in time: each disabled its vendor and was flagged. */
   readonly overdueReviews: readonly string[];
@@ -67,15 +70,20 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
   const expiredGrants: string[] = [];
   const disabledVendorGrants: string[] = [];
   const disabled = await disabledVendors(deps);
+  const configured = new Set(deps.settings.config.vendors.map((v) => v.id));
   const enabledVendors = new Set(
     deps.settings.config.vendors.filter((v) => v.enabled && !disabled.has(v.id)).map((v) => v.id),
   );
   const granting: GrantRecord[] = [];
+  const whyVendorGone = (vendorId: string): RevokeReason | undefined => {
+    if (!configured.has(vendorId)) return 'vendor-offboarded';
+    return enabledVendors.has(vendorId) ? undefined : 'vendor-disabled';
+  };
   for (const status of ['ACTIVE', 'GRANTING'] as const) {
     for (const grant of await deps.ledger.grantsByStatus(status)) {
       if (status === 'GRANTING') granting.push(grant);
       const expired = grant.expiresAt !== undefined && Date.parse(grant.expiresAt) <= now.getTime();
-      const vendorGone = !enabledVendors.has(grant.request.vendorId);
+      const vendorGone = whyVendorGone(grant.request.vendorId);
       if (!expired && !vendorGone) {
         live.add(grant.grantId);
         continue;
@@ -84,11 +92,25 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
         grant.grantId,
         async () =>
           cleanOrFail(
-            await teardownGrant(deps, grant.grantId, expired ? 'sweeper' : 'vendor-disabled', ACTOR, { grant }),
+            await teardownGrant(deps, grant.grantId, expired ? 'sweeper' : (vendorGone as RevokeReason), ACTOR, {
+              grant,
+            }),
           ),
         expired ? expiredGrants : disabledVendorGrants,
       );
     }
+  }
+  // An approved grant waiting for its start holds nothing yet; cancelled now, it is never granted (the grant step
+  // refuses a cancelled grant), so an offboarded vendor gets no access it was approved for before it left.
+  const approved = await deps.ledger.grantsByStatus('APPROVED');
+  for (const grant of approved) {
+    const vendorGone = whyVendorGone(grant.request.vendorId);
+    if (!vendorGone) continue;
+    await each(
+      grant.grantId,
+      async () => cleanOrFail(await teardownGrant(deps, grant.grantId, vendorGone, ACTOR, { grant })),
+      disabledVendorGrants,
+    );
   }
 
   const stuckGrants: string[] = [];
@@ -107,12 +129,11 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
 
   const strandedGrants: string[] = [];
   const undeliveredDecisions: string[] = [];
+  const ended = new Set([...expiredGrants, ...disabledVendorGrants]);
   const waiting = [
     ...(await deps.ledger.grantsByStatus('PENDING')),
-    ...(await deps.ledger.grantsByStatus('APPROVED')),
-    ...granting.filter(
-      (grant) => !expiredGrants.includes(grant.grantId) && !disabledVendorGrants.includes(grant.grantId),
-    ),
+    ...approved.filter((grant) => !ended.has(grant.grantId)),
+    ...granting.filter((grant) => !ended.has(grant.grantId)),
   ];
   for (const grant of waiting.filter((g) => workflowOverdue(deps, g, now))) {
     await each(

@@ -1,5 +1,6 @@
 import { NotFoundError, ValidationError } from '../domain/errors';
 import type { Caller } from '../domain/identity';
+import { LOCKOUT_ACTOR } from '../domain/lockout';
 import type { Dependencies } from '../shared/dependencies';
 import { teardownGrant } from './teardown';
 
@@ -69,8 +70,16 @@ export async function enableVendor(
       `vendor "${vendorId}" is disabled in the config ("enabled": false): change cdk.json and deploy to enable it`,
     );
   }
+  const state = await currentState(deps, vendorId);
   // Run twice (or for a vendor nobody disabled), nothing is written and nobody is told.
-  if (!(await disabledVendors(deps)).has(vendorId)) return { vendorId, enabled: true, revokedGrants: [] };
+  if (!state?.disabled) return { vendorId, enabled: true, revokedGrants: [] };
+  if (state.actor === LOCKOUT_ACTOR) {
+    throw new ValidationError(
+      'vendorId',
+      'LOCKED_OUT',
+      `vendor "${vendorId}" is locked out after denied attempts (${state.reason}): look into them, then run "jit-access vendor unlock ${vendorId} --reason ..."`,
+    );
+  }
   await deps.ledger.setVendorState({
     vendorId,
     disabled: false,
@@ -83,6 +92,45 @@ export async function enableVendor(
     `Vendor ${vendorId} was enabled by ${actor.person}. Reason: ${JSON.stringify(reason)}`,
   );
   return { vendorId, enabled: true, revokedGrants: [] };
+}
+
+/**
+ * Unlocks a vendor the lockout locked: requests are accepted again and denied attempts are counted afresh from now.
+ * The admin and the reason are recorded in the vendor's history. Run twice, the second run finds the vendor unlocked
+ * and writes nothing; a vendor an admin disabled (not the lockout) is refused: `enableVendor` undoes that.
+ */
+export async function unlockVendor(
+  deps: Dependencies,
+  vendorId: string,
+  actor: Caller,
+  reason: string,
+): Promise<VendorChange> {
+  configuredVendor(deps, vendorId);
+  const state = await currentState(deps, vendorId);
+  if (!state?.disabled) return { vendorId, enabled: true, revokedGrants: [] };
+  if (state.actor !== LOCKOUT_ACTOR) {
+    throw new ValidationError(
+      'vendorId',
+      'NOT_LOCKED_OUT',
+      `vendor "${vendorId}" was disabled by ${state.actor}, not locked out: run "jit-access vendor enable ${vendorId} --reason ..." instead`,
+    );
+  }
+  await deps.ledger.setVendorState({
+    vendorId,
+    disabled: false,
+    reason: `unlocked: ${reason}`,
+    actor: actor.person,
+    at: deps.clock().toISOString(),
+  });
+  await deps.notifier.publish(
+    `jit-access: vendor ${vendorId} unlocked`,
+    `Vendor ${vendorId} was unlocked by ${actor.person} after a lockout (${state.reason}). Reason: ${JSON.stringify(reason)}\nDenied attempts are counted afresh from now.`,
+  );
+  return { vendorId, enabled: true, revokedGrants: [] };
+}
+
+async function currentState(deps: Dependencies, vendorId: string) {
+  return (await deps.ledger.vendorStates()).find((s) => s.vendorId === vendorId);
 }
 
 function configuredVendor(deps: Dependencies, vendorId: string) {

@@ -3,9 +3,21 @@ import { requireReason } from './arguments';
 import type { CliContext } from './context';
 import { table } from './format';
 
-/** `vendor list|disable|enable`: offboarding and its undo. */
+const ACTIONS = {
+  disable: {
+    route: 'disableVendor',
+    description: 'disable a vendor: every live grant is revoked now, no new one is made',
+  },
+  enable: { route: 'enableVendor', description: 'enable a vendor an admin disabled' },
+  unlock: {
+    route: 'unlockVendor',
+    description: 'unlock a vendor the lockout locked after denied attempts (attempts are counted afresh)',
+  },
+} as const;
+
+/** `vendor list|disable|enable|unlock`: offboarding, lockout, and their undo. */
 export function registerVendor(program: Command, context: () => CliContext): void {
-  const vendor = program.command('vendor').description('list vendors; disable or enable one (admins)');
+  const vendor = program.command('vendor').description('list vendors; disable, enable or unlock one (admins)');
 
   vendor
     .command('list')
@@ -32,26 +44,17 @@ export function registerVendor(program: Command, context: () => CliContext): voi
       );
     });
 
-  for (const action of ['disable', 'enable'] as const) {
+  for (const [action, { route, description }] of Object.entries(ACTIONS)) {
     vendor
       .command(action)
-      .description(
-        action === 'disable'
-          ? 'disable a vendor: every live grant is revoked now, no new one is made'
-          : 'enable a vendor an admin disabled',
-      )
+      .description(description)
       .argument('<vendor>', 'the vendor id')
-      .requiredOption('--reason <text>', 'why')
+      .requiredOption('--reason <text>', 'why (recorded in the ledger with your signed identity)')
       .action(async (vendorId: string, options: { reason?: string }) => {
         const ctx = context();
         const reason = requireReason(options.reason, 'say why');
         if (action === 'disable') ctx.progress(`[vendor] disabling ${vendorId} and revoking its live grants`);
-        const result = await (
-          await ctx.api()
-        ).call(action === 'disable' ? 'disableVendor' : 'enableVendor', {
-          params: { vendorId },
-          body: { reason },
-        });
+        const result = await (await ctx.api()).call(route, { params: { vendorId }, body: { reason } });
         ctx.say(
           `${vendorId}: ${result.enabled ? 'enabled' : 'disabled'}${result.revokedGrants.length > 0 ? `; revoked ${result.revokedGrants.join(', ')}` : ''}`,
         );

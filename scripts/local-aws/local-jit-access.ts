@@ -26,6 +26,8 @@ import { createApiReadHandler } from '../../lambdas/handlers/api-read';
 import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
 import type { ApiFunctionName, RouteName } from '../../lambdas/handlers/api/contract';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
+import { createLockoutHandler } from '../../lambdas/handlers/lockout';
+import type { LockoutOutcome } from '../../lambdas/lifecycle/lockout';
 import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
 import { createRevokeHandler } from '../../lambdas/handlers/revoke';
@@ -34,6 +36,7 @@ import { createValidateRequestHandler } from '../../lambdas/handlers/validate-re
 import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
 import { runCli } from '../../lib/cli/program';
+import { deniedCallEvent } from './cloudtrail-events';
 import { InMemorySessionManagerDouble } from './in-memory-session-manager';
 import { InstrumentedHttpHandler, type AwsCallName, type FaultKind } from './instrumented-http-handler';
 import { LocalApiServer } from './local-api';
@@ -65,6 +68,7 @@ const VERBS: Readonly<Record<RouteName, string>> = {
   listVendors: 'vendor list',
   disableVendor: 'vendor disable',
   enableVendor: 'vendor enable',
+  unlockVendor: 'vendor unlock',
 };
 
 /** One line of the story: when (on the warped clock), who, what, and the AWS calls it made. */
@@ -186,6 +190,7 @@ export class LocalJitAccess {
       revoke: createRevokeHandler(deps),
       sweeper: createSweeperHandler(deps),
       'record-outcome': createRecordOutcomeHandler(deps),
+      lockout: createLockoutHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-read': createApiReadHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-request': createApiRequestHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-decide': createApiDecideHandler(deps) as (event: unknown) => Promise<unknown>,
@@ -425,6 +430,30 @@ export class LocalJitAccess {
 
   sweep(): Promise<unknown> {
     return this.invoke('sweeper', {}, 'sweeper', 'sweep');
+  }
+
+  /**
+   * CloudTrail's and EventBridge's part (moto has neither): `count` calls refused to a session of the grant's role,
+   * each its own CloudTrail record made now, handed to the lockout function as the stack's rule would.
+   */
+  async vendorDenied(grantId: string, count: number, eventName = 'StartSession'): Promise<LockoutOutcome[]> {
+    const grant = await this.deps.ledger.getGrant(grantId);
+    if (!grant?.created.roleArn) throw new Error(`grant ${grantId} has no role whose calls could be refused`);
+    const { accountId, region, partition } = this.deps.settings.env;
+    const outcomes: LockoutOutcome[] = [];
+    for (let i = 0; i < count; i++) {
+      const record = deniedCallEvent({
+        accountId,
+        region,
+        partition,
+        roleArn: grant.created.roleArn,
+        at: this.now,
+        eventName,
+      });
+      const step = `CloudTrail: ssm:${eventName} refused to ${this.roleName(grantId)} (${i + 1} of ${count})`;
+      outcomes.push(await this.invoke<LockoutOutcome>('lockout', record, 'cloudtrail', step));
+    }
+    return outcomes;
   }
 
   /**

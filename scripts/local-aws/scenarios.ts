@@ -12,7 +12,7 @@ export const PEOPLE = {
   breakGlass: 'erin',
 } as const;
 
-export const SCENARIOS = ['approve', 'deny', 'timeout', 'kill', 'overlap', 'fault', 'break-glass'] as const;
+export const SCENARIOS = ['approve', 'deny', 'timeout', 'kill', 'overlap', 'fault', 'break-glass', 'lockout'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface ScenarioResult {
@@ -219,6 +219,23 @@ export async function breakGlassScenario(local: LocalJitAccess): Promise<Scenari
   return finish(local, 'break-glass', grantId, outcome, active?.created ?? {});
 }
 
+/**
+ * Lockout: during a live session the vendor's role is refused five calls within minutes (CloudTrail records, played
+ * to the lockout function): the grant is revoked, the vendor locked and approvers told; erin then unlocks it.
+ */
+export async function lockoutScenario(local: LocalJitAccess): Promise<ScenarioResult> {
+  const request = acmeRequest(local);
+  const { grantId, done } = await requestAccess(local, request);
+  await approveByTwo(local, grantId);
+  const outcome = await done;
+  const active = await local.deps.ledger.getGrant(grantId);
+  await local.vendorStartsSession(grantId, request.targets[0] as string);
+  await local.advanceBy(5);
+  await local.vendorDenied(grantId, local.deps.settings.config.lockout.threshold);
+  await local.cliOk(PEOPLE.admin, ['vendor', 'unlock', 'acme', '--reason', 'the vendor fixed a misconfigured script']);
+  return finish(local, 'lockout', grantId, outcome, active?.created ?? {});
+}
+
 export function runScenario(local: LocalJitAccess, name: ScenarioName): Promise<ScenarioResult> {
   const scenarios: Record<ScenarioName, () => Promise<ScenarioResult>> = {
     'break-glass': () => breakGlassScenario(local),
@@ -228,6 +245,7 @@ export function runScenario(local: LocalJitAccess, name: ScenarioName): Promise<
     kill: () => killScenario(local),
     overlap: () => overlapScenario(local),
     fault: () => faultScenario(local),
+    lockout: () => lockoutScenario(local),
   };
   return scenarios[name]();
 }

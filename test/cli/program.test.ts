@@ -48,6 +48,7 @@ describe('the jit-access program', () => {
         'show',
         'vendor disable',
         'vendor enable',
+        'vendor unlock',
         'vendor list',
         'watch',
         'whoami',

@@ -353,7 +353,7 @@ describe('lockoutMessage', () => {
     expect(message).toContain('vendor acme made 5 denied attempts within 15 minutes (threshold 5)');
     expect(message).toContain('Grants revoked: g-0123456789ab, g-other0000000');
     expect(message).toContain(`${AT}  ssm:StartSession  AccessDeniedException  grant g-0123456789ab  from 203.0.113.7`);
-    expect(message).toContain('jit-access vendor enable acme --reason "..."');
+    expect(message).toContain('jit-access vendor unlock acme --reason "..."');
     expect(message.split('\n').some((line) => line.startsWith('Injected line'))).toBe(false);
   });
 });

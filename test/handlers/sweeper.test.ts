@@ -5,6 +5,7 @@ import {
   callApi,
   createHarness,
   ERIN,
+  rejectionOf,
   requestInput,
   seedActive,
   seedApproved,
@@ -578,5 +579,101 @@ describe('sweeper', () => {
       expect(h.aws.mutatingCalls).toEqual([]);
       expect(await statusOf(h, GRANT_ID)).toBe('EXPIRED');
     });
+  });
+});
+
+describe('sweeper: offboarding a vendor', () => {
+  const APPROVED_ID = 'grant-sweep-approved';
+  /** The cdk.json example without acme: its vendor entry deleted, as a platform team offboards it. */
+  const withoutAcme = exampleConfig((raw) => {
+    raw.vendors = raw.vendors.filter((v) => v.id !== 'acme');
+  });
+  const sweepWithoutAcme = () =>
+    createSweeperHandler(() => ({ ...h.deps, settings: { ...h.deps.settings, config: withoutAcme } }))();
+  /** Approved at T0 to start in two hours: the workflow waits, nothing exists yet. */
+  const seedWaiting = () =>
+    seedApproved(h, APPROVED_ID, requestInput({ targets: [BILLING_2], startAt: '2030-03-01T11:00:00.000Z' }));
+
+  it('revokes the active grant of a vendor removed from the config, with the reason in the ledger', async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+
+    // Act
+    const report = await sweepWithoutAcme();
+
+    // Assess
+    expect(report.disabledVendorGrants).toEqual([GRANT_ID]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant).toMatchObject({ status: 'REVOKED', revokeReason: 'vendor-offboarded' });
+    expect(grant?.history.map((e) => `${e.actor}: ${e.event}`)).toContain(
+      'sweeper: revoked (vendor-offboarded); residue: none',
+    );
+    expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
+  });
+
+  it('cancels an approved grant of a removed vendor before its start, so it is never granted', async () => {
+    // Prepare
+    await seedWaiting();
+
+    // Act
+    const report = await sweepWithoutAcme();
+
+    // Assess
+    expect(report.disabledVendorGrants).toEqual([APPROVED_ID]);
+    expect(await h.ledger.getGrant(APPROVED_ID)).toMatchObject({
+      status: 'REVOKED',
+      revokeReason: 'vendor-offboarded',
+    });
+    h.clock.set('2030-03-01T11:00:00.000Z');
+    await rejectionOf(h.handlers.grant({ grantId: APPROVED_ID }));
+    expect(h.aws.roles.size).toBe(0);
+  });
+
+  it('cancels an approved grant of a vendor an admin disabled', async () => {
+    // Prepare
+    await seedWaiting();
+    await h.ledger.setVendorState({
+      vendorId: 'acme',
+      disabled: true,
+      reason: 'the contract ended',
+      actor: 'erin',
+      at: '2030-03-01T09:10:00.000Z',
+    });
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(report.disabledVendorGrants).toEqual([APPROVED_ID]);
+    expect(await h.ledger.getGrant(APPROVED_ID)).toMatchObject({ status: 'REVOKED', revokeReason: 'vendor-disabled' });
+  });
+
+  it("leaves the other vendors' grants alone", async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID, requestInput({ vendorId: 'globex', ports: [] }));
+
+    // Act
+    const report = await sweepWithoutAcme();
+
+    // Assess
+    expect(report.disabledVendorGrants).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
+  });
+
+  it('run twice changes nothing the second time', async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+    await seedWaiting();
+    await sweepWithoutAcme();
+    h.aws.clearCallLog();
+    const writes = h.ledger.writes.length;
+
+    // Act
+    const second = await sweepWithoutAcme();
+
+    // Assess
+    expect(second).toEqual(NOTHING_FOUND);
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toHaveLength(writes);
   });
 });

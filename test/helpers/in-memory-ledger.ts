@@ -74,6 +74,7 @@ export class InMemoryLedger implements Ledger {
   private readonly vendorHistories = new Map<string, VendorState[]>();
   /** Per vendor, by sort key `<at>#<eventId>`, as DynamoLedger keys them. */
   private readonly attempts = new Map<string, Map<string, DeniedAttempt>>();
+  private readonly attemptEvents = new Set<string>();
   private readonly reviews = new Map<string, ReviewDue>();
   /** Every write call, in order, whether or not its condition held. */
   readonly writes: LedgerWrite[] = [];
@@ -351,9 +352,10 @@ export class InMemoryLedger implements Ledger {
     await tick();
     const byKey = this.attempts.get(attempt.vendorId) ?? new Map<string, DeniedAttempt>();
     this.attempts.set(attempt.vendorId, byKey);
-    const key = `${attempt.at}#${attempt.eventId}`;
-    if (byKey.has(key)) return false;
-    byKey.set(key, { ...attempt });
+    // As the ledger's transaction: one item per event id, whatever time the record claims.
+    if (this.attemptEvents.has(attempt.eventId)) return false;
+    this.attemptEvents.add(attempt.eventId);
+    byKey.set(`${attempt.at}#${attempt.eventId}`, { ...attempt });
     return true;
   }
 

@@ -103,6 +103,20 @@ describe('npm run demo', () => {
     expect(run.stdout).not.toContain('UNEXPECTED');
   });
 
+  test('--scenario lockout: five denied calls revoke the grant with nothing left, and erin unlocks the vendor', () => {
+    // Act
+    const run = demo('--scenario', 'lockout', '--json');
+
+    // Assess
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout) as { timeline: { actor: string; step: string }[] } & Record<string, unknown>;
+    expect(report).toMatchObject({ scenario: 'lockout', outcome: { status: 'SUCCEEDED' }, finalStatus: 'REVOKED' });
+    const steps = report.timeline.map((e) => `${e.actor} ${e.step}`);
+    expect(steps.filter((s) => s.startsWith('cloudtrail CloudTrail: ssm:StartSession refused'))).toHaveLength(5);
+    expect(steps.indexOf('erin vendor unlock acme')).toBeGreaterThan(steps.findIndex((s) => s.includes('(5 of 5)')));
+    expect(report.residue).toEqual({ roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] });
+  });
+
   test('refuses an unknown scenario by name in one line, listing the ones there are, and starts nothing', () => {
     // Act
     const run = demo('--scenario', 'nope');
@@ -110,7 +124,7 @@ describe('npm run demo', () => {
     // Assess
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(
-      '--scenario: "nope" is not a scenario: use one of approve, deny, timeout, kill, overlap, fault, break-glass\n',
+      '--scenario: "nope" is not a scenario: use one of approve, deny, timeout, kill, overlap, fault, break-glass, lockout\n',
     );
     expect(run.stdout).toBe('');
   });
@@ -134,7 +148,7 @@ describe('npm run demo', () => {
     // Assess
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(
-      /^Usage: npm run demo -- \[--scenario approve\|deny\|timeout\|kill\|overlap\|fault\|break-glass\] \[--json\]/,
+      /^Usage: npm run demo -- \[--scenario approve\|deny\|timeout\|kill\|overlap\|fault\|break-glass\|lockout\] \[--json\]/,
     );
     expect(run.stderr).toBe('');
   });

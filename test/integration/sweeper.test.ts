@@ -4,6 +4,7 @@ import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@
 import type { LocalJitAccess } from '../../scripts/local-aws/local-jit-access';
 import { LOCAL_ACCOUNT } from '../../scripts/local-aws/local-aws';
 import { acmeRequest, newGrantId, PEOPLE, requestAccess } from '../../scripts/local-aws/scenarios';
+import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 import { localClientConfig } from '../helpers/local-aws-clients';
 import {
   firstTarget,
@@ -264,6 +265,40 @@ describe('scenario 10: the sweeper reconciles AWS against the ledger', () => {
       actor: 'sweeper',
       event: 'failed: the workflow execution is ABORTED while the grant was APPROVED',
     });
+    expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+});
+
+describe('scenario 13: offboarding, a vendor removed from the config', () => {
+  const lifecycle = localLifecycle();
+
+  it('the sweeper revokes its active grant with nothing left, and records why', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const { grantId, request } = await grantThroughWorkflow(local);
+    const sessionId = await local.vendorStartsSession(grantId, firstTarget(request));
+    const { config } = local.deps.settings;
+    const offboarded = { ...config, vendors: config.vendors.filter((v) => v.id !== 'acme') };
+    const sweepAfterDeploy = createSweeperHandler(() => ({
+      ...local.deps,
+      settings: { ...local.deps.settings, config: offboarded },
+    }));
+
+    // Act
+    const report = await sweepAfterDeploy();
+
+    // Assess
+    expect(report).toEqual({ ...NO_FINDINGS, disabledVendorGrants: [grantId] });
+    expect(local.sessions.isActive(sessionId)).toBe(false);
+    const record = await ledgerRecord(local, grantId);
+    expect(record).toMatchObject({
+      status: 'REVOKED',
+      revokeReason: 'vendor-offboarded',
+      residueCheck: { residue: NO_RESIDUE },
+    });
+    expect(record.history.map((e) => `${e.actor}: ${e.event}`)).toContain(
+      'sweeper: revoked (vendor-offboarded); residue: none',
+    );
     expect(await local.residue()).toEqual(NO_RESIDUE);
   });
 });

@@ -379,6 +379,16 @@ export const ROUTES = {
     body: vendorChangeBodySchema,
     response: vendorChangeSchema,
   },
+  unlockVendor: {
+    method: 'POST',
+    path: '/vendors/{vendorId}/unlock',
+    function: 'api-decide',
+    summary: 'Unlock a vendor the lockout locked after denied attempts; attempts are counted afresh',
+    who: 'admins',
+    status: 200,
+    body: vendorChangeBodySchema,
+    response: vendorChangeSchema,
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -72,6 +72,7 @@ const INPUT: Record<RouteName, ApiEventInput> = {
   revoke: { params: { grantId: ACTIVE_ID }, body: { reason: 'the vendor finished early' } },
   disableVendor: { params: { vendorId: 'acme' }, body: { reason: 'the contract ended' } },
   enableVendor: { params: { vendorId: 'acme' }, body: { reason: 'the contract was renewed' } },
+  unlockVendor: { params: { vendorId: 'acme' }, body: { reason: 'the attempts were a misconfigured script' } },
 };
 
 type Rule =
@@ -105,6 +106,7 @@ const WHO_MAY: Record<RouteName, Rule> = {
   },
   disableVendor: { allowed: ['admin and break-glass person'], refusal: { status: 403, code: 'NOT_AN_ADMIN' } },
   enableVendor: { allowed: ['admin and break-glass person'], refusal: { status: 403, code: 'NOT_AN_ADMIN' } },
+  unlockVendor: { allowed: ['admin and break-glass person'], refusal: { status: 403, code: 'NOT_AN_ADMIN' } },
 };
 
 const allowedKinds = (rule: Rule): readonly Kind[] => (rule.allowed === 'any person' ? EVERYONE : rule.allowed);
@@ -460,6 +462,13 @@ describe('a body that names a person is refused, whoever it names', () => {
       params: { vendorId: 'acme' },
       field: 'user',
       body: { reason: 'the contract was renewed', user: 'alice' },
+    },
+    {
+      route: 'unlockVendor',
+      caller: ERIN,
+      params: { vendorId: 'acme' },
+      field: 'person',
+      body: { reason: 'the attempts were a misconfigured script', person: 'erin' },
     },
   ])(
     '$route by $caller.person with "$field" in the body is refused with 400 IDENTITY_IN_BODY, and nothing is written',
