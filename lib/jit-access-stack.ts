@@ -10,6 +10,7 @@ import { LifecycleFunctions } from './constructs/lifecycle-functions';
 import { Lockout } from './constructs/lockout';
 import { Notifications } from './constructs/notifications';
 import { OperatorApi } from './constructs/operator-api';
+import { OsAccountDocument } from './constructs/os-account-document';
 import { SessionLogging } from './constructs/session-logging';
 import { TeardownAlarms } from './constructs/teardown-alarms';
 import { OUTPUTS, securityGroupOutput } from './stack-outputs';
@@ -46,6 +47,7 @@ export class JitAccessStack extends Stack {
       sweeperRate: Duration.minutes(config.sweeperRateMinutes),
     });
 
+    const osAccountDocument = new OsAccountDocument(this, 'OsAccount');
     const functions = new LifecycleFunctions(this, 'Functions', {
       config,
       ledger,
@@ -54,6 +56,7 @@ export class JitAccessStack extends Stack {
       boundary,
       ingress,
       expiry,
+      osAccountDocument,
     });
     expiry.targetRevokeFunction(functions.revoke.function);
     expiry.runSweeper(functions.sweeper.function);

@@ -52,6 +52,7 @@ export type GrantUpdate = Partial<
     | 'breakGlass'
     | 'created'
     | 'lockout'
+    | 'osAccount'
   >
 >;
 

@@ -11,7 +11,16 @@ import {
   scheduleNameFor,
 } from '../domain/planner';
 import { historyEntry, type Actor } from '../domain/history';
-import type { GrantRecord, GrantStatus, IngressRule, Residue, RevokeReason } from '../domain/types';
+import { hasTargets, osUserOf, planLock, recordOutcomes, unfinishedOn } from '../domain/os-accounts';
+import type {
+  GrantRecord,
+  GrantStatus,
+  IngressRule,
+  OsAccountEntry,
+  OsAccountOutcome,
+  Residue,
+  RevokeReason,
+} from '../domain/types';
 import type { ExistingRole } from '../adapters/iam';
 import type { Dependencies } from '../shared/dependencies';
 import type { RuntimeSettings } from '../shared/environment';
@@ -27,7 +36,14 @@ export interface TeardownResult {
   readonly sharedRulesKept: readonly string[];
 }
 
-export const NO_RESIDUE: Residue = { roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] };
+export const NO_RESIDUE: Residue = {
+  roles: [],
+  policies: [],
+  securityGroupRules: [],
+  schedules: [],
+  sessions: [],
+  osAccounts: [],
+};
 
 export function isClean(residue: Residue): boolean {
   return Object.values(residue).every((items: readonly string[]) => items.length === 0);
@@ -84,26 +100,31 @@ export async function teardownGrant(
       )
     : false;
 
-  const { kept: sharedRulesKept, residue } = await removeAndCheck(deps, grantId, grant);
+  const { kept: sharedRulesKept, residue, osAccount } = await removeAndCheck(deps, grantId, grant);
   const clean = isClean(residue);
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
+  const recorded = osAccount ? { residueCheck, osAccount } : { residueCheck };
 
   let status: GrantStatus | 'UNKNOWN' = grant?.status ?? 'UNKNOWN';
   if (grant && tracked) {
     status = clean ? (reason === 'failure' ? 'FAILED' : 'REVOKED') : 'REVOKING';
     if (clean) {
-      await ledger.transition(grantId, ['REVOKING'], status, event(deps, actor, `revoked (${reason}); residue: none`), {
-        residueCheck,
-      });
+      await ledger.transition(
+        grantId,
+        ['REVOKING'],
+        status,
+        event(deps, actor, `revoked (${reason}); residue: none`),
+        recorded,
+      );
     } else {
-      await ledger.appendHistory(grantId, event(deps, actor, `revoke incomplete (${reason})`, residue), {
-        residueCheck,
-      });
+      await ledger.appendHistory(grantId, event(deps, actor, `revoke incomplete (${reason})`, residue), recorded);
     }
   } else if (grant) {
-    await ledger.appendHistory(grantId, event(deps, actor, `teardown after the grant ended (${reason})`, residue), {
-      residueCheck,
-    });
+    await ledger.appendHistory(
+      grantId,
+      event(deps, actor, `teardown after the grant ended (${reason})`, residue),
+      recorded,
+    );
   }
 
   metrics.addMetric(clean ? 'GrantsRevoked' : 'RevokesIncomplete', MetricUnit.Count, 1);
@@ -145,6 +166,8 @@ export const UNCHECKED = 'could not be checked';
 interface Removal {
   readonly kept: readonly string[];
   readonly residue: Residue;
+  /** The grant's OS-account record with this lock's outcomes, when a lock was sent. */
+  readonly osAccount?: Record<string, OsAccountEntry>;
 }
 
 /**
@@ -179,6 +202,9 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     await attempt('deny everything to the role', () => roles.attachDenyAll(roleName, settings.revokedPolicyArn));
   const sessionsAreOurs = ours || existing === undefined;
   if (sessionsAreOurs) await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
+  // After the sessions: Session Manager ends them cleanly (their recordings are closed and uploaded), and the deny-all
+  // already stops a new one; the lock then kills what they left running. Read at the end, while the rest is removed.
+  const lock = grant ? await sendLock(deps, grant) : NO_LOCK;
 
   const byKey = new Map(plannedRules.map((rule) => [ingressRuleKey(rule), rule]));
   let kept: readonly string[] = [];
@@ -221,6 +247,20 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     sessions = [];
   }
 
+  const lockOutcomes: OsAccountOutcome[] = [];
+  const osAccounts = [...lock.unsent];
+  if (lock.commandIds.length > 0) {
+    try {
+      lockOutcomes.push(...(await deps.osAccounts.outcomes(lock.commandIds)));
+      osAccounts.push(...unfinishedOn(lockOutcomes, 'lock'));
+    } catch (error) {
+      logger.error('revoke step failed; continuing', { step: 'read the OS user lock', error: error as Error });
+      osAccounts.push(`lock commands ${lock.commandIds.join(', ')}: ${UNCHECKED}`);
+    }
+  }
+  if (osAccounts.length > 0) metrics.addMetric('OsAccountLocksFailed', MetricUnit.Count, osAccounts.length);
+  if (lock.keptFor.length > 0) logger.info('OS user left unlocked for other live grants', { keptFor: lock.keptFor });
+
   // Every rule the grant opened has its id in the ledger, and AWS confirmed each one closed (or already gone): that
   // is the proof, and listing every JIT group again would prove nothing more. Otherwise one listing finds the rest.
   const closedByRecordedIds = recorded !== undefined && rulesClosed && unrecorded.length === 0;
@@ -243,8 +283,43 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
       schedules: schedule ? [schedule.arn] : [],
       // A listing that failed leaves the sessions unknown: reported as such, for the sweeper.
       sessions: sessions ?? [`${roleName} sessions: ${UNCHECKED}`],
+      osAccounts,
     },
+    ...(grant && lock.commandIds.length > 0
+      ? { osAccount: recordOutcomes(grant.osAccount, lockOutcomes, 'lock', deps.clock().toISOString()) }
+      : {}),
   };
+}
+
+interface SentLock {
+  readonly commandIds: readonly string[];
+  /** Targets left unlocked because another live grant of the same OS user holds them. */
+  readonly keptFor: readonly string[];
+  /** The lock that could not be sent, as residue. */
+  readonly unsent: readonly string[];
+}
+
+const NO_LOCK: SentLock = { commandIds: [], keptFor: [], unsent: [] };
+
+/**
+ * Sends the lock of the grant's OS user to its targets, except those another live grant of that user holds (ending
+ * that vendor's work is its own revoke's business). Idempotent: locking a locked user changes nothing.
+ */
+async function sendLock(deps: Dependencies, grant: GrantRecord): Promise<SentLock> {
+  const osUser = osUserOf(grant.plan);
+  if (!osUser || grant.targets.length === 0) return NO_LOCK;
+  try {
+    const live = [...(await deps.ledger.grantsByStatus('ACTIVE')), ...(await deps.ledger.grantsByStatus('GRANTING'))];
+    const plan = planLock(grant, live);
+    const commandIds = hasTargets(plan.targets)
+      ? await deps.osAccounts.send({ action: 'lock', osUser, blockImds: false, targets: plan.targets })
+      : [];
+    return { commandIds, keptFor: plan.keptFor, unsent: [] };
+  } catch (error) {
+    logger.error('revoke step failed; continuing', { step: 'lock the vendor OS user', error: error as Error });
+    const where = grant.targets.map((t) => (t.kind === 'group' ? `group:${t.targetGroup}` : t.instanceIds.join(', ')));
+    return { ...NO_LOCK, unsent: [`lock of ${osUser} on ${where.join(', ')}: ${UNCHECKED}`] };
+  }
 }
 
 /**

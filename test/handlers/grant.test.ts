@@ -213,6 +213,7 @@ describe('grant', () => {
       securityGroupRules: [],
       schedules: [],
       sessions: [],
+      osAccounts: [],
     });
   });
 
