@@ -83,10 +83,16 @@ export interface OsAccountCommand {
 
 /** The stack's OS-account document on the instances: send it, then read how it ended on each. */
 export interface OsAccountCommands {
-  /** Sends the command (one call for the named instances, one per tag group); answers the command ids. */
-  send(command: OsAccountCommand): Promise<string[]>;
+  /** Sends the command (one call for the named instances, one per tag group). */
+  send(command: OsAccountCommand): Promise<SentCommands>;
   /** How each command ended on each instance, waiting (bounded) while any still runs; still running is `pending`. */
   outcomes(commandIds: readonly string[]): Promise<OsAccountOutcome[]>;
+}
+
+export interface SentCommands {
+  readonly commandIds: readonly string[];
+  /** Named instances SSM would not send to (`InvalidInstanceId`: terminated, or not managed by a running agent). */
+  readonly unreachable: readonly string[];
 }
 
 /** Statuses after which an invocation changes no more. */
@@ -114,7 +120,7 @@ export class SsmOsAccountCommands implements OsAccountCommands {
     );
   }
 
-  async send(command: OsAccountCommand): Promise<string[]> {
+  async send(command: OsAccountCommand): Promise<SentCommands> {
     const { sdk, client } = await this.aws();
     const base = {
       DocumentName: this.documentName,
@@ -126,16 +132,32 @@ export class SsmOsAccountCommands implements OsAccountCommands {
       Comment: `jit-access ${command.action} ${command.osUser}`.slice(0, 100),
       TimeoutSeconds: 600,
     };
-    const targetSets = [
-      ...chunk(command.targets.instanceIds, SEND_COMMAND_INSTANCE_LIMIT).map((ids) => ({ InstanceIds: ids })),
-      ...command.targets.groups.map((g) => ({ Targets: [{ Key: `tag:${g.tagKey}`, Values: [g.tagValue] }] })),
-    ];
-    const ids: string[] = [];
-    for (const targets of targetSets) {
+    const commandIds: string[] = [];
+    const unreachable: string[] = [];
+    const sendTo = async (targets: object): Promise<void> => {
       const sent = await client.send(new sdk.SendCommandCommand({ ...base, ...targets }));
-      ids.push(sent.Command?.CommandId as string);
+      commandIds.push(sent.Command?.CommandId as string);
+    };
+    for (const instanceIds of chunk(command.targets.instanceIds, SEND_COMMAND_INSTANCE_LIMIT)) {
+      try {
+        await sendTo({ InstanceIds: instanceIds });
+      } catch (error) {
+        if ((error as Error)?.name !== 'InvalidInstanceId') throw error;
+        // One instance SSM cannot reach refuses the whole call: the others are sent one at a time.
+        for (const instanceId of instanceIds) {
+          try {
+            await sendTo({ InstanceIds: [instanceId] });
+          } catch (single) {
+            if ((single as Error)?.name !== 'InvalidInstanceId') throw single;
+            unreachable.push(instanceId);
+          }
+        }
+      }
     }
-    return ids;
+    for (const group of command.targets.groups) {
+      await sendTo({ Targets: [{ Key: `tag:${group.tagKey}`, Values: [group.tagValue] }] });
+    }
+    return { commandIds, unreachable };
   }
 
   async outcomes(commandIds: readonly string[]): Promise<OsAccountOutcome[]> {

@@ -78,10 +78,17 @@ export function planLock(grant: GrantRecord, liveGrants: readonly GrantRecord[])
   return { targets: { instanceIds, groups }, keptFor };
 }
 
+/** The command id recorded for an instance SSM would not send the command to. */
+export const NOT_SENT = 'not sent';
+
+export function notSent(instanceIds: readonly string[], status: 'unreachable' | 'gone'): OsAccountOutcome[] {
+  return instanceIds.map((instanceId) => ({ instanceId, commandId: NOT_SENT, status }));
+}
+
 /** The instances where the command did not succeed, as residue: `<instance>: <action> <status> (command <id>)`. */
 export function unfinishedOn(outcomes: readonly OsAccountOutcome[], action: OsAccountAction): string[] {
   return outcomes
-    .filter((o) => o.status !== 'succeeded')
+    .filter((o) => o.status !== 'succeeded' && o.status !== 'gone')
     .map((o) => `${o.instanceId}: ${action} ${o.status} (command ${o.commandId})`);
 }
 
@@ -99,8 +106,7 @@ export function recordOutcomes(
   for (const o of outcomes) merged[o.instanceId] = { action, status: o.status, at, commandId: o.commandId };
   const entries = Object.entries(merged);
   if (entries.length <= MAX_RECORDED_INSTANCES) return merged;
-  const failedFirst = [...entries].sort(
-    ([, a], [, b]) => Number(a.status === 'succeeded') - Number(b.status === 'succeeded'),
-  );
+  const done = (entry: OsAccountEntry) => Number(entry.status === 'succeeded' || entry.status === 'gone');
+  const failedFirst = [...entries].sort(([, a], [, b]) => done(a) - done(b));
   return Object.fromEntries(failedFirst.slice(0, MAX_RECORDED_INSTANCES));
 }

@@ -161,11 +161,14 @@ export interface Residue {
   readonly osAccounts: readonly string[];
 }
 
-/** How the stack's OS-account document ended on one instance; `pending` once the wait for it ran out. */
+/**
+ * How the stack's OS-account document ended on one instance: `pending` once the wait for it ran out, `unreachable`
+ * when SSM would not send it there, `gone` when that was because the instance is terminated (nothing is left to lock).
+ */
 export interface OsAccountOutcome {
   readonly instanceId: string;
   readonly commandId: string;
-  readonly status: 'succeeded' | 'failed' | 'pending';
+  readonly status: 'succeeded' | 'failed' | 'pending' | 'unreachable' | 'gone';
 }
 
 /** The latest unlock or lock of the vendor's OS user on one instance, as the ledger keeps it. */

@@ -11,7 +11,7 @@ import {
   samePlanApartFromWindow,
 } from '../domain/planner';
 import type { RuleHolding } from '../adapters/ledger';
-import { hasTargets, osUserOf, recordOutcomes, targetsOf, unfinishedOn } from '../domain/os-accounts';
+import { hasTargets, notSent, osUserOf, recordOutcomes, targetsOf, unfinishedOn } from '../domain/os-accounts';
 import { canonicalJson } from '../domain/plan-hash';
 import type { GrantPlan, GrantRecord, IngressRule, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
@@ -62,7 +62,7 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
     const osUser = osUserOf(plan);
     const osTargets = targetsOf(grant.targets);
     const vendor = deps.settings.config.vendors.find((v) => v.id === grant.request.vendorId);
-    const unlockCommands =
+    const unlock =
       osUser && hasTargets(osTargets)
         ? await deps.osAccounts.send({
             action: 'unlock',
@@ -70,7 +70,7 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
             blockImds: vendor?.blockImds ?? false,
             targets: osTargets,
           })
-        : [];
+        : { commandIds: [], unreachable: [] };
 
     step = 'open ingress rules';
     const securityGroupRuleIds = await openRules(deps, grantId, keyed, holdings);
@@ -89,11 +89,14 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
     // Fail closed: a vendor who cannot log in, or whose metadata block is missing, is not a working grant. The
     // compensation locks the user again wherever the unlock did run.
     step = 'check the unlock';
-    const unlocked = await deps.osAccounts.outcomes(unlockCommands);
+    const unlocked = [
+      ...(await deps.osAccounts.outcomes(unlock.commandIds)),
+      ...notSent(unlock.unreachable, 'unreachable'),
+    ];
     const notUnlocked = unfinishedOn(unlocked, 'unlock');
     if (notUnlocked.length > 0) {
       throw new Error(
-        `OS user ${osUser} was not unlocked on ${notUnlocked.join('; ')}: check that the user exists (uid >= 1000) and the SSM agent is online on each instance`,
+        `OS user ${osUser} was not unlocked on ${notUnlocked.join('; ')}: check that each instance is running with its SSM agent online and has the user (uid >= 1000)`,
       );
     }
 

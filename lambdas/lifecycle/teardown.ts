@@ -11,7 +11,7 @@ import {
   scheduleNameFor,
 } from '../domain/planner';
 import { historyEntry, type Actor } from '../domain/history';
-import { hasTargets, osUserOf, planLock, recordOutcomes, unfinishedOn } from '../domain/os-accounts';
+import { hasTargets, notSent, osUserOf, planLock, recordOutcomes, unfinishedOn } from '../domain/os-accounts';
 import type {
   GrantRecord,
   GrantStatus,
@@ -249,9 +249,10 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
 
   const lockOutcomes: OsAccountOutcome[] = [];
   const osAccounts = [...lock.unsent];
-  if (lock.commandIds.length > 0) {
+  if (lock.commandIds.length > 0 || lock.unreachable.length > 0) {
     try {
       lockOutcomes.push(...(await deps.osAccounts.outcomes(lock.commandIds)));
+      lockOutcomes.push(...(await unreachableOutcomes(deps, lock.unreachable)));
       osAccounts.push(...unfinishedOn(lockOutcomes, 'lock'));
     } catch (error) {
       logger.error('revoke step failed; continuing', { step: 'read the OS user lock', error: error as Error });
@@ -285,21 +286,44 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
       sessions: sessions ?? [`${roleName} sessions: ${UNCHECKED}`],
       osAccounts,
     },
-    ...(grant && lock.commandIds.length > 0
+    ...(grant && lockOutcomes.length > 0
       ? { osAccount: recordOutcomes(grant.osAccount, lockOutcomes, 'lock', deps.clock().toISOString()) }
       : {}),
   };
 }
 
+/**
+ * Instances SSM would not send the lock to: a terminated one (or one EC2 no longer knows) has nothing left to lock;
+ * any other stays residue until the sweeper reaches it.
+ */
+async function unreachableOutcomes(deps: Dependencies, instanceIds: readonly string[]): Promise<OsAccountOutcome[]> {
+  if (instanceIds.length === 0) return [];
+  const existing = (await deps.network.describeInstances(instanceIds)).filter(
+    (i) => i.state !== 'terminated' && i.state !== 'shutting-down',
+  );
+  const present = new Set(existing.map((i) => i.instanceId));
+  return [
+    ...notSent(
+      instanceIds.filter((id) => !present.has(id)),
+      'gone',
+    ),
+    ...notSent(
+      instanceIds.filter((id) => present.has(id)),
+      'unreachable',
+    ),
+  ];
+}
+
 interface SentLock {
   readonly commandIds: readonly string[];
+  readonly unreachable: readonly string[];
   /** Targets left unlocked because another live grant of the same OS user holds them. */
   readonly keptFor: readonly string[];
   /** The lock that could not be sent, as residue. */
   readonly unsent: readonly string[];
 }
 
-const NO_LOCK: SentLock = { commandIds: [], keptFor: [], unsent: [] };
+const NO_LOCK: SentLock = { commandIds: [], unreachable: [], keptFor: [], unsent: [] };
 
 /**
  * Sends the lock of the grant's OS user to its targets, except those another live grant of that user holds (ending
@@ -311,10 +335,10 @@ async function sendLock(deps: Dependencies, grant: GrantRecord): Promise<SentLoc
   try {
     const live = [...(await deps.ledger.grantsByStatus('ACTIVE')), ...(await deps.ledger.grantsByStatus('GRANTING'))];
     const plan = planLock(grant, live);
-    const commandIds = hasTargets(plan.targets)
+    const sent = hasTargets(plan.targets)
       ? await deps.osAccounts.send({ action: 'lock', osUser, blockImds: false, targets: plan.targets })
-      : [];
-    return { commandIds, keptFor: plan.keptFor, unsent: [] };
+      : { commandIds: [], unreachable: [] };
+    return { ...sent, keptFor: plan.keptFor, unsent: [] };
   } catch (error) {
     logger.error('revoke step failed; continuing', { step: 'lock the vendor OS user', error: error as Error });
     const where = grant.targets.map((t) => (t.kind === 'group' ? `group:${t.targetGroup}` : t.instanceIds.join(', ')));

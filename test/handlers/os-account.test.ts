@@ -89,6 +89,23 @@ describe("the vendor's OS user at grant", () => {
     ]);
   });
 
+  it('fails the grant, naming the instance, when SSM cannot reach it', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    h.aws.unmanaged.add(BILLING_1);
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error.name).toBe('jit.GrantFailed');
+    expect(error.message).toContain(`${BILLING_1}: unlock unreachable (command not sent)`);
+    expect(h.aws.osAccountRuns()).toEqual([
+      `unlock acme-support on ${BILLING_2}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+  });
+
   it('fails the grant when the unlock fails on an instance, naming it, and the compensation locks the user again', async () => {
     // Prepare
     await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
@@ -165,6 +182,40 @@ describe("the vendor's OS user at revoke", () => {
     expect(h.aws.published.map((p) => p.subject)).toEqual([`jit-access: ALERT grant ${GRANT_ID} revoke incomplete`]);
     expect(addMetric).toHaveBeenCalledWith('OsAccountLocksFailed', 'Count', 1);
     addMetric.mockRestore();
+  });
+
+  it('sends to the others one at a time when SSM cannot reach an instance, which stays residue', async () => {
+    // Prepare
+    h.aws.unmanaged.add(BILLING_2);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.osAccountRuns().slice(-1)).toEqual([`lock acme-support on ${BILLING_1}: Success`]);
+    expect(result.residue.osAccounts).toEqual([`${BILLING_2}: lock unreachable (command not sent)`]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKING');
+  });
+
+  it('counts a terminated instance SSM cannot reach as gone: nothing is left to lock there', async () => {
+    // Prepare
+    h.aws.unmanaged.add(BILLING_2);
+    const index = h.aws.instances.findIndex((i) => i.instanceId === BILLING_2);
+    h.aws.instances[index] = { ...h.aws.instances[index]!, state: 'terminated' };
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.osAccounts).toEqual([]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKED');
+    expect(grant?.osAccount?.[BILLING_2]).toEqual({
+      action: 'lock',
+      status: 'gone',
+      at: EXPIRES_AT,
+      commandId: 'not sent',
+    });
   });
 
   it('records a lock still running when the wait ran out as pending residue', async () => {

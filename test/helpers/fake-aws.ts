@@ -181,6 +181,8 @@ export class FakeAws {
   /** Instances where a command ends Failed, or stays InProgress: the OS-account script failing or hanging. */
   readonly commandFailsOn = new Set<string>();
   readonly commandHangsOn = new Set<string>();
+  /** Instances SSM does not manage (agent offline, or terminated): a SendCommand naming one fails InvalidInstanceId. */
+  readonly unmanaged = new Set<string>();
   readonly instances: FakeInstance[] = [];
   readonly published: PublishedMessage[] = [];
   readonly taskCallbacks: TaskCallback[] = [];
@@ -718,6 +720,10 @@ export class FakeAws {
         'SendCommand',
         true,
         (input: SendCommandCommandInput) => {
+          const unmanaged = (input.InstanceIds ?? []).filter((id) => this.unmanaged.has(id));
+          if (unmanaged.length > 0) {
+            throw awsError('InvalidInstanceId', `Instances [[${unmanaged.join(', ')}]] not in a valid state`);
+          }
           const tag = input.Targets?.[0];
           const reached = tag
             ? this.instances.filter((i) => tag.Values?.includes(i.tags[(tag.Key ?? '').replace(/^tag:/, '')] ?? ''))

@@ -148,7 +148,7 @@ export const grantSchema = z.object({
       z.string(),
       z.object({
         action: z.enum(['unlock', 'lock']),
-        status: z.enum(['succeeded', 'failed', 'pending']),
+        status: z.enum(['succeeded', 'failed', 'pending', 'unreachable', 'gone']),
         at: z.string(),
         commandId: z.string(),
       }),
