@@ -94,6 +94,11 @@ export class JitAccessStack extends Stack {
     output(OUTPUTS.stateMachineArn, workflow.stateMachine.stateMachineArn);
     output(OUTPUTS.ledgerTableName, ledger.table.tableName);
     output(OUTPUTS.sessionDocumentName, sessionLogging.documentName);
+    output(
+      OUTPUTS.osAccountDocumentName,
+      osAccountDocument.documentName,
+      "Unlocks and locks vendors' OS users; run it by hand only to lock one again",
+    );
     output(OUTPUTS.sessionLogGroupName, sessionLogging.logGroup.logGroupName);
     output(OUTPUTS.sessionBucketName, sessionLogging.bucket.bucketName);
     // With these three and the security groups below, `jit-access plan` computes offline what a grant creates.

@@ -178,6 +178,7 @@ describe('stack outputs', () => {
     'StateMachineArn',
     'LedgerTableName',
     'SessionDocumentName',
+    'OsAccountDocumentName',
     'SessionLogGroupName',
     'SessionBucketName',
     'SessionKeyArn',
