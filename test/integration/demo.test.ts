@@ -25,6 +25,7 @@ describe('npm run demo', () => {
       'timeline',
       'awsCalls',
       'created',
+      'osAccount',
       'residue',
     ]);
     expect(report).toMatchObject({
@@ -50,7 +51,25 @@ describe('npm run demo', () => {
     expect(report.created).toEqual(
       expect.objectContaining({ roleArn: expect.stringContaining(':role/'), scheduleArn: expect.any(String) }),
     );
-    expect(report.residue).toEqual({ roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] });
+    const [unlock] = report.osAccount as { instanceId: string }[];
+    const instanceId = unlock?.instanceId ?? '';
+    expect(instanceId).toMatch(/^i-[0-9a-f]+$/);
+    expect(report.osAccount).toEqual([
+      { instanceId, action: 'unlock', line: `on ${instanceId}: vendor OS user acme-support unlocked` },
+      {
+        instanceId,
+        action: 'lock',
+        line: `on ${instanceId}: vendor OS user acme-support locked (processes killed, crontab removed, linger disabled, authorized_keys cleared, account locked and expired)`,
+      },
+    ]);
+    expect(report.residue).toEqual({
+      roles: [],
+      policies: [],
+      securityGroupRules: [],
+      schedules: [],
+      sessions: [],
+      osAccounts: [],
+    });
   });
 
   test('refuses an unknown scenario by name in one line, listing the ones there are, and starts nothing', () => {
