@@ -58,6 +58,20 @@ describe("the vendor's OS user at grant", () => {
     });
   });
 
+  it('unlocks once when the grant runs twice in a row: the second run sends nothing', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID);
+    await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Act
+    const second = await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(second.status).toBe('ACTIVE');
+    expect(h.aws.countOf('SendCommand')).toBe(1);
+    expect(h.aws.osAccountRuns()).toEqual([`unlock acme-support on ${BILLING_1}: Success`]);
+  });
+
   it("asks the document to block the instance metadata service when the vendor's blockImds is set", async () => {
     // Prepare
     h.restore();
