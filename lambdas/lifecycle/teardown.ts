@@ -100,7 +100,9 @@ export async function teardownGrant(
       )
     : false;
 
-  const { kept: sharedRulesKept, residue, osAccount } = await removeAndCheck(deps, grantId, grant);
+  const { kept: sharedRulesKept, residue, osAccount, osUserKeptFor } = await removeAndCheck(deps, grantId, grant);
+  // Why the OS user was not locked somewhere is part of the audit, not only of the logs.
+  const keptNote = osUserKeptFor.length > 0 ? `; OS user left unlocked on ${osUserKeptFor.join(', ')}` : '';
   const clean = isClean(residue);
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
   const recorded = osAccount ? { residueCheck, osAccount } : { residueCheck };
@@ -113,11 +115,15 @@ export async function teardownGrant(
         grantId,
         ['REVOKING'],
         status,
-        event(deps, actor, `revoked (${reason}); residue: none`),
+        event(deps, actor, `revoked (${reason}); residue: none${keptNote}`),
         recorded,
       );
     } else {
-      await ledger.appendHistory(grantId, event(deps, actor, `revoke incomplete (${reason})`, residue), recorded);
+      await ledger.appendHistory(
+        grantId,
+        event(deps, actor, `revoke incomplete (${reason})${keptNote}`, residue),
+        recorded,
+      );
     }
   } else if (grant) {
     await ledger.appendHistory(
@@ -168,6 +174,8 @@ interface Removal {
   readonly residue: Residue;
   /** The grant's OS-account record with this lock's outcomes, when a lock was sent. */
   readonly osAccount?: Record<string, OsAccountEntry>;
+  /** Targets the lock left alone for another live grant of the same OS user (`<target> (held by <grantId>)`). */
+  readonly osUserKeptFor: readonly string[];
 }
 
 /**
@@ -260,7 +268,6 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     }
   }
   if (osAccounts.length > 0) metrics.addMetric('OsAccountLocksFailed', MetricUnit.Count, osAccounts.length);
-  if (lock.keptFor.length > 0) logger.info('OS user left unlocked for other live grants', { keptFor: lock.keptFor });
 
   // Every rule the grant opened has its id in the ledger, and AWS confirmed each one closed (or already gone): that
   // is the proof, and listing every JIT group again would prove nothing more. Otherwise one listing finds the rest.
@@ -277,6 +284,7 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
         .catch(() => ({ arn: `${scheduleName}: ${UNCHECKED}` }));
   return {
     kept,
+    osUserKeptFor: lock.keptFor,
     residue: {
       roles: role ? [role.arn] : [],
       policies: policies.map((name) => `${roleName}/${name}`),

@@ -291,6 +291,9 @@ describe("the vendor's OS user at revoke", () => {
 
     // Assess
     expect(lockedFirst).toEqual([`lock acme-support on ${BILLING_1}: Success`]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.history.at(-1)?.event).toBe(
+      `revoked (expiry); residue: none; OS user left unlocked on ${BILLING_2} (held by ${OTHER_ID})`,
+    );
     expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
       `lock acme-support on ${BILLING_1}: Success`,
       `lock acme-support on ${BILLING_2}: Success`,
