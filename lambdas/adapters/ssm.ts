@@ -102,7 +102,10 @@ const SEND_COMMAND_INSTANCE_LIMIT = 50;
 export interface OsAccountPolling {
   /** Between two reads of a command still running. @default 2000 */
   readonly intervalMs: number;
-  /** Reads of a command before it counts as pending. @default 30 */
+  /**
+   * Reads of a command before it counts as pending. About 15 s in all: the kill switch runs behind API Gateway's 29 s
+   * limit, and a lock still pending is residue the sweeper sends again, never a silent gap. @default 8
+   */
   readonly maxReads: number;
 }
 
@@ -112,7 +115,7 @@ export class SsmOsAccountCommands implements OsAccountCommands {
   constructor(
     config: AwsClientConfig,
     private readonly documentName: string,
-    private readonly polling: OsAccountPolling = { intervalMs: 2000, maxReads: 30 },
+    private readonly polling: OsAccountPolling = { intervalMs: 2000, maxReads: 8 },
   ) {
     this.aws = lazyClient(
       () => import('@aws-sdk/client-ssm'),
