@@ -10,6 +10,7 @@ import { LifecycleFunctions } from './constructs/lifecycle-functions';
 import { Lockout } from './constructs/lockout';
 import { Notifications } from './constructs/notifications';
 import { OperatorApi } from './constructs/operator-api';
+import { OsAccountDocument } from './constructs/os-account-document';
 import { SessionLogging } from './constructs/session-logging';
 import { StackIamPath } from './constructs/stack-iam-path';
 import { TeardownAlarms } from './constructs/teardown-alarms';
@@ -50,6 +51,7 @@ export class JitAccessStack extends Stack {
       sweeperRate: Duration.minutes(config.sweeperRateMinutes),
     });
 
+    const osAccountDocument = new OsAccountDocument(this, 'OsAccount');
     const functions = new LifecycleFunctions(this, 'Functions', {
       config,
       ledger,
@@ -58,6 +60,7 @@ export class JitAccessStack extends Stack {
       boundary,
       ingress,
       expiry,
+      osAccountDocument,
     });
     expiry.targetRevokeFunction(functions.revoke.function);
     expiry.runSweeper(functions.sweeper.function);
@@ -100,6 +103,11 @@ export class JitAccessStack extends Stack {
     output(OUTPUTS.stateMachineArn, workflow.stateMachine.stateMachineArn);
     output(OUTPUTS.ledgerTableName, ledger.table.tableName);
     output(OUTPUTS.sessionDocumentName, sessionLogging.documentName);
+    output(
+      OUTPUTS.osAccountDocumentName,
+      osAccountDocument.documentName,
+      "Unlocks and locks vendors' OS users; run it by hand only to lock one again",
+    );
     output(OUTPUTS.sessionLogGroupName, sessionLogging.logGroup.logGroupName);
     output(OUTPUTS.sessionBucketName, sessionLogging.bucket.bucketName);
     // With these three and the security groups below, `jit-access plan` computes offline what a grant creates.

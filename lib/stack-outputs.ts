@@ -10,6 +10,7 @@ export const OUTPUTS = {
   stateMachineArn: 'StateMachineArn',
   ledgerTableName: 'LedgerTableName',
   sessionDocumentName: 'SessionDocumentName',
+  osAccountDocumentName: 'OsAccountDocumentName',
   sessionLogGroupName: 'SessionLogGroupName',
   sessionBucketName: 'SessionBucketName',
   sessionKeyArn: 'SessionKeyArn',

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Residue } from '../lambdas/domain/types';
+import type { OsAccountRun } from './local-aws/in-memory-os-accounts';
 import type { AwsCallName } from './local-aws/instrumented-http-handler';
 import { startMoto } from './local-aws/local-aws';
 import { LocalJitAccess, type TimelineEntry } from './local-aws/local-jit-access';
@@ -25,7 +26,8 @@ vendor call otherwise than the security model says.
                   fault: a permanent AWS failure mid-grant; compensation removes what was created
                   break-glass: erin gets access at once; approvers review it afterwards
                   lockout: five denied calls revoke the grant and lock the vendor; erin unlocks it
-  --json          print {"scenario","grantId","outcome","finalStatus","timeline","awsCalls","created","vendorIam","residue"}
+  --json          print {"scenario","grantId","outcome","finalStatus","timeline","awsCalls","created","vendorIam",
+                  "osAccount","residue"}
   -h, --help      this text`;
 
 const progress = (line: string) => process.stderr.write(`[demo] ${line}\n`);
@@ -68,7 +70,12 @@ function summarize(calls: readonly string[]): string {
 
 type DemoResult = ScenarioResult & { readonly ruleKeptAfterFirst?: boolean };
 
-function printText(result: DemoResult, timeline: readonly TimelineEntry[]): void {
+/** What the OS-account document did on each instance, as a person reads it. */
+function osAccountLine({ instanceId, osUser, summary }: OsAccountRun): string {
+  return `on ${instanceId}: vendor OS user ${osUser} ${summary}`;
+}
+
+function printText(result: DemoResult, timeline: readonly TimelineEntry[], runs: readonly OsAccountRun[]): void {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out(`jit-access demo: scenario "${result.scenario}", grant ${result.grantId}`);
   out(`workflow: ${result.outcome.status}${result.outcome.error ? ` (${result.outcome.error})` : ''}`);
@@ -100,13 +107,22 @@ function printText(result: DemoResult, timeline: readonly TimelineEntry[]): void
       `shared ingress rule still open for the second grant after the first was revoked: ${result.ruleKeptAfterFirst ? 'yes' : 'NO'}`,
     );
   }
+  // The instances' side is the local double of the stack's OS-account document (the script is tested on its own).
+  out('on the instances (OS-account document):');
+  if (runs.length === 0) out('  nothing was run');
+  for (const run of runs) out(`  ${osAccountLine(run)}`);
   out(`final status in the ledger: ${result.grant?.status ?? 'no record'}`);
   out();
   const left = leftovers(result.residue);
   out(left.length === 0 ? 'residue: none' : `residue:\n${left.map((l) => `  ${l}`).join('\n')}`);
 }
 
-function jsonReport(scenario: ScenarioName, result: DemoResult, timeline: readonly TimelineEntry[]) {
+function jsonReport(
+  scenario: ScenarioName,
+  result: DemoResult,
+  timeline: readonly TimelineEntry[],
+  runs: readonly OsAccountRun[],
+) {
   const { grant, revoke } = callsByPath(timeline);
   return {
     scenario,
@@ -127,6 +143,7 @@ function jsonReport(scenario: ScenarioName, result: DemoResult, timeline: readon
     ...(result.ruleKeptAfterFirst !== undefined ? { sharedRuleKeptAfterFirstRevoke: result.ruleKeptAfterFirst } : {}),
     created: result.created,
     ...(result.vendorIam ? { vendorIam: result.vendorIam } : {}),
+    osAccount: runs.map((run) => ({ instanceId: run.instanceId, action: run.action, line: osAccountLine(run) })),
     residue: result.residue,
   };
 }
@@ -185,9 +202,10 @@ async function main(): Promise<number> {
     progress(`running scenario "${args.scenario}" (people act through the jit-access CLI and the local API)`);
     const result: DemoResult = await runScenario(local, args.scenario);
     if (args.json) {
-      process.stdout.write(`${JSON.stringify(jsonReport(args.scenario, result, local.timeline), null, 2)}\n`);
+      const report = jsonReport(args.scenario, result, local.timeline, local.osAccounts.runs);
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else {
-      printText(result, local.timeline);
+      printText(result, local.timeline, local.osAccounts.runs);
     }
     const iamAsExpected = (result.vendorIam ?? []).every(asExpected);
     return leftovers(result.residue).length === 0 && iamAsExpected ? 0 : 1;

@@ -88,6 +88,7 @@ async function main(): Promise<number> {
           [OUTPUTS.apiUrl]: url,
           [OUTPUTS.ledgerTableName]: settings.ledgerTableName,
           [OUTPUTS.sessionDocumentName]: settings.sessionDocumentName,
+          [OUTPUTS.osAccountDocumentName]: settings.osAccountDocumentName,
           [OUTPUTS.sessionLogGroupName]: settings.sessionLogGroupName,
           [OUTPUTS.sessionKeyArn]: settings.sessionKeyArn,
           [OUTPUTS.permissionsBoundaryArn]: settings.permissionsBoundaryArn,

@@ -134,6 +134,9 @@ export class Ec2Network implements Network {
           instanceId: instance.InstanceId as string,
           state: instance.State?.Name ?? 'unknown',
           tags: Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key as string, t.Value as string])),
+          ...(instance.Platform || instance.PlatformDetails
+            ? { platform: instance.Platform ?? instance.PlatformDetails }
+            : {}),
         });
       }
       token = page.NextToken;

@@ -58,6 +58,7 @@ export type GrantUpdate = Partial<
     | 'breakGlass'
     | 'created'
     | 'lockout'
+    | 'osAccount'
   >
 >;
 

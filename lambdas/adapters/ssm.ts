@@ -1,3 +1,5 @@
+import type { OsAccountAction, OsAccountTargets } from '../domain/os-accounts';
+import type { OsAccountOutcome } from '../domain/types';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
 
@@ -69,4 +71,145 @@ export class SsmSessionManager implements SessionManager {
 /** Sessions started with a grant's role credentials. */
 export function sessionsOfRole(sessions: readonly LiveSession[], roleName: string): LiveSession[] {
   return sessions.filter((s) => s.owner.includes(`:assumed-role/${roleName}/`));
+}
+
+/** One unlock or lock of a vendor's OS user, sent with the stack's OS-account document. */
+export interface OsAccountCommand {
+  readonly action: OsAccountAction;
+  readonly osUser: string;
+  readonly blockImds: boolean;
+  readonly targets: OsAccountTargets;
+}
+
+/** The stack's OS-account document on the instances: send it, then read how it ended on each. */
+export interface OsAccountCommands {
+  /** Sends the command (one call for the named instances, one per tag group). */
+  send(command: OsAccountCommand): Promise<SentCommands>;
+  /** How each command ended on each instance, waiting (bounded) while any still runs; still running is `pending`. */
+  outcomes(commandIds: readonly string[]): Promise<OsAccountOutcome[]>;
+}
+
+export interface SentCommands {
+  readonly commandIds: readonly string[];
+  /** Named instances SSM would not send to (`InvalidInstanceId`: terminated, or not managed by a running agent). */
+  readonly unreachable: readonly string[];
+}
+
+/** Statuses after which an invocation changes no more. */
+const FINAL_INVOCATION_STATUSES = ['Success', 'Failed', 'Cancelled', 'TimedOut'];
+const SEND_COMMAND_INSTANCE_LIMIT = 50;
+
+export interface OsAccountPolling {
+  /** Between two reads of a command still running. @default 2000 */
+  readonly intervalMs: number;
+  /**
+   * Reads of a command before it counts as pending. About 15 s in all: the kill switch runs behind API Gateway's 29 s
+   * limit, and a lock still pending is residue the sweeper sends again, never a silent gap. @default 8
+   */
+  readonly maxReads: number;
+}
+
+export class SsmOsAccountCommands implements OsAccountCommands {
+  private readonly aws;
+
+  constructor(
+    config: AwsClientConfig,
+    private readonly documentName: string,
+    private readonly polling: OsAccountPolling = { intervalMs: 2000, maxReads: 8 },
+  ) {
+    this.aws = lazyClient(
+      () => import('@aws-sdk/client-ssm'),
+      (sdk) => new sdk.SSMClient(config),
+    );
+  }
+
+  async send(command: OsAccountCommand): Promise<SentCommands> {
+    const { sdk, client } = await this.aws();
+    const base = {
+      DocumentName: this.documentName,
+      Parameters: {
+        action: [command.action],
+        osUser: [command.osUser],
+        blockImds: [String(command.blockImds)],
+      },
+      Comment: `jit-access ${command.action} ${command.osUser}`.slice(0, 100),
+      TimeoutSeconds: 600,
+    };
+    const commandIds: string[] = [];
+    const unreachable: string[] = [];
+    const sendTo = async (targets: object): Promise<void> => {
+      const sent = await client.send(new sdk.SendCommandCommand({ ...base, ...targets }));
+      commandIds.push(sent.Command?.CommandId as string);
+    };
+    for (const instanceIds of chunk(command.targets.instanceIds, SEND_COMMAND_INSTANCE_LIMIT)) {
+      try {
+        await sendTo({ InstanceIds: instanceIds });
+      } catch (error) {
+        if ((error as Error)?.name !== 'InvalidInstanceId') throw error;
+        // One instance SSM cannot reach refuses the whole call: the others are sent one at a time.
+        for (const instanceId of instanceIds) {
+          try {
+            await sendTo({ InstanceIds: [instanceId] });
+          } catch (single) {
+            if ((single as Error)?.name !== 'InvalidInstanceId') throw single;
+            unreachable.push(instanceId);
+          }
+        }
+      }
+    }
+    for (const group of command.targets.groups) {
+      await sendTo({ Targets: [{ Key: `tag:${group.tagKey}`, Values: [group.tagValue] }] });
+    }
+    return { commandIds, unreachable };
+  }
+
+  async outcomes(commandIds: readonly string[]): Promise<OsAccountOutcome[]> {
+    const outcomes: OsAccountOutcome[] = [];
+    for (const commandId of commandIds) outcomes.push(...(await this.outcomesOf(commandId)));
+    return outcomes;
+  }
+
+  private async outcomesOf(commandId: string): Promise<OsAccountOutcome[]> {
+    const { sdk, client } = await this.aws();
+    let invocations: { instanceId: string; status: string }[] = [];
+    for (let read = 1; read <= this.polling.maxReads; read++) {
+      invocations = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(
+          new sdk.ListCommandInvocationsCommand({ CommandId: commandId, NextToken: token }),
+        );
+        for (const invocation of page.CommandInvocations ?? []) {
+          invocations.push({ instanceId: invocation.InstanceId as string, status: invocation.Status ?? 'Pending' });
+        }
+        token = page.NextToken;
+      } while (token);
+      const running = invocations.some((i) => !FINAL_INVOCATION_STATUSES.includes(i.status));
+      // No invocation yet: a tag group not resolved yet, or one with no instance; the command's own status says.
+      if (!running && (invocations.length > 0 || (await this.commandFinished(commandId)))) break;
+      if (read < this.polling.maxReads) await sleep(this.polling.intervalMs);
+    }
+    return invocations.map(({ instanceId, status }) => ({
+      instanceId,
+      commandId,
+      status: status === 'Success' ? 'succeeded' : FINAL_INVOCATION_STATUSES.includes(status) ? 'failed' : 'pending',
+    }));
+  }
+
+  private async commandFinished(commandId: string): Promise<boolean> {
+    const { sdk, client } = await this.aws();
+    const { Commands } = await client.send(new sdk.ListCommandsCommand({ CommandId: commandId }));
+    const status = Commands?.[0]?.Status;
+    return status !== undefined && FINAL_INVOCATION_STATUSES.includes(status);
+  }
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -255,6 +255,8 @@ export interface InstanceFacts {
   readonly instanceId: string;
   readonly state: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** EC2's `Platform` (`windows`), else its `PlatformDetails` (`Windows with SQL Server ...`); absent for Linux. */
+  readonly platform?: string;
 }
 
 export interface ValidatedRequest<R extends RequestBody = AccessRequest> {
@@ -439,6 +441,13 @@ function findInstanceGroup(
       field,
       'INSTANCE_NOT_RUNNING',
       `instance ${instanceId} is ${instance.state}: only running or stopped instances can be granted, name a live instance`,
+    );
+  }
+  if (/^windows/i.test(instance.platform ?? '')) {
+    throw new ValidationError(
+      field,
+      'WINDOWS_NOT_SUPPORTED',
+      `instance ${instanceId} runs Windows: Session Manager's Run As does not apply there (sessions run as ssm-user, an administrator) and the OS-account lock is a Linux script; name a Linux instance`,
     );
   }
   // Config order decides when an instance carries the tags of two eligible groups, so the result never depends on tag order.

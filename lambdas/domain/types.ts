@@ -159,6 +159,26 @@ export interface Residue {
   readonly securityGroupRules: readonly string[];
   readonly schedules: readonly string[];
   readonly sessions: readonly string[];
+  /** Instances where the vendor's OS user could not be shown locked (`<instance>: lock <status> (command <id>)`). */
+  readonly osAccounts: readonly string[];
+}
+
+/**
+ * How the stack's OS-account document ended on one instance: `pending` once the wait for it ran out, `unreachable`
+ * when SSM would not send it there, `gone` when that was because the instance is terminated (nothing is left to lock).
+ */
+export interface OsAccountOutcome {
+  readonly instanceId: string;
+  readonly commandId: string;
+  readonly status: 'succeeded' | 'failed' | 'pending' | 'unreachable' | 'gone';
+}
+
+/** The latest unlock or lock of the vendor's OS user on one instance, as the ledger keeps it. */
+export interface OsAccountEntry {
+  readonly action: 'unlock' | 'lock';
+  readonly status: OsAccountOutcome['status'];
+  readonly at: string;
+  readonly commandId: string;
 }
 
 /** A grant ended by the lockout, and the attempts that ended it. */
@@ -196,6 +216,8 @@ export interface GrantRecord {
   readonly history: readonly HistoryEntry[];
   readonly expiresAt?: string;
   readonly residueCheck?: { readonly checkedAt: string; readonly residue: Residue };
+  /** The vendor's OS user on each granted instance: unlocked at grant, locked at revoke. */
+  readonly osAccount?: Readonly<Record<string, OsAccountEntry>>;
   readonly revokeReason?: RevokeReason;
   /** Set when denied attempts crossed the lockout threshold: the grant was revoked and its vendor locked. */
   readonly lockout?: GrantLockout;

@@ -11,6 +11,7 @@ import {
   samePlanApartFromWindow,
 } from '../domain/planner';
 import type { RuleHolding } from '../adapters/ledger';
+import { hasTargets, notSent, osUserOf, recordOutcomes, targetsOf, unfinishedOn } from '../domain/os-accounts';
 import { canonicalJson } from '../domain/plan-hash';
 import type { GrantPlan, GrantRecord, IngressRule, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
@@ -56,6 +57,21 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
     // Teardown finds the role by its name whatever the ledger says; this is the audit's record of it.
     await deps.ledger.recordCreated(grantId, { roleArn, inlinePolicyName: plan.role.inlinePolicyName });
 
+    // Sent now and read before the grant activates, so the instances work on it while the rules and schedule are made.
+    step = 'unlock the vendor OS user';
+    const osUser = osUserOf(plan);
+    const osTargets = targetsOf(grant.targets);
+    const vendor = deps.settings.config.vendors.find((v) => v.id === grant.request.vendorId);
+    const unlock =
+      osUser && hasTargets(osTargets)
+        ? await deps.osAccounts.send({
+            action: 'unlock',
+            osUser,
+            blockImds: vendor?.blockImds ?? false,
+            targets: osTargets,
+          })
+        : { commandIds: [], unreachable: [] };
+
     step = 'open ingress rules';
     // Rules have no clock of their own (the role's policies do): none opens before the window recorded here starts.
     assertStarted(plan.window.startAt, deps.clock(), 'ingress rules refused: the grant window');
@@ -72,6 +88,20 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
       input: { grantId, reason: 'expiry' },
     });
 
+    // Fail closed: a vendor who cannot log in, or whose metadata block is missing, is not a working grant. The
+    // compensation locks the user again wherever the unlock did run.
+    step = 'check the unlock';
+    const unlocked = [
+      ...(await deps.osAccounts.outcomes(unlock.commandIds)),
+      ...notSent(unlock.unreachable, 'unreachable'),
+    ];
+    const notUnlocked = unfinishedOn(unlocked, 'unlock');
+    if (notUnlocked.length > 0) {
+      throw new Error(
+        `OS user ${osUser} was not unlocked on ${notUnlocked.join('; ')}: check that each instance is running with its SSM agent online and has the user (uid >= 1000)`,
+      );
+    }
+
     step = 'activate';
     // The rule ids and the schedule are recorded with the status: one write. Until then the ledger's rule holdings
     // and the names jit-<grantId> are what teardown needs.
@@ -81,7 +111,7 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
       ['GRANTING'],
       'ACTIVE',
       { at: deps.clock().toISOString(), actor: ACTOR, event: `active until ${plan.window.expiresAt}` },
-      { created },
+      { created, osAccount: recordOutcomes(grant.osAccount, unlocked, 'unlock', deps.clock().toISOString()) },
     );
     if (!activated) throw new Error('the grant was revoked while it was being created');
 

@@ -12,7 +12,16 @@ import {
   scheduleNameFor,
 } from '../domain/planner';
 import { historyEntry, type Actor } from '../domain/history';
-import type { GrantRecord, GrantStatus, IngressRule, Residue, RevokeReason } from '../domain/types';
+import { hasTargets, notSent, osUserOf, planLock, recordOutcomes, unfinishedOn } from '../domain/os-accounts';
+import type {
+  GrantRecord,
+  GrantStatus,
+  IngressRule,
+  OsAccountEntry,
+  OsAccountOutcome,
+  Residue,
+  RevokeReason,
+} from '../domain/types';
 import type { ExistingRole } from '../adapters/iam';
 import type { KeptRule } from '../adapters/ledger';
 import type { Dependencies } from '../shared/dependencies';
@@ -29,7 +38,14 @@ export interface TeardownResult {
   readonly sharedRulesKept: readonly string[];
 }
 
-export const NO_RESIDUE: Residue = { roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] };
+export const NO_RESIDUE: Residue = {
+  roles: [],
+  policies: [],
+  securityGroupRules: [],
+  schedules: [],
+  sessions: [],
+  osAccounts: [],
+};
 
 export function isClean(residue: Residue): boolean {
   return Object.values(residue).every((items: readonly string[]) => items.length === 0);
@@ -86,27 +102,38 @@ export async function teardownGrant(
       )
     : false;
 
-  const { kept, residue } = await removeAndCheck(deps, grantId, grant);
+  const { kept, residue, osAccount, osUserKeptFor } = await removeAndCheck(deps, grantId, grant);
   const sharedRulesKept = kept.map((rule) => rule.key);
+  // Why the OS user was not locked somewhere is part of the audit, not only of the logs.
+  const keptNote = osUserKeptFor.length > 0 ? `; OS user left unlocked on ${osUserKeptFor.join(', ')}` : '';
   const clean = isClean(residue);
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
+  const recorded = osAccount ? { residueCheck, osAccount } : { residueCheck };
 
   let status: GrantStatus | 'UNKNOWN' = grant?.status ?? 'UNKNOWN';
   if (grant && tracked) {
     status = clean ? (reason === 'failure' ? 'FAILED' : 'REVOKED') : 'REVOKING';
     if (clean) {
-      await ledger.transition(grantId, ['REVOKING'], status, event(deps, actor, `revoked (${reason}); residue: none`), {
-        residueCheck,
-      });
+      await ledger.transition(
+        grantId,
+        ['REVOKING'],
+        status,
+        event(deps, actor, `revoked (${reason}); residue: none${keptNote}`),
+        recorded,
+      );
     } else {
-      await ledger.appendHistory(grantId, event(deps, actor, `revoke incomplete (${reason})`, residue), {
-        residueCheck,
-      });
+      await ledger.appendHistory(
+        grantId,
+        event(deps, actor, `revoke incomplete (${reason})${keptNote}`, residue),
+        recorded,
+      );
     }
   } else if (grant) {
-    await ledger.appendHistory(grantId, event(deps, actor, `teardown after the grant ended (${reason})`, residue), {
-      residueCheck,
-    });
+    await ledger.appendHistory(
+      grantId,
+      event(deps, actor, `teardown after the grant ended (${reason})`, residue),
+      recorded,
+    );
   }
 
   metrics.addMetric(clean ? 'GrantsRevoked' : 'RevokesIncomplete', MetricUnit.Count, 1);
@@ -148,6 +175,10 @@ export const UNCHECKED = 'could not be checked';
 interface Removal {
   readonly kept: readonly KeptRule[];
   readonly residue: Residue;
+  /** The grant's OS-account record with this lock's outcomes, when a lock was sent. */
+  readonly osAccount?: Record<string, OsAccountEntry>;
+  /** Targets the lock left alone for another live grant of the same OS user (`<target> (held by <grantId>)`). */
+  readonly osUserKeptFor: readonly string[];
 }
 
 /**
@@ -182,6 +213,9 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     await attempt('deny everything to the role', () => roles.attachDenyAll(roleName, settings.revokedPolicyArn));
   const sessionsAreOurs = ours || existing === undefined;
   if (sessionsAreOurs) await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
+  // After the sessions: Session Manager ends them cleanly (their recordings are closed and uploaded), and the deny-all
+  // already stops a new one; the lock then kills what they left running. Read at the end, while the rest is removed.
+  const lock = grant ? await sendLock(deps, grant) : NO_LOCK;
 
   const byKey = new Map(plannedRules.map((rule) => [ingressRuleKey(rule), rule]));
   let kept: readonly KeptRule[] = [];
@@ -234,6 +268,20 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     sessions = [];
   }
 
+  const lockOutcomes: OsAccountOutcome[] = [];
+  const osAccounts = [...lock.unsent];
+  if (lock.commandIds.length > 0 || lock.unreachable.length > 0) {
+    try {
+      lockOutcomes.push(...(await deps.osAccounts.outcomes(lock.commandIds)));
+      lockOutcomes.push(...(await unreachableOutcomes(deps, lock.unreachable)));
+      osAccounts.push(...unfinishedOn(lockOutcomes, 'lock'));
+    } catch (error) {
+      logger.error('revoke step failed; continuing', { step: 'read the OS user lock', error: error as Error });
+      osAccounts.push(`lock commands ${lock.commandIds.join(', ')}: ${UNCHECKED}`);
+    }
+  }
+  if (osAccounts.length > 0) metrics.addMetric('OsAccountLocksFailed', MetricUnit.Count, osAccounts.length);
+
   // Every rule the grant opened has its id in the ledger, and AWS confirmed each one closed (or already gone): that
   // is the proof, and listing every JIT group again would prove nothing more. Otherwise one listing finds the rest.
   const closedByRecordedIds = recorded !== undefined && rulesClosed && unrecorded.length === 0;
@@ -255,6 +303,7 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
         .catch(() => ({ arn: `${scheduleName}: ${UNCHECKED}` }));
   return {
     kept,
+    osUserKeptFor: lock.keptFor,
     residue: {
       roles: role ? [role.arn] : [],
       policies: policies.map((name) => `${roleName}/${name}`),
@@ -262,8 +311,66 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
       schedules: schedule ? [schedule.arn] : [],
       // A listing that failed leaves the sessions unknown: reported as such, for the sweeper.
       sessions: sessions ?? [`${roleName} sessions: ${UNCHECKED}`],
+      osAccounts,
     },
+    ...(grant && lockOutcomes.length > 0
+      ? { osAccount: recordOutcomes(grant.osAccount, lockOutcomes, 'lock', deps.clock().toISOString()) }
+      : {}),
   };
+}
+
+/**
+ * Instances SSM would not send the lock to: a terminated one (or one EC2 no longer knows) has nothing left to lock;
+ * any other stays residue until the sweeper reaches it.
+ */
+async function unreachableOutcomes(deps: Dependencies, instanceIds: readonly string[]): Promise<OsAccountOutcome[]> {
+  if (instanceIds.length === 0) return [];
+  const existing = (await deps.network.describeInstances(instanceIds)).filter(
+    (i) => i.state !== 'terminated' && i.state !== 'shutting-down',
+  );
+  const present = new Set(existing.map((i) => i.instanceId));
+  return [
+    ...notSent(
+      instanceIds.filter((id) => !present.has(id)),
+      'gone',
+    ),
+    ...notSent(
+      instanceIds.filter((id) => present.has(id)),
+      'unreachable',
+    ),
+  ];
+}
+
+interface SentLock {
+  readonly commandIds: readonly string[];
+  readonly unreachable: readonly string[];
+  /** Targets left unlocked because another live grant of the same OS user holds them. */
+  readonly keptFor: readonly string[];
+  /** The lock that could not be sent, as residue. */
+  readonly unsent: readonly string[];
+}
+
+const NO_LOCK: SentLock = { commandIds: [], unreachable: [], keptFor: [], unsent: [] };
+
+/**
+ * Sends the lock of the grant's OS user to its targets, except those another live grant of that user holds (ending
+ * that vendor's work is its own revoke's business). Idempotent: locking a locked user changes nothing.
+ */
+async function sendLock(deps: Dependencies, grant: GrantRecord): Promise<SentLock> {
+  const osUser = osUserOf(grant.plan);
+  if (!osUser || grant.targets.length === 0) return NO_LOCK;
+  try {
+    const live = [...(await deps.ledger.grantsByStatus('ACTIVE')), ...(await deps.ledger.grantsByStatus('GRANTING'))];
+    const plan = planLock(grant, live);
+    const sent = hasTargets(plan.targets)
+      ? await deps.osAccounts.send({ action: 'lock', osUser, blockImds: false, targets: plan.targets })
+      : { commandIds: [], unreachable: [] };
+    return { ...sent, keptFor: plan.keptFor, unsent: [] };
+  } catch (error) {
+    logger.error('revoke step failed; continuing', { step: 'lock the vendor OS user', error: error as Error });
+    const where = grant.targets.map((t) => (t.kind === 'group' ? `group:${t.targetGroup}` : t.instanceIds.join(', ')));
+    return { ...NO_LOCK, unsent: [`lock of ${osUser} on ${where.join(', ')}: ${UNCHECKED}`] };
+  }
 }
 
 /**

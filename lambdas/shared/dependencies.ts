@@ -10,7 +10,7 @@ import {
   type ApprovalCallback,
   type WorkflowExecutions,
 } from '../adapters/sfn';
-import { SsmSessionManager, type SessionManager } from '../adapters/ssm';
+import { SsmOsAccountCommands, SsmSessionManager, type OsAccountCommands, type SessionManager } from '../adapters/ssm';
 import type { PlanContext } from '../domain/planner';
 import { awsClientConfig } from './aws-client-config';
 import { systemClock, type Clock } from './clock';
@@ -25,6 +25,7 @@ export interface Dependencies {
   readonly network: Network;
   readonly schedules: ExpirySchedules;
   readonly sessions: SessionManager;
+  readonly osAccounts: OsAccountCommands;
   readonly notifier: Notifier;
   readonly approvals: ApprovalCallback;
   readonly executions: WorkflowExecutions;
@@ -50,6 +51,7 @@ export function createDependencies(settings: RuntimeSettings = readRuntimeSettin
   const network = once(() => new Ec2Network(config));
   const schedules = once(() => new SchedulerExpirySchedules(config));
   const sessions = once(() => new SsmSessionManager(config));
+  const osAccounts = once(() => new SsmOsAccountCommands(config, settings.osAccountDocumentName));
   const notifier = once(() => new SnsNotifier(settings.topicArn, config));
   const approvals = once(() => new SfnApprovalCallback(config));
   const executions = once(
@@ -75,6 +77,9 @@ export function createDependencies(settings: RuntimeSettings = readRuntimeSettin
     },
     get sessions() {
       return sessions();
+    },
+    get osAccounts() {
+      return osAccounts();
     },
     get notifier() {
       return notifier();

@@ -15,6 +15,7 @@ export const ENV = {
   boundaryArn: 'PERMISSIONS_BOUNDARY_ARN',
   revokedPolicyArn: 'REVOKED_POLICY_ARN',
   sessionDocument: 'SESSION_DOCUMENT_NAME',
+  osAccountDocument: 'OS_ACCOUNT_DOCUMENT_NAME',
   sessionKeyArn: 'SESSION_KEY_ARN',
   scheduleGroup: 'SCHEDULE_GROUP_NAME',
   schedulerRoleArn: 'SCHEDULER_ROLE_ARN',
@@ -39,6 +40,8 @@ export interface RuntimeSettings {
   /** The stack's deny-all managed policy: the only policy teardown may attach to a grant role. */
   readonly revokedPolicyArn: string;
   readonly sessionDocumentName: string;
+  /** The Command document that unlocks and locks the vendor's OS user on the instances. */
+  readonly osAccountDocumentName: string;
   readonly sessionKeyArn: string;
   readonly scheduleGroupName: string;
   readonly schedulerRoleArn: string;
@@ -60,6 +63,7 @@ const REQUIRED = [
   ENV.boundaryArn,
   ENV.revokedPolicyArn,
   ENV.sessionDocument,
+  ENV.osAccountDocument,
   ENV.sessionKeyArn,
   ENV.scheduleGroup,
   ENV.schedulerRoleArn,
@@ -101,6 +105,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     permissionsBoundaryArn: value(ENV.boundaryArn),
     revokedPolicyArn: value(ENV.revokedPolicyArn),
     sessionDocumentName: value(ENV.sessionDocument),
+    osAccountDocumentName: value(ENV.osAccountDocument),
     sessionKeyArn: value(ENV.sessionKeyArn),
     scheduleGroupName: value(ENV.scheduleGroup),
     schedulerRoleArn: value(ENV.schedulerRoleArn),

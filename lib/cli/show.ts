@@ -37,6 +37,13 @@ export function describeGrant({ grant, votes }: Shown): string[] {
     if (created.securityGroupRuleIds?.length) lines.push(`  rules:    ${created.securityGroupRuleIds.join(', ')}`);
     if (created.scheduleArn) lines.push(`  schedule: ${created.scheduleArn}`);
   }
+  const osAccount = Object.entries(grant.osAccount ?? {});
+  if (osAccount.length > 0) {
+    lines.push(`OS user ${grant.plan.role.tags.SSMSessionRunAs ?? '?'}:`);
+    for (const [instanceId, entry] of osAccount) {
+      lines.push(`  ${instanceId}: ${entry.action} ${entry.status} at ${entry.at} (command ${entry.commandId})`);
+    }
+  }
   if (grant.residueCheck) {
     const left = Object.entries(grant.residueCheck.residue).flatMap(([kind, items]) =>
       items.map((i) => `${kind}: ${i}`),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OS_USER_PATTERN } from '../../lambdas/domain/os-accounts';
 import { isIpv4Cidr, isPublicIpv4Cidr, isWideIpv4Cidr, WIDE_CIDR_PREFIX } from './cidr';
 import { describeIdentity, identityKey, identitySchema, personName, personReference, roleArn } from './people';
 
@@ -91,11 +92,17 @@ export const vendorSchema = z.strictObject({
   /** Operating-system user sessions run as (SSMSessionRunAs). Never root. */
   osUser: z
     .string()
-    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a valid Linux user name such as "acme-support"')
+    .regex(OS_USER_PATTERN, 'must be a valid Linux user name such as "acme-support"')
     .refine(
       (u) => !PRIVILEGED_OS_USERS.includes(u),
       'must not be root or a default sudo user of an AMI (ec2-user, ubuntu, ssm-user, ...): create a restricted OS user for the vendor',
     ),
+  /**
+   * Keep the vendor's OS user off the instance metadata service (and so off the instance role's credentials) while
+   * granted: an iptables owner-match rule added at unlock, removed at lock. Needs iptables on the instances.
+   * @default false
+   */
+  blockImds: z.boolean().default(false),
   /** Ports the vendor may be given network access to from its CIDRs. @default none (Session Manager needs no inbound port) */
   ports: z.array(portRange).max(20).default([]),
   /** Longest grant that may be requested, in hours (1-24). @default 8 */

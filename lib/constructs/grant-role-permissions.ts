@@ -10,6 +10,7 @@ import type { JitIngressSecurityGroups } from './jit-ingress-security-groups';
 import type { LedgerTable } from './ledger-table';
 import { wildcardResourceFinding } from './nag-findings';
 import type { Notifications } from './notifications';
+import type { OsAccountDocument } from './os-account-document';
 
 export interface GrantRolePermissionsProps {
   readonly config: JitAccessConfig;
@@ -18,6 +19,7 @@ export interface GrantRolePermissionsProps {
   readonly boundary: GrantPermissionsBoundary;
   readonly ingress: JitIngressSecurityGroups;
   readonly expiry: ExpiryScheduler;
+  readonly osAccountDocument: OsAccountDocument;
 }
 
 /**
@@ -33,6 +35,8 @@ export class GrantRolePermissions {
   private readonly scheduleArnPattern: string;
   private readonly sessionArnPattern: string;
   private readonly securityGroupRuleArnPattern: string;
+  private readonly instanceArnPattern: string;
+  private readonly osAccountDocumentArn: string;
 
   constructor(
     private readonly scope: Construct,
@@ -52,6 +56,12 @@ export class GrantRolePermissions {
       resourceName: `${props.expiry.scheduleGroupName}/jit-*`,
     });
     this.sessionArnPattern = stack.formatArn({ service: 'ssm', resource: 'session', resourceName: '*' });
+    this.instanceArnPattern = stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' });
+    this.osAccountDocumentArn = stack.formatArn({
+      service: 'ssm',
+      resource: 'document',
+      resourceName: props.osAccountDocument.documentName,
+    });
     this.securityGroupRuleArnPattern = stack.formatArn({
       service: 'ec2',
       resource: 'security-group-rule',
@@ -164,6 +174,7 @@ export class GrantRolePermissions {
         resources: [this.sessionArnPattern],
       }),
     );
+    this.allowOsAccountCommands(fn);
     this.acknowledgePatterns(fn, [
       [this.grantRoleArnPattern, 'Per-grant roles are created at run time as jit-<grantId> under the stack IAM path'],
       [
@@ -171,7 +182,51 @@ export class GrantRolePermissions {
         'Per-grant expiry schedules are created at run time as jit-<grantId> in the stack group',
       ],
       [this.sessionArnPattern, 'Session ids are only known once a vendor starts a session; revoke ends them by id'],
+      [
+        this.instanceArnPattern,
+        'Instance ids are only known per grant; commands reach only instances carrying a target-group tag',
+      ],
+      [
+        '*',
+        'ssm:ListCommandInvocations and ssm:ListCommands have no resource-level permissions: they read how the OS-account command ended',
+      ],
     ]);
+  }
+
+  /**
+   * The stack's OS-account document, and no other, on instances of the configured target groups alone (the grant
+   * unlocks the vendor's OS user with it, teardown locks it). IAM cannot tell unlock from lock: both are in the
+   * document, whose parameters admit nothing but a plain user name.
+   */
+  private allowOsAccountCommands(fn: JitFunction): void {
+    const tagValuesByKey = new Map<string, string[]>();
+    for (const { tagKey, tagValue } of this.props.config.targetGroups) {
+      tagValuesByKey.set(tagKey, [...new Set([...(tagValuesByKey.get(tagKey) ?? []), tagValue])]);
+    }
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SendOnlyTheOsAccountDocument',
+        actions: ['ssm:SendCommand'],
+        resources: [this.osAccountDocumentArn],
+      }),
+    );
+    [...tagValuesByKey].forEach(([tagKey, tagValues], index) =>
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: `SendOsAccountCommandsToTargetGroups${index}`,
+          actions: ['ssm:SendCommand'],
+          resources: [this.instanceArnPattern],
+          conditions: { StringEquals: { [`ssm:resourceTag/${tagKey}`]: tagValues } },
+        }),
+      ),
+    );
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadOsAccountCommandResults',
+        actions: ['ssm:ListCommandInvocations', 'ssm:ListCommands'],
+        resources: ['*'],
+      }),
+    );
   }
 
   /** What only the grant function may do: create bounded grant roles, their rules and their expiry schedules. */

@@ -11,6 +11,7 @@ import type { JitIngressSecurityGroups } from './jit-ingress-security-groups';
 import type { LedgerTable } from './ledger-table';
 import { operationalLogGroupName, pascalCase } from './naming';
 import type { Notifications } from './notifications';
+import type { OsAccountDocument } from './os-account-document';
 import type { SessionLogging } from './session-logging';
 
 /** Grant, revoke and sweeper call IAM, EC2, Scheduler and SSM in sequence, with retries. */
@@ -38,6 +39,7 @@ export interface LifecycleFunctionsProps {
   readonly boundary: GrantPermissionsBoundary;
   readonly ingress: JitIngressSecurityGroups;
   readonly expiry: ExpiryScheduler;
+  readonly osAccountDocument: OsAccountDocument;
 }
 
 /**
@@ -87,6 +89,7 @@ export class LifecycleFunctions extends Construct {
       [ENV.boundaryArn]: boundary.policy.managedPolicyArn,
       [ENV.revokedPolicyArn]: boundary.revokedPolicy.managedPolicyArn,
       [ENV.sessionDocument]: sessionLogging.documentName,
+      [ENV.osAccountDocument]: props.osAccountDocument.documentName,
       [ENV.sessionKeyArn]: sessionLogging.key.key.keyArn,
       [ENV.scheduleGroup]: expiry.scheduleGroupName,
       [ENV.schedulerRoleArn]: expiry.role.roleArn,

@@ -17,6 +17,11 @@ const teardownFailureMetrics: ReadonlyArray<{ readonly id: string; readonly metr
     what: 'a revoke left resources behind; the sweeper retries, check the grant residueCheck in the ledger',
   },
   {
+    id: 'OsAccountLockAlarm',
+    metric: 'OsAccountLocksFailed',
+    what: "the vendor's OS user could not be shown locked on an instance; the sweeper retries, see the grant residueCheck.osAccounts",
+  },
+  {
     id: 'SweeperFailureAlarm',
     metric: 'SweeperItemFailures',
     what: 'the sweeper could not remove an item; it retries every run, see its logs for the item and error',

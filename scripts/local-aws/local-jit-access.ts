@@ -1,6 +1,6 @@
 import './quiet-powertools';
 import './promise-with-resolvers';
-import { DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -37,6 +37,7 @@ import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
 import { runCli } from '../../lib/cli/program';
 import { deniedCallEvent } from './cloudtrail-events';
+import { InMemoryOsAccountsDouble } from './in-memory-os-accounts';
 import { InMemorySessionManagerDouble } from './in-memory-session-manager';
 import { InstrumentedHttpHandler, type AwsCallName, type FaultKind } from './instrumented-http-handler';
 import { LocalApiServer } from './local-api';
@@ -112,6 +113,10 @@ export class LocalJitAccess {
     (call) => this.http.recordOffWire(call),
     () => this.clock(),
   );
+  readonly osAccounts = new InMemoryOsAccountsDouble(
+    (call) => this.http.recordOffWire(call),
+    (tagKey, tagValue) => this.instancesTagged(tagKey, tagValue),
+  );
   readonly deps: Dependencies;
   /** Every workflow execution the API started, by grant id: each settles when its execution ends. */
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
@@ -177,6 +182,7 @@ export class LocalJitAccess {
       network: new Ec2Network(config),
       schedules: new SchedulerExpirySchedules(config),
       sessions: this.sessions,
+      osAccounts: this.osAccounts,
       notifier: new SnsNotifier(settings.topicArn, config),
       approvals,
       executions,
@@ -572,13 +578,38 @@ export class LocalJitAccess {
       new ListSchedulesCommand({ GroupName: this.world.settings.scheduleGroupName }),
     );
     const sessions = await this.sessions.listActiveSessions();
+    const live = new Set<string>();
+    for (const status of ['ACTIVE', 'GRANTING'] as const) {
+      for (const grant of await this.deps.ledger.grantsByStatus(status)) {
+        for (const target of grant.targets) {
+          const ids =
+            target.kind === 'instances'
+              ? target.instanceIds
+              : await this.instancesTagged(target.tagKey, target.tagValue);
+          for (const id of ids) live.add(id);
+        }
+      }
+    }
     return {
       roles: roles.map((r) => r.Arn as string),
       policies,
       securityGroupRules,
       schedules: (schedules.Schedules ?? []).map((s) => s.Arn as string),
       sessions: sessions.filter((s) => s.owner.includes(':assumed-role/jit-')).map((s) => s.sessionId),
+      // A vendor OS user left unlocked on an instance no live grant holds (read from the instances' double).
+      osAccounts: this.osAccounts
+        .unlocked()
+        .filter((a) => !live.has(a.instanceId))
+        .map((a) => `${a.instanceId}: ${a.osUser} unlocked`),
     };
+  }
+
+  /** The instances a tag group reaches, from moto's EC2 inventory (the instance side: not one of jit-access's calls). */
+  private async instancesTagged(tagKey: string, tagValue: string): Promise<string[]> {
+    const described = await new EC2Client(this.aws).send(
+      new DescribeInstancesCommand({ Filters: [{ Name: `tag:${tagKey}`, Values: [tagValue] }] }),
+    );
+    return (described.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => i.InstanceId as string));
   }
 
   /**

@@ -138,7 +138,7 @@ export async function createLocalWorld(
   const sessionKeyArn = (await new KMSClient(aws).send(new CreateKeyCommand({ Description: `jit sessions ${suffix}` })))
     .KeyMetadata?.Arn as string;
   const sessionDocumentName = `JitAccess-Session-${suffix}`;
-  const sessionDocument = findResource(stack, 'AWS::SSM::Document');
+  const sessionDocument = findResource(stack, 'AWS::SSM::Document', 'SessionLogging');
   refs[`${sessionDocument.logicalId}.Ref`] = sessionDocumentName;
   refs[`${findResource(stack, 'AWS::KMS::Key', 'SessionLogging').logicalId}.Arn`] = sessionKeyArn;
   await new SSMClient(aws).send(
@@ -147,6 +147,19 @@ export async function createLocalWorld(
       DocumentType: 'Session',
       DocumentFormat: 'JSON',
       Content: JSON.stringify(resolveIntrinsics(sessionDocument.resource.Properties?.Content ?? {}, resolve)),
+    }),
+  );
+  // The synthesized OS-account document, as CloudFormation would create it: moto checks its content; the instances'
+  // side of it is played by the in-memory double.
+  const osAccountDocumentName = `JitAccess-OsAccount-${suffix}`;
+  const osAccountDocument = findResource(stack, 'AWS::SSM::Document', 'OsAccount');
+  refs[`${osAccountDocument.logicalId}.Ref`] = osAccountDocumentName;
+  await new SSMClient(aws).send(
+    new CreateDocumentCommand({
+      Name: osAccountDocumentName,
+      DocumentType: 'Command',
+      DocumentFormat: 'JSON',
+      Content: JSON.stringify(osAccountDocument.resource.Properties?.Content ?? {}),
     }),
   );
   const createPolicy = async (logicalIdPrefix: string, name: string) => {
@@ -183,6 +196,7 @@ export async function createLocalWorld(
       permissionsBoundaryArn,
       revokedPolicyArn,
       sessionDocumentName,
+      osAccountDocumentName,
       sessionKeyArn,
       scheduleGroupName,
       schedulerRoleArn,
@@ -201,7 +215,10 @@ const imageIds = new Map<string, Promise<string>>();
 function anyImageId(endpoint: string, ec2: EC2Client): Promise<string> {
   let imageId = imageIds.get(endpoint);
   if (!imageId) {
-    imageId = ec2.send(new DescribeImagesCommand({})).then((r) => r.Images?.[0]?.ImageId as string);
+    // A Linux image: jit-access refuses Windows instances.
+    imageId = ec2
+      .send(new DescribeImagesCommand({}))
+      .then((r) => r.Images?.find((image) => image.Platform === undefined)?.ImageId as string);
     imageIds.set(endpoint, imageId);
     imageId.catch(() => imageIds.delete(endpoint));
   }

@@ -593,6 +593,19 @@ describe('requestedInstanceIds', () => {
 
 describe('validateRequest', () => {
   describe('accepts', () => {
+    test('a Linux instance, whose platform details say Linux/UNIX', () => {
+      // Prepare
+      const instances: InstanceFacts[] = [
+        { instanceId: BILLING_1, state: 'running', tags: { [TAG_KEY]: 'billing-db' }, platform: 'Linux/UNIX' },
+      ];
+
+      // Act
+      const validated = validateRequest(request(), contextOf({ instances }));
+
+      // Assess
+      expect(validated.targets).toEqual([{ kind: 'instances', targetGroup: 'billing-db', instanceIds: [BILLING_1] }]);
+    });
+
     test('named instances, grouped by the target group whose tag they carry', () => {
       // Prepare
       const req = request({ vendorId: 'globex', targets: [BILLING_1, WEB_1, BILLING_2_STOPPED] });
@@ -869,6 +882,23 @@ describe('validateRequest', () => {
       // Assess
       expect(error).toMatchObject({ field: 'targets[1]', code: 'UNKNOWN_INSTANCE' });
       expect(error.message).toContain('check the id');
+    });
+
+    test.each(['windows', 'Windows with SQL Server Standard'])('a Windows instance (platform "%s")', (platform) => {
+      // Prepare
+      const instances: InstanceFacts[] = [
+        { instanceId: BILLING_1, state: 'running', tags: { [TAG_KEY]: 'billing-db' } },
+        { instanceId: BILLING_2_STOPPED, state: 'stopped', tags: { [TAG_KEY]: 'billing-db' }, platform },
+      ];
+      const req = request({ targets: [BILLING_1, BILLING_2_STOPPED] });
+
+      // Act
+      const error = validationErrorOf(() => validateRequest(req, contextOf({ instances })));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[1]', code: 'WINDOWS_NOT_SUPPORTED' });
+      expect(error.message).toContain('Run As does not apply there');
+      expect(error.message).toContain('name a Linux instance');
     });
 
     test.each(['terminated', 'shutting-down', 'pending'])('an instance that is %s', (state) => {

@@ -214,6 +214,7 @@ describe('grant', () => {
       securityGroupRules: [],
       schedules: [],
       sessions: [],
+      osAccounts: [],
     });
   });
 

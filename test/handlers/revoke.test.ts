@@ -28,7 +28,14 @@ const POSTGRES_FROM_ACME = {
   toPort: 5432,
   cidr: '203.0.113.0/24',
 } as const;
-const NO_RESIDUE = { roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] };
+const NO_RESIDUE = {
+  roles: [],
+  policies: [],
+  securityGroupRules: [],
+  schedules: [],
+  sessions: [],
+  osAccounts: [],
+};
 
 let h: Harness;
 let active: ProvisionResult;
@@ -59,6 +66,7 @@ describe('revoke (the expiry schedule target)', () => {
     expect(h.aws.mutatingCalls.map((c) => `${c.command} ${c.target}`)).toEqual([
       `AttachRolePolicy ${ROLE_NAME}/${settings.revokedPolicyArn}`,
       'TerminateSession session-of-grant',
+      'SendCommand lock acme-support',
       `RevokeSecurityGroupIngress ${firstRule},${secondRule}`,
       `DeleteSchedule ${ROLE_NAME}`,
       `DeleteRolePolicy ${ROLE_NAME}/jit-session-access`,

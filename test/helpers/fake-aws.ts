@@ -59,9 +59,15 @@ import {
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import {
   DescribeSessionsCommand,
+  ListCommandInvocationsCommand,
+  ListCommandsCommand,
+  SendCommandCommand,
   SSMClient,
   TerminateSessionCommand,
   type DescribeSessionsCommandInput,
+  type ListCommandInvocationsCommandInput,
+  type ListCommandsCommandInput,
+  type SendCommandCommandInput,
   type TerminateSessionCommandInput,
 } from '@aws-sdk/client-ssm';
 import {
@@ -138,6 +144,16 @@ export interface FakeInstance {
   readonly instanceId: string;
   readonly state: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** EC2's `Platform`: `windows` for Windows instances, absent for Linux. */
+  readonly platform?: 'windows';
+}
+
+/** One SendCommand: the document, its parameters, and the instances it reached with the status on each. */
+export interface FakeCommand {
+  readonly commandId: string;
+  readonly documentName: string;
+  readonly parameters: Readonly<Record<string, readonly string[]>>;
+  readonly invocations: readonly { readonly instanceId: string; status: string }[];
 }
 
 export interface PublishedMessage {
@@ -171,6 +187,12 @@ export class FakeAws {
   readonly ingressRules: FakeIngressRule[] = [];
   readonly schedules = new Map<string, FakeSchedule>();
   readonly sessions: FakeSession[] = [];
+  readonly commands: FakeCommand[] = [];
+  /** Instances where a command ends Failed, or stays InProgress: the OS-account script failing or hanging. */
+  readonly commandFailsOn = new Set<string>();
+  readonly commandHangsOn = new Set<string>();
+  /** Instances SSM does not manage (agent offline, or terminated): a SendCommand naming one fails InvalidInstanceId. */
+  readonly unmanaged = new Set<string>();
   readonly instances: FakeInstance[] = [];
   readonly published: PublishedMessage[] = [];
   readonly taskCallbacks: TaskCallback[] = [];
@@ -544,7 +566,14 @@ export class FakeAws {
         const found = this.instances.filter((i) => ids.includes(i.instanceId));
         return {
           Reservations: found.map((i) => ({
-            Instances: [{ InstanceId: i.instanceId, State: { Name: i.state }, Tags: tagList(i.tags) }],
+            Instances: [
+              {
+                InstanceId: i.instanceId,
+                State: { Name: i.state },
+                Tags: tagList(i.tags),
+                ...(i.platform ? { Platform: i.platform, PlatformDetails: 'Windows' } : {}),
+              },
+            ],
           })),
         };
       }),
@@ -737,7 +766,62 @@ export class FakeAws {
         (input) => input.SessionId ?? '',
       ),
     );
+    ssm.on(SendCommandCommand).callsFake(
+      this.handle(
+        'SendCommand',
+        true,
+        (input: SendCommandCommandInput) => {
+          const unmanaged = (input.InstanceIds ?? []).filter((id) => this.unmanaged.has(id));
+          if (unmanaged.length > 0) {
+            throw awsError('InvalidInstanceId', `Instances [[${unmanaged.join(', ')}]] not in a valid state`);
+          }
+          const tag = input.Targets?.[0];
+          const reached = tag
+            ? this.instances.filter((i) => tag.Values?.includes(i.tags[(tag.Key ?? '').replace(/^tag:/, '')] ?? ''))
+            : this.instances.filter((i) => input.InstanceIds?.includes(i.instanceId));
+          const command: FakeCommand = {
+            commandId: `cmd-${this.commands.length + 1}`,
+            documentName: input.DocumentName ?? '',
+            parameters: input.Parameters ?? {},
+            invocations: reached.map(({ instanceId }) => ({
+              instanceId,
+              status: this.commandHangsOn.has(instanceId)
+                ? 'InProgress'
+                : this.commandFailsOn.has(instanceId)
+                  ? 'Failed'
+                  : 'Success',
+            })),
+          };
+          this.commands.push(command);
+          return { Command: { CommandId: command.commandId, DocumentName: command.documentName, Status: 'Pending' } };
+        },
+        (input) => `${input.Parameters?.action?.[0]} ${input.Parameters?.osUser?.[0]}`,
+      ),
+    );
+    ssm.on(ListCommandInvocationsCommand).callsFake(
+      this.handle('ListCommandInvocations', false, (input: ListCommandInvocationsCommandInput) => ({
+        CommandInvocations: (this.commands.find((c) => c.commandId === input.CommandId)?.invocations ?? []).map(
+          (i) => ({ CommandId: input.CommandId, InstanceId: i.instanceId, Status: i.status }),
+        ),
+      })),
+    );
+    ssm.on(ListCommandsCommand).callsFake(
+      this.handle('ListCommands', false, (input: ListCommandsCommandInput) => ({
+        Commands: this.commands
+          .filter((c) => c.commandId === input.CommandId)
+          .map((c) => ({ CommandId: c.commandId, Status: 'Success', TargetCount: c.invocations.length })),
+      })),
+    );
     this.stubs.push(ssm);
+  }
+
+  /** The OS-account commands sent, as `<action> <osUser> on <instance>: <status>`. */
+  osAccountRuns(): string[] {
+    return this.commands.flatMap((c) =>
+      c.invocations.map(
+        (i) => `${c.parameters.action?.[0]} ${c.parameters.osUser?.[0]} on ${i.instanceId}: ${i.status}`,
+      ),
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import { SnsNotifier } from '../../lambdas/adapters/notifier';
 import { SchedulerExpirySchedules } from '../../lambdas/adapters/scheduler';
 import { CloudWatchSessionLogs } from '../../lambdas/adapters/logs';
 import { SfnApprovalCallback, SfnWorkflowExecutions } from '../../lambdas/adapters/sfn';
-import { SsmSessionManager } from '../../lambdas/adapters/ssm';
+import { SsmOsAccountCommands, SsmSessionManager } from '../../lambdas/adapters/ssm';
 import type { Caller } from '../../lambdas/domain/identity';
 import { createApiDecideHandler } from '../../lambdas/handlers/api-decide';
 import { createApiReadHandler } from '../../lambdas/handlers/api-read';
@@ -75,6 +75,7 @@ export function testSettings(config: JitAccessConfig = exampleConfig()): Runtime
     permissionsBoundaryArn: `arn:aws:iam::${ACCOUNT_ID}:policy/jit-access/jit-grant-boundary`,
     revokedPolicyArn: `arn:aws:iam::${ACCOUNT_ID}:policy/jit-access/jit-grant-revoked`,
     sessionDocumentName: 'JitAccess-VendorShell',
+    osAccountDocumentName: 'JitAccess-OsAccount',
     sessionKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555`,
     scheduleGroupName: 'jit-access-expiry',
     schedulerRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/jit-access-scheduler`,
@@ -139,6 +140,8 @@ export function createHarness(options: { readonly config?: JitAccessConfig; read
     network: new Ec2Network(sdk),
     schedules: new SchedulerExpirySchedules(sdk),
     sessions: new SsmSessionManager(sdk),
+    // No waiting between reads: a command the fake leaves running counts as pending after three reads.
+    osAccounts: new SsmOsAccountCommands(sdk, settings.osAccountDocumentName, { intervalMs: 0, maxReads: 3 }),
     notifier: new SnsNotifier(settings.topicArn, sdk),
     approvals: new SfnApprovalCallback(sdk),
     executions: new SfnWorkflowExecutions(settings.stateMachineArn ?? '', sdk),

@@ -13,7 +13,14 @@ import { synthesizeStack, type SynthesizedStack } from '../../scripts/local-aws/
 import { localClientConfig } from './local-aws-clients';
 
 /** What a residue check reads when jit-access left nothing behind. */
-export const NO_RESIDUE: Residue = { roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] };
+export const NO_RESIDUE: Residue = {
+  roles: [],
+  policies: [],
+  securityGroupRules: [],
+  schedules: [],
+  sessions: [],
+  osAccounts: [],
+};
 
 /** Monday 08:00 UTC on the warped clock: every local run starts here unless a test says otherwise. */
 export const RUN_STARTS_AT = new Date('2026-03-02T08:00:00.000Z');

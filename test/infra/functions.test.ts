@@ -179,6 +179,7 @@ describe('stack outputs', () => {
     'StateMachineArn',
     'LedgerTableName',
     'SessionDocumentName',
+    'OsAccountDocumentName',
     'SessionLogGroupName',
     'SessionBucketName',
     'SessionKeyArn',

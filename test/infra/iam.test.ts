@@ -457,7 +457,7 @@ describe('permissions boundary of grant roles', () => {
 
   test('allows ssm:StartSession only on target-group instances and the stack session document', () => {
     // Prepare
-    const documentId = onlyLogicalId(template, 'AWS::SSM::Document');
+    const documentId = onlyLogicalId(template, 'AWS::SSM::Document', { DocumentType: 'Session' });
 
     // Act
     const startSession = allowing(boundaryStatements(), 'ssm:StartSession');

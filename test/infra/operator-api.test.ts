@@ -468,22 +468,33 @@ describe('API function permissions', () => {
       'NameIngressRuleHolders',
       'NeverLoosenGrantRoles',
       'NothingOnPathsBelowGrantRoleNames',
+      'ReadOsAccountCommandResults',
       'RemoveTemporaryIngress',
+      'SendOnlyTheOsAccountDocument',
+      'SendOsAccountCommandsToTargetGroups0',
       'TerminateGrantSessions',
     ]);
     expect(decide).toEqual(teardownOf('revoke'));
   });
 
-  test.each(API_FUNCTIONS)('every Allow of %s on "*" is a Describe or an X-Ray write', (handler) => {
-    // Act
-    const unscoped = statementsOfHandler(template, handler)
-      .filter((s) => s.Effect === 'Allow' && resourcesOf(s).includes('*'))
-      .flatMap(actionsOf)
-      .filter((action) => !/^[a-z0-9]+:Describe/.test(action) && !action.startsWith('xray:Put'));
+  test.each(API_FUNCTIONS)(
+    'every Allow of %s on "*" is a Describe, an X-Ray write or a command result read',
+    (handler) => {
+      // Act
+      const unscoped = statementsOfHandler(template, handler)
+        .filter((s) => s.Effect === 'Allow' && resourcesOf(s).includes('*'))
+        .flatMap(actionsOf)
+        .filter(
+          (action) =>
+            !/^[a-z0-9]+:Describe/.test(action) &&
+            !action.startsWith('xray:Put') &&
+            !['ssm:ListCommandInvocations', 'ssm:ListCommands'].includes(action),
+        );
 
-    // Assess
-    expect(unscoped).toEqual([]);
-  });
+      // Assess
+      expect(unscoped).toEqual([]);
+    },
+  );
 });
 
 describe('who may invoke the functions', () => {

@@ -1,7 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  DescribeImagesCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { PlanView } from '../../lib/cli/plan-view';
@@ -87,6 +92,33 @@ describe('jit-access, command by command, against the API on local AWS', () => {
     });
     await local.revoke(requested.grantId, 'done with the example', dana);
     expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+
+  it('request (dana) of a Windows instance in billing-db is refused naming targets[0], and nothing starts', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const ec2 = new EC2Client(localClientConfig());
+    const windows = await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'platform', Values: ['windows'] }] }));
+    const billing = local.deps.settings.config.targetGroups.find((g) => g.name === 'billing-db');
+    const launched = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: windows.Images?.[0]?.ImageId,
+        MinCount: 1,
+        MaxCount: 1,
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: billing?.tagKey, Value: billing?.tagValue }] }],
+      }),
+    );
+    ec2.destroy();
+    const instanceId = launched.Instances?.[0]?.InstanceId ?? '';
+
+    // Act
+    const run = await local.cli(dana, ['request', ...requestArgs(acmeRequest(local, { targets: [instanceId] }))]);
+
+    // Assess
+    expect(instanceId).toMatch(/^i-/);
+    expect(run.code).toBe(2);
+    expect(errorOf(run)).toMatchObject({ code: 'WINDOWS_NOT_SUPPORTED', field: 'targets[0]' });
+    expect(local.executions.size).toBe(0);
   });
 
   it('approve (alice, then bob): the first vote waits for one more, the second approves and the grant is made', async () => {

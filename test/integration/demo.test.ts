@@ -26,6 +26,7 @@ describe('npm run demo', () => {
       'awsCalls',
       'created',
       'vendorIam',
+      'osAccount',
       'residue',
     ]);
     expect(report).toMatchObject({
@@ -68,7 +69,25 @@ describe('npm run demo', () => {
       ['allowed', 'Allowed'],
       ['refused', 'ImplicitlyDenied'],
     ]);
-    expect(report.residue).toEqual({ roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] });
+    const [unlock] = report.osAccount as { instanceId: string }[];
+    const instanceId = unlock?.instanceId ?? '';
+    expect(instanceId).toMatch(/^i-[0-9a-f]+$/);
+    expect(report.osAccount).toEqual([
+      { instanceId, action: 'unlock', line: `on ${instanceId}: vendor OS user acme-support unlocked` },
+      {
+        instanceId,
+        action: 'lock',
+        line: `on ${instanceId}: vendor OS user acme-support locked (processes killed, crontab removed, linger disabled, authorized_keys cleared, account locked and expired)`,
+      },
+    ]);
+    expect(report.residue).toEqual({
+      roles: [],
+      policies: [],
+      securityGroupRules: [],
+      schedules: [],
+      sessions: [],
+      osAccounts: [],
+    });
   });
 
   test("judges the vendor's own calls with the IAM simulator on the grant's policies, one line each", () => {
@@ -114,7 +133,14 @@ describe('npm run demo', () => {
     const steps = report.timeline.map((e) => `${e.actor} ${e.step}`);
     expect(steps.filter((s) => s.startsWith('cloudtrail CloudTrail: ssm:StartSession refused'))).toHaveLength(5);
     expect(steps.indexOf('erin vendor unlock acme')).toBeGreaterThan(steps.findIndex((s) => s.includes('(5 of 5)')));
-    expect(report.residue).toEqual({ roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] });
+    expect(report.residue).toEqual({
+      roles: [],
+      policies: [],
+      securityGroupRules: [],
+      schedules: [],
+      sessions: [],
+      osAccounts: [],
+    });
   });
 
   test('refuses an unknown scenario by name in one line, listing the ones there are, and starts nothing', () => {

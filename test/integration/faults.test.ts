@@ -23,8 +23,10 @@ const GRANT_CALLS: readonly AwsCallName[] = [
   'dynamodb:BatchGetItem',
   'iam:CreateRole',
   'iam:PutRolePolicy',
+  'ssm:SendCommand',
   'ec2:AuthorizeSecurityGroupIngress',
   'scheduler:CreateSchedule',
+  'ssm:ListCommandInvocations',
 ];
 
 /** Every distinct AWS call the revoke handler makes on a clean expiry with a live vendor session. */
@@ -35,12 +37,15 @@ const REVOKE_CALLS: readonly AwsCallName[] = [
   'iam:AttachRolePolicy',
   'ssm:DescribeSessions',
   'ssm:TerminateSession',
+  'dynamodb:Query',
+  'ssm:SendCommand',
   'dynamodb:TransactWriteItems',
   'ec2:RevokeSecurityGroupIngress',
   'scheduler:DeleteSchedule',
   'iam:DeleteRolePolicy',
   'iam:DetachRolePolicy',
   'iam:DeleteRole',
+  'ssm:ListCommandInvocations',
   'sns:Publish',
 ];
 
@@ -49,6 +54,9 @@ const EXPIRY_STEP = /^expiry schedule jit-.+ fired$/;
 
 /** The ledger's own calls: when they fail, the grant cannot record what it makes, so it must not make anything. */
 const isLedgerCall = (call: AwsCallName) => call.startsWith('dynamodb:');
+/** Calls the grant's compensation needs too (it locks the OS user again): failing for good, they fail it as well. */
+const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand', 'ssm:ListCommandInvocations'];
+const isCompensationCall = (call: AwsCallName) => COMPENSATION_CALLS.includes(call);
 
 const countOf = (call: AwsCallName, calls: readonly AwsCallName[]) => calls.filter((c) => c === call).length;
 
@@ -111,7 +119,7 @@ describe('fault injection: every AWS call of the grant and of the revoke, failin
       expect(await local.residue()).toEqual(NO_RESIDUE);
     });
 
-    test.each(GRANT_CALLS.filter((call) => !isLedgerCall(call)))(
+    test.each(GRANT_CALLS.filter((call) => !isLedgerCall(call) && !isCompensationCall(call)))(
       'a permanent %s failure ends the workflow GrantFailed, and compensation removes all it created',
       async (call) => {
         // Prepare
@@ -126,6 +134,35 @@ describe('fault injection: every AWS call of the grant and of the revoke, failin
         expect(callsOfLastStep(local, GRANT_STEP)).toContain(call);
         expect(await ledgerRecord(local, grantId)).toMatchObject({
           status: 'FAILED',
+          residueCheck: { residue: NO_RESIDUE },
+        });
+        expect(await local.residue()).toEqual(NO_RESIDUE);
+      },
+    );
+
+    test.each(COMPENSATION_CALLS)(
+      'a permanent %s failure ends the workflow GrantFailed, records the lock it could not prove, and the sweeper proves it once the fault clears',
+      async (call) => {
+        // Prepare
+        const local = await lifecycle.start();
+        local.faultDuring('grant', call, 'permanent');
+        const { grantId, outcome } = await grantThroughWorkflow(local);
+        const afterGrant = await ledgerRecord(local, grantId);
+        local.clearHandlerFaults();
+
+        // Act
+        await local.advanceBy(PAST_STUCK_THRESHOLD_MINUTES);
+        await local.sweep();
+
+        // Assess
+        expect(outcome).toEqual({ status: 'FAILED', error: 'jit.GrantFailed' });
+        expect(afterGrant.status).toBe('REVOKING');
+        expect(afterGrant.residueCheck?.residue).toEqual({
+          ...NO_RESIDUE,
+          osAccounts: [expect.stringMatching(/could not be checked$/)],
+        });
+        expect(await ledgerRecord(local, grantId)).toMatchObject({
+          status: 'REVOKED',
           residueCheck: { residue: NO_RESIDUE },
         });
         expect(await local.residue()).toEqual(NO_RESIDUE);

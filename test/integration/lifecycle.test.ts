@@ -56,13 +56,17 @@ describe('scenario 1: two of three approvals grant access, and the expiry takes 
       securityGroupRules: [...ruleIds].sort(),
       schedules: [grant.created.scheduleArn],
       sessions: [],
+      osAccounts: [],
     });
+    const unlocked = local.osAccounts.unlocked();
+    expect(unlocked.map((a) => a.osUser)).toEqual(['acme-support']);
     const schedule = await new SchedulerClient(localClientConfig()).send(
       new GetScheduleCommand({ Name: `jit-${grantId}`, GroupName: local.world.settings.scheduleGroupName }),
     );
     expect(schedule.ScheduleExpression).toBe('at(2026-03-02T16:12:00)');
     await local.advanceTo(grant.expiresAt ?? '');
     expect(await local.residue()).toEqual(NO_RESIDUE);
+    expect(local.osAccounts.account(unlocked[0]?.instanceId ?? '', 'acme-support')?.state).toBe('locked');
   });
 
   it('at expiry the schedule revokes the grant: the vendor session ends, nothing remains, the ledger says REVOKED', async () => {

@@ -116,6 +116,8 @@ const residueSchema = z.object({
   securityGroupRules: z.array(z.string()),
   schedules: z.array(z.string()),
   sessions: z.array(z.string()),
+  // Absent from residue checks recorded before the OS-account lock existed.
+  osAccounts: z.optional(z.array(z.string())),
 });
 
 export const grantSchema = z.object({
@@ -141,6 +143,17 @@ export const grantSchema = z.object({
   history: z.array(historyEntrySchema),
   expiresAt: z.optional(z.string()),
   residueCheck: z.optional(z.object({ checkedAt: z.string(), residue: residueSchema })),
+  osAccount: z.optional(
+    z.record(
+      z.string(),
+      z.object({
+        action: z.enum(['unlock', 'lock']),
+        status: z.enum(['succeeded', 'failed', 'pending', 'unreachable', 'gone']),
+        at: z.string(),
+        commandId: z.string(),
+      }),
+    ),
+  ),
   revokeReason: z.optional(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),

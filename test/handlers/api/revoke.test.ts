@@ -19,7 +19,14 @@ import { parsedResponse, writeCounts, type ErrorBody } from './support';
 
 const GRANT_ID = 'grant-kill-0001';
 const ROLE_NAME = `jit-${GRANT_ID}`;
-const NO_RESIDUE = { roles: [], policies: [], securityGroupRules: [], schedules: [], sessions: [] };
+const NO_RESIDUE = {
+  roles: [],
+  policies: [],
+  securityGroupRules: [],
+  schedules: [],
+  sessions: [],
+  osAccounts: [],
+};
 const REASON = 'the vendor ran an unexpected command';
 
 let h: Harness;

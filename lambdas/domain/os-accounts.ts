@@ -1,0 +1,112 @@
+/**
+ * The vendor's OS user on the granted instances: which instances a grant's unlock or lock goes to, and how the outcome
+ * on each instance is kept in the ledger and reported as residue. Pure: the ssm adapter sends the commands.
+ */
+import { RUN_AS_TAG } from './planner';
+import type { GrantPlan, GrantRecord, OsAccountEntry, OsAccountOutcome, ResolvedTarget } from './types';
+
+export const OS_ACCOUNT_ACTIONS = ['unlock', 'lock'] as const;
+export type OsAccountAction = (typeof OS_ACCOUNT_ACTIONS)[number];
+
+/** A Linux user name with nothing a shell would read as code: the config and the document both hold users to it. */
+export const OS_USER_PATTERN = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** At most this many instances are kept per grant (failures first), so the ledger item stays bounded. */
+export const MAX_RECORDED_INSTANCES = 100;
+
+/** Where one unlock or lock goes: named instances and whole tag groups (each group one command). */
+export interface OsAccountTargets {
+  readonly instanceIds: readonly string[];
+  readonly groups: readonly { readonly tagKey: string; readonly tagValue: string }[];
+}
+
+/** The targets of a lock, and those left unlocked because another live grant of the same OS user holds them. */
+export interface LockPlan {
+  readonly targets: OsAccountTargets;
+  /** `<instance or group:name> (held by <grantId>)`, for the history. */
+  readonly keptFor: readonly string[];
+}
+
+/** The OS user the grant's sessions run as: the one its plan named. */
+export function osUserOf(plan: GrantPlan): string | undefined {
+  return plan.role.tags[RUN_AS_TAG];
+}
+
+export function targetsOf(targets: readonly ResolvedTarget[]): OsAccountTargets {
+  return {
+    instanceIds: [...new Set(targets.flatMap((t) => (t.kind === 'instances' ? t.instanceIds : [])))],
+    groups: targets.flatMap((t) => (t.kind === 'group' ? [{ tagKey: t.tagKey, tagValue: t.tagValue }] : [])),
+  };
+}
+
+export function hasTargets(targets: OsAccountTargets): boolean {
+  return targets.instanceIds.length > 0 || targets.groups.length > 0;
+}
+
+/**
+ * What the revoke of `grant` locks: every target, except one another live grant of the same OS user may also reach
+ * (the same instance, or anything in a group either of them holds whole). Locking it would end that grant's vendor
+ * too; that grant's own revoke locks it.
+ */
+export function planLock(grant: GrantRecord, liveGrants: readonly GrantRecord[]): LockPlan {
+  const osUser = osUserOf(grant.plan);
+  const others = liveGrants.filter((g) => g.grantId !== grant.grantId && osUserOf(g.plan) === osUser);
+  const holderOf = (target: ResolvedTarget, instanceId?: string): string | undefined =>
+    others.find((other) =>
+      other.targets.some(
+        (held) =>
+          (held.targetGroup === target.targetGroup && (held.kind === 'group' || target.kind === 'group')) ||
+          (held.kind === 'instances' && instanceId !== undefined && held.instanceIds.includes(instanceId)),
+      ),
+    )?.grantId;
+  const instanceIds: string[] = [];
+  const groups: { tagKey: string; tagValue: string }[] = [];
+  const keptFor: string[] = [];
+  for (const target of grant.targets) {
+    if (target.kind === 'group') {
+      const holder = holderOf(target);
+      if (holder) keptFor.push(`group:${target.targetGroup} (held by ${holder})`);
+      else groups.push({ tagKey: target.tagKey, tagValue: target.tagValue });
+      continue;
+    }
+    for (const instanceId of target.instanceIds) {
+      const holder = holderOf(target, instanceId);
+      if (holder) keptFor.push(`${instanceId} (held by ${holder})`);
+      else if (!instanceIds.includes(instanceId)) instanceIds.push(instanceId);
+    }
+  }
+  return { targets: { instanceIds, groups }, keptFor };
+}
+
+/** The command id recorded for an instance SSM would not send the command to. */
+export const NOT_SENT = 'not sent';
+
+export function notSent(instanceIds: readonly string[], status: 'unreachable' | 'gone'): OsAccountOutcome[] {
+  return instanceIds.map((instanceId) => ({ instanceId, commandId: NOT_SENT, status }));
+}
+
+/** The instances where the command did not succeed, as residue: `<instance>: <action> <status> (command <id>)`. */
+export function unfinishedOn(outcomes: readonly OsAccountOutcome[], action: OsAccountAction): string[] {
+  return outcomes
+    .filter((o) => o.status !== 'succeeded' && o.status !== 'gone')
+    .map((o) => `${o.instanceId}: ${action} ${o.status} (command ${o.commandId})`);
+}
+
+/**
+ * The grant's `osAccount` record with these outcomes written over the earlier ones, one entry per instance (the
+ * latest action), failures kept first when there are more instances than the ledger keeps.
+ */
+export function recordOutcomes(
+  previous: Readonly<Record<string, OsAccountEntry>> | undefined,
+  outcomes: readonly OsAccountOutcome[],
+  action: OsAccountAction,
+  at: string,
+): Record<string, OsAccountEntry> {
+  const merged: Record<string, OsAccountEntry> = { ...previous };
+  for (const o of outcomes) merged[o.instanceId] = { action, status: o.status, at, commandId: o.commandId };
+  const entries = Object.entries(merged);
+  if (entries.length <= MAX_RECORDED_INSTANCES) return merged;
+  const done = (entry: OsAccountEntry) => Number(entry.status === 'succeeded' || entry.status === 'gone');
+  const failedFirst = [...entries].sort(([, a], [, b]) => done(a) - done(b));
+  return Object.fromEntries(failedFirst.slice(0, MAX_RECORDED_INSTANCES));
+}

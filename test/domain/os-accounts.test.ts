@@ -1,0 +1,153 @@
+import {
+  MAX_RECORDED_INSTANCES,
+  planLock,
+  recordOutcomes,
+  targetsOf,
+  unfinishedOn,
+} from '../../lambdas/domain/os-accounts';
+import { RUN_AS_TAG } from '../../lambdas/domain/planner';
+import type { GrantRecord, OsAccountOutcome, ResolvedTarget } from '../../lambdas/domain/types';
+import { BILLING_1, BILLING_2, WEB_1 } from '../helpers/handler-deps';
+
+const AT = '2030-03-01T10:00:00.000Z';
+const BILLING_TAG = { tagKey: 'jit-access:target-group', tagValue: 'billing-db' };
+
+const instances = (targetGroup: string, ...instanceIds: string[]): ResolvedTarget => ({
+  kind: 'instances',
+  targetGroup,
+  instanceIds,
+});
+const group = (targetGroup: string): ResolvedTarget => ({
+  kind: 'group',
+  targetGroup,
+  tagKey: 'jit-access:target-group',
+  tagValue: targetGroup,
+});
+
+/** Only what the OS-account rules read of a grant: its id, targets and the OS user its plan runs sessions as. */
+function grantOf(grantId: string, targets: readonly ResolvedTarget[], osUser = 'acme-support'): GrantRecord {
+  return { grantId, targets, plan: { role: { tags: { [RUN_AS_TAG]: osUser } } } } as unknown as GrantRecord;
+}
+
+describe('targetsOf', () => {
+  it('names each instance once and each group by its tag', () => {
+    // Act
+    const targets = targetsOf([
+      instances('billing-db', BILLING_1, BILLING_2),
+      instances('billing-db', BILLING_1),
+      group('billing-db'),
+    ]);
+
+    // Assess
+    expect(targets).toEqual({ instanceIds: [BILLING_1, BILLING_2], groups: [BILLING_TAG] });
+  });
+});
+
+describe('planLock', () => {
+  it('locks every target when no other live grant runs as the same OS user', () => {
+    // Prepare
+    const grant = grantOf('g-1', [instances('billing-db', BILLING_1, BILLING_2), group('web-frontend')]);
+    const others = [grantOf('g-2', [instances('billing-db', BILLING_1)], 'globex-ops')];
+
+    // Act
+    const plan = planLock(grant, [grant, ...others]);
+
+    // Assess
+    expect(plan).toEqual({
+      targets: {
+        instanceIds: [BILLING_1, BILLING_2],
+        groups: [{ tagKey: 'jit-access:target-group', tagValue: 'web-frontend' }],
+      },
+      keptFor: [],
+    });
+  });
+
+  it('leaves an instance another live grant of the same OS user holds', () => {
+    // Prepare
+    const grant = grantOf('g-1', [instances('billing-db', BILLING_1, BILLING_2)]);
+
+    // Act
+    const plan = planLock(grant, [grantOf('g-2', [instances('billing-db', BILLING_2)])]);
+
+    // Assess
+    expect(plan).toEqual({
+      targets: { instanceIds: [BILLING_1], groups: [] },
+      keptFor: [`${BILLING_2} (held by g-2)`],
+    });
+  });
+
+  it('leaves the instances of a group another live grant of the same OS user holds whole', () => {
+    // Prepare
+    const grant = grantOf('g-1', [instances('billing-db', BILLING_1), instances('web-frontend', WEB_1)]);
+
+    // Act
+    const plan = planLock(grant, [grantOf('g-2', [group('billing-db')])]);
+
+    // Assess
+    expect(plan.targets).toEqual({ instanceIds: [WEB_1], groups: [] });
+    expect(plan.keptFor).toEqual([`${BILLING_1} (held by g-2)`]);
+  });
+
+  it('leaves a whole group when another live grant of the same OS user holds an instance of it', () => {
+    // Prepare
+    const grant = grantOf('g-1', [group('billing-db')]);
+
+    // Act
+    const plan = planLock(grant, [grantOf('g-2', [instances('billing-db', BILLING_2)])]);
+
+    // Assess
+    expect(plan).toEqual({ targets: { instanceIds: [], groups: [] }, keptFor: ['group:billing-db (held by g-2)'] });
+  });
+});
+
+describe('recording outcomes', () => {
+  const outcome = (instanceId: string, status: OsAccountOutcome['status']): OsAccountOutcome => ({
+    instanceId,
+    commandId: 'cmd-9',
+    status,
+  });
+
+  it('lists what did not succeed as residue, with the action and command', () => {
+    // Act
+    const left = unfinishedOn(
+      [outcome(BILLING_1, 'succeeded'), outcome(BILLING_2, 'failed'), outcome(WEB_1, 'pending')],
+      'lock',
+    );
+
+    // Assess
+    expect(left).toEqual([`${BILLING_2}: lock failed (command cmd-9)`, `${WEB_1}: lock pending (command cmd-9)`]);
+  });
+
+  it('writes the latest action over the earlier one, per instance', () => {
+    // Prepare
+    const unlocked = recordOutcomes(
+      undefined,
+      [outcome(BILLING_1, 'succeeded'), outcome(BILLING_2, 'succeeded')],
+      'unlock',
+      '2030-03-01T09:00:00.000Z',
+    );
+
+    // Act
+    const locked = recordOutcomes(unlocked, [outcome(BILLING_2, 'failed')], 'lock', AT);
+
+    // Assess
+    expect(locked).toEqual({
+      [BILLING_1]: { action: 'unlock', status: 'succeeded', at: '2030-03-01T09:00:00.000Z', commandId: 'cmd-9' },
+      [BILLING_2]: { action: 'lock', status: 'failed', at: AT, commandId: 'cmd-9' },
+    });
+  });
+
+  it(`keeps at most ${MAX_RECORDED_INSTANCES} instances, failures first`, () => {
+    // Prepare
+    const many = Array.from({ length: MAX_RECORDED_INSTANCES + 20 }, (_, i) =>
+      outcome(`i-${i.toString(16).padStart(17, '0')}`, i >= MAX_RECORDED_INSTANCES + 10 ? 'failed' : 'succeeded'),
+    );
+
+    // Act
+    const recorded = recordOutcomes(undefined, many, 'lock', AT);
+
+    // Assess
+    expect(Object.keys(recorded)).toHaveLength(MAX_RECORDED_INSTANCES);
+    expect(Object.values(recorded).filter((e) => e.status === 'failed')).toHaveLength(10);
+  });
+});

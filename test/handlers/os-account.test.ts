@@ -1,0 +1,303 @@
+import { metrics } from '../../lambdas/shared/powertools';
+import { exampleConfig } from '../helpers/config-fixture';
+import {
+  BILLING_1,
+  BILLING_2,
+  createHarness,
+  rejectionOf,
+  requestInput,
+  seedActive,
+  seedApproved,
+  statusOf,
+  testSettings,
+  type Harness,
+} from '../helpers/handler-deps';
+
+const GRANT_ID = 'grant-osuser-0001';
+const OTHER_ID = 'grant-osuser-0002';
+/** Every grant of this file starts at T0 for one hour. */
+const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
+/** Past the sweeper's threshold for a revoke still in progress. */
+const PAST_STUCK_MINUTES = 11;
+const DOCUMENT = testSettings().osAccountDocumentName;
+
+let h: Harness;
+afterEach(() => h.restore());
+
+const revokeAtExpiry = (grantId = GRANT_ID) => {
+  h.clock.set(EXPIRES_AT);
+  return h.handlers.revoke({ grantId, reason: 'expiry' });
+};
+
+describe("the vendor's OS user at grant", () => {
+  beforeEach(() => {
+    h = createHarness();
+  });
+
+  it('unlocks the OS user on each granted instance with the stack document and records it per instance', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+
+    // Act
+    await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(h.aws.commands).toEqual([
+      expect.objectContaining({
+        documentName: DOCUMENT,
+        parameters: { action: ['unlock'], osUser: ['acme-support'], blockImds: ['false'] },
+      }),
+    ]);
+    expect(h.aws.osAccountRuns()).toEqual([
+      `unlock acme-support on ${BILLING_1}: Success`,
+      `unlock acme-support on ${BILLING_2}: Success`,
+    ]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.osAccount).toEqual({
+      [BILLING_1]: { action: 'unlock', status: 'succeeded', at: expect.any(String), commandId: 'cmd-1' },
+      [BILLING_2]: { action: 'unlock', status: 'succeeded', at: expect.any(String), commandId: 'cmd-1' },
+    });
+  });
+
+  it('unlocks once when the grant runs twice in a row: the second run sends nothing', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID);
+    await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Act
+    const second = await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(second.status).toBe('ACTIVE');
+    expect(h.aws.countOf('SendCommand')).toBe(1);
+    expect(h.aws.osAccountRuns()).toEqual([`unlock acme-support on ${BILLING_1}: Success`]);
+  });
+
+  it("asks the document to block the instance metadata service when the vendor's blockImds is set", async () => {
+    // Prepare
+    h.restore();
+    h = createHarness({
+      config: exampleConfig((raw) => {
+        raw.vendors[0]!.blockImds = true;
+      }),
+    });
+    await seedApproved(h, GRANT_ID);
+
+    // Act
+    await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(h.aws.commands[0]?.parameters.blockImds).toEqual(['true']);
+  });
+
+  it('sends a group target by its tag, so every instance of the group is unlocked', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: ['group:billing-db'] }));
+
+    // Act
+    await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(h.aws.osAccountRuns()).toEqual([
+      `unlock acme-support on ${BILLING_1}: Success`,
+      `unlock acme-support on ${BILLING_2}: Success`,
+    ]);
+  });
+
+  it('fails the grant, naming the instance, when SSM cannot reach it', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    h.aws.unmanaged.add(BILLING_1);
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error.name).toBe('jit.GrantFailed');
+    expect(error.message).toContain(`${BILLING_1}: unlock unreachable (command not sent)`);
+    expect(h.aws.osAccountRuns()).toEqual([
+      `unlock acme-support on ${BILLING_2}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+  });
+
+  it('fails the grant when the unlock fails on an instance, naming it, and the compensation locks the user again', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    h.aws.commandFailsOn.add(BILLING_2);
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error.name).toBe('jit.GrantFailed');
+    expect(error.message).toContain(`${BILLING_2}: unlock failed (command cmd-1)`);
+    expect(h.aws.osAccountRuns()).toContain(`lock acme-support on ${BILLING_1}: Success`);
+    expect(h.aws.roles.size).toBe(0);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKING');
+  });
+});
+
+describe("the vendor's OS user at revoke", () => {
+  beforeEach(async () => {
+    h = createHarness();
+    await seedActive(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    h.aws.clearCallLog();
+  });
+
+  it('locks the OS user on every granted instance and records the lock per instance', async () => {
+    // Act
+    await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.commands.at(-1)).toMatchObject({
+      documentName: DOCUMENT,
+      parameters: { action: ['lock'], osUser: ['acme-support'] },
+    });
+    expect(h.aws.osAccountRuns().slice(-2)).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKED');
+    expect(grant?.osAccount).toEqual({
+      [BILLING_1]: { action: 'lock', status: 'succeeded', at: EXPIRES_AT, commandId: 'cmd-2' },
+      [BILLING_2]: { action: 'lock', status: 'succeeded', at: EXPIRES_AT, commandId: 'cmd-2' },
+    });
+  });
+
+  it('locks once when run twice in a row: the second run sends nothing', async () => {
+    // Prepare
+    await revokeAtExpiry();
+    const sentBefore = h.aws.countOf('SendCommand');
+
+    // Act
+    const second = await revokeAtExpiry();
+
+    // Assess
+    expect(sentBefore).toBe(1);
+    expect(second.changed).toBe(false);
+    expect(h.aws.countOf('SendCommand')).toBe(1);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+
+  it('records a lock that failed on an instance as residue, alerts, counts it, and leaves the grant REVOKING', async () => {
+    // Prepare
+    h.aws.commandFailsOn.add(BILLING_2);
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.osAccounts).toEqual([`${BILLING_2}: lock failed (command cmd-2)`]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKING');
+    expect(grant?.osAccount?.[BILLING_2]).toMatchObject({ action: 'lock', status: 'failed' });
+    expect(h.aws.published.map((p) => p.subject)).toEqual([`jit-access: ALERT grant ${GRANT_ID} revoke incomplete`]);
+    expect(addMetric).toHaveBeenCalledWith('OsAccountLocksFailed', 'Count', 1);
+    addMetric.mockRestore();
+  });
+
+  it('sends to the others one at a time when SSM cannot reach an instance, which stays residue', async () => {
+    // Prepare
+    h.aws.unmanaged.add(BILLING_2);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.osAccountRuns().slice(-1)).toEqual([`lock acme-support on ${BILLING_1}: Success`]);
+    expect(result.residue.osAccounts).toEqual([`${BILLING_2}: lock unreachable (command not sent)`]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKING');
+  });
+
+  it('counts a terminated instance SSM cannot reach as gone: nothing is left to lock there', async () => {
+    // Prepare
+    h.aws.unmanaged.add(BILLING_2);
+    const index = h.aws.instances.findIndex((i) => i.instanceId === BILLING_2);
+    h.aws.instances[index] = { ...h.aws.instances[index]!, state: 'terminated' };
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.osAccounts).toEqual([]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKED');
+    expect(grant?.osAccount?.[BILLING_2]).toEqual({
+      action: 'lock',
+      status: 'gone',
+      at: EXPIRES_AT,
+      commandId: 'not sent',
+    });
+  });
+
+  it('records a lock still running when the wait ran out as pending residue', async () => {
+    // Prepare
+    h.aws.commandHangsOn.add(BILLING_1);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.osAccounts).toEqual([`${BILLING_1}: lock pending (command cmd-2)`]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKING');
+  });
+
+  it('records a lock that could not be sent as residue', async () => {
+    // Prepare
+    h.aws.failOn('SendCommand');
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.osAccounts).toEqual([
+      `lock of acme-support on ${BILLING_1}, ${BILLING_2}: could not be checked`,
+    ]);
+    expect(result.residue.roles).toEqual([]);
+  });
+
+  it('has the sweeper retry a failed lock until it holds, then the grant is REVOKED', async () => {
+    // Prepare
+    h.aws.commandFailsOn.add(BILLING_2);
+    await revokeAtExpiry();
+    h.aws.commandFailsOn.clear();
+    h.clock.advanceMinutes(PAST_STUCK_MINUTES);
+
+    // Act
+    const report = await h.handlers.sweeper();
+
+    // Assess
+    expect(report.stuckGrants).toEqual([GRANT_ID]);
+    expect(h.aws.osAccountRuns().slice(-2)).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKED');
+    expect(grant?.residueCheck?.residue.osAccounts).toEqual([]);
+    expect(grant?.osAccount?.[BILLING_2]).toMatchObject({ action: 'lock', status: 'succeeded' });
+  });
+
+  it("leaves the user unlocked on an instance another live grant of the same OS user holds, until that grant's revoke", async () => {
+    // Prepare
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+
+    // Act
+    await revokeAtExpiry();
+    const lockedFirst = h.aws.osAccountRuns().filter((run) => run.startsWith('lock'));
+    await revokeAtExpiry(OTHER_ID);
+
+    // Assess
+    expect(lockedFirst).toEqual([`lock acme-support on ${BILLING_1}: Success`]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.history.at(-1)?.event).toBe(
+      `revoked (expiry); residue: none; OS user left unlocked on ${BILLING_2} (held by ${OTHER_ID})`,
+    );
+    expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+});
