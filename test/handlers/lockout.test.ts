@@ -108,6 +108,7 @@ describe('lockout (the target of the CloudTrail rules)', () => {
       securityGroupRules: [],
       schedules: [],
       sessions: [],
+      osAccounts: [],
     });
     expect(grant?.lockout).toMatchObject({ attempts: threshold, windowMinutes: 15 });
     expect(grant?.lockout?.completedAt).toBeDefined();

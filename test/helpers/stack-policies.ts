@@ -92,7 +92,7 @@ export function stackPolicies(): StackPolicies {
   const logGroupId = onlyLogicalId(template, 'AWS::Logs::LogGroup', {
     LogGroupName: Match.stringLikeRegexp('/sessions$'),
   });
-  const documentId = onlyLogicalId(template, 'AWS::SSM::Document');
+  const documentId = onlyLogicalId(template, 'AWS::SSM::Document', { DocumentType: 'Session' });
   const scheduleGroupId = onlyLogicalId(template, 'AWS::Scheduler::ScheduleGroup');
   const schedulerRoleId = Object.entries(template.findResources('AWS::IAM::Role')).find(([, role]) =>
     JSON.stringify(role).includes('scheduler.amazonaws.com'),
