@@ -24,6 +24,8 @@ export interface InboundRule {
 /** Instances and the temporary ingress rules of the JIT security groups. */
 export interface Network {
   describeInstances(instanceIds: readonly string[]): Promise<InstanceFacts[]>;
+  /** The live (pending, running, stopping or stopped) instances carrying the tag: a target group's members. */
+  describeInstancesTagged(tagKey: string, tagValue: string): Promise<InstanceFacts[]>;
   /** Opens the rule (tagged with the grant) and returns its id; an identical existing rule's id is returned instead. */
   authorizeIngress(rule: IngressRule, description: string, tags: Readonly<Record<string, string>>): Promise<string>;
   /**
@@ -118,17 +120,23 @@ export class Ec2Network implements Network {
 
   async describeInstances(instanceIds: readonly string[]): Promise<InstanceFacts[]> {
     if (instanceIds.length === 0) return [];
+    // A filter (not InstanceIds) so that an unknown id is simply absent instead of failing the whole call.
+    return this.instanceFacts([{ Name: 'instance-id', Values: [...instanceIds] }]);
+  }
+
+  async describeInstancesTagged(tagKey: string, tagValue: string): Promise<InstanceFacts[]> {
+    return this.instanceFacts([
+      { Name: `tag:${tagKey}`, Values: [tagValue] },
+      { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+    ]);
+  }
+
+  private async instanceFacts(filters: { Name: string; Values: string[] }[]): Promise<InstanceFacts[]> {
     const { sdk, client } = await this.aws();
     const facts: InstanceFacts[] = [];
     let token: string | undefined;
     do {
-      // A filter (not InstanceIds) so that an unknown id is simply absent instead of failing the whole call.
-      const page = await client.send(
-        new sdk.DescribeInstancesCommand({
-          Filters: [{ Name: 'instance-id', Values: [...instanceIds] }],
-          NextToken: token,
-        }),
-      );
+      const page = await client.send(new sdk.DescribeInstancesCommand({ Filters: filters, NextToken: token }));
       for (const instance of (page.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
         facts.push({
           instanceId: instance.InstanceId as string,

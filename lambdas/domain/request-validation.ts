@@ -242,8 +242,18 @@ export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown): 
   return result.data;
 }
 
+/** EC2 says `windows` in `Platform`, or `Windows…` in `PlatformDetails`; Linux instances carry neither. */
+function isWindows(instance: InstanceFacts): boolean {
+  return /^windows/i.test(instance.platform ?? '');
+}
+
 function isGroupTarget(target: string): boolean {
   return target.startsWith(GROUP_PREFIX);
+}
+
+/** The target groups the request names whole, as `group:<name>`. */
+export function requestedGroupNames(request: RequestBody): string[] {
+  return request.targets.filter(isGroupTarget).map((target) => target.slice(GROUP_PREFIX.length));
 }
 
 /** The instance ids named in the request's targets (targets are "i-..." ids or "group:<target-group-name>"). */
@@ -273,6 +283,11 @@ export interface ValidationContext {
   readonly stackAccountId: string;
   /** Vendors an admin disabled at run time (the ledger's vendor states); the config's own flag counts too. */
   readonly disabledVendors: ReadonlySet<string>;
+  /**
+   * The members of each target group the request names as `group:<name>`, by group name, as EC2 tags them now.
+   * @default none: a group's members are not checked (the grant's OS-account unlock fails on a Windows one)
+   */
+  readonly groupInstances?: Readonly<Record<string, readonly InstanceFacts[]>>;
 }
 
 /** Applies every business rule; throws ValidationError (field, code, message with the fix) on the first broken rule. */
@@ -366,7 +381,7 @@ function checkRequester(request: AccessRequest, vendor: VendorConfig, context: V
 function resolveTargets(
   request: RequestBody,
   vendor: VendorConfig,
-  context: Pick<ValidationContext, 'config' | 'instances'>,
+  context: Pick<ValidationContext, 'config' | 'instances' | 'groupInstances'>,
 ): ResolvedTarget[] {
   const eligibleGroups = context.config.targetGroups.filter((g) => vendor.eligibleTargetGroups.includes(g.name));
   const eligibleNames = eligibleGroups.map((g) => g.name).join(', ');
@@ -375,6 +390,14 @@ function resolveTargets(
     const field = `targets[${index}]`;
     if (isGroupTarget(target)) {
       const group = findEligibleGroup(target.slice(GROUP_PREFIX.length), field, vendor, context.config, eligibleNames);
+      const windows = (context.groupInstances?.[group.name] ?? []).filter(isWindows).map((i) => i.instanceId);
+      if (windows.length > 0) {
+        throw new ValidationError(
+          field,
+          'WINDOWS_NOT_SUPPORTED',
+          `target group "${group.name}" holds Windows instances (${windows.join(', ')}): Session Manager's Run As does not apply there (sessions run as ssm-user, an administrator) and the OS-account lock is a Linux script; name its Linux instances one by one, or ask the platform team to move the Windows ones out of the group`,
+        );
+      }
       // A whole group already covers any instance of it named on its own.
       byGroup.set(group.name, {
         kind: 'group',
@@ -443,7 +466,7 @@ function findInstanceGroup(
       `instance ${instanceId} is ${instance.state}: only running or stopped instances can be granted, name a live instance`,
     );
   }
-  if (/^windows/i.test(instance.platform ?? '')) {
+  if (isWindows(instance)) {
     throw new ValidationError(
       field,
       'WINDOWS_NOT_SUPPORTED',

@@ -3,7 +3,12 @@ import { grantWindow } from '../domain/expiry';
 import { checkExtension } from '../domain/extension';
 import { planGrant } from '../domain/planner';
 import { checkQuotas } from '../domain/quotas';
-import { requestedInstanceIds, validateRequest } from '../domain/request-validation';
+import {
+  requestedGroupNames,
+  requestedInstanceIds,
+  validateRequest,
+  type InstanceFacts,
+} from '../domain/request-validation';
 import type { AccessRequest, GrantPlan, ResolvedTarget } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { planContext } from '../shared/dependencies';
@@ -40,12 +45,17 @@ export async function checkRequest(
     );
   }
   const now = clock();
+  const groupInstances: Record<string, InstanceFacts[]> = {};
+  for (const group of settings.config.targetGroups.filter((g) => requestedGroupNames(request).includes(g.name))) {
+    groupInstances[group.name] = await network.describeInstancesTagged(group.tagKey, group.tagValue);
+  }
   const validated = validateRequest(request, {
     config: settings.config,
     now,
     instances: await network.describeInstances(requestedInstanceIds(request)),
     stackAccountId: settings.env.accountId,
     disabledVendors: await disabledVendors(deps),
+    groupInstances,
   });
   if (request.extends) checkExtension(request, await ledger.getGrant(request.extends));
   const vendor = settings.config.vendors.find((v) => v.id === request.vendorId);

@@ -901,6 +901,38 @@ describe('validateRequest', () => {
       expect(error.message).toContain('name a Linux instance');
     });
 
+    test('a target group that holds a Windows instance, naming the group target and the instance', () => {
+      // Prepare
+      const groupInstances = {
+        'billing-db': [
+          { instanceId: BILLING_1, state: 'running', tags: { [TAG_KEY]: 'billing-db' } },
+          { instanceId: BILLING_2_STOPPED, state: 'stopped', tags: { [TAG_KEY]: 'billing-db' }, platform: 'windows' },
+        ],
+      };
+      const req = request({ targets: [BILLING_1, 'group:billing-db'] });
+
+      // Act
+      const error = validationErrorOf(() => validateRequest(req, contextOf({ groupInstances })));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'targets[1]', code: 'WINDOWS_NOT_SUPPORTED' });
+      expect(error.message).toContain(`target group "billing-db" holds Windows instances (${BILLING_2_STOPPED})`);
+    });
+
+    test('accepts a target group whose members all run Linux', () => {
+      // Prepare
+      const groupInstances = {
+        'billing-db': [{ instanceId: BILLING_1, state: 'running', tags: { [TAG_KEY]: 'billing-db' } }],
+      };
+      const req = request({ targets: ['group:billing-db'] });
+
+      // Act
+      const validated = validateRequest(req, contextOf({ groupInstances }));
+
+      // Assess
+      expect(validated.targets).toEqual([expect.objectContaining({ kind: 'group', targetGroup: 'billing-db' })]);
+    });
+
     test.each(['terminated', 'shutting-down', 'pending'])('an instance that is %s', (state) => {
       // Prepare
       const instances: InstanceFacts[] = [{ instanceId: BILLING_1, state, tags: { [TAG_KEY]: 'billing-db' } }];

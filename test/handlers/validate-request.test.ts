@@ -8,12 +8,14 @@ import {
   requestInput,
   seedPending,
   T0,
+  TARGET_GROUP_TAG,
   UNTAGGED,
   WEB_1,
   type Harness,
 } from '../helpers/handler-deps';
 
 const GRANT_ID = 'grant-validate-0001';
+const WINDOWS_IN_BILLING = 'i-0ddddddddddddddd4';
 
 let h: Harness;
 beforeEach(() => {
@@ -72,6 +74,37 @@ describe('validate-request', () => {
     expect(error).toMatchObject({ field: 'targets[1]', code: 'TARGET_NOT_ELIGIBLE' });
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toEqual([]);
+  });
+
+  it('rejects a whole target group that holds a Windows instance, naming the group target, and writes nothing', async () => {
+    // Prepare
+    h.aws.addInstance({
+      instanceId: WINDOWS_IN_BILLING,
+      state: 'running',
+      tags: { [TARGET_GROUP_TAG]: 'billing-db' },
+      platform: 'windows',
+    });
+
+    // Act
+    const error = await validationErrorOf(requestInput({ targets: ['group:billing-db'] }));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'targets[0]', code: 'WINDOWS_NOT_SUPPORTED' });
+    expect(error.message).toContain(WINDOWS_IN_BILLING);
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.ledger.writes).toEqual([]);
+  });
+
+  it('accepts a whole target group whose members all run Linux, reading its members once', async () => {
+    // Act
+    const result = await h.handlers.validateRequest({
+      input: requestInput({ targets: ['group:billing-db'] }),
+      grantId: GRANT_ID,
+    });
+
+    // Assess
+    expect(result.targets).toEqual([expect.objectContaining({ kind: 'group', targetGroup: 'billing-db' })]);
+    expect(h.aws.countOf('DescribeInstances')).toBe(1);
   });
 
   it('rejects an instance that carries no target-group tag', async () => {

@@ -562,8 +562,17 @@ export class FakeAws {
     const ec2 = mockClient(EC2Client);
     ec2.on(DescribeInstancesCommand).callsFake(
       this.handle('DescribeInstances', false, (input: DescribeInstancesCommandInput) => {
-        const ids = input.Filters?.find((f) => f.Name === 'instance-id')?.Values ?? [];
-        const found = this.instances.filter((i) => ids.includes(i.instanceId));
+        // The two filters the adapter sends: by instance id, or by a group's tag (and live states).
+        const ids = input.Filters?.find((f) => f.Name === 'instance-id')?.Values;
+        const tag = input.Filters?.find((f) => f.Name?.startsWith('tag:'));
+        const states = input.Filters?.find((f) => f.Name === 'instance-state-name')?.Values;
+        const found = this.instances.filter(
+          (i) =>
+            (ids === undefined || ids.includes(i.instanceId)) &&
+            (tag === undefined || (tag.Values ?? []).includes(i.tags[tag.Name?.slice('tag:'.length) ?? ''] ?? '')) &&
+            (states === undefined || states.includes(i.state)) &&
+            (ids !== undefined || tag !== undefined),
+        );
         return {
           Reservations: found.map((i) => ({
             Instances: [

@@ -63,7 +63,7 @@ export const BILLING_2 = 'i-0bbbbbbbbbbbbbbb2';
 export const WEB_1 = 'i-0ccccccccccccccc3';
 export const UNTAGGED = 'i-0eeeeeeeeeeeeeee5';
 
-const TARGET_GROUP_TAG = 'jit-access:target-group';
+export const TARGET_GROUP_TAG = 'jit-access:target-group';
 
 /** Fixed, fake ARNs and ids of a deployed stack, with `config` (the cdk.json example by default). */
 export function testSettings(config: JitAccessConfig = exampleConfig()): RuntimeSettings {
