@@ -220,6 +220,16 @@ function toGrant(item: Record<string, unknown> | undefined): GrantRecord | undef
   } as unknown as GrantRecord;
 }
 
+function toVendorState(item: Record<string, unknown>): VendorState {
+  return {
+    vendorId: item.vendorId as string,
+    disabled: item.disabled === true,
+    reason: item.reason as string,
+    actor: item.actor as string,
+    at: item.at as string,
+  };
+}
+
 function toAttempt(item: Record<string, unknown>): DeniedAttempt {
   return {
     eventId: item.eventId as string,
@@ -677,13 +687,7 @@ export class DynamoLedger implements Ledger {
         ConsistentRead: true,
       }),
     );
-    return (result.Items ?? []).map((item) => ({
-      vendorId: item.sk as string,
-      disabled: item.disabled === true,
-      reason: item.reason as string,
-      actor: item.actor as string,
-      at: item.at as string,
-    }));
+    return (result.Items ?? []).map((item) => toVendorState({ ...item, vendorId: item.sk }));
   }
 
   async setVendorState(state: VendorState): Promise<void> {
@@ -733,13 +737,7 @@ export class DynamoLedger implements Ledger {
       }),
     );
     const history = Array.isArray(result.Item?.history) ? (result.Item.history as Record<string, unknown>[]) : [];
-    return history.map((item) => ({
-      vendorId: item.vendorId as string,
-      disabled: item.disabled === true,
-      reason: item.reason as string,
-      actor: item.actor as string,
-      at: item.at as string,
-    }));
+    return history.map(toVendorState);
   }
 
   async recordAttempt(attempt: DeniedAttempt): Promise<boolean> {

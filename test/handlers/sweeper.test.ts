@@ -74,6 +74,16 @@ function seedOrphans(): void {
 
 const sweep = () => h.handlers.sweeper();
 
+/** erin disables acme at run time (the ledger's vendor state), as `jit-access vendor disable` does. */
+const disableAcmeAtRunTime = () =>
+  h.ledger.setVendorState({
+    vendorId: 'acme',
+    disabled: true,
+    reason: 'the contract ended',
+    actor: 'erin',
+    at: '2030-03-01T09:10:00.000Z',
+  });
+
 /** The grant's workflow execution, as DescribeExecution will report it. */
 function seedExecution(grantId: string, status: FakeExecution['status']): void {
   h.aws.executions.push({ stateMachineArn: testSettings().stateMachineArn ?? '', name: grantId, input: {}, status });
@@ -123,13 +133,7 @@ describe('sweeper', () => {
   it('revokes the active grant of a vendor an admin disabled at run time', async () => {
     // Prepare
     await seedActive(h, GRANT_ID);
-    await h.ledger.setVendorState({
-      vendorId: 'acme',
-      disabled: true,
-      reason: 'the contract ended',
-      actor: 'erin',
-      at: '2030-03-01T09:10:00.000Z',
-    });
+    await disableAcmeAtRunTime();
 
     // Act
     const report = await sweep();
@@ -632,13 +636,7 @@ describe('sweeper: offboarding a vendor', () => {
   it('cancels an approved grant of a vendor an admin disabled', async () => {
     // Prepare
     await seedWaiting();
-    await h.ledger.setVendorState({
-      vendorId: 'acme',
-      disabled: true,
-      reason: 'the contract ended',
-      actor: 'erin',
-      at: '2030-03-01T09:10:00.000Z',
-    });
+    await disableAcmeAtRunTime();
 
     // Act
     const report = await sweep();
