@@ -11,6 +11,7 @@ import {
   objectLockRetention,
   type EvidenceRetention,
 } from './evidence-retention';
+import { acknowledgeSingleRolePolicy } from './nag-findings';
 import { stackLogGroupName, stackResourceName } from './naming';
 
 const NO_REPLICATION_REASON =
@@ -122,5 +123,11 @@ export class AuditTrail extends Construct {
       cloudWatchLogGroup: this.logGroup,
       managementEvents: cloudtrail.ReadWriteType.ALL,
     });
+    // The role CloudTrail assumes to deliver to the log group; its policy names that one group.
+    const logsRole = this.trail.node.findChild('LogsRole') as iam.Role;
+    acknowledgeSingleRolePolicy(
+      logsRole.node.findChild('DefaultPolicy'),
+      "the trail's delivery to its CloudWatch log group (logs:CreateLogStream and logs:PutLogEvents on that group)",
+    );
   }
 }
