@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 
 /** Where the functions publish (Powertools `Metrics`, `lambdas/shared/powertools.ts`): namespace and service dimension. */
-export const JIT_METRICS_NAMESPACE = 'JitAccess';
+const JIT_METRICS_NAMESPACE = 'JitAccess';
 const SERVICE_DIMENSION = { service: 'jit-access' } as const;
 
 export interface JitMetricOptions {
