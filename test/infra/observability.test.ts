@@ -7,10 +7,11 @@ import { exampleConfig } from '../helpers/config-fixture';
 import { onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
 
 const template: Template = synthTemplate();
-/** The example with its own trail and an archive transition: the one more synth this file needs. */
+/** The example with its own trail, longer retention and an archive transition: the one more synth this file needs. */
 const withTrail: Template = synthTemplate(
   exampleConfig((raw) => {
     raw.cloudTrail = { create: true };
+    raw.logRetentionDays = 731;
     raw.objectLockDays = 400;
     raw.archiveAfterDays = 90;
     raw.archiveStorageClass = 'DEEP_ARCHIVE';
@@ -284,7 +285,7 @@ describe('the optional CloudTrail trail', () => {
     });
     withTrail.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: `/jit-access/${STACK}/trail`,
-      RetentionInDays: 365,
+      RetentionInDays: 731,
       KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
     });
   });
@@ -393,6 +394,6 @@ describe('evidence retention from the config', () => {
 
     // Assess
     expect(retentions.length).toBeGreaterThan(10);
-    expect(new Set(retentions)).toEqual(new Set([365]));
+    expect(new Set(retentions)).toEqual(new Set([731]));
   });
 });
