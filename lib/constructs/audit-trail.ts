@@ -12,7 +12,7 @@ import {
   type EvidenceRetention,
 } from './evidence-retention';
 import { acknowledgeSingleRolePolicy } from './nag-findings';
-import { stackLogGroupName, stackResourceName } from './naming';
+import { stackLogGroupName, stackResourceName, trailBucketName } from './naming';
 
 const NO_REPLICATION_REASON =
   'Replication needs a destination bucket in another Region or account, which this single-Region stack cannot own; the trail is multi-region, S3 keeps each object in at least three Availability Zones, and the bucket is versioned, Object Locked and kept (RETAIN) if the stack is deleted.';
@@ -76,6 +76,8 @@ export class AuditTrail extends Construct {
     );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
+      // Known at synth, so the guardrail SCP can name it.
+      bucketName: trailBucketName(this),
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key.key,
       bucketKeyEnabled: true,
