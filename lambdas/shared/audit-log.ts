@@ -34,7 +34,7 @@ type FieldValue = string | number | boolean;
 
 /**
  * Logs one audit event with exactly its fields. Values a field may lack (no expiry, say) are given as `undefined` and
- * left out of the line, so a query's `isPresent(...)` tells them apart from zero.
+ * left out of the line, so a query's `ispresent(...)` tells them apart from zero.
  */
 export function auditLog<E extends AuditEventName>(event: E, fields: Record<FieldOf<E>, FieldValue | undefined>): void {
   const present = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { CustomerManagedKey } from './customer-managed-key';
 import {
   archiveLifecycleRules,
+  denyGovernanceBypass,
   evidenceRetentionProblems,
   objectLockRetention,
   type EvidenceRetention,
@@ -95,17 +96,7 @@ export class AuditTrail extends Construct {
       id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
       reason: NO_REPLICATION_REASON,
     });
-    if (props.retention.objectLockMode === 'GOVERNANCE') {
-      this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'NobodyBypassesGovernanceRetention',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['s3:BypassGovernanceRetention'],
-          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
-        }),
-      );
-    }
+    denyGovernanceBypass(this.bucket, props.retention);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       logGroupName,

@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { JitAccessConfig } from '../config/schema';
 
@@ -75,4 +76,21 @@ export function archiveLifecycleRules(retention: EvidenceRetention): s3.Lifecycl
       noncurrentVersionTransitions: [{ storageClass, transitionAfter: after }],
     },
   ];
+}
+
+/**
+ * In GOVERNANCE mode, principals with s3:BypassGovernanceRetention could shorten a lock or delete a locked object: the
+ * bucket policy denies that action to everyone. (COMPLIANCE needs nothing: nobody can.)
+ */
+export function denyGovernanceBypass(bucket: s3.Bucket, retention: EvidenceRetention): void {
+  if (retention.objectLockMode !== 'GOVERNANCE') return;
+  bucket.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'NobodyBypassesGovernanceRetention',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:BypassGovernanceRetention'],
+      resources: [bucket.bucketArn, bucket.arnForObjects('*')],
+    }),
+  );
 }

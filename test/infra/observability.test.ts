@@ -1,7 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AUDIT_EVENTS } from '../../lambdas/shared/audit-log';
+import { AuditTrail } from '../../lib/constructs/audit-trail';
 import { CLOUDTRAIL_FIELDS, SESSION_STREAM_FIELDS } from '../../lib/constructs/saved-queries';
 import { exampleConfig } from '../helpers/config-fixture';
 import { onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
@@ -357,6 +361,37 @@ describe('the optional CloudTrail trail', () => {
         ]),
       },
     });
+  });
+});
+
+describe('the AuditTrail construct on its own', () => {
+  const trailIn = (stack: Stack, retention: ConstructorParameters<typeof AuditTrail>[2]['retention']) =>
+    new AuditTrail(stack, 'Trail', {
+      retention,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      accessLogBucket: new s3.Bucket(stack, `AccessLogs${stack.node.children.length}`),
+    });
+
+  test('refuses an archive transition at or after the end of Object Lock, naming both fields', () => {
+    // Act
+    const build = () => trailIn(new Stack(), { objectLockDays: 30, archiveAfterDays: 30 });
+
+    // Assess
+    expect(build).toThrow(/Trail: archiveAfterDays 30 must be .* fewer than objectLockDays \(30\)/);
+  });
+
+  test('in GOVERNANCE mode denies everyone s3:BypassGovernanceRetention on the trail bucket', () => {
+    // Prepare
+    const stack = new Stack();
+
+    // Act
+    const trail = trailIn(stack, { objectLockDays: 30, objectLockMode: 'GOVERNANCE' });
+
+    // Assess
+    const policy = trail.bucket.policy?.document.toJSON() as { Statement: { Sid?: string; Effect: string }[] };
+    expect(policy.Statement).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Sid: 'NobodyBypassesGovernanceRetention', Effect: 'Deny' })]),
+    );
   });
 });
 
