@@ -33,7 +33,7 @@ Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Check
 // Before synth, so a policy AWS Organizations would refuse (over its size limit) stops synth with its reason.
 let guardrailScp: GuardrailServiceControlPolicy;
 try {
-  guardrailScp = guardrailServiceControlPolicy(stack, config.iamPath);
+  guardrailScp = guardrailServiceControlPolicy(stack, config.iamPath, { ownTrail: config.cloudTrail.create });
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);

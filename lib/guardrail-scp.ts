@@ -1,6 +1,6 @@
 import { DefaultStackSynthesizer, Token, type Stack } from 'aws-cdk-lib';
 import { HANDLER_NAMES, jitFunctionName } from './constructs/jit-function';
-import { sessionBucketName, stackIamPath, stackResourceName } from './constructs/naming';
+import { sessionBucketName, stackIamPath, stackResourceName, trailBucketName } from './constructs/naming';
 
 /** AWS Organizations' limit on one service control policy, whitespace included (the file is written minified). */
 export const SCP_MAX_CHARACTERS = 5120;
@@ -22,12 +22,19 @@ export interface GuardrailServiceControlPolicy {
  * The service control policy that keeps everyone but the stack's own roles (and the role CloudFormation deploys the
  * stack with) away from what would bypass the API or rewrite evidence: the functions, answering or starting the
  * workflow, ledger writes, the session document, Object Lock on the transcripts, and the stack's and grants' IAM
- * paths (the boundary among them).
+ * paths (the boundary among them); with the stack's own trail, stopping or changing it and its bucket's Object Lock.
  *
  * An SCP holds no CloudFormation tokens: every name comes from the stack name and `iamPath`; an account or region the
  * stack leaves to deploy time becomes `*` (the SCP then covers these names in every account it is attached to).
  */
-export function guardrailServiceControlPolicy(stack: Stack, iamPath: string): GuardrailServiceControlPolicy {
+export function guardrailServiceControlPolicy(
+  stack: Stack,
+  iamPath: string,
+  options: {
+    /** The stack creates its own trail (`cloudTrail.create`): stopping or changing it, or its bucket's lock, is denied. */
+    readonly ownTrail?: boolean;
+  } = {},
+): GuardrailServiceControlPolicy {
   const known = (value: string): string => (Token.isUnresolved(value) ? '*' : value);
   const partition = Token.isUnresolved(stack.partition) ? 'aws' : stack.partition;
   const account = known(stack.account);
@@ -49,7 +56,9 @@ export function guardrailServiceControlPolicy(stack: Stack, iamPath: string): Gu
     Resource,
     Condition: exceptTheStack,
   });
-  const bucketArn = `arn:${partition}:s3:::${sessionBucketName(stack, account, region)}`;
+  const bucketArns = [sessionBucketName(stack, account, region)]
+    .concat(options.ownTrail ? [trailBucketName(stack, account, region)] : [])
+    .map((name) => `arn:${partition}:s3:::${name}`);
 
   const policy: GuardrailServiceControlPolicy = {
     Version: '2012-10-17',
@@ -121,8 +130,23 @@ export function guardrailServiceControlPolicy(stack: Stack, iamPath: string): Gu
           's3:PutBucketPolicy',
           's3:DeleteBucketPolicy',
         ],
-        [bucketArn, `${bucketArn}/*`],
+        bucketArns.flatMap((bucketArn) => [bucketArn, `${bucketArn}/*`]),
       ),
+      ...(options.ownTrail
+        ? [
+            deny(
+              'StopOrChangeTrail',
+              [
+                'cloudtrail:StopLogging',
+                'cloudtrail:DeleteTrail',
+                'cloudtrail:UpdateTrail',
+                'cloudtrail:PutEventSelectors',
+                'cloudtrail:PutInsightSelectors',
+              ],
+              [arn('cloudtrail', `trail/${stackResourceName(stack, 'trail')}`)],
+            ),
+          ]
+        : []),
       deny(
         'ChangeStackOrGrantIamPaths',
         [

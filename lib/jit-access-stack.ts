@@ -2,6 +2,9 @@ import { AspectPriority, Aspects, CfnOutput, Duration, Stack, type StackProps } 
 import type { Construct } from 'constructs';
 import type { JitAccessConfig } from './config/schema';
 import { ApprovalWorkflow } from './constructs/approval-workflow';
+import { AuditAlarms } from './constructs/audit-alarms';
+import { AuditTrail } from './constructs/audit-trail';
+import { evidenceRetentionOf } from './constructs/evidence-retention';
 import { ExpiryScheduler } from './constructs/expiry-scheduler';
 import { GrantPermissionsBoundary } from './constructs/grant-permissions-boundary';
 import { JitIngressSecurityGroups } from './constructs/jit-ingress-security-groups';
@@ -9,8 +12,10 @@ import { LedgerTable } from './constructs/ledger-table';
 import { LifecycleFunctions } from './constructs/lifecycle-functions';
 import { Lockout } from './constructs/lockout';
 import { Notifications } from './constructs/notifications';
+import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OperatorApi } from './constructs/operator-api';
 import { OsAccountDocument } from './constructs/os-account-document';
+import { SavedQueries } from './constructs/saved-queries';
 import { SessionLogging } from './constructs/session-logging';
 import { StackIamPath } from './constructs/stack-iam-path';
 import { TeardownAlarms } from './constructs/teardown-alarms';
@@ -33,8 +38,7 @@ export class JitAccessStack extends Stack {
     const ledger = new LedgerTable(this, 'Ledger');
     const sessionLogging = new SessionLogging(this, 'SessionLogging', {
       logRetention: config.logRetentionDays,
-      objectLockDays: config.objectLockDays,
-      objectLockMode: config.objectLockMode,
+      retention: evidenceRetentionOf(config),
       idleTimeoutMinutes: config.session.idleTimeoutMinutes,
       maxSessionDurationMinutes: config.session.maxSessionDurationMinutes,
     });
@@ -64,12 +68,12 @@ export class JitAccessStack extends Stack {
     });
     expiry.targetRevokeFunction(functions.revoke.function);
     expiry.runSweeper(functions.sweeper.function);
-    new TeardownAlarms(this, 'TeardownAlarms', { alarmTopic: notifications.topic });
-    new UnheldIngressAlarm(this, 'UnheldIngressAlarm', {
+    const teardownAlarms = new TeardownAlarms(this, 'TeardownAlarms', { alarmTopic: notifications.topic });
+    const unheldIngressAlarm = new UnheldIngressAlarm(this, 'UnheldIngressAlarm', {
       alarmTopic: notifications.topic,
       sweeperRate: Duration.minutes(config.sweeperRateMinutes),
     });
-    new Lockout(this, 'Lockout', { config, functions, alarmTopic: notifications.topic });
+    const lockout = new Lockout(this, 'Lockout', { config, functions, alarmTopic: notifications.topic });
 
     const workflow = new ApprovalWorkflow(this, 'ApprovalWorkflow', {
       validateRequest: functions.validateRequest.function,
@@ -91,6 +95,45 @@ export class JitAccessStack extends Stack {
     workflow.allowAnswering(api.functions['api-decide'].role);
     workflow.allowReadingExecutions(functions.sweeper);
 
+    // What auditors and owners watch: the optional trail, saved queries, alarms and one dashboard.
+    const trail = config.cloudTrail.create
+      ? new AuditTrail(this, 'AuditTrail', {
+          retention: evidenceRetentionOf(config),
+          logRetention: config.logRetentionDays,
+          accessLogBucket: sessionLogging.accessLogBucket,
+        })
+      : undefined;
+    new SavedQueries(this, 'SavedQueries', {
+      vendors: config.vendors,
+      grantRolePath: config.iamPath,
+      sessionLogGroup: sessionLogging.logGroup,
+      functionLogGroups: [
+        ...[
+          functions.validateRequest,
+          functions.requestApproval,
+          functions.grant,
+          functions.revoke,
+          functions.sweeper,
+          functions.recordOutcome,
+        ].map((fn) => fn.logGroup),
+        ...Object.values(api.functions).map((fn) => fn.logGroup),
+        lockout.function.logGroup,
+      ],
+      ...(trail ? { trailLogGroup: trail.logGroup } : {}),
+    });
+    const auditAlarms = new AuditAlarms(this, 'AuditAlarms', { alarmTopic: notifications.topic });
+    const dashboard = new OperationsDashboard(this, 'Dashboard', {
+      sweeperRate: Duration.minutes(config.sweeperRateMinutes),
+      deadLetterQueues: { 'expiry schedules': expiry.deadLetterQueue, 'lockout rules': lockout.deadLetterQueue },
+      alarms: [
+        ...teardownAlarms.alarms,
+        unheldIngressAlarm.alarm,
+        expiry.deadLetterAlarm,
+        lockout.deadLetterAlarm,
+        ...auditAlarms.alarms,
+      ],
+    });
+
     // People need only the API (execute-api:Invoke); no output names a function to invoke.
     const output = (name: string, value: string, description?: string) =>
       new CfnOutput(this, name, { value, ...(description ? { description } : {}) });
@@ -110,6 +153,8 @@ export class JitAccessStack extends Stack {
     );
     output(OUTPUTS.sessionLogGroupName, sessionLogging.logGroup.logGroupName);
     output(OUTPUTS.sessionBucketName, sessionLogging.bucket.bucketName);
+    output(OUTPUTS.dashboardName, dashboard.dashboardName);
+    if (trail) output(OUTPUTS.trailName, trail.trailName);
     // With these three and the security groups below, `jit-access plan` computes offline what a grant creates.
     output(OUTPUTS.sessionKeyArn, sessionLogging.key.key.keyArn);
     output(OUTPUTS.permissionsBoundaryArn, boundary.policy.managedPolicyArn);

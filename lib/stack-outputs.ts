@@ -18,6 +18,9 @@ export const OUTPUTS = {
   scheduleGroupName: 'ScheduleGroupName',
   grantRolePath: 'GrantRolePath',
   instancePolicyArn: 'InstancePolicyArn',
+  dashboardName: 'DashboardName',
+  /** Only when the stack creates its own trail (`cloudTrail.create`). */
+  trailName: 'TrailName',
 } as const;
 
 /** `JitSecurityGroupBillingDb` for target group `billing-db`. */

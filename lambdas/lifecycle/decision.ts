@@ -1,10 +1,13 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { assertMayVote, countedApprovals, hasEnoughApprovals, type Decision } from '../domain/approval-rules';
 import { ApprovalError } from '../domain/errors';
 import { historyEntry } from '../domain/history';
 import { isApprover, type Caller } from '../domain/identity';
 import { quoted } from '../domain/messages';
 import type { BreakGlassReview, GrantRecord, GrantStatus } from '../domain/types';
+import { auditLog } from '../shared/audit-log';
 import type { Dependencies } from '../shared/dependencies';
+import { metrics } from '../shared/powertools';
 import { teardownGrant } from './teardown';
 
 export interface DecisionResult {
@@ -46,6 +49,13 @@ export async function decide(
   if (!(await ledger.recordVote(grantId, comment ? { ...vote, comment } : vote))) {
     throw new ApprovalError('DUPLICATE_VOTE', `${voter.person} has already voted on ${grantId}: one vote per person`);
   }
+  auditLog('voteRecorded', {
+    grantId,
+    vendorId: grant.request.vendorId,
+    approver: voter.person,
+    decision,
+    breakGlass: grant.breakGlass !== undefined,
+  });
   const note = comment ? `: ${quoted(comment)}` : '';
   const entry = historyEntry(at, voter, `${decision === 'approve' ? 'approved' : 'denied'}${note}`);
   if (grant.breakGlass?.review === 'PENDING') return review(deps, grant, voter, decision, entry);
@@ -54,6 +64,7 @@ export async function decide(
     // The deny is the status change itself; only a deny that lost a race is recorded on its own.
     const denied = await ledger.transition(grantId, ['PENDING'], 'DENIED', entry);
     if (denied) {
+      metrics.addMetric('GrantsDenied', MetricUnit.Count, 1);
       await deps.approvals.deny(await taskToken(deps, grantId), 'jit.Denied', `denied by ${voter.person}${note}`);
       await ledger.forgetTaskToken(grantId);
     } else {
@@ -79,6 +90,7 @@ export async function decide(
     { approvals },
   );
   if (won) {
+    metrics.addMetric('GrantsApproved', MetricUnit.Count, 1);
     await deps.approvals.approve(await taskToken(deps, grantId), { approvedBy: approvals });
     await ledger.forgetTaskToken(grantId);
   }

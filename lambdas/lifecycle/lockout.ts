@@ -11,6 +11,7 @@ import {
   type DeniedAttempt,
 } from '../domain/lockout';
 import type { GrantLockout, GrantRecord, GrantStatus } from '../domain/types';
+import { auditLog } from '../shared/audit-log';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import { teardownGrant } from './teardown';
@@ -88,6 +89,17 @@ export async function countDeniedAttempt(deps: Dependencies, event: CloudTrailAp
     attempt.at,
     windowMs,
   );
+
+  if (firstTime) {
+    auditLog('deniedAttempt', {
+      grantId: grant.grantId,
+      vendorId,
+      action: attempt.action,
+      errorCode: attempt.errorCode,
+      caller: attempt.caller,
+      attempts,
+    });
+  }
 
   let lockout = grant.lockout;
   if (!lockout) {

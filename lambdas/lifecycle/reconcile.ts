@@ -240,6 +240,8 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     );
   }
 
+  // Grants live (active, or being granted) and not expired as the sweeper found them: the dashboard's gauge.
+  metrics.addMetric('ActiveGrants', MetricUnit.Count, live.size);
   metrics.addMetric('SweeperExpiredGrants', MetricUnit.Count, expiredGrants.length + stuckGrants.length);
   metrics.addMetric(
     'SweeperOrphansFound',

@@ -6,6 +6,7 @@ import { approvalRequestMessage, breakGlassMessage, type ApprovalMessageInput } 
 import { planHash } from '../domain/plan-hash';
 import type { AccessRequest, GrantRecord, GrantStatus } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
+import { auditLog } from '../shared/audit-log';
 import { metrics } from '../shared/powertools';
 import { checkRequest } from './check-request';
 
@@ -65,6 +66,14 @@ export async function recordRequest(
   if (request.breakGlass) await ledger.addReviewDue({ grantId: request.grantId, reviewBy });
   const written = await ledger.createGrant(record, request.breakGlass ? undefined : taskToken);
   if (written === 'unchanged') return { grantId: request.grantId, status, planHash: hash };
+  metrics.addMetric('GrantsRequested', MetricUnit.Count, 1);
+  auditLog('grantRequested', {
+    grantId: request.grantId,
+    vendorId: request.vendorId,
+    requester: request.requester.person,
+    breakGlass: request.breakGlass === true,
+    ticket: request.ticket,
+  });
 
   const original = request.extends ? await ledger.getGrant(request.extends) : undefined;
   const message: ApprovalMessageInput = {

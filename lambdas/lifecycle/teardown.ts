@@ -26,6 +26,7 @@ import type { ExistingRole } from '../adapters/iam';
 import type { KeptRule } from '../adapters/ledger';
 import type { Dependencies } from '../shared/dependencies';
 import type { RuntimeSettings } from '../shared/environment';
+import { auditLog } from '../shared/audit-log';
 import { logger, metrics } from '../shared/powertools';
 
 export interface TeardownResult {
@@ -67,6 +68,7 @@ export async function teardownGrant(
   options: { readonly force?: boolean; readonly grant?: GrantRecord } = {},
 ): Promise<TeardownResult> {
   const { ledger } = deps;
+  const startedAt = deps.clock().getTime();
   // A caller that has just read the grant passes it: one read fewer on the path that ends access.
   const grant = options.grant ?? (await ledger.getGrant(grantId));
   if (grant && !options.force && isFinished(grant)) {
@@ -136,11 +138,22 @@ export async function teardownGrant(
     );
   }
 
+  const doneAt = deps.clock().getTime();
+  const expiresAt = grant?.expiresAt ? Date.parse(grant.expiresAt) : undefined;
+  // Absent for a grant ended before its expiry (kill switch, lockout): only an expired one has a lag.
+  const secondsAfterExpiry = expiresAt !== undefined && doneAt >= expiresAt ? (doneAt - expiresAt) / 1000 : undefined;
   metrics.addMetric(clean ? 'GrantsRevoked' : 'RevokesIncomplete', MetricUnit.Count, 1);
-  if (reason === 'expiry' && grant?.expiresAt) {
-    const lag = Math.max(0, (deps.clock().getTime() - Date.parse(grant.expiresAt)) / 1000);
-    metrics.addMetric('TimeToRevokeSeconds', MetricUnit.Seconds, lag);
+  if (reason === 'expiry' && expiresAt !== undefined) {
+    metrics.addMetric('TimeToRevokeSeconds', MetricUnit.Seconds, secondsAfterExpiry ?? 0);
   }
+  auditLog('revokeFinished', {
+    grantId,
+    vendorId: grant?.request.vendorId,
+    reason,
+    clean,
+    teardownSeconds: (doneAt - startedAt) / 1000,
+    secondsAfterExpiry,
+  });
   if (grant && tracked) {
     await deps.notifier.publish(
       clean ? `jit-access: grant ${grantId} revoked` : `jit-access: ALERT grant ${grantId} revoke incomplete`,

@@ -257,6 +257,28 @@ const baseSchema = z.strictObject({
   objectLockMode: z
     .enum(['COMPLIANCE', 'GOVERNANCE'], { error: 'must be "COMPLIANCE" (the default) or "GOVERNANCE"' })
     .default('COMPLIANCE'),
+  /**
+   * Days after which evidence objects (session transcripts, their access logs, the optional trail's log files) move to
+   * archive storage; fewer than objectLockDays, so evidence is archived while Object Lock still protects it.
+   * @default none: evidence stays in S3 Standard
+   */
+  archiveAfterDays: z.number().int().min(1, 'must be 1-3649 days').max(3649, 'must be 1-3649 days').optional(),
+  /**
+   * Archive storage class: GLACIER_IR (read in milliseconds), GLACIER (Flexible Retrieval, minutes to hours) or
+   * DEEP_ARCHIVE (hours, cheapest).
+   * @default "GLACIER"
+   */
+  archiveStorageClass: z
+    .enum(['GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'], {
+      error: 'must be "GLACIER_IR", "GLACIER" (the default) or "DEEP_ARCHIVE"',
+    })
+    .default('GLACIER'),
+  /**
+   * A CloudTrail trail of the stack's own: multi-region, KMS-encrypted, log file validation, Object Lock bucket. Leave
+   * it off where an organization trail already records the account (README, "Using an existing trail").
+   * @default { create: false }
+   */
+  cloudTrail: z.strictObject({ create: z.boolean().default(false) }).default({ create: false }),
   /** Email addresses subscribed to the notification topic. @default none */
   notificationEmails: z.array(z.email('must be an email address such as "secops@example.com"')).default([]),
   /** Ship source maps with the functions: stack traces in TypeScript terms, bundles several times larger. @default false */
@@ -292,6 +314,13 @@ export const jitAccessConfigSchema = baseSchema.superRefine((config, ctx) => {
   });
   checkWideCidrs(config, ctx);
   checkPeople(config, ctx);
+  if (config.archiveAfterDays !== undefined && config.archiveAfterDays >= config.objectLockDays) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['archiveAfterDays'],
+      message: `${config.archiveAfterDays} must be fewer than objectLockDays (${config.objectLockDays}): evidence moves to archive storage while Object Lock still protects it; lower archiveAfterDays or raise objectLockDays`,
+    });
+  }
   if (config.session.maxSessionDurationMinutes < config.session.idleTimeoutMinutes) {
     ctx.addIssue({
       code: 'custom',

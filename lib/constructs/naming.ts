@@ -50,3 +50,12 @@ export function sessionBucketName(
 ): string {
   return `${Stack.of(scope).stackName.toLowerCase()}-sessions-${account}-${region}`;
 }
+
+/** The optional trail's bucket name, `<stack>-trail-<account>-<region>` in lower case, like `sessionBucketName`. */
+export function trailBucketName(
+  scope: IConstruct,
+  account: string = Stack.of(scope).account,
+  region: string = Stack.of(scope).region,
+): string {
+  return `${Stack.of(scope).stackName.toLowerCase()}-trail-${account}-${region}`;
+}

@@ -1,10 +1,17 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { CustomerManagedKey } from './customer-managed-key';
+import {
+  archiveLifecycleRules,
+  denyGovernanceBypass,
+  evidenceRetentionProblems,
+  objectLockRetention,
+  type EvidenceRetention,
+} from './evidence-retention';
 import { sessionBucketName, stackLogGroupName, stackResourceName } from './naming';
 import { wildcardResourceFinding } from './nag-findings';
 
@@ -22,14 +29,8 @@ const NO_REPLICATION_REASON =
 export interface SessionLoggingProps {
   /** Days session logs stay in CloudWatch Logs. */
   readonly logRetention: logs.RetentionDays;
-  /** Days Object Lock protects each transcript in S3 from deletion (1-3650). */
-  readonly objectLockDays: number;
-  /**
-   * COMPLIANCE: nobody, the account root included, can shorten the lock or delete a locked transcript. GOVERNANCE:
-   * principals with s3:BypassGovernanceRetention could, so the bucket policy denies that action to everyone.
-   * @default 'COMPLIANCE'
-   */
-  readonly objectLockMode?: 'COMPLIANCE' | 'GOVERNANCE';
+  /** Object Lock and archive storage of transcripts (and archive storage of their access logs). */
+  readonly retention: EvidenceRetention;
   /** Minutes of inactivity before Session Manager ends a session (1-60). */
   readonly idleTimeoutMinutes: number;
   /** Longest single session in minutes (1-1440). */
@@ -77,6 +78,7 @@ export class SessionLogging extends Construct {
 
     this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
+      lifecycleRules: archiveLifecycleRules(props.retention),
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       versioned: true,
@@ -101,7 +103,8 @@ export class SessionLogging extends Construct {
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectLockEnabled: true,
-      objectLockDefaultRetention: objectLockRetention(props),
+      objectLockDefaultRetention: objectLockRetention(props.retention),
+      lifecycleRules: archiveLifecycleRules(props.retention),
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'session-bucket/',
       removalPolicy: RemovalPolicy.RETAIN,
@@ -110,17 +113,7 @@ export class SessionLogging extends Construct {
       id: 'NIST.800.53.R5-S3BucketReplicationEnabled',
       reason: NO_REPLICATION_REASON,
     });
-    if (props.objectLockMode === 'GOVERNANCE') {
-      this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'NobodyBypassesGovernanceRetention',
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['s3:BypassGovernanceRetention'],
-          resources: [this.bucket.bucketArn, this.bucket.arnForObjects('*')],
-        }),
-      );
-    }
+    denyGovernanceBypass(this.bucket, props.retention);
 
     this.document = new ssm.CfnDocument(this, 'Document', {
       name: stackResourceName(this, 'session'),
@@ -259,18 +252,8 @@ export class SessionLogging extends Construct {
   }
 }
 
-function objectLockRetention(props: SessionLoggingProps): s3.ObjectLockRetention {
-  const days = Duration.days(props.objectLockDays);
-  return props.objectLockMode === 'GOVERNANCE'
-    ? s3.ObjectLockRetention.governance(days)
-    : s3.ObjectLockRetention.compliance(days);
-}
-
 function validate(path: string, props: SessionLoggingProps): void {
-  const problems: string[] = [];
-  if (!Number.isInteger(props.objectLockDays) || props.objectLockDays < 1 || props.objectLockDays > 3650) {
-    problems.push(`objectLockDays ${props.objectLockDays} must be a whole number of days from 1 to 3650`);
-  }
+  const problems = evidenceRetentionProblems(props.retention);
   if (!Number.isInteger(props.idleTimeoutMinutes) || props.idleTimeoutMinutes < 1 || props.idleTimeoutMinutes > 60) {
     problems.push(`idleTimeoutMinutes ${props.idleTimeoutMinutes} must be 1-60 (the Session Manager limit)`);
   }

@@ -1,8 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { jitMetric } from './jit-metrics';
 
 export interface TeardownAlarmsProps {
   /** Topic the alarms notify. */
@@ -35,13 +35,7 @@ export class TeardownAlarms extends Construct {
   constructor(scope: Construct, id: string, props: TeardownAlarmsProps) {
     super(scope, id);
     this.alarms = teardownFailureMetrics.map(({ id: alarmId, metric, what }) => {
-      const alarm = new cloudwatch.Metric({
-        namespace: 'JitAccess',
-        metricName: metric,
-        dimensionsMap: { service: 'jit-access' },
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(5),
-      }).createAlarm(this, alarmId, {
+      const alarm = jitMetric(metric).createAlarm(this, alarmId, {
         alarmDescription: `jit-access: ${what}`,
         threshold: 1,
         evaluationPeriods: 1,

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { jitMetric } from './jit-metrics';
 
 export interface UnheldIngressAlarmProps {
   /** Topic the alarm notifies. */
@@ -28,11 +29,8 @@ export class UnheldIngressAlarm extends Construct {
         `${this.node.path}: sweeperRate must be a whole number of minutes from 1 to 60 (sweeperRateMinutes)`,
       );
     }
-    this.alarm = new cloudwatch.Metric({
-      namespace: 'JitAccess',
-      metricName: 'UnheldIngressRules',
-      dimensionsMap: { service: 'jit-access' },
-      // Each run reports the count it found (zero included): the latest run's count is the state of the groups.
+    // Each run reports the count it found (zero included): the latest run's count is the state of the groups.
+    this.alarm = jitMetric('UnheldIngressRules', {
       statistic: cloudwatch.Stats.MAXIMUM,
       period: props.sweeperRate,
     }).createAlarm(this, 'Alarm', {

@@ -40,6 +40,9 @@ describe('parseConfig', () => {
       'objectLockMode',
       'notificationEmails',
       'sweeperRateMinutes',
+      'archiveAfterDays',
+      'archiveStorageClass',
+      'cloudTrail',
     ] as const) {
       delete raw[field];
     }
@@ -57,6 +60,8 @@ describe('parseConfig', () => {
       logRetentionDays: 365,
       objectLockDays: 365,
       objectLockMode: 'COMPLIANCE',
+      archiveStorageClass: 'GLACIER',
+      cloudTrail: { create: false },
       notificationEmails: [],
       sweeperRateMinutes: 5,
       approvers: { minApprovals: 2 },
@@ -359,6 +364,68 @@ describe('parseConfig', () => {
 
     // Assess
     expect(problems).toEqual(['jitAccess.objectLockMode: must be "COMPLIANCE" (the default) or "GOVERNANCE"']);
+  });
+
+  test('leaves evidence in S3 Standard unless archiveAfterDays is set', () => {
+    // Act
+    const config = parseConfig(exampleConfigInput());
+
+    // Assess
+    expect(config.archiveAfterDays).toBeUndefined();
+  });
+
+  test('accepts an archive transition while Object Lock still protects the evidence', () => {
+    // Prepare
+    const raw = {
+      ...exampleConfigInput(),
+      objectLockDays: 2557,
+      archiveAfterDays: 90,
+      archiveStorageClass: 'DEEP_ARCHIVE',
+    };
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config).toMatchObject({ archiveAfterDays: 90, archiveStorageClass: 'DEEP_ARCHIVE' });
+  });
+
+  test('reports an archive transition at or after the end of Object Lock, naming both fields and the fix', () => {
+    // Prepare
+    const raw = { ...exampleConfigInput(), objectLockDays: 365, archiveAfterDays: 365 };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.archiveAfterDays: 365 must be fewer than objectLockDays (365): evidence moves to archive storage while Object Lock still protects it; lower archiveAfterDays or raise objectLockDays',
+    ]);
+  });
+
+  test('reports an archive storage class S3 lifecycle rules do not offer for evidence, listing the ones it may be', () => {
+    // Prepare
+    const raw = { ...exampleConfigInput(), archiveStorageClass: 'STANDARD_IA' };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.archiveStorageClass: must be "GLACIER_IR", "GLACIER" (the default) or "DEEP_ARCHIVE"',
+    ]);
+  });
+
+  test('reports a cloudTrail setting that is not an object with create, naming the field', () => {
+    // Prepare
+    const raw = { ...exampleConfigInput(), cloudTrail: { create: 'yes' } };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^jitAccess\.cloudTrail\.create: /);
   });
 
   test('reports a log retention that CloudWatch does not offer, listing the values it does', () => {

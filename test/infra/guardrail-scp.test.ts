@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { Template } from 'aws-cdk-lib/assertions';
 import { guardrailServiceControlPolicy, type GuardrailServiceControlPolicy } from '../../lib/guardrail-scp';
+import { exampleConfig } from '../helpers/config-fixture';
 import { buildStack, exampleStackConfig } from '../helpers/synth-stack';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -64,7 +66,12 @@ function scpNames(sid: string, prefix: RegExp): string[] {
   return [...new Set(statement.Resource.map((arn) => arn.replace(prefix, '').replace(/(:\*|\/\*)$/, '')))];
 }
 
-async function simulate(principal: string, action: string, resource: string): Promise<string> {
+async function simulate(
+  principal: string,
+  action: string,
+  resource: string,
+  guardrail: GuardrailServiceControlPolicy = scp,
+): Promise<string> {
   const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
   const result = await runSimulation(
     {
@@ -81,7 +88,7 @@ async function simulate(principal: string, action: string, resource: string): Pr
           orgIdentifier: ACCOUNT,
           policies: [
             { name: 'FullAWSAccess', policy: allowAll },
-            { name: 'guardrail', policy: scp },
+            { name: 'guardrail', policy: guardrail },
           ],
         },
       ],
@@ -229,6 +236,57 @@ describe('the guardrail SCP the CDK app writes', () => {
 
     // Assess
     expect(results).toEqual(['Allowed', 'Allowed', 'Allowed']);
+  });
+
+  test('names no trail while the stack has none (cloudTrail.create off)', () => {
+    // Assess
+    expect(scp.Statement.map((s) => s.Sid)).not.toContain('StopOrChangeTrail');
+  });
+
+  describe("with the stack's own trail (cloudTrail.create)", () => {
+    const { stack } = buildStack(
+      exampleConfig((raw) => {
+        raw.cloudTrail = { create: true };
+      }),
+    );
+    const withTrail = guardrailServiceControlPolicy(stack, '/jit-access/', { ownTrail: true });
+    const template = Template.fromStack(stack);
+    const trailName = rendered(
+      Object.values(template.findResources('AWS::CloudTrail::Trail'))[0]!.Properties.TrailName,
+    );
+    const bucketNames = Object.values(template.findResources('AWS::S3::Bucket'))
+      .map((bucket) => (bucket as TemplateResource).Properties.BucketName)
+      .filter((name) => name !== undefined)
+      .map(rendered);
+
+    test('names the trail and the Object Lock buckets of the template, within the size limit', () => {
+      // Act
+      const trailStatement = withTrail.Statement.find((s) => s.Sid === 'StopOrChangeTrail');
+      const lockStatement = withTrail.Statement.find((s) => s.Sid === 'BypassObjectLock')!;
+
+      // Assess
+      expect(trailStatement?.Resource).toEqual([`arn:aws:cloudtrail:*:*:trail/${trailName}`]);
+      expect(bucketNames).toHaveLength(2);
+      expect(lockStatement.Resource).toEqual(
+        bucketNames.flatMap((name) => [`arn:aws:s3:::${name}`, `arn:aws:s3:::${name}/*`]),
+      );
+      expect(JSON.stringify(withTrail).length).toBeLessThanOrEqual(5120);
+    });
+
+    test.each([
+      ['cloudtrail:StopLogging', `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/JitAccess-trail`],
+      ['cloudtrail:DeleteTrail', `arn:aws:cloudtrail:eu-west-1:${ACCOUNT}:trail/JitAccess-trail`],
+      ['s3:PutBucketObjectLockConfiguration', `arn:aws:s3:::jitaccess-trail-${ACCOUNT}-eu-west-1`],
+    ])('an administrator is denied %s on %s, the stack role is not', async (action, resource) => {
+      // Act
+      const results = [
+        await simulate(ADMINISTRATOR, action, resource, withTrail),
+        await simulate(STACK_ROLE, action, resource, withTrail),
+      ];
+
+      // Assess
+      expect(results).toEqual(['ExplicitlyDenied', 'Allowed']);
+    });
   });
 
   test("stops synth naming the fix when the policy would exceed AWS Organizations' limit", () => {

@@ -73,12 +73,15 @@ const PACKS: readonly (readonly [string, () => RecordingPack])[] = [
 const { app } = buildStack();
 app.synth();
 
-const withOrganization = buildStack(
+/** The options off by default, all on: one more synth covers them all. */
+const withOptions = buildStack(
   exampleConfig((raw) => {
     raw.api = { organizationId: 'o-a1b2c3d4e5' };
+    raw.cloudTrail = { create: true };
+    raw.archiveAfterDays = 90;
   }),
 ).app;
-withOrganization.synth();
+withOptions.synth();
 
 /** Every unacknowledged finding of `pack` under `root`, as `<rule> at <construct path>`. */
 function unacknowledgedFindings(pack: NagPack, root: App): string[] {
@@ -97,9 +100,9 @@ describe.each(PACKS)('cdk-nag %s', (_name, createPack) => {
     expect(findings).toEqual([]);
   });
 
-  test('reports no unacknowledged finding when the API also admits an AWS Organization', () => {
+  test('reports no unacknowledged finding with the options on: an AWS Organization, the own trail, archiving', () => {
     // Act
-    const findings = unacknowledgedFindings(createPack(), withOrganization);
+    const findings = unacknowledgedFindings(createPack(), withOptions);
 
     // Assess
     expect(findings).toEqual([]);

@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { z } from 'zod';
 import { CHECKOV, CHECKOV_REQUIREMENTS } from '../../scripts/local-aws/local-aws';
+import { exampleConfig } from '../helpers/config-fixture';
 import { buildStack } from '../helpers/synth-stack';
 
 const SKIP_FILE = path.resolve(__dirname, '..', '..', 'security', 'checkov-skips.json');
@@ -86,7 +87,12 @@ let failed: FailedCheck[];
 let skips: Skip[];
 
 beforeAll(async () => {
-  const { app, stack } = buildStack();
+  // The example with the stack's own trail: every resource of the default stack and those of the optional trail.
+  const { app, stack } = buildStack(
+    exampleConfig((raw) => {
+      raw.cloudTrail = { create: true };
+    }),
+  );
   const templatePath = app.synth().getStackByName(stack.stackName).templateFullPath;
   resourceCount = Object.keys(
     (JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: object }).Resources,

@@ -1,0 +1,58 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { jitMetric } from './jit-metrics';
+
+export interface AuditAlarmsProps {
+  /** Topic the alarms notify. */
+  readonly alarmTopic: sns.ITopic;
+}
+
+/**
+ * The events an owner must hear of even when nothing failed: break-glass used, a vendor locked out, residue the
+ * sweeper had to remove, a configuration snapshot that failed. (Revoke failures and dead-letter queues have their
+ * alarms in TeardownAlarms, ExpiryScheduler and Lockout.)
+ */
+const AUDIT_ALARMS: ReadonlyArray<{ readonly id: string; readonly metric: string; readonly what: string }> = [
+  {
+    id: 'BreakGlassUsedAlarm',
+    metric: 'BreakGlassGrants',
+    what: 'a break-glass grant was recorded; approvers must review it (jit-access approve|deny <grant-id>) before its review deadline',
+  },
+  {
+    id: 'LockoutAlarm',
+    metric: 'VendorLockouts',
+    what: 'a vendor was locked out after repeated denied attempts; see the saved query "denied attempts by grant role" and unlock with jit-access vendor unlock',
+  },
+  {
+    id: 'SweeperResidueAlarm',
+    metric: 'SweeperOrphansFound',
+    what: 'the sweeper found and removed resources no grant holds (roles, schedules, rules, sessions); see its "sweep finished" log line for what',
+  },
+  {
+    id: 'SnapshotFailureAlarm',
+    metric: 'SnapshotFailed',
+    what: 'a configuration snapshot of a target instance failed; the evidence of that grant lacks it, see the grant history',
+  },
+];
+
+/** One alarm per audit event, each raised by a single occurrence within five minutes. */
+export class AuditAlarms extends Construct {
+  public readonly alarms: readonly cloudwatch.Alarm[];
+
+  constructor(scope: Construct, id: string, props: AuditAlarmsProps) {
+    super(scope, id);
+    this.alarms = AUDIT_ALARMS.map(({ id: alarmId, metric, what }) => {
+      const alarm = jitMetric(metric).createAlarm(this, alarmId, {
+        alarmDescription: `jit-access: ${what}`,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+      return alarm;
+    });
+  }
+}
