@@ -5,6 +5,7 @@ import { isApprover, type Caller } from '../domain/identity';
 import { quoted } from '../domain/messages';
 import type { BreakGlassReview, GrantRecord, GrantStatus } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
+import { isClosedTask } from '../adapters/sfn';
 import { teardownGrant } from './teardown';
 
 export interface DecisionResult {
@@ -143,10 +144,15 @@ async function answerNotYetSent(
   }
   const token = await ledger.getTaskToken(grant.grantId);
   if (!token) return undefined;
-  if (grant.status === 'APPROVED') {
-    await deps.approvals.approve(token, { approvedBy: grant.approvals });
-  } else {
-    await deps.approvals.deny(token, 'jit.Denied', 'denied (answer sent again)');
+  try {
+    if (grant.status === 'APPROVED') {
+      await deps.approvals.approve(token, { approvedBy: grant.approvals });
+    } else {
+      await deps.approvals.deny(token, 'jit.Denied', 'denied (answer sent again)');
+    }
+  } catch (error) {
+    // The answer did reach the workflow (only the token's removal failed), or the step has ended: nothing waits.
+    if (!isClosedTask(error)) throw error;
   }
   await ledger.forgetTaskToken(grant.grantId);
   return {
