@@ -36,6 +36,33 @@ const approve = (caller = ALICE) => callApi(h, 'approve', caller, { ...onGrant, 
 const deny = (caller = BOB) => callApi(h, 'deny', caller, { ...onGrant, body: { reason: 'no change window' } });
 
 describe('the approval callbacks failing', () => {
+  it('an approval whose SendTaskSuccess failed, retried by nobody, is reported by the sweeper; a retry then sends it', async () => {
+    // Prepare
+    await seedPending(h, GRANT_ID);
+    h.aws.executions.push({
+      stateMachineArn: h.deps.settings.stateMachineArn ?? '',
+      name: GRANT_ID,
+      input: {},
+      status: 'RUNNING',
+    });
+    await approve(ALICE);
+    h.aws.failNext('SendTaskSuccess', 'ServiceUnavailable');
+    await approve(BOB);
+    h.clock.advanceMinutes(11);
+
+    // Act
+    const report = await h.handlers.sweeper();
+    const retried = await approve(CAROL);
+
+    // Assess
+    expect(report.undeliveredDecisions).toEqual([GRANT_ID]);
+    expect(retried.status).toBe(200);
+    expect(h.aws.taskCallbacks).toEqual([
+      { kind: 'success', taskToken: TOKEN, output: { approvedBy: ['alice', 'bob'] } },
+    ]);
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
+  });
+
   it('a deny whose SendTaskFailure failed is sent again by the next approver who acts, once', async () => {
     // Prepare
     await seedPending(h, GRANT_ID);
@@ -142,6 +169,25 @@ describe('the scheduler failing', () => {
     expect(result.status).toBe('REVOKED');
     expect(h.aws.schedules.size).toBe(0);
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+});
+
+describe('the sweeper after the scheduler failed', () => {
+  it('finishes a revoke left REVOKING by a failed schedule deletion once it is stuck, and ends REVOKED', async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+    h.aws.failNext('DeleteSchedule', 'InternalServerException');
+    h.clock.set(EXPIRES_AT);
+    await h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' });
+    h.clock.advanceMinutes(15);
+
+    // Act
+    const report = await h.handlers.sweeper();
+
+    // Assess
+    expect(report.stuckGrants).toEqual([GRANT_ID]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+    expect(h.aws.schedules.size).toBe(0);
   });
 });
 
