@@ -11,6 +11,7 @@ import {
   CAROL,
   callApi,
   createHarness,
+  rejectionOf,
   DANA,
   seedActive,
   seedApproved,
@@ -128,7 +129,7 @@ describe('the scheduler failing', () => {
     h.aws.failNext('CreateSchedule', 'ServiceQuotaExceededException');
 
     // Act
-    const error = await h.handlers.grant({ grantId: GRANT_ID }).catch((e: unknown) => e as Error);
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
 
     // Assess
     expect(error).toMatchObject({ name: 'jit.GrantFailed' });
@@ -208,7 +209,7 @@ describe('EC2 refusing a rule at grant time', () => {
     }
 
     // Act
-    const error = await h.handlers.grant({ grantId: GRANT_ID }).catch((e: unknown) => e as Error);
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
 
     // Assess
     expect(error.message).toContain('failed at open ingress rules: The maximum number of rules');
