@@ -320,13 +320,15 @@ export class FakeAws {
     );
     const logs = mockClient(CloudWatchLogsClient);
     logs.on(FilterLogEventsCommand).callsFake(
-      this.handle('FilterLogEvents', false, (input: FilterLogEventsCommandInput) => ({
-        events: (input.logStreamNames ?? []).flatMap((stream) =>
+      this.handle('FilterLogEvents', false, (input: FilterLogEventsCommandInput) => {
+        const events = (input.logStreamNames ?? []).flatMap((stream) =>
           (this.logStreams.get(stream) ?? [])
             .filter((line) => line.timestamp >= (input.startTime ?? 0))
             .map((line) => ({ logStreamName: stream, timestamp: line.timestamp, message: line.message })),
-        ),
-      })),
+        );
+        const { items, next } = this.page('FilterLogEvents', events, input.nextToken);
+        return { events: items, ...(next ? { nextToken: next } : {}) };
+      }),
     );
     this.stubs.push(sns, sfn, logs);
   }
