@@ -120,6 +120,24 @@ describe('the approval callbacks failing', () => {
     ]);
     expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
   });
+  it('the kill switch on an approval whose SendTaskSuccess failed cancels the workflow still waiting', async () => {
+    // Prepare
+    await seedPending(h, GRANT_ID);
+    await approve(ALICE);
+    h.aws.failNext('SendTaskSuccess');
+    await approve(BOB);
+
+    // Act
+    const revoked = await callApi(h, 'revoke', DANA, { ...onGrant, body: { reason: 'change window cancelled' } });
+
+    // Assess
+    expect(revoked.status).toBe(200);
+    expect(h.aws.taskCallbacks).toEqual([
+      { kind: 'failure', taskToken: TOKEN, error: 'jit.Cancelled', cause: 'cancelled by dana' },
+    ]);
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
+    expect(h.aws.roles.size).toBe(0);
+  });
 });
 
 describe('the scheduler failing', () => {
