@@ -157,6 +157,14 @@ describe('failure injection', () => {
     expect(h.aws.taskCallbacks).toEqual([{ kind: 'failure', taskToken: 'token-a', error: 'jit.Denied', cause: 'no' }]);
   });
 
+  it('refuses to arm a fault on a command the fakes do not answer, so a misspelt fault cannot pass unnoticed', () => {
+    // Act
+    const arming = () => h.aws.failNext('SendTaskSucess');
+
+    // Assess
+    expect(arming).toThrow(/answer no command SendTaskSucess: name one of .*SendTaskSuccess/);
+  });
+
   it('failWhen fails only the calls whose input matches, as many times as asked', async () => {
     // Prepare
     h.aws.seedSchedule('jit-grant-a', 'jit-access-expiry');

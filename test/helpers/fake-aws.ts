@@ -243,6 +243,8 @@ export class FakeAws {
 
   private readonly callCounts = new Map<string, number>();
   private readonly faults: Fault[] = [];
+  /** Every command the fakes answer: a fault armed on another name would never fire, so it is refused. */
+  private readonly commandNames = new Set<string>();
   private readonly stubs: { restore(): void }[] = [];
   private nextRuleNumber = 1;
 
@@ -353,6 +355,7 @@ export class FakeAws {
 
   /** The `nth` call of `command` from now on fails with a permanent (non-retryable) error. */
   failOn(command: string, options: { readonly nth?: number; readonly errorName?: string } = {}): void {
+    this.assertAnswers(command);
     this.faults.push({
       command,
       atCall: this.countOf(command) + (options.nth ?? 1),
@@ -375,12 +378,21 @@ export class FakeAws {
     when: (input: I) => boolean = () => true,
     options: FaultOptions = {},
   ): void {
+    this.assertAnswers(command);
     this.faults.push({
       command,
       when: when as (input: never) => boolean,
       errorName: options.errorName ?? 'AccessDenied',
       remaining: options.times ?? Infinity,
     });
+  }
+
+  private assertAnswers(command: string): void {
+    if (!this.commandNames.has(command)) {
+      throw new Error(
+        `the fakes answer no command ${command}: name one of ${[...this.commandNames].sort().join(', ')}`,
+      );
+    }
   }
 
   /** How many times `command` was called (reads included), since the start or the last `clearCallLog`. */
@@ -477,6 +489,7 @@ export class FakeAws {
     work: (input: I) => O,
     target?: (input: I) => string,
   ): (input: I) => Promise<O> {
+    this.commandNames.add(command);
     return async (input: I) => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const count = this.countOf(command) + 1;
