@@ -9,6 +9,14 @@ function sfnClient(config: AwsClientConfig) {
   );
 }
 
+/**
+ * Step Functions' answer to a token whose task is over: answered before, timed out, or its execution gone. Nothing
+ * waits for that token any more.
+ */
+export function isClosedTask(error: unknown): boolean {
+  return ['TaskTimedOut', 'TaskDoesNotExist'].includes((error as Error)?.name);
+}
+
 /** Answers the approval step of the workflow. Only the API's decide function holds this. */
 export interface ApprovalCallback {
   approve(taskToken: string, output: Readonly<Record<string, unknown>>): Promise<void>;

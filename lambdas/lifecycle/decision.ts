@@ -1,4 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { isClosedTask } from '../adapters/sfn';
 import { assertMayVote, countedApprovals, hasEnoughApprovals, type Decision } from '../domain/approval-rules';
 import { ApprovalError } from '../domain/errors';
 import { historyEntry } from '../domain/history';
@@ -155,10 +156,15 @@ async function answerNotYetSent(
   }
   const token = await ledger.getTaskToken(grant.grantId);
   if (!token) return undefined;
-  if (grant.status === 'APPROVED') {
-    await deps.approvals.approve(token, { approvedBy: grant.approvals });
-  } else {
-    await deps.approvals.deny(token, 'jit.Denied', 'denied (answer sent again)');
+  try {
+    if (grant.status === 'APPROVED') {
+      await deps.approvals.approve(token, { approvedBy: grant.approvals });
+    } else {
+      await deps.approvals.deny(token, 'jit.Denied', 'denied (answer sent again)');
+    }
+  } catch (error) {
+    // The answer did reach the workflow (only the token's removal failed), or the step has ended: nothing waits.
+    if (!isClosedTask(error)) throw error;
   }
   await ledger.forgetTaskToken(grant.grantId);
   return {

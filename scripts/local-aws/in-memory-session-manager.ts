@@ -6,9 +6,15 @@ interface StoredSession extends LiveSession {
   readonly startedAt: string;
 }
 
+/** Lets concurrent callers interleave between calls, as they do over the network. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
  * TEST DOUBLE. moto has no StartSession, DescribeSessions or TerminateSession, so this in-memory stand-in answers
- * them behind the ssm adapter's interface. Nothing else in the local runs is faked.
+ * them behind the ssm adapter's interface. Nothing else in the local runs is faked. Like Session Manager, it answers
+ * asynchronously, ends an ended session again without error and refuses a session id it never issued; every call
+ * goes through `record`, where the local run injects its faults. It answers whole lists, as the interface does: the
+ * adapter's paging of DescribeSessions is proven against the paged fakes (test/adapters/paging.test.ts).
  */
 export class InMemorySessionManagerDouble implements SessionManager {
   private readonly sessions = new Map<string, StoredSession>();
@@ -32,21 +38,27 @@ export class InMemorySessionManagerDouble implements SessionManager {
   }
 
   async listActiveSessions(): Promise<LiveSession[]> {
+    await tick();
     this.record('ssm:DescribeSessions');
     return this.list((s) => s.state === 'Active');
   }
 
   async listSessionsSince(since: string): Promise<LiveSession[]> {
     // Session Manager answers Active and History separately.
+    await tick();
     this.record('ssm:DescribeSessions');
     this.record('ssm:DescribeSessions');
     return this.list((s) => s.startedAt >= since);
   }
 
   async terminateSession(sessionId: string): Promise<void> {
+    await tick();
     this.record('ssm:TerminateSession');
     const session = this.sessions.get(sessionId);
-    if (session) session.state = 'Terminated';
+    if (!session) {
+      throw Object.assign(new Error(`Session ${sessionId} does not exist.`), { name: 'DoesNotExistException' });
+    }
+    session.state = 'Terminated';
   }
 
   isActive(sessionId: string): boolean {

@@ -73,7 +73,7 @@ export async function createLocalWorld(
 
   log('creating the ledger table from the synthesized template');
   const ledgerTableName = `jit-ledger-${suffix}`;
-  await new DynamoDBClient(aws).send(new CreateTableCommand(tableInput(stack, ledgerTableName)));
+  await new DynamoDBClient(aws).send(new CreateTableCommand(ledgerTableInput(stack, ledgerTableName)));
 
   log('creating the VPC, the JIT security groups and tagged target instances');
   const vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc?.VpcId as string;
@@ -225,7 +225,11 @@ function anyImageId(endpoint: string, ec2: EC2Client): Promise<string> {
   return imageId;
 }
 
-function tableInput(stack: SynthesizedStack, tableName: string): CreateTableCommandInput {
+/** The ledger table as the synthesized template declares it (keys and indexes), under `tableName`. */
+export function ledgerTableInput(
+  stack: Pick<SynthesizedStack, 'resources'>,
+  tableName: string,
+): CreateTableCommandInput {
   const table = Object.values(stack.resources).find(
     (r) => r.Type === 'AWS::DynamoDB::GlobalTable' || r.Type === 'AWS::DynamoDB::Table',
   ) as CfnResource | undefined;

@@ -78,9 +78,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 
 /**
- * Stateful fakes of the AWS calls the adapters make, built on aws-sdk-client-mock. They keep a small in-memory world,
- * answer with the error names the real services use (the adapters' idempotency depends on them), log every mutating
- * call in order, and can make the Nth call of a command fail with a permanent error.
+ * Stateful fakes of the AWS calls the adapters make, built on aws-sdk-client-mock. They keep a small in-memory world
+ * and behave like the services where the adapters depend on it:
+ * - every call is asynchronous (concurrent callers interleave as over the network);
+ * - every listing answers in small pages (`pageSize`, 2 by default) with the service's own continuation field
+ *   (`NextToken`, or IAM's `IsTruncated`/`Marker`), so an adapter that reads only the first page misses items;
+ * - they refuse what the services refuse, with the services' error names (the adapters' idempotency depends on them):
+ *   an unknown security group, a group's 61st inbound rule, a role's inline policies over 10,240 characters, a task
+ *   token answered twice, a session id Session Manager never issued...;
+ * - any call can be made to fail (`failNext`, `failWhen`, `failOn`), and every mutating call is logged in order.
  */
 
 export interface FakeRole {
@@ -176,6 +182,32 @@ export function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 }
 
+/** EC2: inbound rules per security group, IPv4 and IPv6 counted apart (the default quota). */
+export const INBOUND_RULES_PER_GROUP = 60;
+/** IAM: the inline policies of one role, all together, in characters other than whitespace. */
+export const ROLE_INLINE_POLICY_CHARS = 10_240;
+/** Step Functions: a task token is at most 1,024 characters. */
+const TASK_TOKEN_MAX_CHARS = 1_024;
+
+/** A fault armed on a command: thrown instead of doing the work when the call matches. */
+interface Fault {
+  readonly command: string;
+  readonly errorName: string;
+  /** Only this call number of the command (`failOn`), or any call the predicate accepts. */
+  readonly atCall?: number;
+  readonly when?: (input: never) => boolean;
+  /** How many more matching calls fail; `Infinity` until cleared. */
+  remaining: number;
+}
+
+/** How a fault is thrown: the error's name, and for `failWhen` how many matching calls fail. */
+export interface FaultOptions {
+  /** @default 'AccessDenied' (a permanent error; use e.g. 'ThrottlingException' for a transient one) */
+  readonly errorName?: string;
+  /** @default Infinity: every matching call until `clearCallLog` */
+  readonly times?: number;
+}
+
 const tagMap = (tags: readonly { Key?: string; Value?: string }[] | undefined): Record<string, string> =>
   Object.fromEntries((tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
 
@@ -202,8 +234,17 @@ export class FakeAws {
   /** Every mutating call, in the order it was made (failed ones included). */
   readonly mutatingCalls: MutatingCall[] = [];
 
+  /** Items per page of every listing; a test may set 1 to split even two items. */
+  pageSize = 2;
+  /** The security groups that exist; a call naming another fails `InvalidGroup.NotFound`. */
+  readonly securityGroups = new Set<string>();
+  /** Task tokens already answered: Step Functions refuses a second answer with `TaskTimedOut`. */
+  readonly answeredTaskTokens = new Set<string>();
+
   private readonly callCounts = new Map<string, number>();
-  private readonly faults = new Map<string, { readonly atCall: number; readonly errorName: string }>();
+  private readonly faults: Fault[] = [];
+  /** Every command the fakes answer: a fault armed on another name would never fire, so it is refused. */
+  private readonly commandNames = new Set<string>();
   private readonly stubs: { restore(): void }[] = [];
   private nextRuleNumber = 1;
 
@@ -230,6 +271,7 @@ export class FakeAws {
     const sfn = mockClient(SFNClient);
     sfn.on(SendTaskSuccessCommand).callsFake(
       this.handle('SendTaskSuccess', true, (input: SendTaskSuccessCommandInput) => {
+        this.answerTask(input.taskToken);
         this.taskCallbacks.push({
           kind: 'success',
           taskToken: input.taskToken ?? '',
@@ -240,6 +282,7 @@ export class FakeAws {
     );
     sfn.on(SendTaskFailureCommand).callsFake(
       this.handle('SendTaskFailure', true, (input: SendTaskFailureCommandInput) => {
+        this.answerTask(input.taskToken);
         this.taskCallbacks.push({
           kind: 'failure',
           taskToken: input.taskToken ?? '',
@@ -279,15 +322,28 @@ export class FakeAws {
     );
     const logs = mockClient(CloudWatchLogsClient);
     logs.on(FilterLogEventsCommand).callsFake(
-      this.handle('FilterLogEvents', false, (input: FilterLogEventsCommandInput) => ({
-        events: (input.logStreamNames ?? []).flatMap((stream) =>
+      this.handle('FilterLogEvents', false, (input: FilterLogEventsCommandInput) => {
+        const events = (input.logStreamNames ?? []).flatMap((stream) =>
           (this.logStreams.get(stream) ?? [])
             .filter((line) => line.timestamp >= (input.startTime ?? 0))
             .map((line) => ({ logStreamName: stream, timestamp: line.timestamp, message: line.message })),
-        ),
-      })),
+        );
+        const { items, next } = this.page('FilterLogEvents', events, input.nextToken);
+        return { events: items, ...(next ? { nextToken: next } : {}) };
+      }),
     );
     this.stubs.push(sns, sfn, logs);
+  }
+
+  /** Step Functions closes a task on its first answer: a second one finds no task, an over-long token no token. */
+  private answerTask(taskToken: string | undefined): void {
+    if (!taskToken || taskToken.length > TASK_TOKEN_MAX_CHARS) {
+      throw awsError('InvalidToken', `Invalid Token: '${taskToken?.slice(0, 40)}...'`);
+    }
+    if (this.answeredTaskTokens.has(taskToken)) {
+      throw awsError('TaskTimedOut', "Task Timed Out: 'Provided task does not exist anymore'");
+    }
+    this.answeredTaskTokens.add(taskToken);
   }
 
   /** What the SSM agent streams while the vendor types: a line in the session's log stream. */
@@ -299,10 +355,44 @@ export class FakeAws {
 
   /** The `nth` call of `command` from now on fails with a permanent (non-retryable) error. */
   failOn(command: string, options: { readonly nth?: number; readonly errorName?: string } = {}): void {
-    this.faults.set(command, {
+    this.assertAnswers(command);
+    this.faults.push({
+      command,
       atCall: this.countOf(command) + (options.nth ?? 1),
       errorName: options.errorName ?? 'AccessDenied',
+      remaining: 1,
     });
+  }
+
+  /** The next call of `command` (e.g. `SendTaskSuccess`, `CreateSchedule`) fails with `errorName`. */
+  failNext(command: string, errorName = 'AccessDenied'): void {
+    this.failWhen(command, () => true, { errorName, times: 1 });
+  }
+
+  /**
+   * Every call of `command` whose input `when` accepts fails (at most `times` of them), e.g. `DeleteSchedule` of one
+   * grant's schedule only. The input is the SDK command's input.
+   */
+  failWhen<I = Record<string, unknown>>(
+    command: string,
+    when: (input: I) => boolean = () => true,
+    options: FaultOptions = {},
+  ): void {
+    this.assertAnswers(command);
+    this.faults.push({
+      command,
+      when: when as (input: never) => boolean,
+      errorName: options.errorName ?? 'AccessDenied',
+      remaining: options.times ?? Infinity,
+    });
+  }
+
+  private assertAnswers(command: string): void {
+    if (!this.commandNames.has(command)) {
+      throw new Error(
+        `the fakes answer no command ${command}: name one of ${[...this.commandNames].sort().join(', ')}`,
+      );
+    }
   }
 
   /** How many times `command` was called (reads included), since the start or the last `clearCallLog`. */
@@ -319,7 +409,7 @@ export class FakeAws {
     this.published.length = 0;
     this.taskCallbacks.length = 0;
     this.callCounts.clear();
-    this.faults.clear();
+    this.faults.length = 0;
   }
 
   /** Removes the mocks from the SDK clients. */
@@ -328,6 +418,10 @@ export class FakeAws {
   }
 
   // ---- seeding the world directly (not recorded as calls) ----
+
+  addSecurityGroup(groupId: string): void {
+    this.securityGroups.add(groupId);
+  }
 
   addInstance(instance: FakeInstance): void {
     this.instances.push(instance);
@@ -395,15 +489,57 @@ export class FakeAws {
     work: (input: I) => O,
     target?: (input: I) => string,
   ): (input: I) => Promise<O> {
+    this.commandNames.add(command);
     return async (input: I) => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       const count = this.countOf(command) + 1;
       this.callCounts.set(command, count);
       if (mutating) this.mutatingCalls.push({ command, target: target?.(input) ?? '' });
-      const fault = this.faults.get(command);
-      if (fault?.atCall === count) throw awsError(fault.errorName, `injected fault: call ${count} of ${command}`);
+      const fault = this.faults.find(
+        (f) =>
+          f.command === command &&
+          f.remaining > 0 &&
+          (f.atCall === undefined || f.atCall === count) &&
+          (f.when === undefined || (f.when as (input: I) => boolean)(input)),
+      );
+      if (fault) {
+        fault.remaining -= 1;
+        throw awsError(fault.errorName, `injected fault: call ${count} of ${command}`);
+      }
       return work(input);
     };
+  }
+
+  /**
+   * One page of a listing: the items from the offset the token names, at most `pageSize` of them, and the token of
+   * the next page when there is one. A token this listing did not issue fails as the services fail it.
+   */
+  private page<T>(
+    command: string,
+    items: readonly T[],
+    token: string | undefined,
+  ): { readonly items: T[]; readonly next?: string } {
+    let offset = 0;
+    if (token !== undefined) {
+      const match = new RegExp(`^${command}:(\\d+)$`).exec(token);
+      if (!match) throw awsError('InvalidNextToken', `The token ${token} is not one ${command} issued.`);
+      offset = Number(match[1]);
+    }
+    const end = offset + this.pageSize;
+    return { items: items.slice(offset, end), ...(end < items.length ? { next: `${command}:${end}` } : {}) };
+  }
+
+  /** An IAM listing's page: `IsTruncated` and `Marker` instead of `NextToken`. */
+  private iamPage<T>(command: string, items: readonly T[], marker: string | undefined) {
+    const { items: page, next } = this.page(command, items, marker);
+    return { page, IsTruncated: next !== undefined, ...(next ? { Marker: next } : {}) };
+  }
+
+  private knownGroup(groupId: string | undefined): string {
+    if (!groupId || !this.securityGroups.has(groupId)) {
+      throw awsError('InvalidGroup.NotFound', `The security group '${groupId}' does not exist`);
+    }
+    return groupId;
   }
 
   private role(name: string | undefined): FakeRole {
@@ -436,6 +572,9 @@ export class FakeAws {
         'CreateRole',
         true,
         (input: CreateRoleCommandInput) => {
+          if ((input.RoleName ?? '').length > 64) {
+            throw awsError('ValidationError', `roleName ${input.RoleName} must be at most 64 characters`);
+          }
           if (this.roles.has(input.RoleName ?? '')) {
             throw awsError('EntityAlreadyExistsException', `Role with name ${input.RoleName} already exists.`);
           }
@@ -470,23 +609,43 @@ export class FakeAws {
         'PutRolePolicy',
         true,
         (input: PutRolePolicyCommandInput) => {
-          this.role(input.RoleName).inlinePolicies.set(input.PolicyName ?? '', JSON.parse(input.PolicyDocument ?? ''));
+          const role = this.role(input.RoleName);
+          let document: unknown;
+          try {
+            document = JSON.parse(input.PolicyDocument ?? '');
+          } catch {
+            throw awsError('MalformedPolicyDocumentException', 'Syntax errors in policy.');
+          }
+          // IAM counts every inline policy of the role together, whitespace aside, the replaced one excluded.
+          const others = [...role.inlinePolicies].filter(([name]) => name !== input.PolicyName);
+          const chars = [...others.map(([, other]) => JSON.stringify(other)), input.PolicyDocument ?? '']
+            .join('')
+            .replace(/\s/g, '').length;
+          if (chars > ROLE_INLINE_POLICY_CHARS) {
+            throw awsError(
+              'LimitExceededException',
+              `Maximum policy size of ${ROLE_INLINE_POLICY_CHARS} bytes exceeded for role ${role.name}`,
+            );
+          }
+          role.inlinePolicies.set(input.PolicyName ?? '', document);
           return {};
         },
         rolePolicy,
       ),
     );
     iam.on(ListRolePoliciesCommand).callsFake(
-      this.handle('ListRolePolicies', false, (input: ListRolePoliciesCommandInput) => ({
-        PolicyNames: [...this.role(input.RoleName).inlinePolicies.keys()].sort(),
-        IsTruncated: false,
-      })),
+      this.handle('ListRolePolicies', false, (input: ListRolePoliciesCommandInput) => {
+        const names = [...this.role(input.RoleName).inlinePolicies.keys()].sort();
+        const { page, ...more } = this.iamPage('ListRolePolicies', names, input.Marker);
+        return { PolicyNames: page, ...more };
+      }),
     );
     iam.on(ListAttachedRolePoliciesCommand).callsFake(
-      this.handle('ListAttachedRolePolicies', false, (input: ListAttachedRolePoliciesCommandInput) => ({
-        AttachedPolicies: this.role(input.RoleName).attachedPolicyArns.map((PolicyArn) => ({ PolicyArn })),
-        IsTruncated: false,
-      })),
+      this.handle('ListAttachedRolePolicies', false, (input: ListAttachedRolePoliciesCommandInput) => {
+        const attached = this.role(input.RoleName).attachedPolicyArns.map((PolicyArn) => ({ PolicyArn }));
+        const { page, ...more } = this.iamPage('ListAttachedRolePolicies', attached, input.Marker);
+        return { AttachedPolicies: page, ...more };
+      }),
     );
     iam.on(DeleteRolePolicyCommand).callsFake(
       this.handle(
@@ -544,12 +703,13 @@ export class FakeAws {
       ),
     );
     iam.on(ListRolesCommand).callsFake(
-      this.handle('ListRoles', false, (input: ListRolesCommandInput) => ({
-        Roles: [...this.roles.values()]
+      this.handle('ListRoles', false, (input: ListRolesCommandInput) => {
+        const roles = [...this.roles.values()]
           .filter((role) => role.path.startsWith(input.PathPrefix ?? '/'))
-          .map((role) => ({ RoleName: role.name, Path: role.path, Arn: role.arn })),
-        IsTruncated: false,
-      })),
+          .map((role) => ({ RoleName: role.name, Path: role.path, Arn: role.arn }));
+        const { page, ...more } = this.iamPage('ListRoles', roles, input.Marker);
+        return { Roles: page, ...more };
+      }),
     );
     this.stubs.push(iam);
   }
@@ -573,8 +733,10 @@ export class FakeAws {
             (states === undefined || states.includes(i.state)) &&
             (ids !== undefined || tag !== undefined),
         );
+        const { items, next } = this.page('DescribeInstances', found, input.NextToken);
         return {
-          Reservations: found.map((i) => ({
+          ...(next ? { NextToken: next } : {}),
+          Reservations: items.map((i) => ({
             Instances: [
               {
                 InstanceId: i.instanceId,
@@ -592,6 +754,7 @@ export class FakeAws {
         'AuthorizeSecurityGroupIngress',
         true,
         (input: AuthorizeSecurityGroupIngressCommandInput) => {
+          const groupId = this.knownGroup(input.GroupId);
           const tags = tagMap(input.TagSpecifications?.find((t) => t.ResourceType === 'security-group-rule')?.Tags);
           const created: FakeIngressRule[] = [];
           for (const permission of input.IpPermissions ?? []) {
@@ -611,6 +774,14 @@ export class FakeAws {
               created.push({ ...rule, ruleId: this.newRuleId() });
             }
           }
+          // Like EC2, all or nothing: rules past the group's quota fail the call and open none.
+          const ipv4 = this.rulesIn(groupId).filter((r) => r.cidrIpv6 === undefined).length + created.length;
+          if (ipv4 > INBOUND_RULES_PER_GROUP) {
+            throw awsError(
+              'RulesPerSecurityGroupLimitExceeded',
+              'The maximum number of rules per security group has been reached.',
+            );
+          }
           this.ingressRules.push(...created);
           return { Return: true, SecurityGroupRules: created.map(toSdkRule) };
         },
@@ -626,6 +797,7 @@ export class FakeAws {
         true,
         (input: RevokeSecurityGroupIngressCommandInput) => {
           // Like EC2, all or nothing: one unknown id fails the call and closes none.
+          this.knownGroup(input.GroupId);
           const ids = input.SecurityGroupRuleIds ?? [];
           const unknown = ids.find(
             (ruleId) => !this.ingressRules.some((r) => r.ruleId === ruleId && r.groupId === input.GroupId),
@@ -653,6 +825,7 @@ export class FakeAws {
         true,
         (input: UpdateSecurityGroupRuleDescriptionsIngressCommandInput) => {
           // Like EC2, all or nothing: a permission the group does not hold fails the call and changes none.
+          this.knownGroup(input.GroupId);
           const updates = (input.IpPermissions ?? []).flatMap((permission) =>
             (permission.IpRanges ?? []).map((range) => {
               const index = this.ingressRules.findIndex(
@@ -681,9 +854,9 @@ export class FakeAws {
     ec2.on(DescribeSecurityGroupRulesCommand).callsFake(
       this.handle('DescribeSecurityGroupRules', false, (input: DescribeSecurityGroupRulesCommandInput) => {
         const groupIds = input.Filters?.find((f) => f.Name === 'group-id')?.Values;
-        return {
-          SecurityGroupRules: this.ingressRules.filter((r) => !groupIds || groupIds.includes(r.groupId)).map(toSdkRule),
-        };
+        const rules = this.ingressRules.filter((r) => !groupIds || groupIds.includes(r.groupId)).map(toSdkRule);
+        const { items, next } = this.page('DescribeSecurityGroupRules', rules, input.NextToken);
+        return { SecurityGroupRules: items, ...(next ? { NextToken: next } : {}) };
       }),
     );
     this.stubs.push(ec2);
@@ -712,6 +885,9 @@ export class FakeAws {
         'CreateSchedule',
         true,
         (input: CreateScheduleCommandInput) => {
+          if (!/^[0-9a-zA-Z-_.]{1,64}$/.test(input.Name ?? '')) {
+            throw awsError('ValidationException', `Schedule name ${input.Name} must match [0-9a-zA-Z-_.]{1,64}.`);
+          }
           const schedule = this.newSchedule(input);
           const key = `${schedule.groupName}/${schedule.name}`;
           if (this.schedules.has(key)) throw awsError('ConflictException', `Schedule ${input.Name} already exists.`);
@@ -740,11 +916,13 @@ export class FakeAws {
       ),
     );
     scheduler.on(ListSchedulesCommand).callsFake(
-      this.handle('ListSchedules', false, (input: ListSchedulesCommandInput) => ({
-        Schedules: [...this.schedules.values()]
+      this.handle('ListSchedules', false, (input: ListSchedulesCommandInput) => {
+        const schedules = [...this.schedules.values()]
           .filter((s) => !input.GroupName || s.groupName === input.GroupName)
-          .map((s) => ({ Name: s.name, GroupName: s.groupName, Arn: s.arn })),
-      })),
+          .map((s) => ({ Name: s.name, GroupName: s.groupName, Arn: s.arn }));
+        const { items, next } = this.page('ListSchedules', schedules, input.NextToken);
+        return { Schedules: items, ...(next ? { NextToken: next } : {}) };
+      }),
     );
     this.stubs.push(scheduler);
   }
@@ -752,24 +930,28 @@ export class FakeAws {
   private fakeSsm(): void {
     const ssm = mockClient(SSMClient);
     ssm.on(DescribeSessionsCommand).callsFake(
-      this.handle('DescribeSessions', false, (input: DescribeSessionsCommandInput) => ({
-        Sessions: this.sessions
+      this.handle('DescribeSessions', false, (input: DescribeSessionsCommandInput) => {
+        const sessions = this.sessions
           .filter((s) => (input.State === 'History' ? s.status === 'Terminated' : s.status === 'Active'))
           .filter((s) => {
             const after = input.Filters?.find((f) => f.key === 'InvokedAfter')?.value;
             return after === undefined || s.startedAt >= after;
           })
-          .map((s) => ({ SessionId: s.sessionId, Target: s.target, Owner: s.owner, Status: s.status })),
-      })),
+          .map((s) => ({ SessionId: s.sessionId, Target: s.target, Owner: s.owner, Status: s.status }));
+        // Active and History sessions are two listings: a token of one is no token of the other.
+        const { items, next } = this.page(`DescribeSessions-${input.State}`, sessions, input.NextToken);
+        return { Sessions: items, ...(next ? { NextToken: next } : {}) };
+      }),
     );
     ssm.on(TerminateSessionCommand).callsFake(
       this.handle(
         'TerminateSession',
         true,
         (input: TerminateSessionCommandInput) => {
-          // Like SSM, terminating a session that already ended succeeds.
+          // Like SSM, terminating a session that already ended succeeds; an id it never issued does not.
           const session = this.sessions.find((s) => s.sessionId === input.SessionId);
-          if (session) session.status = 'Terminated';
+          if (!session) throw awsError('DoesNotExistException', `Session ${input.SessionId} does not exist.`);
+          session.status = 'Terminated';
           return { SessionId: input.SessionId };
         },
         (input) => input.SessionId ?? '',
@@ -808,11 +990,13 @@ export class FakeAws {
       ),
     );
     ssm.on(ListCommandInvocationsCommand).callsFake(
-      this.handle('ListCommandInvocations', false, (input: ListCommandInvocationsCommandInput) => ({
-        CommandInvocations: (this.commands.find((c) => c.commandId === input.CommandId)?.invocations ?? []).map(
+      this.handle('ListCommandInvocations', false, (input: ListCommandInvocationsCommandInput) => {
+        const invocations = (this.commands.find((c) => c.commandId === input.CommandId)?.invocations ?? []).map(
           (i) => ({ CommandId: input.CommandId, InstanceId: i.instanceId, Status: i.status }),
-        ),
-      })),
+        );
+        const { items, next } = this.page(`ListCommandInvocations-${input.CommandId}`, invocations, input.NextToken);
+        return { CommandInvocations: items, ...(next ? { NextToken: next } : {}) };
+      }),
     );
     ssm.on(ListCommandsCommand).callsFake(
       this.handle('ListCommands', false, (input: ListCommandsCommandInput) => ({

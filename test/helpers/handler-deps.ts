@@ -19,6 +19,7 @@ import { createValidateRequestHandler, type ValidatedWorkflowState } from '../..
 import { decide } from '../../lambdas/lifecycle/decision';
 import type { ProvisionResult } from '../../lambdas/lifecycle/provision';
 import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
+import type { Ledger } from '../../lambdas/adapters/ledger';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
 import type { RuntimeSettings } from '../../lambdas/shared/environment';
 import type { JitAccessConfig } from '../../lib/config/schema';
@@ -106,9 +107,9 @@ export class TestClock {
   }
 }
 
-export interface Harness {
+export interface Harness<L extends Ledger = InMemoryLedger> {
   readonly aws: FakeAws;
-  readonly ledger: InMemoryLedger;
+  readonly ledger: L;
   readonly clock: TestClock;
   readonly deps: Dependencies;
   readonly handlers: ReturnType<typeof handlersFor>;
@@ -116,12 +117,20 @@ export interface Harness {
   readonly restore: () => void;
 }
 
+export interface HarnessOptions {
+  readonly config?: JitAccessConfig;
+  readonly now?: string;
+}
+
 /**
  * Dependencies built from the real SDK adapters talking to the mocked clients (one attempt, so an injected fault
- * surfaces at once), the in-memory ledger and a controllable clock; the fake EC2 knows a few instances.
- * Call `harness.restore()` after each test.
+ * surfaces at once), the in-memory ledger (or `ledger`, e.g. the real DynamoLedger on local AWS) and a controllable
+ * clock; the fake EC2 knows a few instances and the settings' security groups. Call `harness.restore()` after each
+ * test.
  */
-export function createHarness(options: { readonly config?: JitAccessConfig; readonly now?: string } = {}): Harness {
+export function createHarness(options?: HarnessOptions): Harness;
+export function createHarness<L extends Ledger>(options: HarnessOptions & { readonly ledger: L }): Harness<L>;
+export function createHarness(options: HarnessOptions & { readonly ledger?: Ledger } = {}): Harness<Ledger> {
   const aws = new FakeAws(ACCOUNT_ID, REGION);
   aws.addInstance({ instanceId: BILLING_1, state: 'running', tags: { [TARGET_GROUP_TAG]: 'billing-db' } });
   aws.addInstance({ instanceId: BILLING_2, state: 'running', tags: { [TARGET_GROUP_TAG]: 'billing-db' } });
@@ -129,8 +138,9 @@ export function createHarness(options: { readonly config?: JitAccessConfig; read
   aws.addInstance({ instanceId: UNTAGGED, state: 'running', tags: { Name: 'scratch' } });
 
   const settings = testSettings(options.config);
+  for (const groupId of Object.values(settings.securityGroups)) aws.addSecurityGroup(groupId);
   const clock = new TestClock(options.now ?? T0);
-  const ledger = new InMemoryLedger();
+  const ledger = options.ledger ?? new InMemoryLedger();
   const sdk: AwsClientConfig = { region: REGION, maxAttempts: 1 };
   const deps: Dependencies = {
     settings,
@@ -227,7 +237,7 @@ export interface ApiAnswer<T = unknown> {
 
 /** Calls a route through its API function as API Gateway would; answers the status and the parsed body. */
 export async function callApi<T = unknown>(
-  harness: Harness,
+  harness: Harness<Ledger>,
   route: RouteName,
   caller: Caller | undefined,
   input: ApiEventInput = {},
@@ -245,7 +255,7 @@ export const taskTokenFor = (grantId: string) => `task-token-of-${grantId}`;
 
 /** A PENDING grant, made the way the workflow makes it: validate-request, then request-approval. */
 export async function seedPending(
-  harness: Harness,
+  harness: Harness<Ledger>,
   grantId: string,
   input: Record<string, unknown> = requestInput(),
 ): Promise<ValidatedWorkflowState> {
@@ -256,7 +266,7 @@ export async function seedPending(
 
 /** An APPROVED grant: a PENDING one, then approved by alice and bob (the example needs two). */
 export async function seedApproved(
-  harness: Harness,
+  harness: Harness<Ledger>,
   grantId: string,
   input: Record<string, unknown> = requestInput(),
 ): Promise<ValidatedWorkflowState> {
@@ -268,7 +278,7 @@ export async function seedApproved(
 
 /** An ACTIVE grant: an APPROVED one, then granted at the clock's current time. */
 export async function seedActive(
-  harness: Harness,
+  harness: Harness<Ledger>,
   grantId: string,
   input: Record<string, unknown> = requestInput(),
 ): Promise<ProvisionResult> {
@@ -277,7 +287,7 @@ export async function seedActive(
 }
 
 /** The status the ledger holds for the grant (throws when there is no such grant). */
-export async function statusOf(harness: Harness, grantId: string): Promise<string> {
+export async function statusOf(harness: Harness<Ledger>, grantId: string): Promise<string> {
   const grant = await harness.ledger.getGrant(grantId);
   if (!grant) throw new Error(`no grant ${grantId} in the ledger`);
   return grant.status;

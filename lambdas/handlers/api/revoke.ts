@@ -2,9 +2,14 @@ import { AccessDeniedError } from '../../domain/errors';
 import { historyEntry } from '../../domain/history';
 import { mayOverseeGrant } from '../../domain/identity';
 import { quoted } from '../../domain/messages';
+import type { GrantStatus } from '../../domain/types';
+import { isClosedTask } from '../../adapters/sfn';
 import { isFinished, teardownGrant } from '../../lifecycle/teardown';
 import { param, type RouteImplementation } from './http';
 import { requireGrant } from './lookup';
+
+/** Statuses of a grant whose approval step is over (its token forgotten when it ended). */
+const PAST_APPROVAL: readonly GrantStatus[] = ['GRANTING', 'ACTIVE', 'REVOKING'];
 
 /**
  * POST /grants/{grantId}/revoke: the kill switch. Live sessions end at once and everything is removed; a request
@@ -27,10 +32,16 @@ export const revoke: RouteImplementation<'revoke'> = async (deps, call) => {
     );
   }
   const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller, { grant });
-  if (grant.status === 'PENDING') {
+  // A grant that never passed the approval step may still have a workflow waiting on its token: a pending request,
+  // or one whose cancellation (or decision) did not reach the workflow the first time.
+  if (!PAST_APPROVAL.includes(grant.status)) {
     const token = await deps.ledger.getTaskToken(grant.grantId);
     if (token) {
-      await deps.approvals.deny(token, 'jit.Cancelled', `cancelled by ${call.caller.person}`);
+      try {
+        await deps.approvals.deny(token, 'jit.Cancelled', `cancelled by ${call.caller.person}`);
+      } catch (error) {
+        if (!isClosedTask(error)) throw error;
+      }
       await deps.ledger.forgetTaskToken(grant.grantId);
     }
   }

@@ -275,6 +275,25 @@ describe('GET /grants/{grantId}/session-log (watching a session)', () => {
     expect(parsedResponse('sessionLog', answer.body).events.map((e) => e.message)).toEqual(['acme-support$ \\dt']);
   });
 
+  it("hands back CloudWatch's token when the lines fill more than a page, and answers the rest with it", async () => {
+    // Prepare
+    await prepareSession();
+    h.aws.logSessionLine('session-1', AT_0905 + 120_000, 'acme-support$ \\q');
+    const onGrant = { params: { grantId: ACTIVE_ID } };
+    const first = parsedResponse('sessionLog', (await callApi(h, 'sessionLog', ALICE, onGrant)).body);
+
+    // Act
+    const rest = await callApi(h, 'sessionLog', ALICE, { ...onGrant, query: { nextToken: first.nextToken ?? '' } });
+
+    // Assess
+    expect(first.nextToken).toEqual(expect.any(String));
+    expect([...first.events, ...parsedResponse('sessionLog', rest.body).events].map((e) => e.message)).toEqual([
+      'acme-support$ psql billing',
+      'acme-support$ \\dt',
+      'acme-support$ \\q',
+    ]);
+  });
+
   it('keeps showing a session after it ended', async () => {
     // Prepare
     await prepareSession();
