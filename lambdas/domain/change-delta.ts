@@ -203,8 +203,7 @@ export function changeCount(delta: SnapshotDelta): number {
 
 /** One phase's snapshot as the evidence bucket holds it, or why there is none. */
 export type SnapshotRead =
-  | { readonly kind: 'absent' }
-  | { readonly kind: 'object'; readonly text: string; readonly key: string };
+  { readonly kind: 'absent' } | { readonly kind: 'object'; readonly text: string; readonly key: string };
 
 /**
  * The change delta of one instance of a grant, or the piece that is missing and why. `missing` reads as a sentence
@@ -225,7 +224,8 @@ export type InstanceChangeDelta =
 
 /** Compares one instance's start and end snapshots, or states the missing piece. */
 export function compareInstance(instanceId: string, start: SnapshotRead, end: SnapshotRead): InstanceChangeDelta {
-  if (start.kind === 'absent' && end.kind === 'absent') return { instanceId, status: 'incomplete', missing: 'not recorded' };
+  if (start.kind === 'absent' && end.kind === 'absent')
+    return { instanceId, status: 'incomplete', missing: 'not recorded' };
   const problem = (phase: SnapshotPhase, read: SnapshotRead): string | ChangeSnapshot => {
     if (read.kind === 'absent') return `${phase} snapshot missing`;
     const parsed = parseSnapshot(read.text);

@@ -23,7 +23,10 @@ describe('the changeTracking config', () => {
 
   test('accepts its own directories and keeps snapshots on', () => {
     // Act
-    const config = parseConfig({ ...exampleConfigInput(), changeTracking: { directories: ['/etc', '/opt/app/conf/'] } });
+    const config = parseConfig({
+      ...exampleConfigInput(),
+      changeTracking: { directories: ['/etc', '/opt/app/conf/'] },
+    });
 
     // Assess
     expect(config.changeTracking).toEqual({ enabled: true, directories: ['/etc', '/opt/app/conf/'] });
