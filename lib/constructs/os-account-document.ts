@@ -6,6 +6,8 @@ import { OS_ACCOUNT_ACTIONS, OS_USER_PATTERN } from '../../lambdas/domain/os-acc
 
 /** The script the document runs, kept in its own file so that it is tested as it ships (test/infra/os-account-script). */
 export const OS_ACCOUNT_SCRIPT_PATH = join(__dirname, 'os-account.sh');
+/** The configuration snapshot the document takes before the unlock and after the lock (test/infra/change-snapshot-script). */
+export const CHANGE_SNAPSHOT_SCRIPT_PATH = join(__dirname, 'change-snapshot.sh');
 
 /**
  * The stack's SSM Command document that unlocks the vendor's OS user at grant and locks it at revoke (processes killed,
