@@ -153,6 +153,8 @@ export interface FakeCommand {
   readonly commandId: string;
   readonly documentName: string;
   readonly parameters: Readonly<Record<string, readonly string[]>>;
+  /** Where the agent would upload the steps' output (the change snapshots), as `<bucket>/<prefix>`. */
+  readonly output?: string;
   readonly invocations: readonly { readonly instanceId: string; status: string }[];
 }
 
@@ -191,6 +193,8 @@ export class FakeAws {
   /** Instances where a command ends Failed, or stays InProgress: the OS-account script failing or hanging. */
   readonly commandFailsOn = new Set<string>();
   readonly commandHangsOn = new Set<string>();
+  /** Instances whose change snapshot step records a failure (it exits 0: the command itself still succeeds). */
+  readonly snapshotFailsOn = new Set<string>();
   /** Instances SSM does not manage (agent offline, or terminated): a SendCommand naming one fails InvalidInstanceId. */
   readonly unmanaged = new Set<string>();
   readonly instances: FakeInstance[] = [];
@@ -792,6 +796,7 @@ export class FakeAws {
             commandId: `cmd-${this.commands.length + 1}`,
             documentName: input.DocumentName ?? '',
             parameters: input.Parameters ?? {},
+            ...(input.OutputS3BucketName ? { output: `${input.OutputS3BucketName}/${input.OutputS3KeyPrefix}` } : {}),
             invocations: reached.map(({ instanceId }) => ({
               instanceId,
               status: this.commandHangsOn.has(instanceId)
@@ -810,7 +815,12 @@ export class FakeAws {
     ssm.on(ListCommandInvocationsCommand).callsFake(
       this.handle('ListCommandInvocations', false, (input: ListCommandInvocationsCommandInput) => ({
         CommandInvocations: (this.commands.find((c) => c.commandId === input.CommandId)?.invocations ?? []).map(
-          (i) => ({ CommandId: input.CommandId, InstanceId: i.instanceId, Status: i.status }),
+          (i) => ({
+            CommandId: input.CommandId,
+            InstanceId: i.instanceId,
+            Status: i.status,
+            ...(input.Details ? { CommandPlugins: this.commandPlugins(i.instanceId, i.status) } : {}),
+          }),
         ),
       })),
     );
@@ -822,6 +832,18 @@ export class FakeAws {
       })),
     );
     this.stubs.push(ssm);
+  }
+
+  /** The document's steps as SSM details them: a failed snapshot writes its failure JSON and exits 0. */
+  private commandPlugins(instanceId: string, status: string) {
+    const snapshot = this.snapshotFailsOn.has(instanceId)
+      ? '{"schemaVersion":1,"status":"failed","phase":"end","takenAt":"2030-03-01T10:00:00Z","reason":"timed out after 60 s"}'
+      : '{"schemaVersion":1,"status":"ok","phase":"end"';
+    return [
+      { Name: 'snapshotStart', Status: 'Success', Output: snapshot },
+      { Name: 'osAccount', Status: status, Output: '' },
+      { Name: 'snapshotEnd', Status: 'Success', Output: snapshot },
+    ];
   }
 
   /** The OS-account commands sent, as `<action> <osUser> on <instance>: <status>`. */
