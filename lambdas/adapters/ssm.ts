@@ -1,5 +1,10 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { changeSnapshotPrefix, snapshotPhaseOf, SNAPSHOT_STEP_NAMES } from '../domain/change-delta';
+import {
+  changeSnapshotPrefix,
+  OS_ACCOUNT_STEP_NAME,
+  snapshotPhaseOf,
+  SNAPSHOT_STEP_NAMES,
+} from '../domain/change-delta';
 import type { OsAccountAction, OsAccountTargets } from '../domain/os-accounts';
 import type { OsAccountOutcome } from '../domain/types';
 import type { AwsClientConfig } from '../shared/aws-client-config';
@@ -196,10 +201,17 @@ export class SsmOsAccountCommands implements OsAccountCommands {
           new sdk.ListCommandInvocationsCommand({ CommandId: commandId, NextToken: token, Details: true }),
         );
         for (const invocation of page.CommandInvocations ?? []) {
+          const plugins = invocation.CommandPlugins ?? [];
+          // The unlock or lock is its own step: once it has ended, the end snapshot still running after it does not
+          // keep the lock waiting. Without step details, the whole command's status.
+          const osAccountStep = plugins.find((p) => p.Name === OS_ACCOUNT_STEP_NAME)?.Status;
           invocations.push({
             instanceId: invocation.InstanceId as string,
-            status: invocation.Status ?? 'Pending',
-            snapshotFailed: (invocation.CommandPlugins ?? []).some(isFailedSnapshotStep),
+            status:
+              osAccountStep && FINAL_INVOCATION_STATUSES.includes(osAccountStep)
+                ? osAccountStep
+                : (invocation.Status ?? 'Pending'),
+            snapshotFailed: plugins.some(isFailedSnapshotStep),
           });
         }
         token = page.NextToken;

@@ -32,6 +32,9 @@ export const SNAPSHOT_STEP_NAMES: Readonly<Record<SnapshotPhase, string>> = {
   end: 'snapshotEnd',
 };
 
+/** The document's step that unlocks or locks the vendor's OS user, between the two snapshot steps. */
+export const OS_ACCOUNT_STEP_NAME = 'osAccount';
+
 /**
  * A directory whose files the snapshot checksums: absolute, plain characters only (it is written into the document's
  * script at synth), no `..` segment.

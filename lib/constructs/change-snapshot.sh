@@ -1,10 +1,11 @@
 # jit-access: the configuration snapshot ("what the vendor changed"). Run as root by the SSM agent as a step of the
 # stack's OS-account Command document: before the unlock (phase start) and after the lock (phase end). The document
-# sets ACTION, SNAPSHOT_PHASE, SNAPSHOT_ON (the action this step snapshots) and SNAPSHOT_DIRECTORIES (from the
-# changeTracking config, checked at synth). It writes one JSON document to stdout, which the agent uploads to the
+# sets ACTION, SNAPSHOT_PHASE, SNAPSHOT_ON (the action this step snapshots), SNAPSHOT_TIME_LIMIT_SECONDS and
+# SNAPSHOT_DIRECTORIES (from the changeTracking config, checked at synth). It writes one JSON document to stdout, which the agent uploads to the
 # evidence bucket. It always exits 0, so that a snapshot never fails the lock: a failed snapshot is a JSON document
 # with "status":"failed" and the reason, and the ssm adapter counts it (metric SnapshotFailed).
-set -uo pipefail
+# No -e and no -u: the script must reach its JSON and exit 0 whatever fails (bash 4.2 calls an empty array unbound).
+set -o pipefail
 
 readonly SCHEMA_VERSION=1
 # Below the step's own timeout: a snapshot that hangs is ended here and recorded as failed, never left to SSM, which
@@ -47,6 +48,7 @@ case "${SNAPSHOT_PHASE:-}" in start | end) ;; *)
 esac
 # Each action takes its own phase's snapshot only: the unlock's start, the lock's end.
 [[ "${ACTION:-}" == "${SNAPSHOT_ON:-}" ]] || exit 0
+[[ "$TIME_LIMIT_SECONDS" =~ ^[1-9][0-9]{0,3}$ ]] || failed "SNAPSHOT_TIME_LIMIT_SECONDS must be 1-9999"
 for dir in "${SNAPSHOT_DIRECTORIES[@]}"; do
   [[ "$dir" =~ ^(/[A-Za-z0-9._@+-]+)+/?$ && "/$dir/" != *"/../"* ]] ||
     failed "directory $dir is not a plain absolute path: fix changeTracking.directories"

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import {
   CHANGE_DIRECTORY_PATTERN,
   MAX_CHANGE_DIRECTORIES,
+  OS_ACCOUNT_STEP_NAME,
   SNAPSHOT_STEP_NAMES,
   type SnapshotPhase,
 } from '../../lambdas/domain/change-delta';
@@ -24,8 +25,14 @@ export interface OsAccountDocumentProps {
   readonly changeTracking?: { readonly enabled: boolean; readonly directories: readonly string[] };
 }
 
-/** The snapshot step's own limit (the script ends its collector at 60 s and records it as failed). */
+/** The snapshot step's own limit, above the collector's own (which records a snapshot that takes longer as failed). */
 const SNAPSHOT_STEP_TIMEOUT_SECONDS = '120';
+/**
+ * How long each phase's collector may run. The start snapshot runs before the unlock, which the grant awaits for
+ * about 15 s: it must leave the unlock time. The end snapshot runs after the lock, which the revoke reads from its
+ * own step, so it may take longer.
+ */
+const SNAPSHOT_TIME_LIMIT_SECONDS: Readonly<Record<SnapshotPhase, number>> = { start: 10, end: 60 };
 
 /**
  * The stack's SSM Command document that unlocks the vendor's OS user at grant and locks it at revoke (processes killed,
@@ -55,6 +62,7 @@ export class OsAccountDocument extends Construct {
           "ACTION='{{ action }}'",
           `SNAPSHOT_PHASE=${phase}`,
           `SNAPSHOT_ON=${phase === 'start' ? 'unlock' : 'lock'}`,
+          `SNAPSHOT_TIME_LIMIT_SECONDS=${SNAPSHOT_TIME_LIMIT_SECONDS[phase]}`,
           // Checked above against CHANGE_DIRECTORY_PATTERN: no quote or shell character can reach this line.
           `SNAPSHOT_DIRECTORIES=(${changeTracking.directories.map((d) => `'${d}'`).join(' ')})`,
           ...snapshotScript,
@@ -63,7 +71,7 @@ export class OsAccountDocument extends Construct {
     });
     const osAccountStep = {
       action: 'aws:runShellScript',
-      name: 'osAccount',
+      name: OS_ACCOUNT_STEP_NAME,
       inputs: {
         timeoutSeconds: '120',
         runCommand: [

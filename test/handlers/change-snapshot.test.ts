@@ -76,6 +76,34 @@ describe('the change snapshots ride the OS-account command', () => {
     });
   });
 
+  it('reads the lock as done once its own step has ended, while the end snapshot after it still runs', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.snapshotRunsOn.add(BILLING_2);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.osAccountRuns()).toContain(`lock acme-support on ${BILLING_2}: InProgress`);
+    expect(result.residue.osAccounts).toEqual([]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_2]).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('still waits for a lock whose own step runs, and leaves it pending for the sweeper', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID);
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.commandHangsOn.add(BILLING_1);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.osAccounts).toEqual([expect.stringContaining(`${BILLING_1}: lock pending`)]);
+  });
+
   it('emits no SnapshotFailed when every snapshot was taken', async () => {
     // Prepare
     await seedApproved(h, GRANT_ID);

@@ -195,6 +195,8 @@ export class FakeAws {
   readonly commandHangsOn = new Set<string>();
   /** Instances whose change snapshot step records a failure (it exits 0: the command itself still succeeds). */
   readonly snapshotFailsOn = new Set<string>();
+  /** Instances whose end snapshot is still running after the lock step ended: the command stays InProgress. */
+  readonly snapshotRunsOn = new Set<string>();
   /** Instances SSM does not manage (agent offline, or terminated): a SendCommand naming one fails InvalidInstanceId. */
   readonly unmanaged = new Set<string>();
   readonly instances: FakeInstance[] = [];
@@ -799,11 +801,12 @@ export class FakeAws {
             ...(input.OutputS3BucketName ? { output: `${input.OutputS3BucketName}/${input.OutputS3KeyPrefix}` } : {}),
             invocations: reached.map(({ instanceId }) => ({
               instanceId,
-              status: this.commandHangsOn.has(instanceId)
-                ? 'InProgress'
-                : this.commandFailsOn.has(instanceId)
-                  ? 'Failed'
-                  : 'Success',
+              status:
+                this.commandHangsOn.has(instanceId) || this.snapshotRunsOn.has(instanceId)
+                  ? 'InProgress'
+                  : this.commandFailsOn.has(instanceId)
+                    ? 'Failed'
+                    : 'Success',
             })),
           };
           this.commands.push(command);
@@ -839,10 +842,11 @@ export class FakeAws {
     const snapshot = this.snapshotFailsOn.has(instanceId)
       ? '{"schemaVersion":1,"status":"failed","phase":"end","takenAt":"2030-03-01T10:00:00Z","reason":"timed out after 60 s"}'
       : '{"schemaVersion":1,"status":"ok","phase":"end"';
+    const running = this.snapshotRunsOn.has(instanceId);
     return [
       { Name: 'snapshotStart', Status: 'Success', Output: snapshot },
-      { Name: 'osAccount', Status: status, Output: '' },
-      { Name: 'snapshotEnd', Status: 'Success', Output: snapshot },
+      { Name: 'osAccount', Status: running ? 'Success' : status, Output: '' },
+      { Name: 'snapshotEnd', Status: running ? 'InProgress' : 'Success', Output: running ? '' : snapshot },
     ];
   }
 

@@ -204,6 +204,15 @@ describe('the change snapshot script', () => {
     expect(delta.files.changed.map((c) => c.key)).toEqual(['/etc/hosts']);
   });
 
+  it('takes a snapshot without file checksums when no directory is configured', () => {
+    // Act
+    const run = runScript({}, []);
+
+    // Assess
+    expect(run.status).toBe(0);
+    expect(takenSnapshot(run).files).toEqual({});
+  });
+
   it('takes nothing in the step of the other action: the unlock takes no end snapshot', () => {
     // Act
     const run = runScript({ ACTION: 'unlock', SNAPSHOT_PHASE: 'end', SNAPSHOT_ON: 'lock' });

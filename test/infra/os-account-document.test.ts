@@ -81,25 +81,29 @@ describe('the OS-account Command document', () => {
   });
 
   test.each([
-    ['snapshotStart', 'start', 'unlock'],
-    ['snapshotEnd', 'end', 'lock'],
-  ])('runs the snapshot script file as it is in %s, for the %s phase of each %s', (name, phase, action) => {
-    // Prepare
-    const script = readFileSync(CHANGE_SNAPSHOT_SCRIPT_PATH, 'utf8').trimEnd().split('\n');
+    ['snapshotStart', 'start', 'unlock', 10],
+    ['snapshotEnd', 'end', 'lock', 60],
+  ])(
+    'runs the snapshot script file as it is in %s, for the %s phase of each %s, within %i s',
+    (name, phase, action, limit) => {
+      // Prepare
+      const script = readFileSync(CHANGE_SNAPSHOT_SCRIPT_PATH, 'utf8').trimEnd().split('\n');
 
-    // Act
-    const step = content.mainSteps.find((s) => s.name === name)!;
+      // Act
+      const step = content.mainSteps.find((s) => s.name === name)!;
 
-    // Assess
-    expect(step.inputs.runCommand).toEqual([
-      "ACTION='{{ action }}'",
-      `SNAPSHOT_PHASE=${phase}`,
-      `SNAPSHOT_ON=${action}`,
-      "SNAPSHOT_DIRECTORIES=('/etc')",
-      ...script,
-    ]);
-    expect(step.inputs.timeoutSeconds).toBe('120');
-  });
+      // Assess
+      expect(step.inputs.runCommand).toEqual([
+        "ACTION='{{ action }}'",
+        `SNAPSHOT_PHASE=${phase}`,
+        `SNAPSHOT_ON=${action}`,
+        `SNAPSHOT_TIME_LIMIT_SECONDS=${limit}`,
+        "SNAPSHOT_DIRECTORIES=('/etc')",
+        ...script,
+      ]);
+      expect(step.inputs.timeoutSeconds).toBe('120');
+    },
+  );
 
   it('has the OS-account step alone when change tracking is off', () => {
     // Prepare

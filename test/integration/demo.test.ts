@@ -83,9 +83,10 @@ describe('npm run demo', () => {
     ]);
     // What the vendor changed: the double's snapshots at unlock and after the lock, read back from moto S3 and diffed.
     expect(report.changes).toEqual([expect.objectContaining({ instanceId, status: 'compared', changes: 2 })]);
-    const [{ delta }] = report.changes as { delta: Record<string, { added: unknown[]; changed: { key: string }[] }> }[];
-    expect(delta.packages?.added).toEqual([{ key: 'pg_repack', value: '1.4.8-1.amzn2023.x86_64' }]);
-    expect(delta.files?.changed.map((c) => c.key)).toEqual(['/etc/postgresql/postgresql.conf']);
+    const delta = (report.changes as { delta: Record<string, { added: unknown[]; changed: { key: string }[] }> }[])[0]
+      ?.delta;
+    expect(delta?.packages?.added).toEqual([{ key: 'pg_repack', value: '1.4.8-1.amzn2023.x86_64' }]);
+    expect(delta?.files?.changed.map((c) => c.key)).toEqual(['/etc/postgresql/postgresql.conf']);
     expect(report.residue).toEqual({
       roles: [],
       policies: [],
