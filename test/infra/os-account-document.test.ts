@@ -155,6 +155,21 @@ describe('the OS-account Command document', () => {
   });
 });
 
+describe('where its output goes', () => {
+  it('names the evidence bucket to every function that sends it, for the change snapshots', () => {
+    // Prepare
+    const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
+
+    // Assess
+    for (const handler of ['grant', 'revoke', 'sweeper', 'api-decide']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: { [ENV.evidenceBucket]: { Ref: bucketId } } },
+        Tags: [{ Key: 'jit-access:handler', Value: handler }],
+      });
+    }
+  });
+});
+
 describe('who may send it', () => {
   test.each(['grant', 'revoke', 'sweeper', 'api-decide'])(
     '%s may send only this document, and only to instances carrying a target-group tag',
