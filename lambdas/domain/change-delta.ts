@@ -227,28 +227,34 @@ export type InstanceChangeDelta =
 
 /** Compares one instance's start and end snapshots, or states the missing piece. */
 export function compareInstance(instanceId: string, start: SnapshotRead, end: SnapshotRead): InstanceChangeDelta {
-  if (start.kind === 'absent' && end.kind === 'absent')
+  if (start.kind === 'absent' && end.kind === 'absent') {
     return { instanceId, status: 'incomplete', missing: 'not recorded' };
-  const problem = (phase: SnapshotPhase, read: SnapshotRead): string | ChangeSnapshot => {
-    if (read.kind === 'absent') return `${phase} snapshot missing`;
-    const parsed = parseSnapshot(read.text);
-    if (parsed.kind === 'unreadable') return `${phase} snapshot unreadable: ${parsed.reason}`;
-    if (parsed.kind === 'failed') return `${phase} snapshot failed: ${parsed.snapshot.reason}`;
-    return parsed.snapshot;
-  };
-  const before = problem('start', start);
-  const after = problem('end', end);
-  if (typeof before === 'string') return { instanceId, status: 'incomplete', missing: before };
-  if (typeof after === 'string') return { instanceId, status: 'incomplete', missing: after };
-  const delta = diffSnapshots(before, after);
+  }
+  const before = readPhase('start', start);
+  const after = readPhase('end', end);
+  if ('missing' in before) return { instanceId, status: 'incomplete', missing: before.missing };
+  if ('missing' in after) return { instanceId, status: 'incomplete', missing: after.missing };
+  const delta = diffSnapshots(before.snapshot, after.snapshot);
   return {
     instanceId,
     status: 'compared',
-    start: { takenAt: before.takenAt, key: (start as { key: string }).key },
-    end: { takenAt: after.takenAt, key: (end as { key: string }).key },
+    start: { takenAt: before.snapshot.takenAt, key: before.key },
+    end: { takenAt: after.snapshot.takenAt, key: after.key },
     delta,
     changes: changeCount(delta),
   };
+}
+
+/** A phase's snapshot and where it was read, or the sentence saying why there is none. */
+function readPhase(
+  phase: SnapshotPhase,
+  read: SnapshotRead,
+): { readonly snapshot: ChangeSnapshot; readonly key: string } | { readonly missing: string } {
+  if (read.kind === 'absent') return { missing: `${phase} snapshot missing` };
+  const parsed = parseSnapshot(read.text);
+  if (parsed.kind === 'unreadable') return { missing: `${phase} snapshot unreadable: ${parsed.reason}` };
+  if (parsed.kind === 'failed') return { missing: `${phase} snapshot failed: ${parsed.snapshot.reason}` };
+  return { snapshot: parsed.snapshot, key: read.key };
 }
 
 /** Backticks would end a Markdown code span early; shown as single quotes instead. */
