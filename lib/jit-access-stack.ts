@@ -55,7 +55,7 @@ export class JitAccessStack extends Stack {
       sweeperRate: Duration.minutes(config.sweeperRateMinutes),
     });
 
-    const osAccountDocument = new OsAccountDocument(this, 'OsAccount');
+    const osAccountDocument = new OsAccountDocument(this, 'OsAccount', { changeTracking: config.changeTracking });
     const functions = new LifecycleFunctions(this, 'Functions', {
       config,
       ledger,

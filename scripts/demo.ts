@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { renderChangeDeltas } from '../lambdas/domain/change-delta';
 import type { Residue } from '../lambdas/domain/types';
 import type { OsAccountRun } from './local-aws/in-memory-os-accounts';
 import type { AwsCallName } from './local-aws/instrumented-http-handler';
@@ -111,6 +112,10 @@ function printText(result: DemoResult, timeline: readonly TimelineEntry[], runs:
   out('on the instances (OS-account document):');
   if (runs.length === 0) out('  nothing was run');
   for (const run of runs) out(`  ${osAccountLine(run)}`);
+  if (result.changes) {
+    out('what the vendor changed (change snapshots at unlock and after the lock, from the evidence bucket):');
+    for (const line of renderChangeDeltas(result.changes).trimEnd().split('\n')) out(line ? `  ${line}` : '');
+  }
   out(`final status in the ledger: ${result.grant?.status ?? 'no record'}`);
   out();
   const left = leftovers(result.residue);
@@ -144,6 +149,7 @@ function jsonReport(
     created: result.created,
     ...(result.vendorIam ? { vendorIam: result.vendorIam } : {}),
     osAccount: runs.map((run) => ({ instanceId: run.instanceId, action: run.action, line: osAccountLine(run) })),
+    ...(result.changes ? { changes: result.changes } : {}),
     residue: result.residue,
   };
 }

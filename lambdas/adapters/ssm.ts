@@ -1,6 +1,14 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import {
+  changeSnapshotPrefix,
+  OS_ACCOUNT_STEP_NAME,
+  snapshotPhaseOf,
+  SNAPSHOT_STEP_NAMES,
+} from '../domain/change-delta';
 import type { OsAccountAction, OsAccountTargets } from '../domain/os-accounts';
 import type { OsAccountOutcome } from '../domain/types';
 import type { AwsClientConfig } from '../shared/aws-client-config';
+import { logger, metrics } from '../shared/powertools';
 import { lazyClient } from './lazy-client';
 
 export interface LiveSession {
@@ -75,6 +83,8 @@ export function sessionsOfRole(sessions: readonly LiveSession[], roleName: strin
 
 /** One unlock or lock of a vendor's OS user, sent with the stack's OS-account document. */
 export interface OsAccountCommand {
+  /** The grant it acts for: its change snapshot goes to `change-snapshots/<grantId>/<start|end>/`. */
+  readonly grantId: string;
   readonly action: OsAccountAction;
   readonly osUser: string;
   readonly blockImds: boolean;
@@ -116,6 +126,8 @@ export class SsmOsAccountCommands implements OsAccountCommands {
     config: AwsClientConfig,
     private readonly documentName: string,
     private readonly polling: OsAccountPolling = { intervalMs: 2000, maxReads: 8 },
+    /** Where the agent uploads the command's output (the change snapshots); none: the snapshots are not kept. */
+    private readonly evidenceBucket?: string,
   ) {
     this.aws = lazyClient(
       () => import('@aws-sdk/client-ssm'),
@@ -134,6 +146,14 @@ export class SsmOsAccountCommands implements OsAccountCommands {
       },
       Comment: `jit-access ${command.action} ${command.osUser}`.slice(0, 100),
       TimeoutSeconds: 600,
+      // The same call carries the snapshot: the agent uploads each step's output under a key the audit derives from
+      // the grant, the phase and the instance (no call of its own on the grant or revoke path).
+      ...(this.evidenceBucket
+        ? {
+            OutputS3BucketName: this.evidenceBucket,
+            OutputS3KeyPrefix: changeSnapshotPrefix(command.grantId, snapshotPhaseOf(command.action)),
+          }
+        : {}),
     };
     const commandIds: string[] = [];
     const unreachable: string[] = [];
@@ -171,16 +191,28 @@ export class SsmOsAccountCommands implements OsAccountCommands {
 
   private async outcomesOf(commandId: string): Promise<OsAccountOutcome[]> {
     const { sdk, client } = await this.aws();
-    let invocations: { instanceId: string; status: string }[] = [];
+    let invocations: { instanceId: string; status: string; snapshotFailed: boolean }[] = [];
     for (let read = 1; read <= this.polling.maxReads; read++) {
       invocations = [];
       let token: string | undefined;
       do {
+        // Details: the steps' own statuses and output heads, in the same call, tell a failed snapshot apart.
         const page = await client.send(
-          new sdk.ListCommandInvocationsCommand({ CommandId: commandId, NextToken: token }),
+          new sdk.ListCommandInvocationsCommand({ CommandId: commandId, NextToken: token, Details: true }),
         );
         for (const invocation of page.CommandInvocations ?? []) {
-          invocations.push({ instanceId: invocation.InstanceId as string, status: invocation.Status ?? 'Pending' });
+          const plugins = invocation.CommandPlugins ?? [];
+          // The unlock or lock is its own step: once it has ended, the end snapshot still running after it does not
+          // keep the lock waiting. Without step details, the whole command's status.
+          const osAccountStep = plugins.find((p) => p.Name === OS_ACCOUNT_STEP_NAME)?.Status;
+          invocations.push({
+            instanceId: invocation.InstanceId as string,
+            status:
+              osAccountStep && FINAL_INVOCATION_STATUSES.includes(osAccountStep)
+                ? osAccountStep
+                : (invocation.Status ?? 'Pending'),
+            snapshotFailed: plugins.some(isFailedSnapshotStep),
+          });
         }
         token = page.NextToken;
       } while (token);
@@ -189,6 +221,7 @@ export class SsmOsAccountCommands implements OsAccountCommands {
       if (!running && (invocations.length > 0 || (await this.commandFinished(commandId)))) break;
       if (read < this.polling.maxReads) await sleep(this.polling.intervalMs);
     }
+    countFailedSnapshots(commandId, invocations);
     return invocations.map(({ instanceId, status }) => ({
       instanceId,
       commandId,
@@ -202,6 +235,30 @@ export class SsmOsAccountCommands implements OsAccountCommands {
     const status = Commands?.[0]?.Status;
     return status !== undefined && FINAL_INVOCATION_STATUSES.includes(status);
   }
+}
+
+/** A snapshot step's output begins so when the collector recorded a failure (lib/constructs/change-snapshot.sh). */
+const FAILED_SNAPSHOT_OUTPUT = /^\s*\{"schemaVersion":\d+,"status":"failed"/;
+const SNAPSHOT_STEPS: readonly string[] = Object.values(SNAPSHOT_STEP_NAMES);
+
+function isFailedSnapshotStep(plugin: { Name?: string; Status?: string; Output?: string }): boolean {
+  if (!SNAPSHOT_STEPS.includes(plugin.Name ?? '')) return false;
+  const stepFailed = plugin.Status !== undefined && FINAL_INVOCATION_STATUSES.includes(plugin.Status);
+  return (stepFailed && plugin.Status !== 'Success') || FAILED_SNAPSHOT_OUTPUT.test(plugin.Output ?? '');
+}
+
+/**
+ * A failed snapshot never fails the lock (its step exits 0); it is counted here, where the command's result is read
+ * anyway, as the metric SnapshotFailed, and the audit states it per instance from the evidence bucket.
+ */
+function countFailedSnapshots(
+  commandId: string,
+  invocations: readonly { instanceId: string; snapshotFailed: boolean }[],
+) {
+  const failed = invocations.filter((i) => i.snapshotFailed).map((i) => i.instanceId);
+  if (failed.length === 0) return;
+  logger.warn('change snapshot failed', { commandId, instanceIds: failed });
+  metrics.addMetric('SnapshotFailed', MetricUnit.Count, failed.length);
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -65,6 +65,7 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
     const unlock =
       osUser && hasTargets(osTargets)
         ? await deps.osAccounts.send({
+            grantId,
             action: 'unlock',
             osUser,
             blockImds: vendor?.blockImds ?? false,

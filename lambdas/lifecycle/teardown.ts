@@ -376,7 +376,13 @@ async function sendLock(deps: Dependencies, grant: GrantRecord): Promise<SentLoc
     const live = [...(await deps.ledger.grantsByStatus('ACTIVE')), ...(await deps.ledger.grantsByStatus('GRANTING'))];
     const plan = planLock(grant, live);
     const sent = hasTargets(plan.targets)
-      ? await deps.osAccounts.send({ action: 'lock', osUser, blockImds: false, targets: plan.targets })
+      ? await deps.osAccounts.send({
+          grantId: grant.grantId,
+          action: 'lock',
+          osUser,
+          blockImds: false,
+          targets: plan.targets,
+        })
       : { commandIds: [], unreachable: [] };
     return { ...sent, keptFor: plan.keptFor, unsent: [] };
   } catch (error) {

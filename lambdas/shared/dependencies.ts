@@ -51,7 +51,9 @@ export function createDependencies(settings: RuntimeSettings = readRuntimeSettin
   const network = once(() => new Ec2Network(config));
   const schedules = once(() => new SchedulerExpirySchedules(config));
   const sessions = once(() => new SsmSessionManager(config));
-  const osAccounts = once(() => new SsmOsAccountCommands(config, settings.osAccountDocumentName));
+  const osAccounts = once(
+    () => new SsmOsAccountCommands(config, settings.osAccountDocumentName, undefined, settings.evidenceBucketName),
+  );
   const notifier = once(() => new SnsNotifier(settings.topicArn, config));
   const approvals = once(() => new SfnApprovalCallback(config));
   const executions = once(

@@ -22,6 +22,8 @@ export const ENV = {
   schedulerDlqArn: 'SCHEDULER_DLQ_ARN',
   revokeFunctionArn: 'REVOKE_FUNCTION_ARN',
   securityGroups: 'JIT_SECURITY_GROUPS',
+  /** The evidence bucket: where the OS-account command's output (the change snapshots) goes. */
+  evidenceBucket: 'EVIDENCE_BUCKET_NAME',
   /** Only on the API functions that start executions. */
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** Only on the API function that reads session logs (watch). */
@@ -49,6 +51,8 @@ export interface RuntimeSettings {
   readonly revokeFunctionArn: string;
   /** JIT ingress security group id per target group name. */
   readonly securityGroups: Readonly<Record<string, string>>;
+  /** The evidence bucket, the OS-account command's output (change snapshots); without it, snapshots are not kept. */
+  readonly evidenceBucketName?: string;
   /** The approval workflow; set only where executions are started. */
   readonly stateMachineArn?: string;
   /** The session log group; set only where session logs are read. */
@@ -112,6 +116,7 @@ export function readRuntimeSettings(env: NodeJS.ProcessEnv = process.env): Runti
     schedulerDlqArn: value(ENV.schedulerDlqArn),
     revokeFunctionArn: value(ENV.revokeFunctionArn),
     securityGroups: securityGroupsOf(value(ENV.securityGroups)),
+    ...(env[ENV.evidenceBucket] ? { evidenceBucketName: env[ENV.evidenceBucket] } : {}),
     ...(env[ENV.stateMachineArn] ? { stateMachineArn: env[ENV.stateMachineArn] } : {}),
     ...(env[ENV.sessionLogGroup] ? { sessionLogGroupName: env[ENV.sessionLogGroup] } : {}),
   };

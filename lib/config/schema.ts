@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANGE_DIRECTORY_PATTERN, MAX_CHANGE_DIRECTORIES } from '../../lambdas/domain/change-delta';
 import { OS_USER_PATTERN } from '../../lambdas/domain/os-accounts';
 import { isIpv4Cidr, isPublicIpv4Cidr, isWideIpv4Cidr, WIDE_CIDR_PREFIX } from './cidr';
 import { describeIdentity, identityKey, identitySchema, personName, personReference, roleArn } from './people';
@@ -201,6 +202,30 @@ export const lockoutSchema = z.strictObject({
     .default(15),
 });
 
+const changeDirectory = z.string().superRefine((value, ctx) => {
+  if (!value.startsWith('/')) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" is not absolute: write the full path, such as "/etc"` });
+  } else if (value.split('/').includes('..')) {
+    ctx.addIssue({ code: 'custom', message: `"${value}" has a ".." segment: write the directory's own path` });
+  } else if (!CHANGE_DIRECTORY_PATTERN.test(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value}" must name a directory below / with letters, digits and . _ @ + - only, such as "/etc" or "/opt/app/conf"`,
+    });
+  }
+});
+
+export const changeTrackingSchema = z.strictObject({
+  /** Take a configuration snapshot at unlock and after the lock on each granted instance. @default true */
+  enabled: z.boolean().default(true),
+  /** Directories whose regular files are checksummed (SHA-256) in each snapshot. @default ["/etc"] */
+  directories: z
+    .array(changeDirectory)
+    .max(MAX_CHANGE_DIRECTORIES, `list at most ${MAX_CHANGE_DIRECTORIES} directories`)
+    .refine((dirs) => new Set(dirs).size === dirs.length, { message: 'lists a directory twice: list each once' })
+    .default(['/etc']),
+});
+
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
@@ -238,6 +263,8 @@ const baseSchema = z.strictObject({
   session: sessionSchema.default({ idleTimeoutMinutes: 20, maxSessionDurationMinutes: 240 }),
   /** Lockout after repeated denied attempts by a vendor (CloudTrail). @default 5 within 15 minutes */
   lockout: lockoutSchema.default({ threshold: 5, windowMinutes: 15 }),
+  /** "What the vendor changed": configuration snapshots at grant and revoke (README). @default on, for /etc */
+  changeTracking: changeTrackingSchema.default({ enabled: true, directories: ['/etc'] }),
   /** Days session logs are kept in CloudWatch Logs (a CloudWatch retention value, at least 365). @default 365 */
   logRetentionDays: z
     .number()

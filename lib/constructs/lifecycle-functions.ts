@@ -96,6 +96,7 @@ export class LifecycleFunctions extends Construct {
       [ENV.schedulerDlqArn]: expiry.deadLetterQueue.queueArn,
       [ENV.securityGroups]: stack.toJsonString(ingress.securityGroupIds),
       [ENV.revokeFunctionArn]: revokeFunctionArn,
+      [ENV.evidenceBucket]: sessionLogging.bucket.bucketName,
     };
     type Options = Pick<JitFunctionProps, 'timeout' | 'reservedConcurrency' | 'deadLetterQueue'>;
     const create = (handlerName: HandlerName, options: Options = {}): JitFunction =>

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { CHANGE_SNAPSHOT_KEY_PREFIX } from '../../lambdas/domain/change-delta';
 import { CustomerManagedKey } from './customer-managed-key';
 import {
   archiveLifecycleRules,
@@ -161,6 +162,7 @@ export class SessionLogging extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     const transcriptsArn = this.bucket.arnForObjects(`${SESSION_KEY_PREFIX}*`);
+    const snapshotsArn = this.bucket.arnForObjects(`${CHANGE_SNAPSHOT_KEY_PREFIX}*`);
     const policy = new iam.ManagedPolicy(this, 'InstancePolicy', {
       description:
         'jit-access: lets the SSM agent of a target instance record sessions to the stack log group and bucket',
@@ -188,6 +190,13 @@ export class SessionLogging extends Construct {
           // keeps every version for objectLockDays, so the first transcript stays readable and undeletable.
           actions: ['s3:PutObject'],
           resources: [transcriptsArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteChangeSnapshots',
+          // The OS-account command's output (the configuration snapshots, "what the vendor changed"): the SSM agent
+          // uploads it with this role, under change-snapshots/ only. Object Lock keeps each version as evidence.
+          actions: ['s3:PutObject'],
+          resources: [snapshotsArn],
         }),
         new iam.PolicyStatement({
           sid: 'NeverRewriteTranscripts',
@@ -246,6 +255,11 @@ export class SessionLogging extends Construct {
         id: wildcardResourceFinding(this, transcriptsArn),
         reason:
           'Session Manager writes one transcript object per session, under the sessions/ prefix of this bucket only.',
+      },
+      {
+        id: wildcardResourceFinding(this, snapshotsArn),
+        reason:
+          'Run Command names each output object by command, instance and step; the change-snapshots/ prefix of this bucket only.',
       },
     );
     return policy;

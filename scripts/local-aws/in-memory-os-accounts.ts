@@ -1,5 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { OsAccountCommand, OsAccountCommands, SentCommands } from '../../lambdas/adapters/ssm';
+import {
+  CHANGE_SNAPSHOT_SCHEMA_VERSION,
+  changeSnapshotPrefix,
+  snapshotPhaseOf,
+  SNAPSHOT_STEP_NAMES,
+  type ChangeSnapshot,
+} from '../../lambdas/domain/change-delta';
 import type { OsAccountOutcome } from '../../lambdas/domain/types';
 
 /** What the OS-account script leaves on one instance for one user. */
@@ -19,6 +26,55 @@ export interface OsAccountRun {
   readonly summary: string;
 }
 
+/** What an instance's configuration holds, as the change snapshot collector reads it. */
+export type InstanceConfiguration = Omit<
+  ChangeSnapshot,
+  'schemaVersion' | 'status' | 'phase' | 'takenAt' | 'instanceId'
+>;
+
+/** Where the SSM agent would upload the command's output (the evidence bucket), and the clock it would read. */
+export interface SnapshotEvidence {
+  put(key: string, body: string): Promise<void>;
+  now(): Date;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A plausible Amazon Linux 2023 database instance, as its change snapshot would show it before any vendor work. */
+function baselineConfiguration(): InstanceConfiguration {
+  return {
+    packages: {
+      'amazon-ssm-agent': '3.3.1142.0-1.amzn2023.x86_64',
+      bash: '5.2.15-1.amzn2023.0.2.x86_64',
+      openssl: '3.0.8-1.amzn2023.0.14.x86_64',
+      'postgresql15-server': '15.8-1.amzn2023.0.1.x86_64',
+      sudo: '1.9.15-1.p5.amzn2023.0.1.x86_64',
+    },
+    services: ['amazon-ssm-agent.service', 'chronyd.service', 'postgresql.service', 'sshd.service'],
+    users: {
+      root: 'uid=0 gid=0 home=/root shell=/bin/bash',
+      'ec2-user': 'uid=1000 gid=1000 home=/home/ec2-user shell=/bin/bash',
+      'acme-support': 'uid=1001 gid=1001 home=/home/acme-support shell=/bin/bash',
+      postgres: 'uid=26 gid=26 home=/var/lib/pgsql shell=/bin/bash',
+    },
+    groups: { wheel: 'gid=10 members=ec2-user', postgres: 'gid=26 members=acme-support' },
+    sudoers: {
+      '/etc/sudoers': sha256('root ALL=(ALL) ALL\n'),
+      '/etc/sudoers.d/90-cloud-init-users': sha256('ec2-user ALL=(ALL) NOPASSWD:ALL\n'),
+    },
+    crontabs: {
+      '/etc/crontab': sha256('SHELL=/bin/bash\n'),
+      '/etc/cron.d/0hourly': sha256('01 * * * * root run-parts\n'),
+    },
+    listeningPorts: ['tcp 0.0.0.0:22 sshd', 'tcp 0.0.0.0:5432 postgres', 'udp 127.0.0.1:323 chronyd'],
+    files: {
+      '/etc/hosts': sha256('127.0.0.1 localhost\n'),
+      '/etc/ssh/sshd_config': sha256('PasswordAuthentication no\n'),
+      '/etc/postgresql/postgresql.conf': sha256('max_connections = 100\n'),
+    },
+  };
+}
+
 const LOCK_SUMMARY =
   'locked (processes killed, crontab removed, linger disabled, authorized_keys cleared, account locked and expired)';
 
@@ -28,17 +84,25 @@ const LOCK_SUMMARY =
  * instance and user, what the script would leave (unlocked or locked, metadata blocked or not) and every run. The
  * script itself is tested on its own (test/infra/os-account-script.test.ts).
  *
+ * With `evidence`, it also plays the document's change snapshot steps: each instance has a configuration (a plausible
+ * baseline that `changeConfiguration` alters, as a vendor's work would), and the unlock and the lock upload its
+ * snapshot where the agent would, `change-snapshots/<grant>/<phase>/<command>/<instance>/awsrunShellScript/<step>/stdout`
+ * in the evidence bucket. The collector itself is tested on its own (test/infra/change-snapshot-script.test.ts).
+ *
  * @param record told of each call, so local runs count and fault them with the real AWS ones
  * @param instancesTagged the instances a tag group reaches (the real EC2 inventory in moto)
+ * @param evidence where snapshots go; none: the document takes none (change tracking off)
  */
 export class InMemoryOsAccountsDouble implements OsAccountCommands {
   readonly runs: OsAccountRun[] = [];
   private readonly accounts = new Map<string, LocalOsAccount>();
   private readonly commands = new Map<string, OsAccountOutcome[]>();
+  private readonly configurations = new Map<string, InstanceConfiguration>();
 
   constructor(
     private readonly record: (call: `ssm:${string}`) => void,
     private readonly instancesTagged: (tagKey: string, tagValue: string) => Promise<string[]>,
+    private readonly evidence?: SnapshotEvidence,
   ) {}
 
   async send(command: OsAccountCommand): Promise<SentCommands> {
@@ -52,7 +116,10 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
       const commandId = randomBytes(16).toString('hex');
       const outcomes: OsAccountOutcome[] = [];
       for (const instanceId of await resolve()) {
+        // The document's order: the start snapshot before the unlock, the end snapshot after the lock.
+        if (command.action === 'unlock') await this.snapshot(command, instanceId, commandId);
         this.run(command, instanceId, commandId);
+        if (command.action === 'lock') await this.snapshot(command, instanceId, commandId);
         outcomes.push({ instanceId, commandId, status: 'succeeded' });
       }
       this.commands.set(commandId, outcomes);
@@ -70,6 +137,19 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
     return outcomes;
   }
 
+  /** What a vendor's work changed on an instance (files, packages, users, ...), for the next snapshot to show. */
+  changeConfiguration(instanceId: string, change: Partial<InstanceConfiguration>): void {
+    const current = this.configurationOf(instanceId);
+    const merged = { ...current } as Record<string, unknown>;
+    for (const [category, value] of Object.entries(change)) {
+      const before = current[category as keyof InstanceConfiguration];
+      merged[category] = Array.isArray(value)
+        ? [...new Set([...(before as string[]), ...value])].sort()
+        : { ...(before as Record<string, string>), ...value };
+    }
+    this.configurations.set(instanceId, merged as InstanceConfiguration);
+  }
+
   /** The users the script left unlocked: what a revoke must not leave behind. */
   unlocked(): LocalOsAccount[] {
     return [...this.accounts.values()].filter((a) => a.state === 'unlocked');
@@ -77,6 +157,33 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
 
   account(instanceId: string, osUser: string): LocalOsAccount | undefined {
     return this.accounts.get(`${instanceId}/${osUser}`);
+  }
+
+  private configurationOf(instanceId: string): InstanceConfiguration {
+    let configuration = this.configurations.get(instanceId);
+    if (!configuration) {
+      configuration = baselineConfiguration();
+      this.configurations.set(instanceId, configuration);
+    }
+    return configuration;
+  }
+
+  private async snapshot(command: OsAccountCommand, instanceId: string, commandId: string): Promise<void> {
+    if (!this.evidence) return;
+    const phase = snapshotPhaseOf(command.action);
+    const snapshot: ChangeSnapshot = {
+      schemaVersion: CHANGE_SNAPSHOT_SCHEMA_VERSION,
+      status: 'ok',
+      phase,
+      takenAt: this.evidence
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
+      instanceId,
+      ...this.configurationOf(instanceId),
+    };
+    const key = `${changeSnapshotPrefix(command.grantId, phase)}${commandId}/${instanceId}/awsrunShellScript/${SNAPSHOT_STEP_NAMES[phase]}/stdout`;
+    await this.evidence.put(key, `${JSON.stringify(snapshot)}\n`);
   }
 
   private run(command: OsAccountCommand, instanceId: string, commandId: string): void {

@@ -4,6 +4,7 @@ import { DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, EC2Client 
 import { IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -11,6 +12,11 @@ import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-
 type LocalTaskHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 type ExecutionInput = Parameters<StateMachine['run']>[0];
 type JsonValue = Awaited<ReturnType<LocalTaskHandlers[string]>>;
+import {
+  S3ChangeSnapshots,
+  type ChangeDeltaGrant,
+  type InstanceChangeDelta,
+} from '../../lambdas/adapters/change-snapshots';
 import { DynamoLedger } from '../../lambdas/adapters/ledger';
 import { CloudWatchSessionLogs } from '../../lambdas/adapters/logs';
 import { Ec2Network } from '../../lambdas/adapters/ec2';
@@ -37,13 +43,13 @@ import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
 import { runCli } from '../../lib/cli/program';
 import { deniedCallEvent } from './cloudtrail-events';
-import { InMemoryOsAccountsDouble } from './in-memory-os-accounts';
+import { InMemoryOsAccountsDouble, type SnapshotEvidence } from './in-memory-os-accounts';
 import { InMemorySessionManagerDouble } from './in-memory-session-manager';
 import { InstrumentedHttpHandler, type AwsCallName, type FaultKind } from './instrumented-http-handler';
 import { LocalApiServer } from './local-api';
 import { processLocalIdentities, type LocalIdentities, type LocalIdentity } from './local-identities';
 import { checkVendorCalls, type VendorIamCheck } from './vendor-iam-checks';
-import { localClientConfig, type LocalWorld } from './local-world';
+import { localClientConfig, localS3, type LocalWorld } from './local-world';
 
 /** What a CLI command printed and how it ended. */
 export interface CliRun {
@@ -113,10 +119,7 @@ export class LocalJitAccess {
     (call) => this.http.recordOffWire(call),
     () => this.clock(),
   );
-  readonly osAccounts = new InMemoryOsAccountsDouble(
-    (call) => this.http.recordOffWire(call),
-    (tagKey, tagValue) => this.instancesTagged(tagKey, tagValue),
-  );
+  readonly osAccounts: InMemoryOsAccountsDouble;
   readonly deps: Dependencies;
   /** Every workflow execution the API started, by grant id: each settles when its execution ends. */
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
@@ -143,6 +146,11 @@ export class LocalJitAccess {
   ) {
     this.now = new Date(startAt);
     this.aws = localClientConfig(endpoint);
+    this.osAccounts = new InMemoryOsAccountsDouble(
+      (call) => this.http.recordOffWire(call),
+      (tagKey, tagValue) => this.instancesTagged(tagKey, tagValue),
+      this.snapshotEvidence(endpoint),
+    );
     const config: AwsClientConfig & { credentials: unknown } = {
       ...this.aws,
       maxAttempts: 3,
@@ -201,6 +209,29 @@ export class LocalJitAccess {
       'api-request': createApiRequestHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-decide': createApiDecideHandler(deps) as (event: unknown) => Promise<unknown>,
     };
+  }
+
+  /**
+   * The instances' SSM agent uploading the change snapshots to the evidence bucket (moto S3), with its own client:
+   * the agent's uploads are none of the Lambdas' AWS calls. None when change tracking is off.
+   */
+  private snapshotEvidence(endpoint: string): SnapshotEvidence | undefined {
+    const bucket = this.world.settings.evidenceBucketName;
+    if (!bucket || !this.world.settings.config.changeTracking.enabled) return undefined;
+    const s3 = localS3(endpoint);
+    return {
+      put: async (key, body) => {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      },
+      now: () => this.clock(),
+    };
+  }
+
+  /** The change delta of each instance of a grant, read back from the evidence bucket as the audit reads it. */
+  async changeDeltas(grant: ChangeDeltaGrant): Promise<InstanceChangeDelta[]> {
+    const bucket = this.world.settings.evidenceBucketName;
+    if (!bucket) return [];
+    return new S3ChangeSnapshots(bucket, { ...this.aws, maxAttempts: 3 }).deltas(grant);
   }
 
   /**

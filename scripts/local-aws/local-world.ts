@@ -13,6 +13,7 @@ import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-sch
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeSettings } from '../../lambdas/shared/environment';
@@ -179,6 +180,15 @@ export async function createLocalWorld(
   const sessionLogGroupName = `jit-sessions-${suffix}`;
   await new CloudWatchLogsClient(aws).send(new CreateLogGroupCommand({ logGroupName: sessionLogGroupName }));
 
+  // The evidence bucket: the OS-account command's output (the change snapshots) goes there, as the agent writes it.
+  const evidenceBucketName = `jit-evidence-${suffix}`;
+  await localS3(endpoint).send(
+    new CreateBucketCommand({
+      Bucket: evidenceBucketName,
+      CreateBucketConfiguration: { LocationConstraint: LOCAL_REGION as BucketLocationConstraint },
+    }),
+  );
+
   const { definition, taskHandlers } = localStateMachine(stack, resolve);
   const revokeFunction = Object.entries(stack.resources).find(([, r]) => handlerNameOf(r) === 'revoke');
   if (!revokeFunction) throw new Error('the synthesized template has no function tagged jit-access:handler=revoke');
@@ -205,8 +215,14 @@ export async function createLocalWorld(
       securityGroups,
       stateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:jit-access-${suffix}`,
       sessionLogGroupName,
+      evidenceBucketName,
     },
   };
+}
+
+/** An S3 client for moto: path-style, as a bucket name is no host name on a loopback endpoint. */
+export function localS3(endpoint: string): S3Client {
+  return new S3Client({ ...localClientConfig(endpoint), forcePathStyle: true });
 }
 
 /** Describing moto's ~1300 images takes most of a second, so each endpoint's answer is kept for later worlds. */

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import type { InstanceChangeDelta } from '../../lambdas/domain/change-delta';
 import type { CreatedResources, GrantRecord, PortRequest, Residue } from '../../lambdas/domain/types';
 import type { AwsCallName, FaultKind } from './instrumented-http-handler';
 import type { ExecutionOutcome, LocalJitAccess } from './local-jit-access';
@@ -24,7 +25,11 @@ export interface ScenarioResult {
   readonly residue: Residue;
   /** The vendor's own calls on the active grant, judged by the IAM policy simulator. */
   readonly vendorIam?: readonly VendorIamCheck[];
+  /** What the vendor changed on each instance: the start and end change snapshots compared (evidence bucket). */
+  readonly changes?: readonly InstanceChangeDelta[];
 }
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** An id for something a test makes by hand (an orphan role, a foreign rule): the API names real grants. */
 export function newGrantId(label = 'g'): string {
@@ -120,9 +125,15 @@ export async function approveScenario(local: LocalJitAccess): Promise<ScenarioRe
   const vendorIam = await local.vendorCallsUnderIam(grantId, granted as string, other as string);
   const sessionId = await local.vendorStartsSession(grantId, request.targets[0] as string);
   await local.vendorTypes(sessionId, ['whoami', 'psql -c "select count(*) from invoices where status = \'stuck\'"']);
+  // What the vendor's work left on the instance, for the end snapshot to show: a tuned config file, a new package.
+  local.osAccounts.changeConfiguration(request.targets[0] as string, {
+    files: { '/etc/postgresql/postgresql.conf': sha256('max_connections = 300\n') },
+    packages: { pg_repack: '1.4.8-1.amzn2023.x86_64' },
+  });
   await local.cliOk(PEOPLE.approvers[0], ['watch', grantId, '--once']);
   await local.advanceTo(active?.expiresAt ?? local.clock());
-  return { ...(await finish(local, 'approve', grantId, outcome, active?.created ?? {})), vendorIam };
+  const result = await finish(local, 'approve', grantId, outcome, active?.created ?? {});
+  return { ...result, vendorIam, ...(result.grant ? { changes: await local.changeDeltas(result.grant) } : {}) };
 }
 
 /** 2: one approver denies: the workflow ends Denied, nothing is created. */

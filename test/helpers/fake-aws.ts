@@ -159,6 +159,8 @@ export interface FakeCommand {
   readonly commandId: string;
   readonly documentName: string;
   readonly parameters: Readonly<Record<string, readonly string[]>>;
+  /** Where the agent would upload the steps' output (the change snapshots), as `<bucket>/<prefix>`. */
+  readonly output?: string;
   readonly invocations: readonly { readonly instanceId: string; status: string }[];
 }
 
@@ -223,6 +225,10 @@ export class FakeAws {
   /** Instances where a command ends Failed, or stays InProgress: the OS-account script failing or hanging. */
   readonly commandFailsOn = new Set<string>();
   readonly commandHangsOn = new Set<string>();
+  /** Instances whose change snapshot step records a failure (it exits 0: the command itself still succeeds). */
+  readonly snapshotFailsOn = new Set<string>();
+  /** Instances whose end snapshot is still running after the lock step ended: the command stays InProgress. */
+  readonly snapshotRunsOn = new Set<string>();
   /** Instances SSM does not manage (agent offline, or terminated): a SendCommand naming one fails InvalidInstanceId. */
   readonly unmanaged = new Set<string>();
   readonly instances: FakeInstance[] = [];
@@ -974,13 +980,15 @@ export class FakeAws {
             commandId: `cmd-${this.commands.length + 1}`,
             documentName: input.DocumentName ?? '',
             parameters: input.Parameters ?? {},
+            ...(input.OutputS3BucketName ? { output: `${input.OutputS3BucketName}/${input.OutputS3KeyPrefix}` } : {}),
             invocations: reached.map(({ instanceId }) => ({
               instanceId,
-              status: this.commandHangsOn.has(instanceId)
-                ? 'InProgress'
-                : this.commandFailsOn.has(instanceId)
-                  ? 'Failed'
-                  : 'Success',
+              status:
+                this.commandHangsOn.has(instanceId) || this.snapshotRunsOn.has(instanceId)
+                  ? 'InProgress'
+                  : this.commandFailsOn.has(instanceId)
+                    ? 'Failed'
+                    : 'Success',
             })),
           };
           this.commands.push(command);
@@ -992,7 +1000,12 @@ export class FakeAws {
     ssm.on(ListCommandInvocationsCommand).callsFake(
       this.handle('ListCommandInvocations', false, (input: ListCommandInvocationsCommandInput) => {
         const invocations = (this.commands.find((c) => c.commandId === input.CommandId)?.invocations ?? []).map(
-          (i) => ({ CommandId: input.CommandId, InstanceId: i.instanceId, Status: i.status }),
+          (i) => ({
+            CommandId: input.CommandId,
+            InstanceId: i.instanceId,
+            Status: i.status,
+            ...(input.Details ? { CommandPlugins: this.commandPlugins(i.instanceId, i.status) } : {}),
+          }),
         );
         const { items, next } = this.page(`ListCommandInvocations-${input.CommandId}`, invocations, input.NextToken);
         return { CommandInvocations: items, ...(next ? { NextToken: next } : {}) };
@@ -1006,6 +1019,19 @@ export class FakeAws {
       })),
     );
     this.stubs.push(ssm);
+  }
+
+  /** The document's steps as SSM details them: a failed snapshot writes its failure JSON and exits 0. */
+  private commandPlugins(instanceId: string, status: string) {
+    const snapshot = this.snapshotFailsOn.has(instanceId)
+      ? '{"schemaVersion":1,"status":"failed","phase":"end","takenAt":"2030-03-01T10:00:00Z","reason":"timed out after 60 s"}'
+      : '{"schemaVersion":1,"status":"ok","phase":"end"';
+    const running = this.snapshotRunsOn.has(instanceId);
+    return [
+      { Name: 'snapshotStart', Status: 'Success', Output: snapshot },
+      { Name: 'osAccount', Status: running ? 'Success' : status, Output: '' },
+      { Name: 'snapshotEnd', Status: running ? 'InProgress' : 'Success', Output: running ? '' : snapshot },
+    ];
   }
 
   /** The OS-account commands sent, as `<action> <osUser> on <instance>: <status>`. */

@@ -30,6 +30,8 @@ import { InMemoryLedger } from './in-memory-ledger';
 
 export const ACCOUNT_ID = '111122223333';
 export const REGION = 'eu-west-1';
+/** The stack's evidence (session) bucket: the OS-account command's output goes there. */
+export const EVIDENCE_BUCKET = `jitaccess-sessions-${ACCOUNT_ID}-${REGION}`;
 /** The first instant of every handler test; each test moves the clock from here. */
 export const T0 = '2030-03-01T09:00:00.000Z';
 
@@ -77,6 +79,7 @@ export function testSettings(config: JitAccessConfig = exampleConfig()): Runtime
     revokedPolicyArn: `arn:aws:iam::${ACCOUNT_ID}:policy/jit-access/jit-grant-revoked`,
     sessionDocumentName: 'JitAccess-VendorShell',
     osAccountDocumentName: 'JitAccess-OsAccount',
+    evidenceBucketName: EVIDENCE_BUCKET,
     sessionKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555`,
     scheduleGroupName: 'jit-access-expiry',
     schedulerRoleArn: `arn:aws:iam::${ACCOUNT_ID}:role/jit-access-scheduler`,
@@ -151,7 +154,12 @@ export function createHarness(options: HarnessOptions & { readonly ledger?: Ledg
     schedules: new SchedulerExpirySchedules(sdk),
     sessions: new SsmSessionManager(sdk),
     // No waiting between reads: a command the fake leaves running counts as pending after three reads.
-    osAccounts: new SsmOsAccountCommands(sdk, settings.osAccountDocumentName, { intervalMs: 0, maxReads: 3 }),
+    osAccounts: new SsmOsAccountCommands(
+      sdk,
+      settings.osAccountDocumentName,
+      { intervalMs: 0, maxReads: 3 },
+      settings.evidenceBucketName,
+    ),
     notifier: new SnsNotifier(settings.topicArn, sdk),
     approvals: new SfnApprovalCallback(sdk),
     executions: new SfnWorkflowExecutions(settings.stateMachineArn ?? '', sdk),

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../lambdas/shared/environment';
-import { OS_ACCOUNT_SCRIPT_PATH } from '../../lib/constructs/os-account-document';
+import {
+  CHANGE_SNAPSHOT_SCRIPT_PATH,
+  OS_ACCOUNT_SCRIPT_PATH,
+  OsAccountDocument,
+} from '../../lib/constructs/os-account-document';
 import {
   actionsOf,
   onlyLogicalId,
@@ -17,7 +22,7 @@ const documentId = onlyLogicalId(template, 'AWS::SSM::Document', { DocumentType:
 interface DocumentContent {
   readonly schemaVersion: string;
   readonly parameters: Record<string, { allowedValues?: string[]; allowedPattern?: string; default?: string }>;
-  readonly mainSteps: { action: string; inputs: { runCommand: string[] } }[];
+  readonly mainSteps: { action: string; name: string; inputs: { runCommand: string[]; timeoutSeconds: string } }[];
 }
 
 const content = (template.toJSON() as { Resources: Record<string, { Properties: { Content: DocumentContent } }> })
@@ -45,14 +50,18 @@ const sending = (handler: string): TemplateStatement[] =>
   );
 
 describe('the OS-account Command document', () => {
-  it('is a schema 2.2 Command document with one shell step', () => {
+  it('is a schema 2.2 Command document: the start snapshot, the OS-account step, the end snapshot', () => {
     // Assess
     template.hasResourceProperties('AWS::SSM::Document', {
       DocumentType: 'Command',
       TargetType: '/AWS::EC2::Instance',
     });
     expect(content.schemaVersion).toBe('2.2');
-    expect(content.mainSteps.map((step) => step.action)).toEqual(['aws:runShellScript']);
+    expect(content.mainSteps.map((step) => [step.action, step.name])).toEqual([
+      ['aws:runShellScript', 'snapshotStart'],
+      ['aws:runShellScript', 'osAccount'],
+      ['aws:runShellScript', 'snapshotEnd'],
+    ]);
   });
 
   it('runs the script file as it is, after the three parameters', () => {
@@ -60,7 +69,7 @@ describe('the OS-account Command document', () => {
     const script = readFileSync(OS_ACCOUNT_SCRIPT_PATH, 'utf8').trimEnd().split('\n');
 
     // Act
-    const runCommand = content.mainSteps[0]!.inputs.runCommand;
+    const runCommand = content.mainSteps.find((step) => step.name === 'osAccount')!.inputs.runCommand;
 
     // Assess
     expect(runCommand).toEqual([
@@ -70,6 +79,56 @@ describe('the OS-account Command document', () => {
       ...script,
     ]);
   });
+
+  test.each([
+    ['snapshotStart', 'start', 'unlock', 10],
+    ['snapshotEnd', 'end', 'lock', 60],
+  ])(
+    'runs the snapshot script file as it is in %s, for the %s phase of each %s, within %i s',
+    (name, phase, action, limit) => {
+      // Prepare
+      const script = readFileSync(CHANGE_SNAPSHOT_SCRIPT_PATH, 'utf8').trimEnd().split('\n');
+
+      // Act
+      const step = content.mainSteps.find((s) => s.name === name)!;
+
+      // Assess
+      expect(step.inputs.runCommand).toEqual([
+        "ACTION='{{ action }}'",
+        `SNAPSHOT_PHASE=${phase}`,
+        `SNAPSHOT_ON=${action}`,
+        `SNAPSHOT_TIME_LIMIT_SECONDS=${limit}`,
+        "SNAPSHOT_DIRECTORIES=('/etc')",
+        ...script,
+      ]);
+      expect(step.inputs.timeoutSeconds).toBe('120');
+    },
+  );
+
+  it('has the OS-account step alone when change tracking is off', () => {
+    // Prepare
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }));
+
+    // Act
+    new OsAccountDocument(stack, 'Doc', { changeTracking: { enabled: false, directories: ['/etc'] } });
+
+    // Assess
+    const steps = Template.fromStack(stack).findResources('AWS::SSM::Document');
+    const [document] = Object.values(steps) as { Properties: { Content: DocumentContent } }[];
+    expect(document!.Properties.Content.mainSteps.map((step) => step.name)).toEqual(['osAccount']);
+  });
+
+  test.each([["/etc'; reboot"], ['/etc/../root'], ['relative']])(
+    'refuses to write the directory %s into the script, naming the field',
+    (directory) => {
+      // Act
+      const build = () =>
+        new OsAccountDocument(new Stack(), 'Doc', { changeTracking: { enabled: true, directories: [directory] } });
+
+      // Assess
+      expect(build).toThrow(/changeTracking\.directories .*: each must be an absolute path/);
+    },
+  );
 
   it('admits only unlock or lock, true or false, and a plain user name', () => {
     // Act
@@ -90,6 +149,21 @@ describe('the OS-account Command document', () => {
     for (const handler of ['grant', 'revoke', 'sweeper']) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         Environment: { Variables: { [ENV.osAccountDocument]: { Ref: documentId } } },
+        Tags: [{ Key: 'jit-access:handler', Value: handler }],
+      });
+    }
+  });
+});
+
+describe('where its output goes', () => {
+  it('names the evidence bucket to every function that sends it, for the change snapshots', () => {
+    // Prepare
+    const bucketId = onlyLogicalId(template, 'AWS::S3::Bucket', { ObjectLockEnabled: true });
+
+    // Assess
+    for (const handler of ['grant', 'revoke', 'sweeper', 'api-decide']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: { [ENV.evidenceBucket]: { Ref: bucketId } } },
         Tags: [{ Key: 'jit-access:handler', Value: handler }],
       });
     }

@@ -285,13 +285,20 @@ describe('instance policy', () => {
     );
   });
 
-  test('lets the SSM agent write transcripts under sessions/ only, without the If-None-Match header it does not send', () => {
+  test('lets the SSM agent write transcripts under sessions/ and change snapshots under change-snapshots/ only, without the If-None-Match header it does not send', () => {
     // Act
     const puts = instanceStatements().filter((s) => s.Effect === 'Allow' && actionsOf(s).includes('s3:PutObject'));
 
     // Assess
-    expect(puts).toEqual([expect.objectContaining({ Action: 's3:PutObject', Resource: transcripts })]);
-    expect(puts[0]?.Condition).toBeUndefined();
+    expect(puts).toEqual([
+      expect.objectContaining({ Action: 's3:PutObject', Resource: transcripts }),
+      expect.objectContaining({
+        Sid: 'WriteChangeSnapshots',
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [sessionBucketId, 'Arn'] }, '/change-snapshots/*']] },
+      }),
+    ]);
+    expect(puts.map((p) => p.Condition)).toEqual([undefined, undefined]);
   });
 
   test('denies the instance role deleting or re-locking any object of the bucket, whatever else it holds', () => {
@@ -383,6 +390,23 @@ describe('instance policy', () => {
 
       // Assess
       expect(decisions).toEqual(['Allowed', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']);
+    });
+
+    test('writes change snapshots under change-snapshots/ only, and can never delete or re-lock one', async () => {
+      // Prepare
+      const snapshot = `${BUCKET}/change-snapshots/grant-0001/end/cmd-1/i-0a/awsrunShellScript/snapshotEnd/stdout`;
+      const s3FullAccess = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] };
+
+      // Act
+      const decisions = await Promise.all([
+        decision('s3:PutObject', snapshot),
+        decision('s3:GetObject', snapshot),
+        decision('s3:DeleteObjectVersion', snapshot, {}, [s3FullAccess]),
+        decision('s3:PutObjectRetention', snapshot, {}, [s3FullAccess]),
+      ]);
+
+      // Assess
+      expect(decisions).toEqual(['Allowed', 'ImplicitlyDenied', 'ExplicitlyDenied', 'ExplicitlyDenied']);
     });
 
     test('cannot delete or re-lock a transcript even when another policy of the role allows it', async () => {

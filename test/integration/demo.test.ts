@@ -27,6 +27,7 @@ describe('npm run demo', () => {
       'created',
       'vendorIam',
       'osAccount',
+      'changes',
       'residue',
     ]);
     expect(report).toMatchObject({
@@ -80,6 +81,12 @@ describe('npm run demo', () => {
         line: `on ${instanceId}: vendor OS user acme-support locked (processes killed, crontab removed, linger disabled, authorized_keys cleared, account locked and expired)`,
       },
     ]);
+    // What the vendor changed: the double's snapshots at unlock and after the lock, read back from moto S3 and diffed.
+    expect(report.changes).toEqual([expect.objectContaining({ instanceId, status: 'compared', changes: 2 })]);
+    const delta = (report.changes as { delta: Record<string, { added: unknown[]; changed: { key: string }[] }> }[])[0]
+      ?.delta;
+    expect(delta?.packages?.added).toEqual([{ key: 'pg_repack', value: '1.4.8-1.amzn2023.x86_64' }]);
+    expect(delta?.files?.changed.map((c) => c.key)).toEqual(['/etc/postgresql/postgresql.conf']);
     expect(report.residue).toEqual({
       roles: [],
       policies: [],

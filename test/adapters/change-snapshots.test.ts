@@ -1,0 +1,128 @@
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { S3ChangeSnapshots, type ChangeDeltaGrant } from '../../lambdas/adapters/change-snapshots';
+import type { ChangeSnapshot } from '../../lambdas/domain/change-delta';
+
+const BUCKET = 'jitaccess-sessions-111122223333-eu-west-1';
+const GRANT_ID = 'grant-changes-0001';
+const ONE = 'i-0aaaaaaaaaaaaaaa1';
+const TWO = 'i-0bbbbbbbbbbbbbbb2';
+const THREE = 'i-0ccccccccccccccc3';
+
+function snapshot(phase: 'start' | 'end', packages: Record<string, string>): ChangeSnapshot {
+  return {
+    schemaVersion: 1,
+    status: 'ok',
+    phase,
+    takenAt: phase === 'start' ? '2030-03-01T09:00:00Z' : '2030-03-01T10:00:00Z',
+    packages,
+    services: [],
+    users: {},
+    groups: {},
+    sudoers: {},
+    crontabs: {},
+    listeningPorts: [],
+    files: {},
+  };
+}
+
+const keyOf = (phase: 'start' | 'end', commandId: string, instanceId: string) =>
+  `change-snapshots/${GRANT_ID}/${phase}/${commandId}/${instanceId}/awsrunShellScript/${phase === 'start' ? 'snapshotStart' : 'snapshotEnd'}/stdout`;
+
+const s3 = mockClient(S3Client);
+let objects: Map<string, { body: string; at: Date }>;
+
+beforeEach(() => {
+  s3.reset();
+  objects = new Map();
+  s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; ContinuationToken?: string }) => {
+    const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
+    // Two pages, so that paging is followed.
+    const page = input.ContinuationToken ? keys.slice(1) : keys.slice(0, 1);
+    return {
+      Contents: page.map((Key) => ({ Key, LastModified: objects.get(Key)?.at })),
+      IsTruncated: !input.ContinuationToken && keys.length > 1,
+      NextContinuationToken: 'next',
+    };
+  });
+  s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
+    const text = objects.get(input.Key ?? '')?.body ?? '';
+    return { Body: { transformToString: async () => text } as never };
+  });
+});
+
+afterAll(() => s3.restore());
+
+const put = (key: string, body: object | string, at = '2030-03-01T10:00:00Z') =>
+  objects.set(key, { body: typeof body === 'string' ? body : JSON.stringify(body), at: new Date(at) });
+
+const grant = (instanceIds: string[], osAccount: Record<string, unknown> = {}): ChangeDeltaGrant =>
+  ({
+    grantId: GRANT_ID,
+    targets: [{ kind: 'instances', targetGroup: 'billing-db', instanceIds }],
+    osAccount,
+  }) as ChangeDeltaGrant;
+
+describe('S3ChangeSnapshots', () => {
+  it("reads each instance's start and end snapshots from the evidence bucket and compares them", async () => {
+    // Prepare
+    put(keyOf('start', 'cmd-1', ONE), snapshot('start', { bash: '5.2' }));
+    put(keyOf('end', 'cmd-2', ONE), snapshot('end', { bash: '5.2', nmap: '7.93' }));
+    put(`change-snapshots/${GRANT_ID}/end/cmd-2/${ONE}/awsrunShellScript/osAccount/stdout`, 'jit-access: locked');
+
+    // Act
+    const deltas = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(grant([ONE]));
+
+    // Assess
+    expect(deltas).toEqual([
+      expect.objectContaining({
+        instanceId: ONE,
+        status: 'compared',
+        changes: 1,
+        end: { takenAt: '2030-03-01T10:00:00Z', key: keyOf('end', 'cmd-2', ONE) },
+      }),
+    ]);
+    expect(deltas[0]?.status === 'compared' && deltas[0].delta.packages.added).toEqual([
+      { key: 'nmap', value: '7.93' },
+    ]);
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Bucket)).toContain(BUCKET);
+  });
+
+  it('takes the newest end snapshot when the lock was sent again', async () => {
+    // Prepare
+    put(keyOf('start', 'cmd-1', ONE), snapshot('start', { bash: '5.2' }));
+    put(keyOf('end', 'cmd-2', ONE), snapshot('end', { bash: '5.2' }), '2030-03-01T10:00:00Z');
+    put(keyOf('end', 'cmd-0', ONE), snapshot('end', { bash: '5.3' }), '2030-03-01T10:05:00Z');
+
+    // Act
+    const [delta] = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(grant([ONE]));
+
+    // Assess
+    expect(delta).toMatchObject({ status: 'compared', end: { key: keyOf('end', 'cmd-0', ONE) }, changes: 1 });
+  });
+
+  it('states the missing piece per instance: not recorded, end missing, snapshot failed', async () => {
+    // Prepare
+    put(keyOf('start', 'cmd-1', ONE), snapshot('start', {}));
+    put(keyOf('start', 'cmd-1', THREE), snapshot('start', {}));
+    put(keyOf('end', 'cmd-2', THREE), {
+      schemaVersion: 1,
+      status: 'failed',
+      phase: 'end',
+      takenAt: '2030-03-01T10:00:00Z',
+      reason: 'timed out after 60 s',
+    });
+
+    // Act
+    const deltas = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(
+      grant([ONE], { [TWO]: { action: 'lock' } }),
+    );
+
+    // Assess
+    expect(deltas).toEqual([
+      { instanceId: ONE, status: 'incomplete', missing: 'end snapshot missing' },
+      { instanceId: TWO, status: 'incomplete', missing: 'not recorded' },
+      { instanceId: THREE, status: 'incomplete', missing: 'end snapshot failed: timed out after 60 s' },
+    ]);
+  });
+});

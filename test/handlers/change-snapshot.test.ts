@@ -1,0 +1,119 @@
+import { metrics } from '../../lambdas/shared/powertools';
+import {
+  BILLING_1,
+  BILLING_2,
+  createHarness,
+  EVIDENCE_BUCKET,
+  requestInput,
+  seedApproved,
+  type Harness,
+} from '../helpers/handler-deps';
+
+const GRANT_ID = 'grant-snapshot-0001';
+const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
+
+let h: Harness;
+beforeEach(() => {
+  h = createHarness();
+});
+afterEach(() => {
+  h.restore();
+  jest.restoreAllMocks();
+});
+
+const revokeAtExpiry = () => {
+  h.clock.set(EXPIRES_AT);
+  return h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' });
+};
+
+describe('the change snapshots ride the OS-account command', () => {
+  it('sends the unlock and the lock with the evidence bucket as output, under the grant and the phase', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+
+    // Act
+    await h.handlers.grant({ grantId: GRANT_ID });
+    await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.commands.map((c) => [c.parameters.action?.[0], c.output])).toEqual([
+      ['unlock', `${EVIDENCE_BUCKET}/change-snapshots/${GRANT_ID}/start/`],
+      ['lock', `${EVIDENCE_BUCKET}/change-snapshots/${GRANT_ID}/end/`],
+    ]);
+  });
+
+  it('adds no AWS call to the grant or the revoke: one SendCommand and its reads each, as without snapshots', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID);
+
+    // Act
+    await h.handlers.grant({ grantId: GRANT_ID });
+    const afterGrant = h.aws.countOf('SendCommand') + h.aws.countOf('ListCommandInvocations');
+    await revokeAtExpiry();
+
+    // Assess
+    expect(afterGrant).toBe(2);
+    expect(h.aws.countOf('SendCommand') + h.aws.countOf('ListCommandInvocations')).toBe(4);
+  });
+
+  it('counts a failed end snapshot as SnapshotFailed and still records the lock as done', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.snapshotFailsOn.add(BILLING_2);
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(addMetric).toHaveBeenCalledWith('SnapshotFailed', 'Count', 1);
+    expect(addMetric).not.toHaveBeenCalledWith('OsAccountLocksFailed', expect.anything(), expect.anything());
+    expect(result.residue.osAccounts).toEqual([]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_2]).toMatchObject({
+      action: 'lock',
+      status: 'succeeded',
+    });
+  });
+
+  it('reads the lock as done once its own step has ended, while the end snapshot after it still runs', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.snapshotRunsOn.add(BILLING_2);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.osAccountRuns()).toContain(`lock acme-support on ${BILLING_2}: InProgress`);
+    expect(result.residue.osAccounts).toEqual([]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_2]).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('still waits for a lock whose own step runs, and leaves it pending for the sweeper', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID);
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.commandHangsOn.add(BILLING_1);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.osAccounts).toEqual([expect.stringContaining(`${BILLING_1}: lock pending`)]);
+  });
+
+  it('emits no SnapshotFailed when every snapshot was taken', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID);
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    await h.handlers.grant({ grantId: GRANT_ID });
+    await revokeAtExpiry();
+
+    // Assess
+    expect(addMetric).not.toHaveBeenCalledWith('SnapshotFailed', expect.anything(), expect.anything());
+  });
+});
