@@ -194,12 +194,15 @@ export class InMemoryLedger implements Ledger {
 
   async grantsByStatus(status: GrantStatus, expiresBefore?: string): Promise<GrantRecord[]> {
     await tick();
-    return [...this.grants.values()]
-      .map((stored) => stored.record)
-      .filter((grant): grant is GrantRecord & { expiresAt: string } => grant.expiresAt !== undefined)
-      .filter((grant) => grant.status === status && (expiresBefore === undefined || grant.expiresAt <= expiresBefore))
-      .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0))
-      .map((grant) => structuredClone(grant));
+    return (
+      [...this.grants.values()]
+        .map((stored) => stored.record)
+        .filter((grant): grant is GrantRecord & { expiresAt: string } => grant.expiresAt !== undefined)
+        .filter((grant) => grant.status === status && (expiresBefore === undefined || grant.expiresAt <= expiresBefore))
+        .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0))
+        // History entries are items of their own in DynamoDB, outside the status index: listings carry none.
+        .map((grant) => ({ ...structuredClone(grant), history: [] }))
+    );
   }
 
   async acquireRule(rule: IngressRule, key: string, grantId: string): Promise<RuleHolding> {
