@@ -1,3 +1,4 @@
+import { failEveryCall } from '../helpers/persistent-fault';
 import {
   BILLING_1,
   BILLING_2,
@@ -417,8 +418,9 @@ describe('sweeper', () => {
   it('finishes a revoke that was left incomplete once it has been stuck for ten minutes', async () => {
     // Prepare
     await seedActive(h, GRANT_ID);
-    h.aws.failOn('DeleteRole');
+    const refused = failEveryCall(h.aws, 'DeleteRole', h.deps.roles, 'deleteRole');
     await killSwitch();
+    refused.mockRestore();
     h.clock.advanceMinutes(11);
 
     // Act

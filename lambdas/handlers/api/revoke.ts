@@ -2,7 +2,7 @@ import { AccessDeniedError } from '../../domain/errors';
 import { historyEntry } from '../../domain/history';
 import { mayOverseeGrant } from '../../domain/identity';
 import { quoted } from '../../domain/messages';
-import { isFinished, teardownGrant } from '../../lifecycle/teardown';
+import { isFinished, SHORT_RESIDUE_RECHECK, teardownGrant } from '../../lifecycle/teardown';
 import { param, type RouteImplementation } from './http';
 import { requireGrant } from './lookup';
 
@@ -26,7 +26,11 @@ export const revoke: RouteImplementation<'revoke'> = async (deps, call) => {
       historyEntry(deps.clock().toISOString(), call.caller, `revoke requested: ${quoted(call.body.reason)}`),
     );
   }
-  const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller, { grant });
+  // The waits for residue AWS may still list are short here: the caller waits behind API Gateway's 29 s.
+  const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller, {
+    grant,
+    recheck: SHORT_RESIDUE_RECHECK,
+  });
   if (grant.status === 'PENDING') {
     const token = await deps.ledger.getTaskToken(grant.grantId);
     if (token) {
