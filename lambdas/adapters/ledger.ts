@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
+import { assertTransitions } from '../domain/grant-state';
 import type { DeniedAttempt } from '../domain/lockout';
 import type {
   CreatedResources,
@@ -79,7 +80,11 @@ export interface Ledger {
   /** Records one vote per person; returns false when this person has already voted. */
   recordVote(grantId: string, vote: Vote): Promise<boolean>;
   listVotes(grantId: string): Promise<Vote[]>;
-  /** Moves the grant to `to` only if it is in one of `from`; returns false when it was not (someone else moved it). */
+  /**
+   * Moves the grant to `to` only if it is in one of `from`; returns false when it was not (someone else moved it).
+   * Every change from `from` to `to` must be one the transition table (domain/grant-state.ts) holds: otherwise it
+   * throws a TransitionError and writes nothing.
+   */
   transition(
     grantId: string,
     from: readonly GrantStatus[],
@@ -481,6 +486,7 @@ export class DynamoLedger implements Ledger {
     entry: HistoryEntry,
     update: GrantUpdate = {},
   ): Promise<boolean> {
+    assertTransitions(from, to);
     const extra = updateClauses(update);
     const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     try {

@@ -1,6 +1,7 @@
 /**
  * The in-memory ledger behaves as DynamoLedger does with history (test/integration/ledger-history.test.ts): a grant
- * read alone carries its whole history in order, however long; grants listed by status carry none.
+ * read alone carries its whole history in order, however long; grants listed by status carry none; a status change
+ * the transition table does not hold is refused.
  */
 import type { GrantRecord, HistoryEntry } from '../../lambdas/domain/types';
 import { createHarness, seedPending, T0, type Harness } from '../helpers/handler-deps';
@@ -29,6 +30,22 @@ describe('the in-memory ledger’s grant history', () => {
 
     // Assess
     expect(after?.history).toEqual([...before.history, ...appended]);
+  });
+
+  it('refuses a status change the transition table does not hold, as DynamoLedger does, and changes nothing', async () => {
+    // Prepare
+    await seedPending(harness, 'g-backwards001');
+
+    // Act
+    const outcome = harness.ledger.transition('g-backwards001', ['PENDING'], 'ACTIVE', {
+      at: T0,
+      actor: 'workflow',
+      event: 'skipped the approval',
+    });
+
+    // Assess
+    await expect(outcome).rejects.toThrow('a grant cannot go from PENDING to ACTIVE');
+    expect((await harness.ledger.getGrant('g-backwards001'))?.status).toBe('PENDING');
   });
 
   it('lists grants by status without their history', async () => {

@@ -97,6 +97,15 @@ describe('the ledger’s status-change transactions', () => {
     expect(dynamodb.commandCalls(TransactWriteCommand)).toHaveLength(1);
   });
 
+  it('refuses a status change the transition table does not hold, and writes nothing', async () => {
+    // Act
+    const outcome = ledger.transition('g-backwards001', ['ACTIVE'], 'PENDING', ENTRY);
+
+    // Assess
+    await expect(outcome).rejects.toThrow('a grant cannot go from ACTIVE to PENDING');
+    expect(dynamodb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
   it('refuses a history entry for a grant that does not exist, as a failed condition', async () => {
     // Prepare
     dynamodb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));

@@ -548,11 +548,7 @@ describe('sweeper', () => {
     it('tears down what a GRANTING grant created when its execution ended mid-grant, leaving nothing', async () => {
       // Prepare: the grant step made everything, then its execution was stopped before it recorded ACTIVE.
       await seedActive(h, GRANT_ID);
-      await h.ledger.transition(GRANT_ID, ['ACTIVE'], 'GRANTING', {
-        at: h.clock.now().toISOString(),
-        actor: 'test',
-        event: 'as if mid-grant',
-      });
+      h.ledger.overwriteStatus(GRANT_ID, 'GRANTING');
       seedExecution(GRANT_ID, 'ABORTED');
       h.clock.advanceMinutes(11);
 
