@@ -48,6 +48,21 @@ describe('the in-memory ledger’s grant history', () => {
     expect((await harness.ledger.getGrant('g-backwards001'))?.status).toBe('PENDING');
   });
 
+  it('reads history by time, as DynamoLedger’s sort keys order it, whatever order it was written in', async () => {
+    // Prepare
+    await seedPending(harness, 'g-bytime000001');
+    const later = { at: '2030-03-01T09:30:00.000Z', actor: 'sweeper', event: 'later' };
+    const earlier = { at: '2030-03-01T09:10:00.000Z', actor: 'sweeper', event: 'earlier' };
+
+    // Act
+    await harness.ledger.appendHistory('g-bytime000001', later);
+    await harness.ledger.appendHistory('g-bytime000001', earlier);
+    const read = await harness.ledger.getGrant('g-bytime000001');
+
+    // Assess
+    expect(read?.history.slice(-2).map((e) => e.event)).toEqual(['earlier', 'later']);
+  });
+
   it('lists grants by status without their history', async () => {
     // Prepare
     await seedPending(harness, 'g-listed000001');

@@ -106,7 +106,10 @@ export class InMemoryLedger implements Ledger {
   async getGrant(grantId: string): Promise<GrantRecord | undefined> {
     await tick();
     const stored = this.grants.get(grantId);
-    return stored ? structuredClone(stored.record) : undefined;
+    if (!stored) return undefined;
+    const record = structuredClone(stored.record);
+    // DynamoLedger's history items sort by time, then by the order they were written (a stable sort keeps it).
+    return { ...record, history: [...record.history].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)) };
   }
 
   async createGrant(record: GrantRecord, taskToken?: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
