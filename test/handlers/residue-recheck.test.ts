@@ -69,6 +69,23 @@ describe('the residue check of a revoke', () => {
     expect(h.aws.published.map((m) => m.subject)).toEqual([`jit-access: grant ${GRANT_ID} revoked`]);
   });
 
+  it('takes no rule EC2 still lists just after closing it for residue: closing it again answers "already gone"', async () => {
+    // Prepare: rule ids not recorded, so the check lists the JIT groups; the first listing is from before the close.
+    await h.ledger.recordCreated(GRANT_ID, { securityGroupRuleIds: [] });
+    const groups = Object.values(h.deps.settings.securityGroups);
+    const stale = await h.deps.network.listIngressRulesIn(groups);
+    const listing = jest.spyOn(h.deps.network, 'listIngressRulesIn').mockResolvedValueOnce(stale);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(stale.length).toBeGreaterThan(0);
+    expect(listing).toHaveBeenCalledTimes(1);
+    expect(result).toMatchObject({ status: 'REVOKED', residue: { securityGroupRules: [] } });
+    expect(waits).toEqual([]);
+  });
+
   it('deletes again a schedule that could not be deleted at first', async () => {
     // Prepare
     h.aws.failOn('DeleteSchedule', { errorName: 'ThrottlingException' });
