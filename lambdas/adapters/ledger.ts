@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
+import { assertTransitions } from '../domain/grant-state';
 import type { DeniedAttempt } from '../domain/lockout';
 import type {
   CreatedResources,
@@ -64,6 +66,7 @@ export type GrantUpdate = Partial<
 
 /** The grant ledger: the only place a grant's state, votes, task token and created resources are kept. */
 export interface Ledger {
+  /** The grant with its whole history, oldest entry first. */
   getGrant(grantId: string): Promise<GrantRecord | undefined>;
   /**
    * Writes a new grant, a PENDING one with its task token. A retried approval step gets a new token from Step
@@ -77,7 +80,11 @@ export interface Ledger {
   /** Records one vote per person; returns false when this person has already voted. */
   recordVote(grantId: string, vote: Vote): Promise<boolean>;
   listVotes(grantId: string): Promise<Vote[]>;
-  /** Moves the grant to `to` only if it is in one of `from`; returns false when it was not (someone else moved it). */
+  /**
+   * Moves the grant to `to` only if it is in one of `from`; returns false when it was not (someone else moved it).
+   * Every change from `from` to `to` must be one the transition table (domain/grant-state.ts) holds: otherwise it
+   * throws a TransitionError and writes nothing.
+   */
   transition(
     grantId: string,
     from: readonly GrantStatus[],
@@ -87,7 +94,10 @@ export interface Ledger {
   ): Promise<boolean>;
   recordCreated(grantId: string, created: Partial<CreatedResources>): Promise<void>;
   appendHistory(grantId: string, entry: HistoryEntry, update?: GrantUpdate): Promise<void>;
-  /** Grants in a status, optionally only those whose expiry is at or before `expiresBefore`. */
+  /**
+   * Grants in a status, optionally only those whose expiry is at or before `expiresBefore`. Their `history` is empty:
+   * a grant's history is kept as items of its own, read with `getGrant`, so listing many grants stays one query.
+   */
   grantsByStatus(status: GrantStatus, expiresBefore?: string): Promise<GrantRecord[]>;
   /** Adds the grant to the rule's holders and returns the holding as it is now. */
   acquireRule(rule: IngressRule, key: string, grantId: string): Promise<RuleHolding>;
@@ -141,6 +151,22 @@ export interface Ledger {
 }
 
 const grantKey = (grantId: string) => ({ pk: `GRANT#${grantId}`, sk: 'GRANT' });
+const GRANT_SK = 'GRANT';
+const HISTORY_PREFIX = 'HIST#';
+/** Counts the entries this process writes, so that entries written in the same millisecond keep their order. */
+let historySequence = 0;
+
+/**
+ * One history entry's own item, `HIST#<at>#<sequence>#<random>`: history entries sort by time, then by the order
+ * this process wrote them (entries from two processes in the same millisecond may interleave either way). A grant's
+ * history is not a list in the grant item: DynamoDB items stop at 400 KB, and a grant may collect thousands of
+ * entries (votes, extensions, sweeper notes).
+ */
+function historyItem(grantId: string, entry: HistoryEntry): Record<string, unknown> {
+  historySequence += 1;
+  const sequence = String(historySequence).padStart(12, '0');
+  return { pk: `GRANT#${grantId}`, sk: `${HISTORY_PREFIX}${entry.at}#${sequence}#${randomUUID().slice(0, 8)}`, entry };
+}
 const ruleKey = (key: string) => ({ pk: `RULE#${key}`, sk: 'RULE' });
 const VENDORS_PK = 'VENDORS';
 /** A vendor's denied attempts, sorted by time (then event id) within the vendor's partition. */
@@ -162,6 +188,19 @@ function isTransactionConditionFailure(error: unknown): boolean {
     reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')
   );
 }
+
+/** Another transaction was writing the same item: the whole transaction may be tried again. */
+function isTransactionConflict(error: unknown): boolean {
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] })?.CancellationReasons ?? [];
+  return (
+    (error as Error)?.name === 'TransactionCanceledException' &&
+    reasons.some((reason) => reason.Code === 'TransactionConflict') &&
+    !reasons.some((reason) => reason.Code === 'ConditionalCheckFailed')
+  );
+}
+
+/** A status change and its history entry are one transaction; a conflict with another writer is retried. */
+const CONFLICT_ATTEMPTS = 3;
 
 /** DynamoDB takes at most 100 items per transaction and per batch read. */
 const BATCH_LIMIT = 100;
@@ -189,8 +228,13 @@ function planFromText(value: unknown): unknown {
   return typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
 }
 
+/** The grant item: every field but the history, whose entries are items of their own. */
 function toItem(record: GrantRecord): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(record).map(([field, value]) => [field, planAsText(field, value)]));
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter(([field]) => field !== 'history')
+      .map(([field, value]) => [field, planAsText(field, value)]),
+  );
 }
 
 function updateClauses(update: GrantUpdate): {
@@ -210,13 +254,22 @@ function updateClauses(update: GrantUpdate): {
   return { sets, names, values };
 }
 
-function toGrant(item: Record<string, unknown> | undefined): GrantRecord | undefined {
+/**
+ * The grant from its item and its history items. A grant written before history had items of its own keeps its
+ * older entries in the item's `history` list: they come first.
+ */
+function toGrant(
+  item: Record<string, unknown> | undefined,
+  historyItems: readonly Record<string, unknown>[] = [],
+): GrantRecord | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, taskToken: _token, plan, approvedPlan, ...grant } = item;
+  const { pk: _pk, sk: _sk, taskToken: _token, plan, approvedPlan, history, ...grant } = item;
+  const inline = Array.isArray(history) ? (history as HistoryEntry[]) : [];
   return {
     ...grant,
     plan: planFromText(plan),
     ...(approvedPlan === undefined ? {} : { approvedPlan: planFromText(approvedPlan) }),
+    history: [...inline, ...historyItems.map((h) => h.entry as HistoryEntry)],
   } as unknown as GrantRecord;
 }
 
@@ -248,12 +301,21 @@ function toHolding(item: Record<string, unknown>): RuleHolding {
   return { holders, ...(typeof item.ruleId === 'string' ? { ruleId: item.ruleId } : {}) };
 }
 
+export interface DynamoLedgerOptions {
+  /**
+   * Items per page when a grant and its history are read (tests make it small to force many pages).
+   * @default undefined (DynamoDB's own 1 MB pages)
+   */
+  readonly pageSize?: number;
+}
+
 export class DynamoLedger implements Ledger {
   private readonly aws;
 
   constructor(
     private readonly tableName: string,
     config: AwsClientConfig,
+    private readonly options: DynamoLedgerOptions = {},
   ) {
     // The document client marshals plain values; both SDK modules load on first use.
     this.aws = lazyClient(
@@ -267,25 +329,69 @@ export class DynamoLedger implements Ledger {
 
   async getGrant(grantId: string): Promise<GrantRecord | undefined> {
     const { sdk, client } = await this.aws();
-    const result = await client.send(
-      new sdk.doc.GetCommand({ TableName: this.tableName, Key: grantKey(grantId), ConsistentRead: true }),
-    );
-    return toGrant(result.Item);
+    let grant: Record<string, unknown> | undefined;
+    const history: Record<string, unknown>[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      // 'GRANT' sorts before 'HIST#…', and '$' after '#': one query reads the grant item and its history, in order.
+      const result = await client.send(
+        new sdk.doc.QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :grant AND :historyEnd',
+          ExpressionAttributeValues: {
+            ':pk': grantKey(grantId).pk,
+            ':grant': GRANT_SK,
+            ':historyEnd': `${HISTORY_PREFIX.slice(0, -1)}$`,
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+          ...(this.options.pageSize ? { Limit: this.options.pageSize } : {}),
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        if (item.sk === GRANT_SK) grant = item;
+        else if (String(item.sk).startsWith(HISTORY_PREFIX)) history.push(item);
+      }
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return toGrant(grant, history);
+  }
+
+  /** Writes `writes` in one transaction, again when another transaction conflicted with it. */
+  private async transact(writes: readonly Record<string, unknown>[]): Promise<void> {
+    const { sdk, client } = await this.aws();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.send(new sdk.doc.TransactWriteCommand({ TransactItems: [...writes] }));
+        return;
+      } catch (error) {
+        if (!isTransactionConflict(error) || attempt >= CONFLICT_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private historyPut(grantId: string, entry: HistoryEntry): Record<string, unknown> {
+    return { Put: { TableName: this.tableName, Item: historyItem(grantId, entry) } };
   }
 
   async createGrant(record: GrantRecord, taskToken?: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
     const { sdk, client } = await this.aws();
+    const [first = [], ...rest] = chunks(record.history, BATCH_LIMIT - 1);
     try {
-      await client.send(
-        new sdk.doc.PutCommand({
-          TableName: this.tableName,
-          Item: { ...grantKey(record.grantId), ...toItem(record), ...(taskToken ? { taskToken } : {}) },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.transact([
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...grantKey(record.grantId), ...toItem(record), ...(taskToken ? { taskToken } : {}) },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        ...first.map((entry) => this.historyPut(record.grantId, entry)),
+      ]);
+      for (const chunk of rest) await this.transact(chunk.map((entry) => this.historyPut(record.grantId, entry)));
       return 'created';
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (!isTransactionConditionFailure(error)) throw error;
     }
     if (!taskToken) return 'unchanged';
     try {
@@ -380,26 +486,26 @@ export class DynamoLedger implements Ledger {
     entry: HistoryEntry,
     update: GrantUpdate = {},
   ): Promise<boolean> {
-    const { sdk, client } = await this.aws();
+    assertTransitions(from, to);
     const extra = updateClauses(update);
     const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     try {
-      await client.send(
-        new sdk.doc.UpdateCommand({
-          TableName: this.tableName,
-          Key: grantKey(grantId),
-          UpdateExpression: [
-            'SET #status = :to, updatedAt = :at, history = list_append(history, :entry)',
-            ...extra.sets,
-          ].join(', '),
-          ConditionExpression: `attribute_exists(pk) AND #status IN (${Object.keys(fromValues).join(', ')})`,
-          ExpressionAttributeNames: { '#status': 'status', ...extra.names },
-          ExpressionAttributeValues: { ':to': to, ':at': entry.at, ':entry': [entry], ...fromValues, ...extra.values },
-        }),
-      );
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: grantKey(grantId),
+            UpdateExpression: ['SET #status = :to, updatedAt = :at', ...extra.sets].join(', '),
+            ConditionExpression: `attribute_exists(pk) AND #status IN (${Object.keys(fromValues).join(', ')})`,
+            ExpressionAttributeNames: { '#status': 'status', ...extra.names },
+            ExpressionAttributeValues: { ':to': to, ':at': entry.at, ...fromValues, ...extra.values },
+          },
+        },
+        this.historyPut(grantId, entry),
+      ]);
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isTransactionConditionFailure(error)) return false;
       throw error;
     }
   }
@@ -421,18 +527,30 @@ export class DynamoLedger implements Ledger {
   }
 
   async appendHistory(grantId: string, entry: HistoryEntry, update: GrantUpdate = {}): Promise<void> {
-    const { sdk, client } = await this.aws();
     const extra = updateClauses(update);
-    await client.send(
-      new sdk.doc.UpdateCommand({
-        TableName: this.tableName,
-        Key: grantKey(grantId),
-        UpdateExpression: ['SET updatedAt = :at, history = list_append(history, :entry)', ...extra.sets].join(', '),
-        ConditionExpression: 'attribute_exists(pk)',
-        ...(Object.keys(extra.names).length > 0 ? { ExpressionAttributeNames: extra.names } : {}),
-        ExpressionAttributeValues: { ':at': entry.at, ':entry': [entry], ...extra.values },
-      }),
-    );
+    try {
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: grantKey(grantId),
+            UpdateExpression: ['SET updatedAt = :at', ...extra.sets].join(', '),
+            ConditionExpression: 'attribute_exists(pk)',
+            ...(Object.keys(extra.names).length > 0 ? { ExpressionAttributeNames: extra.names } : {}),
+            ExpressionAttributeValues: { ':at': entry.at, ...extra.values },
+          },
+        },
+        this.historyPut(grantId, entry),
+      ]);
+    } catch (error) {
+      // As an update of a missing grant did before history had items of its own.
+      if (isTransactionConditionFailure(error)) {
+        throw Object.assign(new Error(`The conditional request failed: no grant ${grantId}`), {
+          name: 'ConditionalCheckFailedException',
+        });
+      }
+      throw error;
+    }
   }
 
   async grantsByStatus(status: GrantStatus, expiresBefore?: string): Promise<GrantRecord[]> {
@@ -450,7 +568,9 @@ export class DynamoLedger implements Ledger {
           ExclusiveStartKey: cursor,
         }),
       );
-      for (const item of result.Items ?? []) grants.push(toGrant(item) as GrantRecord);
+      // The history stays out of listings (see the interface); a grant from before history items had its own
+      // is listed the same way.
+      for (const item of result.Items ?? []) grants.push({ ...(toGrant(item) as GrantRecord), history: [] });
       cursor = result.LastEvaluatedKey;
     } while (cursor);
     return grants;
@@ -793,20 +913,22 @@ export class DynamoLedger implements Ledger {
   }
 
   async markLockout(grantId: string, lockout: GrantLockout, entry: HistoryEntry): Promise<boolean> {
-    const { sdk, client } = await this.aws();
     try {
-      await client.send(
-        new sdk.doc.UpdateCommand({
-          TableName: this.tableName,
-          Key: grantKey(grantId),
-          UpdateExpression: 'SET lockout = :lockout, updatedAt = :at, history = list_append(history, :entry)',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(lockout)',
-          ExpressionAttributeValues: { ':lockout': lockout, ':at': entry.at, ':entry': [entry] },
-        }),
-      );
+      await this.transact([
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: grantKey(grantId),
+            UpdateExpression: 'SET lockout = :lockout, updatedAt = :at',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(lockout)',
+            ExpressionAttributeValues: { ':lockout': lockout, ':at': entry.at },
+          },
+        },
+        this.historyPut(grantId, entry),
+      ]);
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
+      if (isTransactionConditionFailure(error)) return false;
       throw error;
     }
   }

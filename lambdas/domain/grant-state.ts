@@ -1,13 +1,17 @@
 import { TransitionError } from './errors';
 import type { GrantStatus } from './types';
 
-/** Allowed status changes: the lifecycle of DESIGN.md as a table. */
+/**
+ * Allowed status changes: the lifecycle of DESIGN.md as a table. Every status change goes through it: the ledger
+ * refuses a transition it does not hold (see Ledger.transition). REVOKING to REVOKING is a revoke started again (a
+ * retry, or the sweeper finishing one that left residue): it records the new start in the history.
+ */
 const TRANSITIONS: Readonly<Record<GrantStatus, readonly GrantStatus[]>> = {
   PENDING: ['APPROVED', 'DENIED', 'EXPIRED', 'REVOKED', 'FAILED'],
   APPROVED: ['GRANTING', 'REVOKED', 'FAILED'],
   GRANTING: ['ACTIVE', 'REVOKING', 'FAILED'],
   ACTIVE: ['REVOKING'],
-  REVOKING: ['REVOKED', 'FAILED'],
+  REVOKING: ['REVOKING', 'REVOKED', 'FAILED'],
   DENIED: [],
   EXPIRED: [],
   REVOKED: [],
@@ -24,11 +28,8 @@ export function canTransition(from: GrantStatus, to: GrantStatus): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** The statuses a grant may be in for it to move to `to`; the ledger uses them as a write condition. */
-export function allowedSources(to: GrantStatus): GrantStatus[] {
-  return (Object.keys(TRANSITIONS) as GrantStatus[]).filter((from) => TRANSITIONS[from].includes(to));
-}
-
-export function assertTransition(from: GrantStatus, to: GrantStatus): void {
-  if (!canTransition(from, to)) throw new TransitionError(from, to);
+/** Throws a TransitionError unless the table lets a grant go from every one of `from` to `to`. */
+export function assertTransitions(from: readonly GrantStatus[], to: GrantStatus): void {
+  const refused = from.find((source) => !canTransition(source, to));
+  if (refused !== undefined) throw new TransitionError(refused, to);
 }

@@ -5,7 +5,7 @@ import type { GrantRecord, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
 import { logger, metrics } from '../shared/powertools';
 import type { InboundRule } from '../adapters/ec2';
-import { anyLive, isClean, isGrantRole, teardownGrant, type TeardownResult } from './teardown';
+import { anyLive, isClean, isGrantRole, SHORT_RESIDUE_RECHECK, teardownGrant, type TeardownResult } from './teardown';
 import { disableVendor, disabledVendors } from './vendors';
 
 export interface SweepReport {
@@ -121,7 +121,14 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
       if (!stale || !unclean) continue;
       await each(
         grant.grantId,
-        async () => cleanOrFail(await teardownGrant(deps, grant.grantId, 'sweeper', ACTOR, { force: true, grant })),
+        async () =>
+          cleanOrFail(
+            await teardownGrant(deps, grant.grantId, 'sweeper', ACTOR, {
+              force: true,
+              grant,
+              recheck: SHORT_RESIDUE_RECHECK,
+            }),
+          ),
         stuckGrants,
       );
     }
@@ -162,7 +169,9 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
       return false;
     }
     handled.add(grantId);
-    return cleanOrFail(await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true }));
+    return cleanOrFail(
+      await teardownGrant(deps, grantId, 'sweeper', ACTOR, { force: true, recheck: SHORT_RESIDUE_RECHECK }),
+    );
   };
 
   const orphanedRoles: string[] = [];

@@ -11,6 +11,7 @@ import {
   sameIngressRule,
   scheduleNameFor,
 } from '../domain/planner';
+import { backoffDelays } from '../domain/backoff';
 import { historyEntry, type Actor } from '../domain/history';
 import { hasTargets, notSent, osUserOf, planLock, recordOutcomes, unfinishedOn } from '../domain/os-accounts';
 import type {
@@ -53,6 +54,32 @@ export function isClean(residue: Residue): boolean {
 }
 
 /**
+ * How long a revoke keeps checking residue that AWS may still list after a delete (IAM and EC2 are eventually
+ * consistent: a role or rule just deleted can be listed for some seconds). Waits double from `firstMs` and add up to
+ * `budgetMs` at most: 1 + 2 + 4 + 8 = 15 s for a revoke (its functions run for up to 5 minutes). The short one,
+ * 0.5 + 1 + 2 = 3.5 s, is for the kill switch (behind API Gateway's 29 s, after up to 15 s of waiting for the OS-user
+ * lock) and for the sweeper's retries of grants a revoke already found residue on (many of them share one run).
+ */
+export interface ResidueRecheck {
+  readonly firstMs: number;
+  readonly budgetMs: number;
+}
+
+export const REVOKE_RESIDUE_RECHECK: ResidueRecheck = { firstMs: 1_000, budgetMs: 15_000 };
+export const SHORT_RESIDUE_RECHECK: ResidueRecheck = { firstMs: 500, budgetMs: 3_500 };
+
+/**
+ * Whether a later read may show some of the residue gone: a role, policy, schedule or rule that AWS listed. What could
+ * not be read at all is not waited for (the SDK already retried it), nor what no read clears (a session that would
+ * not end, a lock not sent): the sweeper takes those.
+ */
+function mayClearOnRecheck(residue: Residue): boolean {
+  return [residue.roles, residue.policies, residue.securityGroupRules, residue.schedules].some((kind) =>
+    kind.some((item) => !item.endsWith(UNCHECKED)),
+  );
+}
+
+/**
  * The ordered teardown of one grant, from DESIGN.md: deny credentials already issued → end live sessions → close
  * ingress rules nobody else holds → delete the expiry schedule → delete policies and role → check that nothing is
  * left and record the check. Every step tolerates "already gone", so a second run changes nothing.
@@ -65,7 +92,7 @@ export async function teardownGrant(
   grantId: string,
   reason: RevokeReason,
   actor: Actor,
-  options: { readonly force?: boolean; readonly grant?: GrantRecord } = {},
+  options: { readonly force?: boolean; readonly grant?: GrantRecord; readonly recheck?: ResidueRecheck } = {},
 ): Promise<TeardownResult> {
   const { ledger } = deps;
   const startedAt = deps.clock().getTime();
@@ -91,7 +118,10 @@ export async function teardownGrant(
     );
     if (cancelled) return { grantId, status: 'REVOKED', changed: true, residue: NO_RESIDUE, sharedRulesKept: [] };
     // The grant moved on meanwhile (the grant step started it, or a decision ended it): revoke it as it is now.
-    return teardownGrant(deps, grantId, reason, actor, { ...(options.force ? { force: true } : {}) });
+    return teardownGrant(deps, grantId, reason, actor, {
+      ...(options.force ? { force: true } : {}),
+      ...(options.recheck ? { recheck: options.recheck } : {}),
+    });
   }
 
   const tracked = grant
@@ -104,11 +134,20 @@ export async function teardownGrant(
       )
     : false;
 
-  const { kept, residue, osAccount, osUserKeptFor } = await removeAndCheck(deps, grantId, grant);
+  const removal = await removeAndCheck(deps, grantId, grant);
+  const { kept, osAccount, osUserKeptFor } = removal;
+  const { residue, checks, waitedMs } = await confirmResidue(deps, removal, options.recheck ?? REVOKE_RESIDUE_RECHECK);
   const sharedRulesKept = kept.map((rule) => rule.key);
   // Why the OS user was not locked somewhere is part of the audit, not only of the logs.
   const keptNote = osUserKeptFor.length > 0 ? `; OS user left unlocked on ${osUserKeptFor.join(', ')}` : '';
   const clean = isClean(residue);
+  // How sure the check is: said in the history whenever the first check was not the last.
+  const checksNote =
+    checks === 1
+      ? ''
+      : clean
+        ? ` (after ${checks} checks over ${waitedMs / 1000} s: AWS still listed deleted resources at first)`
+        : `; confirmed after ${checks} checks over ${waitedMs / 1000} s`;
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
   const recorded = osAccount ? { residueCheck, osAccount } : { residueCheck };
 
@@ -120,20 +159,20 @@ export async function teardownGrant(
         grantId,
         ['REVOKING'],
         status,
-        event(deps, actor, `revoked (${reason}); residue: none${keptNote}`),
+        event(deps, actor, `revoked (${reason}); residue: none${checksNote}${keptNote}`),
         recorded,
       );
     } else {
       await ledger.appendHistory(
         grantId,
-        event(deps, actor, `revoke incomplete (${reason})${keptNote}`, residue),
+        event(deps, actor, `revoke incomplete (${reason})${checksNote}${keptNote}`, residue),
         recorded,
       );
     }
   } else if (grant) {
     await ledger.appendHistory(
       grantId,
-      event(deps, actor, `teardown after the grant ended (${reason})`, residue),
+      event(deps, actor, `teardown after the grant ended (${reason})${checksNote}`, residue),
       recorded,
     );
   }
@@ -162,7 +201,7 @@ export async function teardownGrant(
         : `Grant ${grantId} could not be fully revoked (${reason}). Left for the sweeper: ${JSON.stringify(residue)}`,
     );
   }
-  if (!clean) logger.error('revoke left residue; the sweeper will retry', { residue });
+  if (!clean) logger.error('revoke left residue; the sweeper will retry', { residue, checks, waitedMs });
   return { grantId, status, changed: true, residue, sharedRulesKept: [...sharedRulesKept] };
 }
 
@@ -184,10 +223,39 @@ function event(deps: Dependencies, actor: Actor, what: string, residue?: Residue
 /** How a residue entry says that a kind could not be read: honest about what it does not know. */
 export const UNCHECKED = 'could not be checked';
 
+/**
+ * Checks again, with backoff, residue that a later read may show gone, and answers the residue as last read. The
+ * first check costs nothing more: only residue seen by it leads to waiting and reading again, so a clean revoke makes
+ * no extra call. Residue that no read can clear (a session that would not end, a lock not sent) is not waited for.
+ */
+async function confirmResidue(
+  deps: Dependencies,
+  removal: Removal,
+  recheck: ResidueRecheck,
+): Promise<{ readonly residue: Residue; readonly checks: number; readonly waitedMs: number }> {
+  let residue = removal.residue;
+  let checks = 1;
+  let waitedMs = 0;
+  for (const delay of backoffDelays(recheck.firstMs, recheck.budgetMs)) {
+    if (!mayClearOnRecheck(residue)) break;
+    await deps.sleep(delay);
+    waitedMs += delay;
+    checks += 1;
+    residue = await removal.recheck(residue);
+  }
+  return { residue, checks, waitedMs };
+}
+
 /** What the resource steps found and left: the rules kept for other grants, and the residue check. */
 interface Removal {
   readonly kept: readonly KeptRule[];
   readonly residue: Residue;
+  /**
+   * Reads again the residue that a later read may show gone (role, its policies, schedule, rules); a role still there
+   * and still this grant's, and a schedule, are deleted again first (IAM may refuse a delete just after the detach it
+   * needs; both deletes answer "already gone" as done).
+   */
+  readonly recheck: (previous: Residue) => Promise<Residue>;
   /** The grant's OS-account record with this lock's outcomes, when a lock was sent. */
   readonly osAccount?: Record<string, OsAccountEntry>;
   /** Targets the lock left alone for another live grant of the same OS user (`<target> (held by <grantId>)`). */
@@ -307,16 +375,45 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
         kept.map((rule) => rule.key),
         unrecorded,
       );
-  const role = roleGone ? undefined : await roles.getRole(roleName).catch(() => ({ arn: `${roleName}: ${UNCHECKED}` }));
-  const policies = role ? await roles.listInlinePolicies(roleName).catch(() => [UNCHECKED]) : [];
-  const schedule = scheduleGone
-    ? undefined
-    : await schedules
-        .get(scheduleName, settings.scheduleGroupName)
-        .catch(() => ({ arn: `${scheduleName}: ${UNCHECKED}` }));
+  const readRole = () => roles.getRole(roleName).catch(() => ({ arn: `${roleName}: ${UNCHECKED}` }));
+  const readPolicies = () => roles.listInlinePolicies(roleName).catch(() => [UNCHECKED]);
+  const readSchedule = () =>
+    schedules.get(scheduleName, settings.scheduleGroupName).catch(() => ({ arn: `${scheduleName}: ${UNCHECKED}` }));
+  const role = roleGone ? undefined : await readRole();
+  const policies = role ? await readPolicies() : [];
+  const schedule = scheduleGone ? undefined : await readSchedule();
+  const keptKeys = kept.map((rule) => rule.key);
+  const recheck = async (previous: Residue): Promise<Residue> => {
+    let roleNow: { arn: string } | undefined;
+    if (previous.roles.length > 0 || previous.policies.length > 0) {
+      const found = await roles.getRole(roleName).catch(() => 'unknown' as const);
+      const stillOurs = found !== 'unknown' && found !== undefined && isGrantRole(found, grantId, settings);
+      const deleted =
+        stillOurs &&
+        (await attempt('delete role again', () =>
+          roles.deleteRole(roleName, [INLINE_POLICY_NAME], [settings.revokedPolicyArn]),
+        ));
+      roleNow = found === undefined || deleted ? undefined : await readRole();
+    }
+    const scheduleDeleted =
+      previous.schedules.length > 0 &&
+      (await attempt('delete expiry schedule again', () => schedules.delete(scheduleName, settings.scheduleGroupName)));
+    const scheduleNow = previous.schedules.length > 0 && !scheduleDeleted ? await readSchedule() : undefined;
+    return {
+      ...previous,
+      roles: roleNow ? [roleNow.arn] : [],
+      policies: roleNow ? (await readPolicies()).map((name) => `${roleName}/${name}`) : [],
+      securityGroupRules:
+        previous.securityGroupRules.length > 0
+          ? await leftoverRules(deps, grantId, plannedRules, keptKeys, unrecorded)
+          : [],
+      schedules: scheduleNow ? [scheduleNow.arn] : [],
+    };
+  };
   return {
     kept,
     osUserKeptFor: lock.keptFor,
+    recheck,
     residue: {
       roles: role ? [role.arn] : [],
       policies: policies.map((name) => `${roleName}/${name}`),

@@ -13,13 +13,15 @@ import {
 import { SsmOsAccountCommands, SsmSessionManager, type OsAccountCommands, type SessionManager } from '../adapters/ssm';
 import type { PlanContext } from '../domain/planner';
 import { awsClientConfig } from './aws-client-config';
-import { systemClock, type Clock } from './clock';
+import { systemClock, systemSleeper, type Clock, type Sleeper } from './clock';
 import { readRuntimeSettings, type RuntimeSettings } from './environment';
 
 /** Everything a handler talks to. Handlers receive it whole, so tests and the local harness can swap any part. */
 export interface Dependencies {
   readonly settings: RuntimeSettings;
   readonly clock: Clock;
+  /** Waits between the residue checks of a revoke (AWS lists what was just deleted for a while). */
+  readonly sleep: Sleeper;
   readonly ledger: Ledger;
   readonly roles: GrantRoles;
   readonly network: Network;
@@ -65,6 +67,7 @@ export function createDependencies(settings: RuntimeSettings = readRuntimeSettin
   return {
     settings,
     clock: systemClock,
+    sleep: systemSleeper,
     get ledger() {
       return ledger();
     },

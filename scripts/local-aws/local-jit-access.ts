@@ -185,6 +185,8 @@ export class LocalJitAccess {
     this.deps = {
       settings,
       clock: () => new Date(this.now),
+      // moto lists nothing it has deleted: a residue it reports is real, and waiting would only slow the story.
+      sleep: () => Promise.resolve(),
       ledger: new DynamoLedger(settings.ledgerTableName, config),
       roles: new IamGrantRoles(config),
       network: new Ec2Network(config),

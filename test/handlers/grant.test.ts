@@ -1,7 +1,7 @@
 import type { GrantUpdate } from '../../lambdas/adapters/ledger';
 import { GrantFailedError } from '../../lambdas/domain/errors';
 import { planHash } from '../../lambdas/domain/plan-hash';
-import { ingressRuleKey, planGrant } from '../../lambdas/domain/planner';
+import { EXPIRES_TAG, GRANT_TAG, ingressRuleKey, planGrant } from '../../lambdas/domain/planner';
 import { planContext } from '../../lambdas/shared/dependencies';
 import type { GrantRecord } from '../../lambdas/domain/types';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
@@ -358,7 +358,40 @@ describe('grant', () => {
       expect(await arn).toBe(`arn:aws:iam::111122223333:role/jit-access/${ROLE_NAME}`);
     });
 
+    it('a grant that adopts its role puts the planned session policy on it, whatever policy of that name was there', async () => {
+      // Prepare: a first attempt made the role; its session policy was then changed under the same name.
+      await prepareApproved();
+      await h.deps.roles.createRole(approved.plan.role);
+      h.aws.roles.get(ROLE_NAME)?.inlinePolicies.set('jit-session-access', {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      });
+
+      // Act
+      await h.handlers.grant({ grantId: GRANT_ID });
+
+      // Assess
+      expect(h.aws.roles.get(ROLE_NAME)?.inlinePolicies.get('jit-session-access')).toEqual(
+        approved.plan.role.inlinePolicy,
+      );
+    });
+
     it.each<[string, (role: FakeRole) => FakeRole | void]>([
+      ['path /elsewhere/', (role) => ({ ...role, path: '/elsewhere/' })],
+      ['permissions boundary', (role) => ({ ...role, permissionsBoundaryArn: undefined })],
+      [
+        'permissions boundary',
+        (role) => ({ ...role, permissionsBoundaryArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+      ],
+      ['grant tag', (role) => ({ ...role, tags: { ...role.tags, [GRANT_TAG]: 'grant-someone-else' } })],
+      [
+        'tags',
+        (role) => {
+          const { [EXPIRES_TAG]: _expiry, ...tags } = role.tags;
+          return { ...role, tags };
+        },
+      ],
+      ['tags', (role) => ({ ...role, tags: { ...role.tags, extra: 'tag' } })],
       ['trust policy', (role) => ({ ...role, trustPolicy: { Version: '2012-10-17', Statement: [] } })],
       ['maximum session duration', (role) => ({ ...role, maxSessionDuration: 43_200 })],
       ['tags', (role) => ({ ...role, tags: { ...role.tags, SSMSessionRunAs: 'root' } })],

@@ -1,5 +1,6 @@
 import { ingressRuleKey } from '../../lambdas/domain/planner';
 import type { ProvisionResult } from '../../lambdas/lifecycle/provision';
+import { failEveryCall } from '../helpers/persistent-fault';
 import {
   ACCOUNT_ID,
   BILLING_1,
@@ -212,7 +213,7 @@ describe('revoke (the expiry schedule target)', () => {
 
   it('leaves the grant REVOKING with the role in its residue when the role cannot be deleted', async () => {
     // Prepare
-    h.aws.failOn('DeleteRole');
+    failEveryCall(h.aws, 'DeleteRole', h.deps.roles, 'deleteRole');
 
     // Act
     const result = await revokeAtExpiry();
@@ -239,7 +240,7 @@ describe('revoke (the expiry schedule target)', () => {
 
   it('raises an alert naming what is left when the revoke is incomplete', async () => {
     // Prepare
-    h.aws.failOn('DeleteRole');
+    failEveryCall(h.aws, 'DeleteRole', h.deps.roles, 'deleteRole');
 
     // Act
     await revokeAtExpiry();
@@ -251,7 +252,7 @@ describe('revoke (the expiry schedule target)', () => {
 
   it("denies every credential issued before the revoke with the stack's deny-all, and writes no policy", async () => {
     // Prepare: the policy's deletion fails, so the role stays to be seen as the deny left it.
-    h.aws.failOn('DeleteRolePolicy');
+    failEveryCall(h.aws, 'DeleteRolePolicy', h.deps.roles, 'deleteRole');
     const sessionPolicy = h.aws.roles.get(ROLE_NAME)?.inlinePolicies.get('jit-session-access');
 
     // Act

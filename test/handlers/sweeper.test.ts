@@ -1,3 +1,4 @@
+import { failEveryCall } from '../helpers/persistent-fault';
 import {
   BILLING_1,
   BILLING_2,
@@ -417,8 +418,9 @@ describe('sweeper', () => {
   it('finishes a revoke that was left incomplete once it has been stuck for ten minutes', async () => {
     // Prepare
     await seedActive(h, GRANT_ID);
-    h.aws.failOn('DeleteRole');
+    const refused = failEveryCall(h.aws, 'DeleteRole', h.deps.roles, 'deleteRole');
     await killSwitch();
+    refused.mockRestore();
     h.clock.advanceMinutes(11);
 
     // Act
@@ -546,11 +548,7 @@ describe('sweeper', () => {
     it('tears down what a GRANTING grant created when its execution ended mid-grant, leaving nothing', async () => {
       // Prepare: the grant step made everything, then its execution was stopped before it recorded ACTIVE.
       await seedActive(h, GRANT_ID);
-      await h.ledger.transition(GRANT_ID, ['ACTIVE'], 'GRANTING', {
-        at: h.clock.now().toISOString(),
-        actor: 'test',
-        event: 'as if mid-grant',
-      });
+      h.ledger.overwriteStatus(GRANT_ID, 'GRANTING');
       seedExecution(GRANT_ID, 'ABORTED');
       h.clock.advanceMinutes(11);
 

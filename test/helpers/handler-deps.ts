@@ -148,6 +148,8 @@ export function createHarness(options: HarnessOptions & { readonly ledger?: Ledg
   const deps: Dependencies = {
     settings,
     clock: clock.now,
+    // Never waits: a test that checks the waits passes a sleeper of its own.
+    sleep: () => Promise.resolve(),
     ledger,
     roles: new IamGrantRoles(sdk),
     network: new Ec2Network(sdk),

@@ -7,6 +7,7 @@ import type {
   RuleHolding,
   VendorState,
 } from '../../lambdas/adapters/ledger';
+import { assertTransitions } from '../../lambdas/domain/grant-state';
 import type { DeniedAttempt } from '../../lambdas/domain/lockout';
 import type {
   CreatedResources,
@@ -92,10 +93,23 @@ export class InMemoryLedger implements Ledger {
     this.beforeTransition = competitor;
   }
 
+  /**
+   * Puts the grant in `status` directly, as no transition may (the table refuses it): for a state only a crash leaves
+   * behind, such as a grant whose resources all exist while it still says GRANTING.
+   */
+  overwriteStatus(grantId: string, status: GrantStatus): void {
+    const stored = this.grants.get(grantId);
+    if (!stored) throw new Error(`no grant ${grantId} in the in-memory ledger`);
+    stored.record = { ...stored.record, status };
+  }
+
   async getGrant(grantId: string): Promise<GrantRecord | undefined> {
     await tick();
     const stored = this.grants.get(grantId);
-    return stored ? structuredClone(stored.record) : undefined;
+    if (!stored) return undefined;
+    const record = structuredClone(stored.record);
+    // DynamoLedger's history items sort by time, then by the order they were written (a stable sort keeps it).
+    return { ...record, history: [...record.history].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)) };
   }
 
   async createGrant(record: GrantRecord, taskToken?: string): Promise<'created' | 'token-replaced' | 'unchanged'> {
@@ -149,6 +163,7 @@ export class InMemoryLedger implements Ledger {
     update: GrantUpdate = {},
   ): Promise<boolean> {
     this.writes.push('transition');
+    assertTransitions(from, to);
     await tick();
     const competitor = this.beforeTransition;
     this.beforeTransition = undefined;
@@ -194,12 +209,15 @@ export class InMemoryLedger implements Ledger {
 
   async grantsByStatus(status: GrantStatus, expiresBefore?: string): Promise<GrantRecord[]> {
     await tick();
-    return [...this.grants.values()]
-      .map((stored) => stored.record)
-      .filter((grant): grant is GrantRecord & { expiresAt: string } => grant.expiresAt !== undefined)
-      .filter((grant) => grant.status === status && (expiresBefore === undefined || grant.expiresAt <= expiresBefore))
-      .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0))
-      .map((grant) => structuredClone(grant));
+    return (
+      [...this.grants.values()]
+        .map((stored) => stored.record)
+        .filter((grant): grant is GrantRecord & { expiresAt: string } => grant.expiresAt !== undefined)
+        .filter((grant) => grant.status === status && (expiresBefore === undefined || grant.expiresAt <= expiresBefore))
+        .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0))
+        // History entries are items of their own in DynamoDB, outside the status index: listings carry none.
+        .map((grant) => ({ ...structuredClone(grant), history: [] }))
+    );
   }
 
   async acquireRule(rule: IngressRule, key: string, grantId: string): Promise<RuleHolding> {

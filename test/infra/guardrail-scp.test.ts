@@ -185,14 +185,20 @@ describe('the guardrail SCP the CDK app writes', () => {
     ]);
   });
 
-  test('denies answering approval tasks on the state machine (IAM authorizes SendTask* on the one its token is for)', () => {
+  test('denies answering approval tasks, starting and changing the state machine, exactly those actions (IAM authorizes SendTask* on the one its token is for)', () => {
     // Act
     const workflow = scp.Statement.find((s) => s.Sid === 'AnswerStartOrChangeWorkflow')!;
 
     // Assess
-    expect(workflow.Action).toEqual(
-      expect.arrayContaining(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat']),
-    );
+    expect(workflow.Action).toEqual([
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      'states:StartExecution',
+      'states:StartSyncExecution',
+      'states:UpdateStateMachine',
+      'states:DeleteStateMachine',
+    ]);
   });
 
   const guarded: readonly (readonly [string, string])[] = [

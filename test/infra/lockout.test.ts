@@ -242,7 +242,7 @@ describe('the lockout function', () => {
   test('has reserved concurrency, its own dead-letter queue and two retries of a failed run', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Tags: Match.arrayWith([{ Key: 'jit-access:handler', Value: 'lockout' }]),
+      Tags: [{ Key: 'jit-access:handler', Value: 'lockout' }],
       ReservedConcurrentExecutions: 2,
       Timeout: 300,
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } },

@@ -60,11 +60,11 @@ const covers = (skip: Skip, pattern: string, check: FailedCheck) =>
   skip.id === check.id && pathPattern(pattern).test(check.path);
 
 /** checkov exits 1 when a check fails; output that does not parse as its report fails the test. */
-async function runCheckov(templatePath: string): Promise<CheckovReport> {
+async function runCheckov(templatePath: string, binary = CHECKOV): Promise<CheckovReport> {
   let stdout: string;
   try {
     ({ stdout } = await promisify(execFile)(
-      CHECKOV,
+      binary,
       ['--file', templatePath, '--framework', 'cloudformation', '--output', 'json', '--compact', '--skip-download'],
       {
         cwd: path.dirname(templatePath),
@@ -130,6 +130,16 @@ describe('checkov on the synthesized template', () => {
 
     // Assess
     expect(unexplained).toEqual([]);
+  });
+});
+
+describe('the checkov run', () => {
+  test('fails, instead of passing, when checkov cannot run', async () => {
+    // Act
+    const running = runCheckov(SKIP_FILE, path.join(path.dirname(CHECKOV), 'no-such-checkov'));
+
+    // Assess
+    await expect(running).rejects.toThrow(/ENOENT/);
   });
 });
 

@@ -16,7 +16,6 @@ import {
 
 /** Every distinct AWS call the grant handler makes on a clean run (checked against a clean run below). */
 const GRANT_CALLS: readonly AwsCallName[] = [
-  'dynamodb:GetItem',
   'dynamodb:Query',
   'dynamodb:UpdateItem',
   'dynamodb:TransactWriteItems',
@@ -31,8 +30,6 @@ const GRANT_CALLS: readonly AwsCallName[] = [
 
 /** Every distinct AWS call the revoke handler makes on a clean expiry with a live vendor session. */
 const REVOKE_CALLS: readonly AwsCallName[] = [
-  'dynamodb:GetItem',
-  'dynamodb:UpdateItem',
   'iam:GetRole',
   'iam:AttachRolePolicy',
   'ssm:DescribeSessions',
@@ -52,8 +49,13 @@ const REVOKE_CALLS: readonly AwsCallName[] = [
 const GRANT_STEP = /^Grant access$/;
 const EXPIRY_STEP = /^expiry schedule jit-.+ fired$/;
 
-/** The ledger's own calls: when they fail, the grant cannot record what it makes, so it must not make anything. */
-const isLedgerCall = (call: AwsCallName) => call.startsWith('dynamodb:');
+/**
+ * The ledger's calls made before the grant creates anything (its reads, and the GRANTING transition with its history
+ * entry, one transaction): when they fail, the grant cannot record what it makes, so it must not make anything. Its
+ * UpdateItem records the role once created: failing, it fails the grant like any AWS call, and compensation removes
+ * the role.
+ */
+const isLedgerCall = (call: AwsCallName) => call.startsWith('dynamodb:') && call !== 'dynamodb:UpdateItem';
 /** Calls the grant's compensation needs too (it locks the OS user again): failing for good, they fail it as well. */
 const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand', 'ssm:ListCommandInvocations'];
 const isCompensationCall = (call: AwsCallName) => COMPENSATION_CALLS.includes(call);

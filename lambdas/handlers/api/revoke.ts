@@ -4,7 +4,7 @@ import { mayOverseeGrant } from '../../domain/identity';
 import { quoted } from '../../domain/messages';
 import type { GrantStatus } from '../../domain/types';
 import { isClosedTask } from '../../adapters/sfn';
-import { isFinished, teardownGrant } from '../../lifecycle/teardown';
+import { isFinished, SHORT_RESIDUE_RECHECK, teardownGrant } from '../../lifecycle/teardown';
 import { param, type RouteImplementation } from './http';
 import { requireGrant } from './lookup';
 
@@ -31,7 +31,11 @@ export const revoke: RouteImplementation<'revoke'> = async (deps, call) => {
       historyEntry(deps.clock().toISOString(), call.caller, `revoke requested: ${quoted(call.body.reason)}`),
     );
   }
-  const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller, { grant });
+  // The waits for residue AWS may still list are short here: the caller waits behind API Gateway's 29 s.
+  const result = await teardownGrant(deps, grant.grantId, 'kill-switch', call.caller, {
+    grant,
+    recheck: SHORT_RESIDUE_RECHECK,
+  });
   // A grant that never passed the approval step may still have a workflow waiting on its token: a pending request,
   // or one whose cancellation (or decision) did not reach the workflow the first time.
   if (!PAST_APPROVAL.includes(grant.status)) {

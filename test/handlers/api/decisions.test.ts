@@ -157,6 +157,24 @@ describe('POST /grants/{grantId}/approve', () => {
     ]);
   });
 
+  it('a retry that answered the workflow after a failed SendTaskSuccess is the last: one more is 409 NOT_PENDING', async () => {
+    // Prepare
+    await approve(ALICE);
+    h.aws.failOn('SendTaskSuccess');
+    await approve(BOB);
+    const retried = await approve(BOB);
+
+    // Act
+    const again = await approve(ALICE);
+
+    // Assess
+    expect(retried.status).toBe(200);
+    expect(again.status).toBe(409);
+    expect((again.body as ErrorBody).error.code).toBe('NOT_PENDING');
+    expect(h.aws.taskCallbacks).toHaveLength(1);
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
+  });
+
   it('answers 404 UNKNOWN_GRANT for a grant that does not exist', async () => {
     // Act
     const answer = await callApi<ErrorBody>(h, 'approve', ALICE, { params: { grantId: 'grant-never-made' } });
@@ -249,6 +267,24 @@ describe('POST /grants/{grantId}/deny', () => {
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('NOT_PENDING');
     expect(h.aws.countOf('SendTaskFailure')).toBe(1);
+  });
+
+  it('retried after SendTaskFailure failed, sends the deny to the workflow instead of answering NOT_PENDING', async () => {
+    // Prepare
+    h.aws.failOn('SendTaskFailure');
+    const failed = await deny(BOB, 'no change window today');
+
+    // Act
+    const retried = await callApi(h, 'deny', BOB, { ...onGrant, body: { reason: 'no change window today' } });
+
+    // Assess
+    expect(failed.status).toBe(500);
+    expect(retried.status).toBe(200);
+    expect(await statusOf(h, GRANT_ID)).toBe('DENIED');
+    expect(h.aws.taskCallbacks).toEqual([
+      { kind: 'failure', taskToken: TOKEN, error: 'jit.Denied', cause: 'denied (answer sent again)' },
+    ]);
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
   });
 
   it('refuses a deny without a reason, naming the reason field', async () => {
