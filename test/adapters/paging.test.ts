@@ -165,6 +165,7 @@ describe('the adapters read every page', () => {
     }
     const sent = await h.deps.osAccounts.send({
       action: 'lock',
+      grantId: 'g-paged-lock',
       osUser: 'acme-support',
       blockImds: true,
       targets: { instanceIds: [], groups: [{ tagKey: TARGET_GROUP_TAG, tagValue: 'billing-db' }] },

@@ -195,9 +195,13 @@ describe('the sweeper after the scheduler failed', () => {
   it('finishes a revoke left REVOKING by a failed schedule deletion once it is stuck, and ends REVOKED', async () => {
     // Prepare
     await seedActive(h, GRANT_ID);
-    h.aws.failNext('DeleteSchedule', 'InternalServerException');
+    // The scheduler keeps failing through the revoke's own rechecks, then recovers.
+    let schedulerDown = true;
+    h.aws.failWhen('DeleteSchedule', () => schedulerDown, { errorName: 'InternalServerException' });
     h.clock.set(EXPIRES_AT);
     await h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' });
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKING');
+    schedulerDown = false;
     h.clock.advanceMinutes(15);
 
     // Act
