@@ -18,6 +18,7 @@ export const OUTPUTS = {
   scheduleGroupName: 'ScheduleGroupName',
   grantRolePath: 'GrantRolePath',
   instancePolicyArn: 'InstancePolicyArn',
+  evidenceKeyArn: 'EvidenceKeyArn',
 } as const;
 
 /** `JitSecurityGroupBillingDb` for target group `billing-db`. */
