@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreatePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -45,6 +46,8 @@ export interface LocalWorld {
   readonly definition: { StartAt: string; States: Record<string, Record<string, unknown>> };
   /** State name → handler module name, for every Task state. */
   readonly taskHandlers: Readonly<Record<string, string>>;
+  /** What only the audit function uses: the evidence key it signs with and the transcript bucket it reads. */
+  readonly audit: { readonly evidenceKeyArn: string; readonly sessionBucketName: string };
 }
 
 const functionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
@@ -179,6 +182,36 @@ export async function createLocalWorld(
   const sessionLogGroupName = `jit-sessions-${suffix}`;
   await new CloudWatchLogsClient(aws).send(new CreateLogGroupCommand({ logGroupName: sessionLogGroupName }));
 
+  // The transcript bucket (versioned, Object Lock as the stack configures it) and the evidence key (only the audit
+  // function signs with it in AWS; moto enforces no key policy).
+  const sessionBucketName = `jit-sessions-${suffix}`;
+  const s3 = new S3Client({ ...aws, forcePathStyle: true });
+  await s3.send(
+    new CreateBucketCommand({
+      Bucket: sessionBucketName,
+      ObjectLockEnabledForBucket: true,
+      CreateBucketConfiguration: { LocationConstraint: LOCAL_REGION },
+    }),
+  );
+  await s3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket: sessionBucketName,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: stack.config.objectLockMode, Days: stack.config.objectLockDays } },
+      },
+    }),
+  );
+  const evidenceKeyArn = (
+    await new KMSClient(aws).send(
+      new CreateKeyCommand({
+        Description: `jit evidence ${suffix}`,
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+      }),
+    )
+  ).KeyMetadata?.Arn as string;
+
   const { definition, taskHandlers } = localStateMachine(stack, resolve);
   const revokeFunction = Object.entries(stack.resources).find(([, r]) => handlerNameOf(r) === 'revoke');
   if (!revokeFunction) throw new Error('the synthesized template has no function tagged jit-access:handler=revoke');
@@ -188,6 +221,7 @@ export async function createLocalWorld(
     instances,
     definition,
     taskHandlers,
+    audit: { evidenceKeyArn, sessionBucketName },
     settings: {
       config: { ...stack.config, iamPath: `/jit-access-${suffix}/` },
       ledgerTableName,

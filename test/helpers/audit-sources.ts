@@ -1,34 +1,10 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import type { CloudTrailHistory, LookupAttribute, LookupResult } from '../../lambdas/adapters/cloudtrail';
 import type { EvidenceSigner } from '../../lambdas/adapters/evidence-signer';
 import type { TranscriptObjects } from '../../lambdas/adapters/transcripts';
-import type { CloudTrailRecord, TranscriptObject } from '../../lambdas/domain/audit-report';
+import type { TranscriptObject } from '../../lambdas/domain/audit-report';
+import { InMemoryCloudTrailHistoryDouble } from '../../scripts/local-aws/in-memory-cloudtrail-history';
 import { noSnapshotsRecorded, type ChangeDeltaSource } from '../../lambdas/domain/change-delta';
 import type { AuditSources } from '../../lambdas/lifecycle/audit';
-
-/**
- * TEST DOUBLE of CloudTrail's event history: the records a test gives, matched as LookupEvents matches them
- * (`ResourceName` against each record's resources, `Username` against its user name) within the time range.
- */
-export class FakeCloudTrailHistory implements CloudTrailHistory {
-  readonly records: CloudTrailRecord[] = [];
-  readonly lookups: { attribute: LookupAttribute; from: string; to: string }[] = [];
-  failWith?: Error;
-
-  async lookup(attribute: LookupAttribute, from: string, to: string, maxEvents: number): Promise<LookupResult> {
-    this.lookups.push({ attribute, from, to });
-    if (this.failWith) throw this.failWith;
-    const matching = this.records.filter(
-      (r) =>
-        r.eventTime >= from &&
-        r.eventTime <= to &&
-        (attribute.key === 'ResourceName'
-          ? r.resources.some((res) => res.name === attribute.value)
-          : r.username === attribute.value),
-    );
-    return { events: matching.slice(0, maxEvents), truncated: matching.length > maxEvents };
-  }
-}
 
 /** TEST DOUBLE of the evidence bucket's transcript objects, by session id. */
 export class FakeTranscriptObjects implements TranscriptObjects {
@@ -57,37 +33,16 @@ export class InMemoryEvidenceSigner implements EvidenceSigner {
 }
 
 export interface FakeAuditSources extends AuditSources {
-  readonly cloudTrail: FakeCloudTrailHistory;
+  readonly cloudTrail: InMemoryCloudTrailHistoryDouble;
   readonly transcripts: FakeTranscriptObjects;
   readonly signer: InMemoryEvidenceSigner;
 }
 
 export function fakeAuditSources(changeDeltas: ChangeDeltaSource = noSnapshotsRecorded): FakeAuditSources {
   return {
-    cloudTrail: new FakeCloudTrailHistory(),
+    cloudTrail: new InMemoryCloudTrailHistoryDouble(),
     transcripts: new FakeTranscriptObjects(),
     signer: new InMemoryEvidenceSigner(),
     changeDeltas,
-  };
-}
-
-/** A CloudTrail record as LookupEvents returns it, with its JSON detail. */
-export function cloudTrailRecord(input: {
-  readonly eventId: string;
-  readonly eventTime: string;
-  readonly eventName: string;
-  readonly eventSource?: string;
-  readonly username?: string;
-  readonly resourceName?: string;
-  readonly detail: Record<string, unknown>;
-}): CloudTrailRecord {
-  return {
-    eventId: input.eventId,
-    eventTime: input.eventTime,
-    eventSource: input.eventSource ?? 'ssm.amazonaws.com',
-    eventName: input.eventName,
-    ...(input.username ? { username: input.username } : {}),
-    resources: input.resourceName ? [{ type: 'AWS::IAM::Role', name: input.resourceName }] : [],
-    cloudTrailEvent: JSON.stringify({ eventID: input.eventId, eventName: input.eventName, ...input.detail }),
   };
 }
