@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
-import { EVIDENCE_SIGNING_ALGORITHM, publicKeyPemOf } from '../domain/evidence-manifest';
+import { EVIDENCE_SIGNING_ALGORITHM, publicKeyPemOf, signedStatementOf } from '../domain/evidence-manifest';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
 
 /** Signs evidence manifests with the stack's asymmetric KMS key, which only the audit function may use to sign. */
 export interface EvidenceSigner {
   readonly keyArn: string;
-  /** The DER signature of the text (ECDSA_SHA_256 over its SHA-256). */
-  sign(text: string): Promise<Uint8Array>;
+  /** The DER signature (ECDSA_SHA_256) of the manifest's signed statement (`signedStatementOf`). */
+  signManifest(manifestText: string): Promise<Uint8Array>;
   /** The key's public half, PEM: anyone verifies a bundle with it, offline. */
   publicKeyPem(): Promise<string>;
 }
@@ -26,14 +25,13 @@ export class KmsEvidenceSigner implements EvidenceSigner {
     );
   }
 
-  async sign(text: string): Promise<Uint8Array> {
+  async signManifest(manifestText: string): Promise<Uint8Array> {
     const { sdk, client } = await this.aws();
-    // DIGEST: KMS signs at most 4 KB of raw message, and a manifest can be longer.
     const signed = await client.send(
       new sdk.SignCommand({
         KeyId: this.keyArn,
-        Message: createHash('sha256').update(text, 'utf8').digest(),
-        MessageType: 'DIGEST',
+        Message: Buffer.from(signedStatementOf(manifestText), 'utf8'),
+        MessageType: 'RAW',
         SigningAlgorithm: EVIDENCE_SIGNING_ALGORITHM,
       }),
     );

@@ -105,12 +105,21 @@ export function digestProblems(manifest: EvidenceManifest, present: ReadonlyMap<
 }
 
 /**
- * Whether `signature` (DER, as KMS returns it for ECDSA_SHA_256) is the key's signature of the manifest's text. KMS
- * signs the SHA-256 of the text (MessageType DIGEST), which is what ECDSA with SHA-256 verifies here.
+ * What the key signs for a manifest: one short line naming the manifest's SHA-256. It stays within KMS's 4 KB for a
+ * raw message however many files the bundle holds, and binds every byte of the manifest.
+ */
+export function signedStatementOf(manifestText: string): string {
+  return `jit-access evidence manifest v1 sha256:${sha256Hex(Buffer.from(manifestText, 'utf8'))}`;
+}
+
+/**
+ * Whether `signature` (DER, as KMS returns it for ECDSA_SHA_256) is the key's signature of the manifest's signed
+ * statement (`signedStatementOf`).
  */
 export function signatureValid(manifestText: string, signature: Uint8Array, publicKeyPem: string): boolean {
   try {
-    return verify('sha256', Buffer.from(manifestText, 'utf8'), createPublicKey(publicKeyPem), signature);
+    const statement = Buffer.from(signedStatementOf(manifestText), 'utf8');
+    return verify('sha256', statement, createPublicKey(publicKeyPem), signature);
   } catch {
     return false;
   }

@@ -272,7 +272,7 @@ export async function auditBundle(
     generatedBy: report.generatedBy,
     signingKeyArn: sources.signer.keyArn,
   });
-  const signature = await sources.signer.sign(manifest);
+  const signature = await sources.signer.signManifest(manifest);
   return {
     files,
     manifest,

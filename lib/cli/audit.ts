@@ -38,7 +38,9 @@ const DESCRIPTION = `a grant's evidence, or an access review of many grants (aud
   audit --since DATE --until DATE [--vendor V] [--format csv|md|json]
       every grant requested from --since (included) to --until (excluded): outcome, approvers, duration
   audit verify DIR [--public-key FILE]
-      checks every file of a bundle against manifest.json and the signature against the stack's evidence key`;
+      checks every file of a bundle against manifest.json and the signature against the stack's evidence key
+  audit signing-key
+      prints the public key of the stack's evidence key (PEM), to verify bundles offline with --public-key`;
 
 /** The bundle's files as bytes, by path, as they are in `dir` now (the manifest and its signature aside). */
 function filesIn(dir: string, prefix = ''): Map<string, Uint8Array> {
@@ -120,18 +122,19 @@ function judge(
   };
 }
 
+/** A valid bundle is reported on stdout; an invalid one is a refusal (exit 1) naming every problem. */
 function report(ctx: CliContext, verdict: Verdict, what: string): void {
-  if (ctx.options.json) ctx.json(verdict);
-  else if (verdict.valid) {
-    ctx.say(
-      `${what}: ${verdict.files} files match the signed manifest; signature valid (${verdict.signingKeyArn}, checked against ${verdict.checkedAgainst})`,
-    );
-  }
   if (!verdict.valid) {
     throw new CliError(EXIT.refused, [`${what}: NOT VERIFIED`, ...verdict.problems.map((p) => `  ${p}`)], {
       code: 'NOT_VERIFIED',
       message: verdict.problems.join('; '),
     });
+  }
+  if (ctx.options.json) ctx.json(verdict);
+  else {
+    ctx.say(
+      `${what}: ${verdict.files} files match the signed manifest; signature valid (${verdict.signingKeyArn}, checked against ${verdict.checkedAgainst})`,
+    );
   }
 }
 
@@ -249,6 +252,15 @@ export function registerAudit(program: Command, context: () => CliContext): void
       if (options.out) problems.push({ field: '--out', message: 'writes the evidence of one grant: give a grant id' });
       if (problems.length > 0) throw badInput(problems);
       await accessReview(ctx, options);
+    });
+  audit
+    .command('signing-key')
+    .description("print the public key (PEM) of the stack's evidence key, for `audit verify --public-key` offline")
+    .action(async () => {
+      const ctx = context();
+      const key = await (await ctx.api()).call('auditSigningKey');
+      if (ctx.options.json) ctx.json(key);
+      else ctx.io.out(key.publicKeyPem);
     });
   audit
     .command('verify')

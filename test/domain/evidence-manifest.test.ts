@@ -6,6 +6,7 @@ import {
   parseManifest,
   sha256Hex,
   signatureValid,
+  signedStatementOf,
   type EvidenceManifest,
 } from '../../lambdas/domain/evidence-manifest';
 
@@ -67,10 +68,22 @@ describe('the evidence manifest', () => {
 });
 
 describe('the manifest signature (ECDSA P-256 with SHA-256, as KMS signs)', () => {
+  it("signs one line naming the SHA-256 of the manifest, within KMS's 4 KB raw message however large it is", () => {
+    // Prepare
+    const large = manifestOf(Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`f${i}.log`, `${i}`])), META);
+
+    // Act
+    const statement = signedStatementOf(large);
+
+    // Assess
+    expect(statement).toBe(`jit-access evidence manifest v1 sha256:${sha256Hex(large)}`);
+    expect(large.length).toBeGreaterThan(4096);
+  });
+
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pem = pair.publicKey.export({ format: 'pem', type: 'spki' }).toString();
   const text = manifestOf(FILES, META);
-  const signature = sign('sha256', Buffer.from(text), pair.privateKey);
+  const signature = sign('sha256', Buffer.from(signedStatementOf(text)), pair.privateKey);
 
   it('is valid for the text it signed', () => {
     // Act & Assess

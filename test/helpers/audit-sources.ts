@@ -4,6 +4,7 @@ import type { TranscriptObjects } from '../../lambdas/adapters/transcripts';
 import type { TranscriptObject } from '../../lambdas/domain/audit-report';
 import { InMemoryCloudTrailHistoryDouble } from '../../scripts/local-aws/in-memory-cloudtrail-history';
 import { noSnapshotsRecorded, type ChangeDeltaSource } from '../../lambdas/domain/change-delta';
+import { signedStatementOf } from '../../lambdas/domain/evidence-manifest';
 import type { AuditSources } from '../../lambdas/lifecycle/audit';
 
 /** TEST DOUBLE of the evidence bucket's transcript objects, by session id. */
@@ -22,9 +23,9 @@ export class InMemoryEvidenceSigner implements EvidenceSigner {
   private readonly pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   readonly signed: string[] = [];
 
-  async sign(text: string): Promise<Uint8Array> {
-    this.signed.push(text);
-    return sign('sha256', Buffer.from(text, 'utf8'), this.pair.privateKey);
+  async signManifest(manifestText: string): Promise<Uint8Array> {
+    this.signed.push(manifestText);
+    return sign('sha256', Buffer.from(signedStatementOf(manifestText), 'utf8'), this.pair.privateKey);
   }
 
   async publicKeyPem(): Promise<string> {
