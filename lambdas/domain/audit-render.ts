@@ -96,7 +96,7 @@ export function renderAuditMarkdown(
     out.push(
       '',
       ...table(
-        ['instance', 'OS user', 'status', 'at', 'command'],
+        ['instance', 'OS user action', 'status', 'at', 'command'],
         report.osAccount.map((o) => [o.instanceId, o.action, o.status, o.at, o.commandId]),
       ),
     );

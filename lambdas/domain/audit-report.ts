@@ -348,7 +348,7 @@ function timelineOf(input: AuditInput, cloudTrail: readonly CloudTrailEventSumma
   // Stable: entries of the same instant keep the order above (request, votes, ledger, CloudTrail, sessions).
   return entries
     .map((entry, index) => ({ entry, index }))
-    .sort((a, b) => (a.entry.at < b.entry.at ? -1 : a.entry.at > b.entry.at ? 1 : a.index - b.index))
+    .sort((a, b) => Date.parse(a.entry.at) - Date.parse(b.entry.at) || a.index - b.index)
     .map(({ entry }) => entry);
 }
 

@@ -142,8 +142,8 @@ describe('the audit of an approved grant that expired', () => {
       grant?.history.map((e) => [e.at, e.actor, e.event]),
     );
     expect(report.timeline[0]).toMatchObject({ source: 'request', actor: 'dana', actorArn: DANA.arn, at: T0 });
-    const times = report.timeline.map((t) => t.at);
-    expect(times).toEqual([...times].sort());
+    const times = report.timeline.map((t) => Date.parse(t.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 
   it("lists the role's CloudTrail events, its session with the transcript's lines and Object Lock, and the delta as not recorded", async () => {
