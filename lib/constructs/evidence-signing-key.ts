@@ -1,16 +1,14 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-
-const NO_ROTATION_REASON =
-  'An asymmetric SIGN_VERIFY key cannot be rotated by KMS (automatic rotation is for symmetric keys only); a bundle stays verifiable only while its signing key exists, so the key is kept (RETAIN) instead.';
 
 /**
  * The stack's evidence key: an asymmetric KMS key (`ECC_NIST_P256`, `SIGN_VERIFY`) that signs the manifest of every
  * evidence bundle. Exactly one role may sign with it (`allowSigning`): the key policy denies `kms:Sign` to every
  * other principal, administrators included, whatever their IAM policies say. Its public key verifies a bundle
- * anywhere, offline.
+ * anywhere, offline. KMS does not rotate asymmetric keys; a bundle stays verifiable while its key exists, so the key
+ * outlives the stack.
  */
 export class EvidenceSigningKey extends Construct {
   public readonly key: kms.Key;
@@ -24,10 +22,6 @@ export class EvidenceSigningKey extends Construct {
       keyUsage: kms.KeyUsage.SIGN_VERIFY,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(this.key).acknowledge(
-      { id: 'AwsSolutions-KMS5', reason: NO_ROTATION_REASON },
-      { id: 'NIST.800.53.R5-KMSBackingKeyRotationEnabled', reason: NO_ROTATION_REASON },
-    );
   }
 
   /** Lets `role` (the audit function's) sign and read the public key; nobody else may ever sign. */
