@@ -87,6 +87,8 @@ export interface AuditInput {
   readonly votes: readonly Vote[];
   readonly cloudTrail: CloudTrailEvidence;
   readonly sessions: readonly SessionEvidence[];
+  /** Why Session Manager's list of sessions could not be read (the sessions CloudTrail names are still audited). */
+  readonly sessionListUnavailable?: string;
   readonly deltas: readonly InstanceChangeDelta[];
   readonly generatedAt: string;
   readonly generatedBy: Caller;
@@ -275,6 +277,7 @@ function missingPieces(input: AuditInput, residue: AuditReport['residue']): stri
     );
   }
   if (!residue.checked && input.grant.created.roleArn) missing.push(`residue check: ${residue.why}`);
+  if (input.sessionListUnavailable) missing.push(`sessions: ${input.sessionListUnavailable}`);
   for (const session of input.sessions) {
     if (session.lines.length === 0) {
       missing.push(

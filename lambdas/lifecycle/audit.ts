@@ -5,7 +5,7 @@
  */
 import type { CloudTrailHistory } from '../adapters/cloudtrail';
 import type { EvidenceSigner } from '../adapters/evidence-signer';
-import { sessionsOfRole } from '../adapters/ssm';
+import { sessionsOfRole, type LiveSession } from '../adapters/ssm';
 import type { TranscriptObjects } from '../adapters/transcripts';
 import {
   assembleAuditReport,
@@ -172,16 +172,19 @@ async function sessionsOfGrant(
   grant: GrantRecord,
   cloudTrail: CloudTrailEvidence,
   budget: Budget,
-): Promise<SessionEvidence[]> {
-  if (!grant.created.roleArn) return [];
+): Promise<{ sessions: SessionEvidence[]; listUnavailable?: string }> {
+  if (!grant.created.roleArn) return { sessions: [] };
   const logGroupName = deps.settings.sessionLogGroupName ?? 'the session log group';
   const known = new Map<string, { sessionId: string; target?: string; owner?: string }>();
-  for (const s of sessionsOfRole(
-    await deps.sessions.listSessionsSince(grant.plan.window.startAt),
-    roleNameFor(grant.grantId),
-  )) {
-    known.set(s.sessionId, s);
+  let listUnavailable: string | undefined;
+  let listed: LiveSession[] = [];
+  try {
+    listed = await deps.sessions.listSessionsSince(grant.plan.window.startAt);
+  } catch (error) {
+    listUnavailable = `Session Manager's session list could not be read (${(error as Error).name}); only the sessions CloudTrail names are here`;
   }
+  for (const s of sessionsOfRole(listed, roleNameFor(grant.grantId))) known.set(s.sessionId, s);
+
   for (const s of startedSessions(cloudTrail)) if (!known.has(s.sessionId)) known.set(s.sessionId, s);
   const sessions: SessionEvidence[] = [];
   for (const session of [...known.values()].sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1))) {
@@ -203,7 +206,7 @@ async function sessionsOfGrant(
       ...(objectsUnavailable ? { objectsUnavailable } : {}),
     });
   }
-  return sessions;
+  return { sessions, ...(listUnavailable ? { listUnavailable } : {}) };
 }
 
 /** The evidence bundle: its files (path → text), the manifest of their digests, and the manifest's signature. */
@@ -234,13 +237,14 @@ export async function auditBundle(
   const budget: Budget = { left: MAX_EVIDENCE_BYTES };
   const votes = await deps.ledger.listVotes(grant.grantId);
   const cloudTrail = await cloudTrailOfGrant(sources.cloudTrail, grant, now);
-  const sessions = await sessionsOfGrant(deps, sources, grant, cloudTrail, budget);
+  const { sessions, listUnavailable } = await sessionsOfGrant(deps, sources, grant, cloudTrail, budget);
   const deltas = await sources.changeDeltas.deltas(grant);
   const report = assembleAuditReport({
     grant,
     votes,
     cloudTrail,
     sessions,
+    ...(listUnavailable ? { sessionListUnavailable: listUnavailable } : {}),
     deltas,
     generatedAt: now.toISOString(),
     generatedBy: caller,

@@ -330,6 +330,21 @@ describe('missing evidence is stated, never dropped', () => {
     );
   });
 
+  it("a session list Session Manager would not give is stated, and CloudTrail's sessions are still audited", async () => {
+    // Prepare
+    await expiredGrant();
+    h.aws.failOn('DescribeSessions', { errorName: 'AccessDeniedException' });
+
+    // Act
+    const { report } = await audited();
+
+    // Assess
+    expect(report.missing).toContain(
+      "sessions: Session Manager's session list could not be read (AccessDeniedException); only the sessions CloudTrail names are here",
+    );
+    expect(report.sessions.map((s) => [s.sessionId, s.lines])).toEqual([[SESSION_ID, 2]]);
+  });
+
   it("keeps only the grant role's events from a session name another role used too", async () => {
     // Prepare
     await expiredGrant();
