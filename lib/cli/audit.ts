@@ -28,19 +28,22 @@ interface AuditOptions {
   readonly until?: string;
 }
 
-const DESCRIPTION = `a grant's evidence, or an access review of many grants (auditors and admins)
+const DESCRIPTION = `a grant's evidence, or an access review (auditors and admins)
 
   audit <grant-id> [--format md|json|csv] [--out DIR]
-      the grant's story from the ledger, the change on each instance, the CloudTrail events of its role
-      (CloudTrail's event history keeps 90 days), and its session transcripts; --out DIR writes the evidence
-      bundle (reports, transcripts, CloudTrail events) with manifest.json, the SHA-256 of every file, and
-      manifest.sig, its signature by the stack's evidence key, checked before anything is written
+    the grant's story from the ledger, the change on each instance, the
+    CloudTrail events of its role (event history keeps 90 days) and its
+    session transcripts; --out DIR writes the evidence bundle with
+    manifest.json (the SHA-256 of every file) and manifest.sig (signed by
+    the stack's evidence key), checked before anything is written
   audit --since DATE --until DATE [--vendor V] [--format csv|md|json]
-      every grant requested from --since (included) to --until (excluded): outcome, approvers, duration
+    every grant requested from --since (included) to --until (excluded):
+    outcome, approvers, duration
   audit verify DIR [--public-key FILE]
-      checks every file of a bundle against manifest.json and the signature against the stack's evidence key
+    checks every file against manifest.json, and the signature against
+    the stack's evidence key (or a PEM public key, offline)
   audit signing-key
-      prints the public key of the stack's evidence key (PEM), to verify bundles offline with --public-key`;
+    prints the evidence key's public key (PEM) for verify --public-key`;
 
 /** The bundle's files as bytes, by path, as they are in `dir` now (the manifest and its signature aside). */
 function filesIn(dir: string, prefix = ''): Map<string, Uint8Array> {
