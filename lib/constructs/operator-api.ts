@@ -41,9 +41,10 @@ export interface OperatorApiProps {
  * AWS verified, never a field in the body. A resource policy admits only the deploying account (and, if configured,
  * the AWS Organization); every call is access-logged with the caller's ARN; the stage is throttled.
  *
- * Three functions serve the routes, grouped by the rights they need: `api-read` (ledger reads, session logs),
+ * Four functions serve the routes, grouped by the rights they need: `api-read` (ledger reads, session logs),
  * `api-request` (starts the workflow), `api-decide` (answers the workflow's approval task, and tears down grants for
- * the kill switch, a denied break-glass grant and vendor disable).
+ * the kill switch, a denied break-glass grant and vendor disable), `api-audit` (reads a grant's evidence and signs
+ * its manifest with the evidence key).
  */
 export class OperatorApi extends Construct {
   public readonly api: apigw.RestApi;
