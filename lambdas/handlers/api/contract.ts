@@ -324,6 +324,7 @@ export const ROUTES = {
       approver: z.boolean(),
       admin: z.boolean(),
       breakGlass: z.boolean(),
+      auditor: z.boolean(),
       sponsorOf: z.array(z.string()),
     }),
   },
