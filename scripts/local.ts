@@ -122,6 +122,7 @@ async function main(): Promise<number> {
       ...(isApprover(person, config) ? ['approver'] : []),
       ...(isAdmin(person, config) ? ['admin'] : []),
       ...(isBreakGlassPerson(person, config) ? ['break-glass'] : []),
+      ...(config.auditors.includes(person) ? ['auditor'] : []),
     ].join(', ');
   const billing = instances['billing-db']?.[0] ?? 'i-…';
   if (args.json) {
