@@ -42,8 +42,11 @@ const MAX_EVENTS_PER_LOOKUP = 300;
 const MAX_SESSION_NAMES = 5;
 /** CloudTrail delivers an event within about 15 minutes of the call. */
 const DELIVERY_MS = 15 * 60_000;
-/** Text the bundle may carry: Lambda answers API Gateway with at most 6 MB, and JSON escapes some of it. */
-const MAX_EVIDENCE_BYTES = 4_000_000;
+/**
+ * Transcript text one bundle carries (log lines and S3 objects together): Lambda answers API Gateway with at most
+ * 6 MB, the Markdown report repeats the log lines, and JSON escapes some characters.
+ */
+const MAX_EVIDENCE_BYTES = 2_000_000;
 
 interface Budget {
   left: number;
