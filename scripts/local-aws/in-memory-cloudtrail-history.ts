@@ -19,7 +19,14 @@ export class InMemoryCloudTrailHistoryDouble implements CloudTrailHistory {
   /** Set to make every lookup fail (CloudTrail throttling, a missing permission). */
   failWith?: Error;
 
+  /**
+   * @param record told of each lookup, so local runs count the double's calls with the real AWS ones; it throws to
+   *   fail the call when a fault is injected
+   */
+  constructor(private readonly record: (call: 'cloudtrail:LookupEvents') => void = () => undefined) {}
+
   async lookup(attribute: LookupAttribute, from: string, to: string, maxEvents: number): Promise<LookupResult> {
+    this.record('cloudtrail:LookupEvents');
     this.lookups.push({ attribute, from, to });
     if (this.failWith) throw this.failWith;
     const matching = this.records

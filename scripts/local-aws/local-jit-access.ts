@@ -79,7 +79,7 @@ const VERBS: Readonly<Record<RouteName, string>> = {
   unlockVendor: 'vendor unlock',
   auditGrant: 'audit',
   auditReview: 'audit --since',
-  auditSigningKey: 'audit verify',
+  auditSigningKey: 'audit signing-key',
 };
 
 /** One line of the story: when (on the warped clock), who, what, and the AWS calls it made. */
@@ -125,7 +125,7 @@ export class LocalJitAccess {
     (sessionId) => this.uploadTranscript(sessionId),
   );
   /** CloudTrail's event history of the grant roles (moto's server does not answer LookupEvents). */
-  readonly cloudTrail = new InMemoryCloudTrailHistoryDouble();
+  readonly cloudTrail = new InMemoryCloudTrailHistoryDouble((call) => this.http.recordOffWire(call));
   /** What each session's vendor typed, uploaded to the transcript bucket when the session ends, as the agent does. */
   private readonly typed = new Map<string, string[]>();
   readonly osAccounts = new InMemoryOsAccountsDouble(
