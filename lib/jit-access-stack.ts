@@ -5,6 +5,7 @@ import { ApprovalWorkflow } from './constructs/approval-workflow';
 import { AuditAlarms } from './constructs/audit-alarms';
 import { AuditTrail } from './constructs/audit-trail';
 import { evidenceRetentionOf } from './constructs/evidence-retention';
+import { EvidenceSigningKey } from './constructs/evidence-signing-key';
 import { ExpiryScheduler } from './constructs/expiry-scheduler';
 import { GrantPermissionsBoundary } from './constructs/grant-permissions-boundary';
 import { JitIngressSecurityGroups } from './constructs/jit-ingress-security-groups';
@@ -85,11 +86,13 @@ export class JitAccessStack extends Stack {
       logRetention: config.logRetentionDays,
     });
 
+    const evidenceKey = new EvidenceSigningKey(this, 'EvidenceKey');
     const api = new OperatorApi(this, 'OperatorApi', {
       config,
       functions,
       ledger,
       sessionLogging,
+      evidenceKey,
       stateMachine: workflow.stateMachine,
     });
     workflow.allowAnswering(api.functions['api-decide'].role);
@@ -164,6 +167,11 @@ export class JitAccessStack extends Stack {
       OUTPUTS.instancePolicyArn,
       sessionLogging.instancePolicy.managedPolicyArn,
       'Attach to the instance role of every target instance so its sessions are recorded',
+    );
+    output(
+      OUTPUTS.evidenceKeyArn,
+      evidenceKey.key.keyArn,
+      'Signs every audit bundle; jit-access audit verify checks a bundle against it',
     );
     for (const [groupName, securityGroupId] of Object.entries(ingress.securityGroupIds)) {
       output(

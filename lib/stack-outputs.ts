@@ -21,6 +21,7 @@ export const OUTPUTS = {
   dashboardName: 'DashboardName',
   /** Only when the stack creates its own trail (`cloudTrail.create`). */
   trailName: 'TrailName',
+  evidenceKeyArn: 'EvidenceKeyArn',
 } as const;
 
 /** `JitSecurityGroupBillingDb` for target group `billing-db`. */

@@ -94,6 +94,7 @@ async function main(): Promise<number> {
           [OUTPUTS.permissionsBoundaryArn]: settings.permissionsBoundaryArn,
           [OUTPUTS.scheduleGroupName]: settings.scheduleGroupName,
           [OUTPUTS.grantRolePath]: settings.config.iamPath,
+          [OUTPUTS.evidenceKeyArn]: world.audit.evidenceKeyArn,
           ...Object.fromEntries(Object.entries(settings.securityGroups).map(([g, id]) => [securityGroupOutput(g), id])),
         },
       },
@@ -121,6 +122,7 @@ async function main(): Promise<number> {
       ...(isApprover(person, config) ? ['approver'] : []),
       ...(isAdmin(person, config) ? ['admin'] : []),
       ...(isBreakGlassPerson(person, config) ? ['break-glass'] : []),
+      ...(config.auditors.includes(person) ? ['auditor'] : []),
     ].join(', ');
   const billing = instances['billing-db']?.[0] ?? 'i-…';
   if (args.json) {
@@ -164,6 +166,8 @@ async function main(): Promise<number> {
     out('  (here) session <grant-id> whoami            the vendor opens a session and types');
     out('  npx jit-access --profile local-alice watch <grant-id> --once');
     out('  npx jit-access --profile local-erin revoke <grant-id> --reason "kill switch drill"');
+    out('  npx jit-access --profile local-carol audit <grant-id> --out audit-<grant-id>');
+    out('  npx jit-access --profile local-carol audit verify audit-<grant-id>');
     out(
       `  npx jit-access plan --vendor acme --targets group:billing-db --duration 1h --outputs ${path.relative(ROOT, outputsFile)}`,
     );

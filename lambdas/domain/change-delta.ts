@@ -294,3 +294,34 @@ export function renderChangeDeltas(deltas: readonly InstanceChangeDelta[]): stri
   }
   return lines.join('\n');
 }
+
+/** One item that differs between an instance's snapshots, as a row of the audit's tables and CSV. */
+export interface ConfigChange {
+  readonly category: ChangeCategory;
+  readonly change: 'added' | 'removed' | 'changed';
+  readonly item: string;
+  readonly before?: string;
+  readonly after?: string;
+}
+
+/** The delta as rows, category by category in the order of CHANGE_CATEGORIES, each sorted by item. */
+export function changeRows(delta: SnapshotDelta): ConfigChange[] {
+  return CHANGE_CATEGORIES.flatMap((category) => {
+    const { added, removed, changed } = delta[category];
+    return [
+      ...added.map((e) => ({
+        category,
+        change: 'added' as const,
+        item: e.key,
+        ...(e.value ? { after: e.value } : {}),
+      })),
+      ...removed.map((e) => ({
+        category,
+        change: 'removed' as const,
+        item: e.key,
+        ...(e.value ? { before: e.value } : {}),
+      })),
+      ...changed.map((c) => ({ category, change: 'changed' as const, item: c.key, before: c.before, after: c.after })),
+    ];
+  });
+}

@@ -97,3 +97,8 @@ export function isBreakGlassPerson(person: string, config: JitAccessConfig): boo
 export function mayOverseeGrant(person: string, requester: string, config: JitAccessConfig): boolean {
   return person === requester || isApprover(person, config) || isAdmin(person, config);
 }
+
+/** Who may read a grant's evidence and the access reviews: auditors and admins. */
+export function mayAudit(person: string, config: JitAccessConfig): boolean {
+  return config.auditors.includes(person) || isAdmin(person, config);
+}

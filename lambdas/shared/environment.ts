@@ -28,6 +28,10 @@ export const ENV = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** Only on the API function that reads session logs (watch). */
   sessionLogGroup: 'SESSION_LOG_GROUP_NAME',
+  /** Only on the audit function: the stack's asymmetric evidence key it signs manifests with. */
+  evidenceKeyArn: 'EVIDENCE_KEY_ARN',
+  /** Only on the audit function: the bucket Session Manager uploads transcripts to. */
+  sessionBucket: 'SESSION_BUCKET_NAME',
   /** Optional: an AWS endpoint (for example a local moto server) every adapter talks to instead of AWS. */
   endpoint: 'JIT_AWS_ENDPOINT',
 } as const;

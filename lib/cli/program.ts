@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAudit } from './audit';
 import { registerConnect } from './connect';
 import { CliContext, processIo, type CliIo, type GlobalOptions } from './context';
 import { registerDecide } from './decide';
@@ -13,7 +14,7 @@ import { registerVendor } from './vendor';
 import { registerWatch } from './watch';
 import { registerWhoami } from './whoami';
 
-const DESCRIPTION = `Just-in-time vendor access: request, approve, revoke, watch and inspect grants.
+const DESCRIPTION = `Just-in-time vendor access: request, approve, revoke, watch, inspect and audit grants.
 
 Every command talks to the stack's API with SigV4-signed requests: who you are is your AWS identity
 (--profile, or the default credential chain), resolved to a person in the stack's config.
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo): Command {
   registerConnect(program, contextOf);
   registerWatch(program, contextOf);
   registerVendor(program, contextOf);
+  registerAudit(program, contextOf);
   return program;
 }
 

@@ -14,6 +14,7 @@ export function registerWhoami(program: Command, context: () => CliContext): voi
         ...(me.approver ? ['approver'] : []),
         ...(me.admin ? ['admin'] : []),
         ...(me.breakGlass ? ['break-glass'] : []),
+        ...(me.auditor ? ['auditor'] : []),
       ];
       ctx.say(`${me.person} (${me.arn}): ${roles.join(', ') || 'may read, nothing more'}`);
       if (ctx.options.json) ctx.json(me);

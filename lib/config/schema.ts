@@ -251,6 +251,8 @@ const baseSchema = z.strictObject({
   approvers: approversSchema,
   /** People who may disable and enable vendors, and revoke any grant. @default none */
   admins: z.array(personReference).default([]),
+  /** People who may read any grant's evidence (`jit-access audit`) and the access reviews; admins may too. @default none */
+  auditors: z.array(personReference).default([]),
   breakGlass: breakGlassSchema.default({ people: [], maxMinutes: 60, reviewWithinHours: 24 }),
   api: apiSchema.default({ throttleRatePerSecond: 10, throttleBurst: 20, createCloudWatchRole: true }),
   /** Minutes a request waits for approval before it expires (5-10080). @default 1440 */
@@ -383,6 +385,7 @@ function checkPeople(config: z.output<typeof baseSchema>, ctx: z.RefinementCtx):
   const references: Array<[readonly (string | number)[], readonly string[]]> = [
     [['approvers', 'people'], config.approvers.people],
     [['admins'], config.admins],
+    [['auditors'], config.auditors],
     [['breakGlass', 'people'], config.breakGlass.people],
     ...config.vendors.map((v, i): [readonly (string | number)[], readonly string[]] => [
       ['vendors', i, 'sponsors'],

@@ -22,6 +22,7 @@ export const HANDLER_NAMES = [
   'api-read',
   'api-request',
   'api-decide',
+  'api-audit',
 ] as const;
 export type HandlerName = (typeof HANDLER_NAMES)[number];
 

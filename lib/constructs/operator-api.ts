@@ -5,13 +5,16 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { operationalLogGroupName } from './naming';
+import { wildcardResourceFinding } from './nag-findings';
 import { API_FUNCTIONS, ROUTE_NAMES, ROUTES, type ApiFunctionName } from '../../lambdas/handlers/api/contract';
+import { CHANGE_SNAPSHOT_KEY_PREFIX } from '../../lambdas/domain/change-delta';
 import { ENV } from '../../lambdas/shared/environment';
 import type { JitAccessConfig } from '../config/schema';
 import { JitFunction, type JitFunctionProps } from './jit-function';
+import type { EvidenceSigningKey } from './evidence-signing-key';
 import type { LedgerTable } from './ledger-table';
 import type { LifecycleFunctions } from './lifecycle-functions';
-import type { SessionLogging } from './session-logging';
+import { SESSION_KEY_PREFIX, type SessionLogging } from './session-logging';
 
 /**
  * Executions reserved for api-decide, which also runs the kill switch: a busy account cannot keep people from ending a
@@ -28,6 +31,8 @@ export interface OperatorApiProps {
   readonly functions: LifecycleFunctions;
   readonly ledger: LedgerTable;
   readonly sessionLogging: SessionLogging;
+  /** The key only the audit function signs evidence manifests with. */
+  readonly evidenceKey: EvidenceSigningKey;
   /** The approval workflow that create-request and extend start. */
   readonly stateMachine: sfn.IStateMachine;
 }
@@ -37,9 +42,10 @@ export interface OperatorApiProps {
  * AWS verified, never a field in the body. A resource policy admits only the deploying account (and, if configured,
  * the AWS Organization); every call is access-logged with the caller's ARN; the stage is throttled.
  *
- * Three functions serve the routes, grouped by the rights they need: `api-read` (ledger reads, session logs),
+ * Four functions serve the routes, grouped by the rights they need: `api-read` (ledger reads, session logs),
  * `api-request` (starts the workflow), `api-decide` (answers the workflow's approval task, and tears down grants for
- * the kill switch, a denied break-glass grant and vendor disable).
+ * the kill switch, a denied break-glass grant and vendor disable), `api-audit` (reads a grant's evidence and signs
+ * its manifest with the evidence key).
  */
 export class OperatorApi extends Construct {
   public readonly api: apigw.RestApi;
@@ -48,7 +54,7 @@ export class OperatorApi extends Construct {
 
   constructor(scope: Construct, id: string, props: OperatorApiProps) {
     super(scope, id);
-    const { config, functions, ledger, sessionLogging, stateMachine } = props;
+    const { config, functions, ledger, sessionLogging, evidenceKey, stateMachine } = props;
     const stack = Stack.of(this);
 
     const create = (
@@ -90,11 +96,12 @@ export class OperatorApi extends Construct {
       ['ec2:DescribeInstances', 'ec2:DescribeSecurityGroupRules', 'ssm:DescribeSessions'],
       'the kill switch finds the grant live sessions and its tagged SG rules, as revoke does.',
     );
-    this.functions = { 'api-read': read, 'api-request': request, 'api-decide': decide };
-    for (const fn of [read, request, decide]) {
+    const audit = this.createAuditFunction(create, ledger, sessionLogging, evidenceKey);
+    this.functions = { 'api-read': read, 'api-request': request, 'api-decide': decide, 'api-audit': audit };
+    for (const fn of [read, request, decide, audit]) {
       fn.acknowledgeSynchronousOnly('API Gateway (Lambda proxy integration), which answers the caller with the error');
     }
-    for (const fn of [read, request]) {
+    for (const fn of [read, request, audit]) {
       fn.acknowledgeUnreservedConcurrency(
         "it serves only operator API routes, whose stage throttle (api.throttleRatePerSecond, api.throttleBurst) bounds its concurrency; reservations go to what ends access (revoke, sweeper, api-decide), and more would withdraw capacity from the account's other workloads.",
       );
@@ -162,6 +169,86 @@ export class OperatorApi extends Construct {
     }
 
     this.acknowledge(config.api.createCloudWatchRole);
+  }
+
+  /**
+   * api-audit reads a grant's evidence itself (ledger, session logs and transcripts, CloudTrail's event history) and
+   * is the only principal that may sign with the evidence key; it writes nothing.
+   */
+  private createAuditFunction(
+    create: (name: ApiFunctionName, environment: Record<string, string>) => JitFunction,
+    ledger: LedgerTable,
+    sessionLogging: SessionLogging,
+    evidenceKey: EvidenceSigningKey,
+  ): JitFunction {
+    const audit = create('api-audit', {
+      [ENV.sessionLogGroup]: sessionLogging.logGroup.logGroupName,
+      [ENV.sessionBucket]: sessionLogging.bucket.bucketName,
+      [ENV.evidenceKeyArn]: evidenceKey.key.keyArn,
+    });
+    ledger.grantRead(audit.role);
+    audit.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSessionLogs',
+        actions: ['logs:FilterLogEvents'],
+        resources: [sessionLogging.logGroup.logGroupArn],
+      }),
+    );
+    audit.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ListTranscriptVersions',
+        actions: ['s3:ListBucketVersions'],
+        resources: [sessionLogging.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${SESSION_KEY_PREFIX}*`] } },
+      }),
+    );
+    const transcripts = sessionLogging.bucket.arnForObjects(`${SESSION_KEY_PREFIX}*`);
+    audit.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadTranscriptsAndTheirLocks',
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectVersionRetention'],
+        resources: [transcripts],
+      }),
+    );
+    audit.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ListChangeSnapshots',
+        actions: ['s3:ListBucket'],
+        resources: [sessionLogging.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${CHANGE_SNAPSHOT_KEY_PREFIX}*`] } },
+      }),
+    );
+    const snapshots = sessionLogging.bucket.arnForObjects(`${CHANGE_SNAPSHOT_KEY_PREFIX}*`);
+    audit.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadChangeSnapshots',
+        actions: ['s3:GetObject'],
+        resources: [snapshots],
+      }),
+    );
+    audit.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'DecryptTranscripts',
+        actions: ['kms:Decrypt'],
+        resources: [sessionLogging.key.key.keyArn],
+      }),
+    );
+    evidenceKey.allowSigning(audit.role);
+    audit.allowUnscoped(
+      ['ssm:DescribeSessions', 'cloudtrail:LookupEvents'],
+      "the audit finds the grant's sessions and reads CloudTrail's event history of the grant role.",
+    );
+    Validations.of(audit.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: wildcardResourceFinding(this, transcripts),
+      reason:
+        'Session Manager writes one transcript object per session under sessions/: the audit reads those of the grant.',
+    });
+    Validations.of(audit.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: wildcardResourceFinding(this, snapshots),
+      reason:
+        "The SSM agent writes each instance's change snapshots under change-snapshots/<grant>/: the audit reads those of the grant.",
+    });
+    return audit;
   }
 
   /** Only the deploying account (and the organization, if configured) may even reach the methods. */

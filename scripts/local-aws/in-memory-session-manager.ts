@@ -23,10 +23,12 @@ export class InMemorySessionManagerDouble implements SessionManager {
    * @param record told of each call, so local runs count the double's calls with the real AWS ones; it throws to
    *   fail the call when a fault is injected
    * @param clock the local run's (warped) clock: when sessions start
+   * @param ended told when a session ends, as the SSM agent then uploads its transcript
    */
   constructor(
     private readonly record: (call: `ssm:${string}`) => void = () => undefined,
     private readonly clock: () => Date = () => new Date(),
+    private readonly ended: (sessionId: string) => Promise<void> = async () => undefined,
   ) {}
 
   /** What `aws ssm start-session` does for the vendor: opens a session owned by the caller's assumed-role ARN. */
@@ -58,7 +60,10 @@ export class InMemorySessionManagerDouble implements SessionManager {
     if (!session) {
       throw Object.assign(new Error(`Session ${sessionId} does not exist.`), { name: 'DoesNotExistException' });
     }
-    session.state = 'Terminated';
+    if (session.state === 'Active') {
+      session.state = 'Terminated';
+      await this.ended(sessionId);
+    }
   }
 
   isActive(sessionId: string): boolean {

@@ -4,7 +4,7 @@ import { DescribeInstancesCommand, DescribeSecurityGroupRulesCommand, EC2Client 
 import { IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -27,6 +27,9 @@ import type { ApprovalCallback, ExecutionStatus, WorkflowExecutions } from '../.
 import { atExpressionInstant } from '../../lambdas/domain/expiry';
 import { roleNameFor } from '../../lambdas/domain/planner';
 import type { Residue } from '../../lambdas/domain/types';
+import { KmsEvidenceSigner } from '../../lambdas/adapters/evidence-signer';
+import { S3TranscriptObjects, TRANSCRIPT_PREFIX } from '../../lambdas/adapters/transcripts';
+import { createApiAuditHandler } from '../../lambdas/handlers/api-audit';
 import { createApiDecideHandler } from '../../lambdas/handlers/api-decide';
 import { createApiReadHandler } from '../../lambdas/handlers/api-read';
 import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
@@ -42,7 +45,9 @@ import { createValidateRequestHandler } from '../../lambdas/handlers/validate-re
 import type { AwsClientConfig } from '../../lambdas/shared/aws-client-config';
 import type { Dependencies } from '../../lambdas/shared/dependencies';
 import { runCli } from '../../lib/cli/program';
+import type { AuditSources } from '../../lambdas/lifecycle/audit';
 import { deniedCallEvent } from './cloudtrail-events';
+import { InMemoryCloudTrailHistoryDouble } from './in-memory-cloudtrail-history';
 import { InMemoryOsAccountsDouble, type SnapshotEvidence } from './in-memory-os-accounts';
 import { InMemorySessionManagerDouble } from './in-memory-session-manager';
 import { InstrumentedHttpHandler, type AwsCallName, type FaultKind } from './instrumented-http-handler';
@@ -76,6 +81,9 @@ const VERBS: Readonly<Record<RouteName, string>> = {
   disableVendor: 'vendor disable',
   enableVendor: 'vendor enable',
   unlockVendor: 'vendor unlock',
+  auditGrant: 'audit',
+  auditReview: 'audit --since',
+  auditSigningKey: 'audit signing-key',
 };
 
 /** One line of the story: when (on the warped clock), who, what, and the AWS calls it made. */
@@ -118,8 +126,13 @@ export class LocalJitAccess {
   readonly sessions = new InMemorySessionManagerDouble(
     (call) => this.http.recordOffWire(call),
     () => this.clock(),
+    (sessionId) => this.uploadTranscript(sessionId),
   );
   readonly osAccounts: InMemoryOsAccountsDouble;
+  /** CloudTrail's event history of the grant roles (moto's server does not answer LookupEvents). */
+  readonly cloudTrail = new InMemoryCloudTrailHistoryDouble((call) => this.http.recordOffWire(call));
+  /** What each session's vendor typed, uploaded to the transcript bucket when the session ends, as the agent does. */
+  private readonly typed = new Map<string, string[]>();
   readonly deps: Dependencies;
   /** Every workflow execution the API started, by grant id: each settles when its execution ends. */
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
@@ -199,6 +212,12 @@ export class LocalJitAccess {
       sessionLogs: new CloudWatchSessionLogs(settings.sessionLogGroupName ?? 'jit-sessions', config),
     };
     const deps = () => this.deps;
+    const audit: AuditSources = {
+      cloudTrail: this.cloudTrail,
+      transcripts: new S3TranscriptObjects(world.audit.sessionBucketName, config),
+      signer: new KmsEvidenceSigner(world.audit.evidenceKeyArn, config),
+      changeDeltas: { deltas: (grant) => this.changeDeltas(grant) },
+    };
     this.handlers = {
       'validate-request': createValidateRequestHandler(deps),
       'request-approval': createRequestApprovalHandler(deps),
@@ -210,6 +229,7 @@ export class LocalJitAccess {
       'api-read': createApiReadHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-request': createApiRequestHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-decide': createApiDecideHandler(deps) as (event: unknown) => Promise<unknown>,
+      'api-audit': createApiAuditHandler(deps, () => audit) as (event: unknown) => Promise<unknown>,
     };
   }
 
@@ -489,6 +509,14 @@ export class LocalJitAccess {
         at: this.now,
         eventName,
       });
+      this.cloudTrail.sessionCall({
+        roleArn: grant.created.roleArn,
+        sessionName: 'vendor-engineer',
+        at: this.now,
+        eventSource: 'ssm.amazonaws.com',
+        eventName,
+        errorCode: 'AccessDeniedException',
+      });
       const step = `CloudTrail: ssm:${eventName} refused to ${this.roleName(grantId)} (${i + 1} of ${count})`;
       outcomes.push(await this.invoke<LockoutOutcome>('lockout', record, 'cloudtrail', step));
     }
@@ -507,6 +535,22 @@ export class LocalJitAccess {
     );
     const owner = assumed.AssumedRoleUser?.Arn as string;
     const session = this.sessions.startSession(instanceId, owner);
+    const vendor = this.world.settings.config.vendors.find((v) => v.id === grant.request.vendorId);
+    this.cloudTrail.assumedRole({
+      roleArn: grant.created.roleArn,
+      sessionName,
+      callerArn: vendor?.principals[0] ?? 'arn:aws:iam::444455556666:root',
+      at: this.now,
+    });
+    this.cloudTrail.sessionCall({
+      roleArn: grant.created.roleArn,
+      sessionName,
+      at: this.now,
+      eventSource: 'ssm.amazonaws.com',
+      eventName: 'StartSession',
+      requestParameters: { target: instanceId, documentName: this.world.settings.sessionDocumentName },
+      responseElements: { sessionId: session.sessionId },
+    });
     this.timeline.push({
       at: this.now.toISOString(),
       actor: 'vendor',
@@ -579,12 +623,30 @@ export class LocalJitAccess {
     if (result.rejectedLogEventsInfo) {
       throw new Error(`the session log refused the lines: ${JSON.stringify(result.rejectedLogEventsInfo)}`);
     }
+    this.typed.set(sessionId, [...(this.typed.get(sessionId) ?? []), ...lines]);
     this.timeline.push({
       at: this.now.toISOString(),
       actor: 'vendor',
       step: `typed ${lines.length} line(s) in ${sessionId}`,
       awsCalls: [],
     });
+  }
+
+  /**
+   * The SSM agent's upload when a session ends: the whole transcript as one object `sessions/<session id>.log` in
+   * the transcript bucket, which Object Lock keeps (the instance side: not one of jit-access's calls).
+   */
+  private async uploadTranscript(sessionId: string): Promise<void> {
+    const lines = this.typed.get(sessionId);
+    if (!lines) return;
+    this.typed.delete(sessionId);
+    await new S3Client({ ...this.aws, forcePathStyle: true }).send(
+      new PutObjectCommand({
+        Bucket: this.world.audit.sessionBucketName,
+        Key: `${TRANSCRIPT_PREFIX}${sessionId}.log`,
+        Body: `${lines.join('\n')}\n`,
+      }),
+    );
   }
 
   /** Every resource jit-access may leave behind in this world, read straight from moto (and the SSM double). */

@@ -13,7 +13,12 @@ import { CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-sch
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { CloudWatchLogsClient, CreateLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateBucketCommand, S3Client, type BucketLocationConstraint } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+  type BucketLocationConstraint,
+} from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeSettings } from '../../lambdas/shared/environment';
@@ -46,6 +51,8 @@ export interface LocalWorld {
   readonly definition: { StartAt: string; States: Record<string, Record<string, unknown>> };
   /** State name → handler module name, for every Task state. */
   readonly taskHandlers: Readonly<Record<string, string>>;
+  /** What only the audit function uses: the evidence key it signs with and the transcript bucket it reads. */
+  readonly audit: { readonly evidenceKeyArn: string; readonly sessionBucketName: string };
 }
 
 const functionArn = (logicalId: string) => `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
@@ -180,14 +187,37 @@ export async function createLocalWorld(
   const sessionLogGroupName = `jit-sessions-${suffix}`;
   await new CloudWatchLogsClient(aws).send(new CreateLogGroupCommand({ logGroupName: sessionLogGroupName }));
 
-  // The evidence bucket: the OS-account command's output (the change snapshots) goes there, as the agent writes it.
+  // The evidence bucket (versioned, Object Lock as the stack configures it), as in the stack: session transcripts,
+  // and the OS-account command's output (the change snapshots) as the agent writes it. And the evidence key (only the
+  // audit function signs with it in AWS; moto enforces no key policy).
   const evidenceBucketName = `jit-evidence-${suffix}`;
-  await localS3(endpoint).send(
+  const sessionBucketName = evidenceBucketName;
+  const s3 = localS3(endpoint);
+  await s3.send(
     new CreateBucketCommand({
       Bucket: evidenceBucketName,
+      ObjectLockEnabledForBucket: true,
       CreateBucketConfiguration: { LocationConstraint: LOCAL_REGION as BucketLocationConstraint },
     }),
   );
+  await s3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket: evidenceBucketName,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: stack.config.objectLockMode, Days: stack.config.objectLockDays } },
+      },
+    }),
+  );
+  const evidenceKeyArn = (
+    await new KMSClient(aws).send(
+      new CreateKeyCommand({
+        Description: `jit evidence ${suffix}`,
+        KeySpec: 'ECC_NIST_P256',
+        KeyUsage: 'SIGN_VERIFY',
+      }),
+    )
+  ).KeyMetadata?.Arn as string;
 
   const { definition, taskHandlers } = localStateMachine(stack, resolve);
   const revokeFunction = Object.entries(stack.resources).find(([, r]) => handlerNameOf(r) === 'revoke');
@@ -198,6 +228,7 @@ export async function createLocalWorld(
     instances,
     definition,
     taskHandlers,
+    audit: { evidenceKeyArn, sessionBucketName },
     settings: {
       config: { ...stack.config, iamPath: `/jit-access-${suffix}/` },
       ledgerTableName,

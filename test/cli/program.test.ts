@@ -38,6 +38,8 @@ describe('the jit-access program', () => {
     expect(COMMANDS.map((c) => c.join(' ')).sort()).toEqual(
       [
         'approve',
+        'audit signing-key',
+        'audit verify',
         'connect',
         'deny',
         'extend',

@@ -6,6 +6,7 @@ import { CloudWatchSessionLogs } from '../../lambdas/adapters/logs';
 import { SfnApprovalCallback, SfnWorkflowExecutions } from '../../lambdas/adapters/sfn';
 import { SsmOsAccountCommands, SsmSessionManager } from '../../lambdas/adapters/ssm';
 import type { Caller } from '../../lambdas/domain/identity';
+import { createApiAuditHandler } from '../../lambdas/handlers/api-audit';
 import { createApiDecideHandler } from '../../lambdas/handlers/api-decide';
 import { createApiReadHandler } from '../../lambdas/handlers/api-read';
 import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
@@ -25,6 +26,7 @@ import type { RuntimeSettings } from '../../lambdas/shared/environment';
 import type { JitAccessConfig } from '../../lib/config/schema';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { exampleConfig } from './config-fixture';
+import { fakeAuditSources, type FakeAuditSources } from './audit-sources';
 import { FakeAws } from './fake-aws';
 import { InMemoryLedger } from './in-memory-ledger';
 
@@ -116,6 +118,8 @@ export interface Harness<L extends Ledger = InMemoryLedger> {
   readonly clock: TestClock;
   readonly deps: Dependencies;
   readonly handlers: ReturnType<typeof handlersFor>;
+  /** What the audit function reads besides the ledger (CloudTrail, transcript objects) and the key it signs with. */
+  readonly audit: FakeAuditSources;
   /** Removes the SDK mocks; call it after each test. */
   readonly restore: () => void;
 }
@@ -167,11 +171,12 @@ export function createHarness(options: HarnessOptions & { readonly ledger?: Ledg
     executions: new SfnWorkflowExecutions(settings.stateMachineArn ?? '', sdk),
     sessionLogs: new CloudWatchSessionLogs(settings.sessionLogGroupName ?? '', sdk),
   };
-  return { aws, ledger, clock, deps, handlers: handlersFor(deps), restore: () => aws.restore() };
+  const audit = fakeAuditSources();
+  return { aws, ledger, clock, deps, audit, handlers: handlersFor(deps, audit), restore: () => aws.restore() };
 }
 
-/** Every handler, wired to `deps`: the lifecycle functions and the API's three functions. */
-export function handlersFor(deps: Dependencies) {
+/** Every handler, wired to `deps`: the lifecycle functions and the API's four functions. */
+export function handlersFor(deps: Dependencies, audit: FakeAuditSources = fakeAuditSources()) {
   const use = () => deps;
   return {
     validateRequest: createValidateRequestHandler(use),
@@ -183,6 +188,7 @@ export function handlersFor(deps: Dependencies) {
     apiRead: createApiReadHandler(use),
     apiRequest: createApiRequestHandler(use),
     apiDecide: createApiDecideHandler(use),
+    apiAudit: createApiAuditHandler(use, () => audit),
   };
 }
 
@@ -256,6 +262,7 @@ export async function callApi<T = unknown>(
     'api-read': harness.handlers.apiRead,
     'api-request': harness.handlers.apiRequest,
     'api-decide': harness.handlers.apiDecide,
+    'api-audit': harness.handlers.apiAudit,
   };
   const result: APIGatewayProxyResult = await handlers[ROUTES[route].function](apiEvent(route, caller, input));
   return { status: result.statusCode, body: JSON.parse(result.body) as T };

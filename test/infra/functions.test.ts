@@ -15,14 +15,18 @@ const LIFECYCLE_HANDLERS = [
   'record-outcome',
   'lockout',
 ];
-const API_HANDLERS = ['api-read', 'api-request', 'api-decide'];
+const API_HANDLERS = ['api-read', 'api-request', 'api-decide', 'api-audit'];
 const HANDLERS = [...LIFECYCLE_HANDLERS, ...API_HANDLERS];
 const LONG_RUNNING = ['grant', 'revoke', 'sweeper', 'lockout'];
 
-/** Variables only the functions that use them receive: the workflow to start, the session logs to read. */
+/**
+ * Variables only the functions that use them receive: the workflow to start, the session logs to read, the
+ * transcripts and the evidence key of the audit.
+ */
 const EXTRA_VARIABLES: Readonly<Record<string, readonly string[]>> = {
   'api-request': [ENV.stateMachineArn],
   'api-read': [ENV.sessionLogGroup],
+  'api-audit': [ENV.sessionLogGroup, ENV.sessionBucket, ENV.evidenceKeyArn],
   sweeper: [ENV.stateMachineArn],
 };
 
@@ -35,7 +39,7 @@ function environmentOf(handler: string): Record<string, unknown> {
 }
 
 describe('stack functions', () => {
-  test('are exactly the lifecycle steps, the lockout and the three API functions, one function each', () => {
+  test('are exactly the lifecycle steps, the lockout and the four API functions, one function each', () => {
     // Act
     const tags = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
       (fn.Properties.Tags as { Key: string; Value: string }[])
@@ -67,7 +71,15 @@ describe('stack functions', () => {
     // Prepare
     // The config is inlined at bundle time, Lambda sets AWS_REGION, the endpoint is for local runs only, and the
     // state machine and session log group are given only to the function that needs each.
-    const notSet: string[] = [ENV.config, ENV.region, ENV.endpoint, ENV.stateMachineArn, ENV.sessionLogGroup];
+    const notSet: string[] = [
+      ENV.config,
+      ENV.region,
+      ENV.endpoint,
+      ENV.stateMachineArn,
+      ENV.sessionLogGroup,
+      ENV.sessionBucket,
+      ENV.evidenceKeyArn,
+    ];
     const required = [
       ...Object.values(ENV).filter((name) => !notSet.includes(name)),
       ...(EXTRA_VARIABLES[handler] ?? []),

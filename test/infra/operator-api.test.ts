@@ -19,7 +19,7 @@ const template: Template = synthTemplate(config);
 
 const ORGANIZATION_ID = 'o-a1b2c3d4e5';
 
-const API_FUNCTIONS = ['api-read', 'api-request', 'api-decide'];
+const API_FUNCTIONS = ['api-read', 'api-request', 'api-decide', 'api-audit'];
 const LIFECYCLE_FUNCTIONS = ['validate-request', 'request-approval', 'grant', 'revoke', 'sweeper', 'record-outcome'];
 const LEDGER_WRITES = [
   'dynamodb:PutItem',
@@ -478,7 +478,7 @@ describe('API function permissions', () => {
   });
 
   test.each(API_FUNCTIONS)(
-    'every Allow of %s on "*" is a Describe, an X-Ray write or a command result read',
+    'every Allow of %s on "*" is a Describe, an X-Ray write, a command result read or the CloudTrail event history',
     (handler) => {
       // Act
       const unscoped = statementsOfHandler(template, handler)
@@ -488,7 +488,7 @@ describe('API function permissions', () => {
           (action) =>
             !/^[a-z0-9]+:Describe/.test(action) &&
             !action.startsWith('xray:Put') &&
-            !['ssm:ListCommandInvocations', 'ssm:ListCommands'].includes(action),
+            !['ssm:ListCommandInvocations', 'ssm:ListCommands', 'cloudtrail:LookupEvents'].includes(action),
         );
 
       // Assess

@@ -418,9 +418,14 @@ describe('jit-access, command by command, against the API on local AWS', () => {
       { person: dana, arn: `${identityCenter}/dana@example.com`, sponsorOf: ['acme', 'globex'] },
       { person: alice, arn: `${identityCenter}/alice@example.com`, approver: true },
       { person: bob, arn: 'arn:aws:iam::111122223333:user/bob', approver: true },
-      { person: carol, arn: 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/carol', approver: true },
-      { person: erin, arn: `${identityCenter}/erin@example.com`, admin: true, breakGlass: true },
-    ].map((p) => ({ approver: false, admin: false, breakGlass: false, sponsorOf: [], ...p }));
+      {
+        person: carol,
+        arn: 'arn:aws:sts::111122223333:assumed-role/SecurityApprovers/carol',
+        approver: true,
+        auditor: true,
+      },
+      { person: erin, arn: `${identityCenter}/erin@example.com`, admin: true, breakGlass: true, auditor: true },
+    ].map((p) => ({ approver: false, admin: false, breakGlass: false, auditor: false, sponsorOf: [], ...p }));
 
     // Act
     const runs = [];

@@ -8,7 +8,7 @@ import { GRANT_STATUSES, GRANT_ID_PATTERN, BREAK_GLASS_REVIEWS } from '../../dom
 import { plainText, reasonSchema, requestBodySchema, ticketSchema } from '../../domain/request-validation';
 
 /** The API's functions, grouped by the rights their routes need (see lib/constructs/operator-api.ts). */
-export const API_FUNCTIONS = ['api-read', 'api-request', 'api-decide'] as const;
+export const API_FUNCTIONS = ['api-read', 'api-request', 'api-decide', 'api-audit'] as const;
 export type ApiFunctionName = (typeof API_FUNCTIONS)[number];
 
 export const grantIdParam = z
@@ -48,6 +48,36 @@ export const listQuerySchema = z.strictObject({
   mine: z.optional(z.enum(['true', 'false'])),
   limit: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500, 'must be 1-500'))),
 });
+
+/** A day (`2026-11-01`) or an instant (`2026-11-01T00:00:00Z`), as an ISO instant. */
+const reviewInstant = (what: string) =>
+  z.pipe(
+    z
+      .string()
+      .check(
+        z.refine(
+          (v) =>
+            /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(v) &&
+            !Number.isNaN(Date.parse(v)),
+          `must be a date such as "2026-11-01" or an instant such as "2026-11-01T00:00:00Z" (${what})`,
+        ),
+      ),
+    z.transform((v) => new Date(v).toISOString()),
+  );
+
+export const auditReviewQuerySchema = z
+  .strictObject({
+    vendor: z.optional(vendorIdParam),
+    since: reviewInstant('the first day of the review, included'),
+    until: reviewInstant('the day after the last, excluded'),
+  })
+  .check(
+    z.refine((q) => q.since < q.until, { message: 'must be after since', path: ['until'] }),
+    z.refine((q) => Date.parse(q.until) - Date.parse(q.since) <= 400 * 86_400_000, {
+      message: 'must be at most 400 days after since: review a year at a time',
+      path: ['until'],
+    }),
+  );
 
 export const sessionLogQuerySchema = z.strictObject({
   /** Milliseconds since the epoch: only lines logged at or after it. */
@@ -230,6 +260,33 @@ export const errorSchema = z.object({
   error: z.object({ code: z.string(), field: z.optional(z.string()), message: z.string() }),
 });
 
+export const evidenceBundleSchema = z.object({
+  /** Path in the bundle → its text, exactly as the manifest's digests were computed. */
+  files: z.record(z.string(), z.string()),
+  manifest: z.string(),
+  signature: z.string(),
+  signingKeyArn: z.string(),
+  signingAlgorithm: z.literal('ECDSA_SHA_256'),
+});
+
+const reviewRowSchema = z.object({
+  grantId: z.string(),
+  vendorId: z.string(),
+  requester: z.string(),
+  ticket: z.string(),
+  status: z.enum(GRANT_STATUSES),
+  outcome: z.string(),
+  breakGlass: z.boolean(),
+  approvers: z.array(z.string()),
+  deniedBy: z.array(z.string()),
+  requestedAt: z.string(),
+  startAt: z.string(),
+  endedAt: z.optional(z.string()),
+  accessMinutes: z.number(),
+  revokeReason: z.optional(z.string()),
+  residue: z.string(),
+});
+
 const pathParams = {
   grantId: grantIdParam,
   vendorId: vendorIdParam,
@@ -267,6 +324,7 @@ export const ROUTES = {
       approver: z.boolean(),
       admin: z.boolean(),
       breakGlass: z.boolean(),
+      auditor: z.boolean(),
       sponsorOf: z.array(z.string()),
     }),
   },
@@ -401,6 +459,44 @@ export const ROUTES = {
     status: 200,
     body: vendorChangeBodySchema,
     response: vendorChangeSchema,
+  },
+  auditGrant: {
+    method: 'GET',
+    path: '/grants/{grantId}/audit',
+    function: 'api-audit',
+    summary:
+      "A grant's evidence: the report (Markdown, JSON, CSV), its CloudTrail events and transcripts, and a manifest of their SHA-256 digests signed with the stack's evidence key",
+    who: 'auditors, admins',
+    status: 200,
+    response: evidenceBundleSchema,
+  },
+  auditReview: {
+    method: 'GET',
+    path: '/audit',
+    function: 'api-audit',
+    summary: 'Every grant requested in a range, with its outcome, approvers and duration, for periodic access reviews',
+    who: 'auditors, admins',
+    status: 200,
+    query: auditReviewQuerySchema,
+    response: z.object({
+      since: z.string(),
+      until: z.string(),
+      vendor: z.optional(z.string()),
+      rows: z.array(reviewRowSchema),
+    }),
+  },
+  auditSigningKey: {
+    method: 'GET',
+    path: '/audit/signing-key',
+    function: 'api-audit',
+    summary: "The public key of the stack's evidence key, to verify a bundle's signature",
+    who: 'any configured person',
+    status: 200,
+    response: z.object({
+      signingKeyArn: z.string(),
+      signingAlgorithm: z.literal('ECDSA_SHA_256'),
+      publicKeyPem: z.string(),
+    }),
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -1,4 +1,4 @@
-import { isAdmin, isApprover, isBreakGlassPerson, isSponsor } from '../../domain/identity';
+import { isAdmin, isApprover, isBreakGlassPerson, isSponsor, mayAudit } from '../../domain/identity';
 import type { RouteImplementation } from './http';
 
 /** GET /me: who the signed request is, and what that person may do. */
@@ -10,6 +10,7 @@ export const whoami: RouteImplementation<'whoami'> = async (deps, { caller }) =>
     approver: isApprover(caller.person, config),
     admin: isAdmin(caller.person, config),
     breakGlass: isBreakGlassPerson(caller.person, config),
+    auditor: mayAudit(caller.person, config),
     sponsorOf: config.vendors.filter((v) => isSponsor(caller.person, v)).map((v) => v.id),
   };
 };

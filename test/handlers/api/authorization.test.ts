@@ -73,6 +73,9 @@ const INPUT: Record<RouteName, ApiEventInput> = {
   disableVendor: { params: { vendorId: 'acme' }, body: { reason: 'the contract ended' } },
   enableVendor: { params: { vendorId: 'acme' }, body: { reason: 'the contract was renewed' } },
   unlockVendor: { params: { vendorId: 'acme' }, body: { reason: 'the attempts were a misconfigured script' } },
+  auditGrant: { params: { grantId: ACTIVE_ID } },
+  auditReview: { query: { since: '2030-01-01', until: '2030-12-31' } },
+  auditSigningKey: {},
 };
 
 type Rule =
@@ -107,6 +110,15 @@ const WHO_MAY: Record<RouteName, Rule> = {
   disableVendor: { allowed: ['admin and break-glass person'], refusal: { status: 403, code: 'NOT_AN_ADMIN' } },
   enableVendor: { allowed: ['admin and break-glass person'], refusal: { status: 403, code: 'NOT_AN_ADMIN' } },
   unlockVendor: { allowed: ['admin and break-glass person'], refusal: { status: 403, code: 'NOT_AN_ADMIN' } },
+  auditGrant: {
+    allowed: ['approver (pinned role session)', 'admin and break-glass person'],
+    refusal: { status: 403, code: 'NOT_AN_AUDITOR' },
+  },
+  auditReview: {
+    allowed: ['approver (pinned role session)', 'admin and break-glass person'],
+    refusal: { status: 403, code: 'NOT_AN_AUDITOR' },
+  },
+  auditSigningKey: { allowed: 'any person' },
 };
 
 const allowedKinds = (rule: Rule): readonly Kind[] => (rule.allowed === 'any person' ? EVERYONE : rule.allowed);

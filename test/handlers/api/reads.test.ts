@@ -4,6 +4,7 @@ import {
   BILLING_1,
   BILLING_2,
   BOB,
+  CAROL,
   callApi,
   createHarness,
   DANA,
@@ -39,8 +40,19 @@ describe('GET /me (whoami)', () => {
       approver: false,
       admin: false,
       breakGlass: false,
+      auditor: false,
       sponsorOf: ['acme', 'globex'],
     });
+  });
+
+  it('tells an auditor (carol) and an admin (erin) that they may audit', async () => {
+    // Act
+    const carol = await callApi(h, 'whoami', CAROL);
+    const erin = await callApi(h, 'whoami', ERIN);
+
+    // Assess
+    expect(parsedResponse('whoami', carol.body)).toMatchObject({ person: 'carol', auditor: true, admin: false });
+    expect(parsedResponse('whoami', erin.body)).toMatchObject({ person: 'erin', auditor: true, admin: true });
   });
 
   it('tells an approver signed as an IAM user that they approve and sponsor nothing', async () => {

@@ -1,0 +1,1 @@
+MEQCIAWn9Fxiy1jMDs+bkiEg2SM5TyiAmxJdR84/9RacfaA9AiBZ++IFXe4ZKLGIyUF4l4LRxpbFpcvAwhsdKTcpVZVhnA==

@@ -1,0 +1,79 @@
+import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandInput } from '@aws-sdk/client-cloudtrail';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudTrailLookup } from '../../lambdas/adapters/cloudtrail';
+
+const cloudTrail = mockClient(CloudTrailClient);
+afterEach(() => cloudTrail.reset());
+afterAll(() => cloudTrail.restore());
+
+const event = (n: number) => ({
+  EventId: `e-${n}`,
+  EventName: 'StartSession',
+  EventSource: 'ssm.amazonaws.com',
+  EventTime: new Date(Date.UTC(2030, 2, 1, 9, n)),
+  Username: 'vendor-engineer',
+  Resources: [{ ResourceType: 'AWS::IAM::Role', ResourceName: 'jit-g-1' }],
+  CloudTrailEvent: `{"eventID":"e-${n}"}`,
+});
+
+describe('the CloudTrail adapter (LookupEvents)', () => {
+  it('looks up by the attribute within the window and follows the pages', async () => {
+    // Prepare
+    cloudTrail
+      .on(LookupEventsCommand)
+      .resolvesOnce({ Events: [event(1), event(2)], NextToken: 'page-2' })
+      .resolvesOnce({ Events: [event(3)] });
+    const adapter = new CloudTrailLookup({ region: 'eu-west-1', maxAttempts: 1 });
+
+    // Act
+    const result = await adapter.lookup(
+      { key: 'ResourceName', value: 'jit-g-1' },
+      '2030-03-01T09:00:00.000Z',
+      '2030-03-01T10:00:00.000Z',
+      100,
+    );
+
+    // Assess
+    const calls = cloudTrail.commandCalls(LookupEventsCommand).map((c) => c.args[0].input as LookupEventsCommandInput);
+    expect(calls).toEqual([
+      expect.objectContaining({
+        LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: 'jit-g-1' }],
+        StartTime: new Date('2030-03-01T09:00:00.000Z'),
+        EndTime: new Date('2030-03-01T10:00:00.000Z'),
+        MaxResults: 50,
+        NextToken: undefined,
+      }),
+      expect.objectContaining({ NextToken: 'page-2' }),
+    ]);
+    expect(result.truncated).toBe(false);
+    expect(result.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2', 'e-3']);
+    expect(result.events[0]).toEqual({
+      eventId: 'e-1',
+      eventTime: '2030-03-01T09:01:00.000Z',
+      eventSource: 'ssm.amazonaws.com',
+      eventName: 'StartSession',
+      username: 'vendor-engineer',
+      resources: [{ type: 'AWS::IAM::Role', name: 'jit-g-1' }],
+      cloudTrailEvent: '{"eventID":"e-1"}',
+    });
+  });
+
+  it('stops at the most events it may read and says more matched', async () => {
+    // Prepare
+    cloudTrail.on(LookupEventsCommand).resolves({ Events: [event(1), event(2)], NextToken: 'more' });
+    const adapter = new CloudTrailLookup({ region: 'eu-west-1', maxAttempts: 1 });
+
+    // Act
+    const result = await adapter.lookup(
+      { key: 'Username', value: 'vendor-engineer' },
+      '2030-03-01T09:00:00.000Z',
+      '2030-03-01T10:00:00.000Z',
+      3,
+    );
+
+    // Assess
+    expect(cloudTrail.commandCalls(LookupEventsCommand)).toHaveLength(2);
+    expect(result.events).toHaveLength(3);
+    expect(result.truncated).toBe(true);
+  });
+});
