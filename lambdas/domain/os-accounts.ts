@@ -27,6 +27,32 @@ export interface LockPlan {
   readonly keptFor: readonly string[];
 }
 
+/** What a reach entry says for a grant that holds a whole target group. */
+export const WHOLE_GROUP = '*';
+
+/**
+ * A grant's hold on its OS user, kept in the ledger as the ingress rules are held: acquired before the unlock is sent,
+ * let go when the revoke starts. Each reach entry is `<targetGroup>|<instanceId>`, or `<targetGroup>|*` for a group
+ * held whole.
+ */
+export interface OsUserHold {
+  readonly osUser: string;
+  readonly reach: readonly string[];
+}
+
+/** The grants that hold one OS user, by grant id, each with its reach entries. */
+export type OsUserHolders = Readonly<Record<string, readonly string[]>>;
+
+/** The grant's hold on its OS user, or none when its sessions run as no OS user or it has no target. */
+export function osUserHoldOf(grant: Pick<GrantRecord, 'plan' | 'targets'>): OsUserHold | undefined {
+  const osUser = osUserOf(grant.plan);
+  if (!osUser || grant.targets.length === 0) return undefined;
+  const reach = grant.targets.flatMap((t) =>
+    t.kind === 'group' ? [`${t.targetGroup}|${WHOLE_GROUP}`] : t.instanceIds.map((id) => `${t.targetGroup}|${id}`),
+  );
+  return { osUser, reach: [...new Set(reach)] };
+}
+
 /** The OS user the grant's sessions run as: the one its plan named. */
 export function osUserOf(plan: GrantPlan): string | undefined {
   return plan.role.tags[RUN_AS_TAG];
@@ -44,19 +70,20 @@ export function hasTargets(targets: OsAccountTargets): boolean {
 }
 
 /**
- * What the revoke of `grant` locks: every target, except one another live grant of the same OS user may also reach
- * (the same instance, or anything in a group either of them holds whole). Locking it would end that grant's vendor
- * too; that grant's own revoke locks it.
+ * What the revoke of `grant` locks: every target, except one another holder of the same OS user may also reach (the
+ * same instance, or anything in a group either of them holds whole). Locking it would end that grant's vendor too;
+ * that grant's own revoke locks it. `holders` are the OS user's holders as the ledger answered when this grant let go.
  */
-export function planLock(grant: GrantRecord, liveGrants: readonly GrantRecord[]): LockPlan {
-  const osUser = osUserOf(grant.plan);
-  const others = liveGrants.filter((g) => g.grantId !== grant.grantId && osUserOf(g.plan) === osUser);
+export function planLock(grant: GrantRecord, holders: OsUserHolders): LockPlan {
+  const others = Object.entries(holders)
+    .filter(([grantId]) => grantId !== grant.grantId)
+    .map(([grantId, reach]) => ({ grantId, reach: reach.map(parseReach) }));
   const holderOf = (target: ResolvedTarget, instanceId?: string): string | undefined =>
-    others.find((other) =>
-      other.targets.some(
+    others.find(({ reach }) =>
+      reach.some(
         (held) =>
-          (held.targetGroup === target.targetGroup && (held.kind === 'group' || target.kind === 'group')) ||
-          (held.kind === 'instances' && instanceId !== undefined && held.instanceIds.includes(instanceId)),
+          (held.targetGroup === target.targetGroup && (held.instanceId === WHOLE_GROUP || target.kind === 'group')) ||
+          (held.instanceId !== WHOLE_GROUP && instanceId !== undefined && held.instanceId === instanceId),
       ),
     )?.grantId;
   const instanceIds: string[] = [];
@@ -76,6 +103,11 @@ export function planLock(grant: GrantRecord, liveGrants: readonly GrantRecord[])
     }
   }
   return { targets: { instanceIds, groups }, keptFor };
+}
+
+function parseReach(entry: string): { readonly targetGroup: string; readonly instanceId: string } {
+  const at = entry.lastIndexOf('|');
+  return { targetGroup: entry.slice(0, at), instanceId: entry.slice(at + 1) };
 }
 
 /** The command id recorded for an instance SSM would not send the command to. */

@@ -300,4 +300,86 @@ describe("the vendor's OS user at revoke", () => {
     ]);
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
   });
+
+  it('leaves the user unlocked where the grant revoked first also reached, whichever of two overlapping grants ends first', async () => {
+    // Prepare
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+
+    // Act
+    await revokeAtExpiry(OTHER_ID);
+    const lockedFirst = h.aws.osAccountRuns().filter((run) => run.startsWith('lock'));
+    await revokeAtExpiry();
+
+    // Assess
+    expect(lockedFirst).toEqual([]);
+    expect((await h.ledger.getGrant(OTHER_ID))?.history.at(-1)?.event).toBe(
+      `revoked (expiry); residue: none; OS user left unlocked on ${BILLING_2} (held by ${GRANT_ID})`,
+    );
+    expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+    expect(await statusOf(h, OTHER_ID)).toBe('REVOKED');
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+
+  it('starts the revoke with one ledger write and no query when the grant alone holds its rules and OS user', async () => {
+    // Prepare
+    const writesBefore = h.ledger.writes.length;
+    const queries = jest.spyOn(h.ledger, 'grantsByStatus');
+
+    // Act
+    await revokeAtExpiry();
+
+    // Assess
+    expect(h.ledger.writes.slice(writesBefore)).toEqual(['startRevoke', 'transition']);
+    expect(queries).not.toHaveBeenCalled();
+    expect(await h.ledger.osUserHolders(['acme-support'])).toEqual(new Map());
+  });
+
+  it('has the sweeper let go of a hold left by a grant that is over, so the next revoke of that user locks there', async () => {
+    // Prepare: a hold on BILLING_2 whose release was lost, by a grant the ledger no longer has as live
+    const lostHold = { osUser: 'acme-support', reach: [`billing-db|${BILLING_2}`] };
+    await h.ledger.acquireRules([], OTHER_ID, lostHold);
+
+    // Act
+    const report = await h.handlers.sweeper();
+    await revokeAtExpiry();
+
+    // Assess
+    expect(report.staleOsUserHolds).toEqual([`acme-support held by ${OTHER_ID}`]);
+    expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+  });
+
+  it('without the sweeper, a hold by another grant keeps the revoke from locking the user there', async () => {
+    // Prepare
+    await h.ledger.acquireRules([], OTHER_ID, { osUser: 'acme-support', reach: [`billing-db|${BILLING_2}`] });
+
+    // Act
+    await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+    ]);
+  });
+
+  it('keeps the hold of a live grant the sweeper did not see as live when it read the statuses', async () => {
+    // Prepare
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+    jest.spyOn(h.ledger, 'grantsByStatus').mockResolvedValue([]);
+
+    // Act
+    const report = await h.handlers.sweeper();
+
+    // Assess
+    expect(report.staleOsUserHolds).toEqual([]);
+    expect(Object.keys((await h.ledger.osUserHolders(['acme-support'])).get('acme-support') ?? {}).sort()).toEqual([
+      GRANT_ID,
+      OTHER_ID,
+    ]);
+  });
 });

@@ -34,6 +34,7 @@ const NOTHING_FOUND = {
   orphanedRules: [],
   unheldRules: [],
   orphanedSessions: [],
+  staleOsUserHolds: [],
   strandedGrants: [],
   undeliveredDecisions: [],
 };

@@ -37,7 +37,6 @@ const REVOKE_CALLS: readonly AwsCallName[] = [
   'iam:AttachRolePolicy',
   'ssm:DescribeSessions',
   'ssm:TerminateSession',
-  'dynamodb:Query',
   'ssm:SendCommand',
   'dynamodb:TransactWriteItems',
   'ec2:RevokeSecurityGroupIngress',

@@ -24,6 +24,7 @@ const NO_FINDINGS = {
   orphanedRules: [],
   unheldRules: [],
   orphanedSessions: [],
+  staleOsUserHolds: [],
   strandedGrants: [],
   undeliveredDecisions: [],
   failures: [],
