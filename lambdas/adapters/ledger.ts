@@ -9,6 +9,7 @@ import type {
   GrantStatus,
   HistoryEntry,
   IngressRule,
+  OsAccountEntry,
   Vote,
 } from '../domain/types';
 
@@ -46,6 +47,16 @@ export interface ReleasedRules {
   readonly kept: readonly KeptRule[];
 }
 
+/** A lock that did not hold: the grant reopens for the sweeper, with the instance as residue. */
+export interface LockFailure {
+  /** The status the grant was read in: the write happens only if it is still there. */
+  readonly from: GrantStatus;
+  readonly to: GrantStatus;
+  /** The residue line of the instance (`<instance>: lock <status> (command <id>)`). */
+  readonly residue: string;
+  readonly entry: HistoryEntry;
+}
+
 /** Extra fields written with a status change. */
 export type GrantUpdate = Partial<
   Pick<
@@ -60,6 +71,7 @@ export type GrantUpdate = Partial<
     | 'created'
     | 'lockout'
     | 'osAccount'
+    | 'lockCommandIds'
   >
 >;
 
@@ -116,6 +128,12 @@ export interface Ledger {
     update: GrantUpdate,
     release: { readonly ruleIds: ReadonlyMap<string, string>; readonly hold?: OsUserHold },
   ): Promise<boolean>;
+  /**
+   * Records how one of the grant's lock commands ended on one instance, only if the grant sent it (`entry.commandId`
+   * is in its `lockCommandIds`). With `failed`, also moves the grant as `failed` says and adds the residue line and
+   * the history entry. False, with nothing written, when a condition did not hold.
+   */
+  recordLockOutcome(grantId: string, instanceId: string, entry: OsAccountEntry, failed?: LockFailure): Promise<boolean>;
   /** Lets go of the grant's hold on its OS user and answers who holds that user now. */
   releaseOsUser(hold: OsUserHold, grantId: string): Promise<OsUserHolders>;
   /** Who holds each of these OS users (consistent batch reads); a user nobody holds has no entry. */
@@ -642,6 +660,52 @@ export class DynamoLedger implements Ledger {
       return true;
     } catch (error) {
       if (isTransactionConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordLockOutcome(
+    grantId: string,
+    instanceId: string,
+    entry: OsAccountEntry,
+    failed?: LockFailure,
+  ): Promise<boolean> {
+    const { sdk, client } = await this.aws();
+    const sets = ['osAccount.#instance = :outcome'];
+    const conditions = ['contains(lockCommandIds, :command)', 'attribute_exists(osAccount)'];
+    const names: Record<string, string> = { '#instance': instanceId };
+    const values: Record<string, unknown> = { ':outcome': entry, ':command': entry.commandId };
+    if (failed) {
+      sets.push(
+        '#status = :to',
+        'updatedAt = :at',
+        'history = list_append(history, :entry)',
+        'residueCheck.residue.osAccounts = list_append(residueCheck.residue.osAccounts, :residue)',
+      );
+      conditions.push('#status = :from', 'attribute_exists(residueCheck)');
+      names['#status'] = 'status';
+      Object.assign(values, {
+        ':to': failed.to,
+        ':from': failed.from,
+        ':at': failed.entry.at,
+        ':entry': [failed.entry],
+        ':residue': [failed.residue],
+      });
+    }
+    try {
+      await client.send(
+        new sdk.doc.UpdateCommand({
+          TableName: this.tableName,
+          Key: grantKey(grantId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

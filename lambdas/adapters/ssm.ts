@@ -1,4 +1,10 @@
-import type { OsAccountAction, OsAccountTargets } from '../domain/os-accounts';
+import {
+  commandComment,
+  commandOrigin,
+  type CommandOrigin,
+  type OsAccountAction,
+  type OsAccountTargets,
+} from '../domain/os-accounts';
 import type { OsAccountOutcome } from '../domain/types';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
@@ -79,6 +85,8 @@ export interface OsAccountCommand {
   readonly osUser: string;
   readonly blockImds: boolean;
   readonly targets: OsAccountTargets;
+  /** The grant it is sent for: named in the command's comment. */
+  readonly grantId: string;
 }
 
 /** The stack's OS-account document on the instances: send it, then read how it ended on each. */
@@ -87,6 +95,8 @@ export interface OsAccountCommands {
   send(command: OsAccountCommand): Promise<SentCommands>;
   /** How each command ended on each instance, waiting (bounded) while any still runs; still running is `pending`. */
   outcomes(commandIds: readonly string[]): Promise<OsAccountOutcome[]>;
+  /** What the command's comment says it is (action, user, grant); undefined for a command jit-access did not word. */
+  origin(commandId: string): Promise<CommandOrigin | undefined>;
 }
 
 export interface SentCommands {
@@ -132,7 +142,7 @@ export class SsmOsAccountCommands implements OsAccountCommands {
         osUser: [command.osUser],
         blockImds: [String(command.blockImds)],
       },
-      Comment: `jit-access ${command.action} ${command.osUser}`.slice(0, 100),
+      Comment: commandComment(command.action, command.osUser, command.grantId),
       TimeoutSeconds: 600,
     };
     const commandIds: string[] = [];
@@ -194,6 +204,12 @@ export class SsmOsAccountCommands implements OsAccountCommands {
       commandId,
       status: status === 'Success' ? 'succeeded' : FINAL_INVOCATION_STATUSES.includes(status) ? 'failed' : 'pending',
     }));
+  }
+
+  async origin(commandId: string): Promise<CommandOrigin | undefined> {
+    const { sdk, client } = await this.aws();
+    const { Commands } = await client.send(new sdk.ListCommandsCommand({ CommandId: commandId }));
+    return commandOrigin(Commands?.[0]?.Comment);
   }
 
   private async commandFinished(commandId: string): Promise<boolean> {

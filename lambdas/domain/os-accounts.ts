@@ -3,6 +3,7 @@
  * on each instance is kept in the ledger and reported as residue. Pure: the ssm adapter sends the commands.
  */
 import { RUN_AS_TAG } from './planner';
+import { GRANT_ID_PATTERN } from './types';
 import type { GrantPlan, GrantRecord, OsAccountEntry, OsAccountOutcome, ResolvedTarget } from './types';
 
 export const OS_ACCOUNT_ACTIONS = ['unlock', 'lock'] as const;
@@ -108,6 +109,41 @@ export function planLock(grant: GrantRecord, holders: OsUserHolders): LockPlan {
 function parseReach(entry: string): { readonly targetGroup: string; readonly instanceId: string } {
   const at = entry.lastIndexOf('|');
   return { targetGroup: entry.slice(0, at), instanceId: entry.slice(at + 1) };
+}
+
+/**
+ * How a command of the stack's OS-account document names itself in SSM (its Comment, at most 100 characters): the
+ * action, the OS user and the grant. SSM's status-change events carry only the command id; the comment, read back,
+ * says which grant to look in, and the ledger then says whether that grant really sent the command.
+ */
+export function commandComment(action: OsAccountAction, osUser: string, grantId: string): string {
+  return `jit-access ${action} ${osUser} ${grantId}`;
+}
+
+export interface CommandOrigin {
+  readonly action: OsAccountAction;
+  readonly osUser: string;
+  readonly grantId: string;
+}
+
+/** The origin a comment claims, or undefined when it is not one `commandComment` writes. */
+export function commandOrigin(comment: string | undefined): CommandOrigin | undefined {
+  const [prefix, action, osUser, grantId, ...rest] = (comment ?? '').split(' ');
+  if (prefix !== 'jit-access' || rest.length > 0 || !osUser || !grantId) return undefined;
+  if (!(OS_ACCOUNT_ACTIONS as readonly string[]).includes(action ?? '')) return undefined;
+  if (!OS_USER_PATTERN.test(osUser) || !GRANT_ID_PATTERN.test(grantId)) return undefined;
+  return { action: action as OsAccountAction, osUser, grantId };
+}
+
+/** The detail type of SSM's event for each change of a command's status on one instance. */
+export const COMMAND_INVOCATION_STATUS_CHANGE = 'EC2 Command Invocation Status-change Notification';
+
+/** SSM's statuses of an invocation still under way: its status-change events for them are not a result yet. */
+export const RUNNING_INVOCATION_STATUSES = ['Pending', 'InProgress', 'Delayed', 'Cancelling'] as const;
+
+/** The outcome an invocation's final status means: only `Success` is a lock that held. */
+export function outcomeOfFinalStatus(status: string): 'succeeded' | 'failed' {
+  return status === 'Success' ? 'succeeded' : 'failed';
 }
 
 /** The command id recorded for an instance SSM would not send the command to. */

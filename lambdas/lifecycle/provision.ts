@@ -78,6 +78,7 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
             osUser,
             blockImds: vendor?.blockImds ?? false,
             targets: osTargets,
+            grantId,
           })
         : { commandIds: [], unreachable: [] };
 

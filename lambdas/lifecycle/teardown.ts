@@ -101,15 +101,18 @@ export async function teardownGrant(
     return teardownGrant(deps, grantId, reason, actor, { ...(options.force ? { force: true } : {}) });
   }
 
-  const { tracked, kept, residue, osAccount, osUserKeptFor } = await removeAndCheck(deps, grantId, grant, (ruleIds) =>
-    startRevoke(deps, grantId, grant, reason, actor, ruleIds),
+  const { tracked, kept, residue, osAccount, lockCommandIds, osUserKeptFor } = await removeAndCheck(
+    deps,
+    grantId,
+    grant,
+    (ruleIds) => startRevoke(deps, grantId, grant, reason, actor, ruleIds),
   );
   const sharedRulesKept = kept.map((rule) => rule.key);
   // Why the OS user was not locked somewhere is part of the audit, not only of the logs.
   const keptNote = osUserKeptFor.length > 0 ? `; OS user left unlocked on ${osUserKeptFor.join(', ')}` : '';
   const clean = isClean(residue);
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
-  const recorded = osAccount ? { residueCheck, osAccount } : { residueCheck };
+  const recorded = osAccount ? { residueCheck, osAccount, lockCommandIds } : { residueCheck };
 
   let status: GrantStatus | 'UNKNOWN' = grant?.status ?? 'UNKNOWN';
   if (grant && tracked) {
@@ -178,8 +181,10 @@ interface Removal {
   readonly tracked: boolean;
   readonly kept: readonly KeptRule[];
   readonly residue: Residue;
-  /** The grant's OS-account record with this lock's outcomes, when a lock was sent. */
+  /** The grant's OS-account record with this lock's outcomes known now, when a lock was sent. */
   readonly osAccount?: Record<string, OsAccountEntry>;
+  /** Every lock command sent for the grant, this run's included: only their events are recorded. */
+  readonly lockCommandIds?: readonly string[];
   /** Targets the lock left alone for another live grant of the same OS user (`<target> (held by <grantId>)`). */
   readonly osUserKeptFor: readonly string[];
 }
@@ -279,16 +284,18 @@ async function removeAndCheck(
     sessions = [];
   }
 
+  // How the lock ended on each instance arrives as SSM's status-change events, which os-account-results.ts records
+  // against the command ids kept here; a lock that failed there reopens the revoke for the sweeper. The revoke does
+  // not wait for them. Only an instance SSM would not send the lock to is settled now.
   const lockOutcomes: OsAccountOutcome[] = [];
   const osAccounts = [...lock.unsent];
-  if (lock.commandIds.length > 0 || lock.unreachable.length > 0) {
+  if (lock.unreachable.length > 0) {
     try {
-      lockOutcomes.push(...(await deps.osAccounts.outcomes(lock.commandIds)));
       lockOutcomes.push(...(await unreachableOutcomes(deps, lock.unreachable)));
       osAccounts.push(...unfinishedOn(lockOutcomes, 'lock'));
     } catch (error) {
-      logger.error('revoke step failed; continuing', { step: 'read the OS user lock', error: error as Error });
-      osAccounts.push(`lock commands ${lock.commandIds.join(', ')}: ${UNCHECKED}`);
+      logger.error('revoke step failed; continuing', { step: 'read unreachable instances', error: error as Error });
+      osAccounts.push(`lock of ${lock.unreachable.join(', ')}: ${UNCHECKED}`);
     }
   }
   if (osAccounts.length > 0) metrics.addMetric('OsAccountLocksFailed', MetricUnit.Count, osAccounts.length);
@@ -325,8 +332,12 @@ async function removeAndCheck(
       sessions: sessions ?? [`${roleName} sessions: ${UNCHECKED}`],
       osAccounts,
     },
-    ...(grant && lockOutcomes.length > 0
-      ? { osAccount: recordOutcomes(grant.osAccount, lockOutcomes, 'lock', deps.clock().toISOString()) }
+    ...(grant && (lockOutcomes.length > 0 || lock.commandIds.length > 0)
+      ? {
+          // Written whole even with nothing new: the events' results are written into it, entry by entry.
+          osAccount: recordOutcomes(grant.osAccount, lockOutcomes, 'lock', deps.clock().toISOString()),
+          lockCommandIds: [...(grant.lockCommandIds ?? []), ...lock.commandIds],
+        }
       : {}),
   };
 }
@@ -428,7 +439,13 @@ async function sendLock(
   if (typeof plan === 'string') return { ...NO_LOCK, unsent: [plan] };
   try {
     const sent = hasTargets(plan.targets)
-      ? await deps.osAccounts.send({ action: 'lock', osUser, blockImds: false, targets: plan.targets })
+      ? await deps.osAccounts.send({
+          action: 'lock',
+          osUser,
+          blockImds: false,
+          targets: plan.targets,
+          grantId: grant.grantId,
+        })
       : { commandIds: [], unreachable: [] };
     return { ...sent, keptFor: plan.keptFor, unsent: [] };
   } catch (error) {

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { OsAccountCommand, OsAccountCommands, SentCommands } from '../../lambdas/adapters/ssm';
+import {
+  COMMAND_INVOCATION_STATUS_CHANGE,
+  commandComment,
+  commandOrigin,
+  type CommandOrigin,
+} from '../../lambdas/domain/os-accounts';
 import type { OsAccountOutcome } from '../../lambdas/domain/types';
 
 /** What the OS-account script leaves on one instance for one user. */
@@ -8,6 +14,18 @@ export interface LocalOsAccount {
   readonly osUser: string;
   readonly state: 'unlocked' | 'locked';
   readonly imdsBlocked: boolean;
+}
+
+/** SSM's status-change event of one command on one instance, as EventBridge hands it to a rule's target. */
+export interface CommandInvocationEvent {
+  readonly source: 'aws.ssm';
+  readonly 'detail-type': typeof COMMAND_INVOCATION_STATUS_CHANGE;
+  readonly detail: {
+    readonly 'command-id': string;
+    readonly 'document-name': string;
+    readonly 'instance-id': string;
+    readonly status: string;
+  };
 }
 
 /** One run of the document on one instance, in the words the demo prints. */
@@ -35,10 +53,14 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
   readonly runs: OsAccountRun[] = [];
   private readonly accounts = new Map<string, LocalOsAccount>();
   private readonly commands = new Map<string, OsAccountOutcome[]>();
+  private readonly comments = new Map<string, string>();
+  /** Status-change events of the runs, not yet handed to the stack's rule target (see `takeEvents`). */
+  private events: CommandInvocationEvent[] = [];
 
   constructor(
     private readonly record: (call: `ssm:${string}`) => void,
     private readonly instancesTagged: (tagKey: string, tagValue: string) => Promise<string[]>,
+    private readonly documentName = 'JitAccess-OsAccount',
   ) {}
 
   async send(command: OsAccountCommand): Promise<SentCommands> {
@@ -54,8 +76,19 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
       for (const instanceId of await resolve()) {
         this.run(command, instanceId, commandId);
         outcomes.push({ instanceId, commandId, status: 'succeeded' });
+        this.events.push({
+          source: 'aws.ssm',
+          'detail-type': COMMAND_INVOCATION_STATUS_CHANGE,
+          detail: {
+            'command-id': commandId,
+            'document-name': this.documentName,
+            'instance-id': instanceId,
+            status: 'Success',
+          },
+        });
       }
       this.commands.set(commandId, outcomes);
+      this.comments.set(commandId, commandComment(command.action, command.osUser, command.grantId));
       ids.push(commandId);
     }
     return { commandIds: ids, unreachable: [] };
@@ -68,6 +101,18 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
       outcomes.push(...(this.commands.get(commandId) ?? []));
     }
     return outcomes;
+  }
+
+  async origin(commandId: string): Promise<CommandOrigin | undefined> {
+    this.record('ssm:ListCommands');
+    return commandOrigin(this.comments.get(commandId));
+  }
+
+  /** The status-change events SSM has emitted since the last call: EventBridge delivers them after the sender returns. */
+  takeEvents(): CommandInvocationEvent[] {
+    const taken = this.events;
+    this.events = [];
+    return taken;
   }
 
   /** The users the script left unlocked: what a revoke must not leave behind. */

@@ -27,6 +27,7 @@ import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
 import type { ApiFunctionName, RouteName } from '../../lambdas/handlers/api/contract';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
 import { createLockoutHandler } from '../../lambdas/handlers/lockout';
+import { createOsAccountResultHandler } from '../../lambdas/handlers/os-account-result';
 import type { LockoutOutcome } from '../../lambdas/lifecycle/lockout';
 import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
@@ -113,10 +114,9 @@ export class LocalJitAccess {
     (call) => this.http.recordOffWire(call),
     () => this.clock(),
   );
-  readonly osAccounts = new InMemoryOsAccountsDouble(
-    (call) => this.http.recordOffWire(call),
-    (tagKey, tagValue) => this.instancesTagged(tagKey, tagValue),
-  );
+  readonly osAccounts: InMemoryOsAccountsDouble;
+  /** Errors of the OS-account result function on the events delivered to it (Lambda would retry them). */
+  readonly eventErrors: Error[] = [];
   readonly deps: Dependencies;
   /** Every workflow execution the API started, by grant id: each settles when its execution ends. */
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
@@ -143,6 +143,11 @@ export class LocalJitAccess {
   ) {
     this.now = new Date(startAt);
     this.aws = localClientConfig(endpoint);
+    this.osAccounts = new InMemoryOsAccountsDouble(
+      (call) => this.http.recordOffWire(call),
+      (tagKey, tagValue) => this.instancesTagged(tagKey, tagValue),
+      world.settings.osAccountDocumentName,
+    );
     const config: AwsClientConfig & { credentials: unknown } = {
       ...this.aws,
       maxAttempts: 3,
@@ -197,6 +202,7 @@ export class LocalJitAccess {
       sweeper: createSweeperHandler(deps),
       'record-outcome': createRecordOutcomeHandler(deps),
       lockout: createLockoutHandler(deps) as (event: unknown) => Promise<unknown>,
+      'os-account-result': createOsAccountResultHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-read': createApiReadHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-request': createApiRequestHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-decide': createApiDecideHandler(deps) as (event: unknown) => Promise<unknown>,
@@ -251,6 +257,27 @@ export class LocalJitAccess {
           ? { failedCall: this.http.calls[failed] as AwsCallName, compensationFrom: failed + 1 - before }
           : {}),
       });
+      await this.deliverCommandEvents();
+    }
+  }
+
+  /**
+   * EventBridge's part for the OS-account results rule: SSM's status-change events of the commands a function sent
+   * reach the result function after that function returned, as they do in AWS (asynchronously, a moment later).
+   */
+  private async deliverCommandEvents(): Promise<void> {
+    for (const event of this.osAccounts.takeEvents()) {
+      const { 'command-id': commandId, 'instance-id': instanceId, status } = event.detail;
+      try {
+        await this.invoke(
+          'os-account-result',
+          event,
+          'eventbridge',
+          `SSM: command ${commandId} ${status} on ${instanceId}`,
+        );
+      } catch (error) {
+        this.eventErrors.push(error as Error);
+      }
     }
   }
 

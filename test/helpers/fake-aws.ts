@@ -153,6 +153,7 @@ export interface FakeCommand {
   readonly commandId: string;
   readonly documentName: string;
   readonly parameters: Readonly<Record<string, readonly string[]>>;
+  readonly comment?: string;
   readonly invocations: readonly { readonly instanceId: string; status: string }[];
 }
 
@@ -191,6 +192,7 @@ export class FakeAws {
   /** Instances where a command ends Failed, or stays InProgress: the OS-account script failing or hanging. */
   readonly commandFailsOn = new Set<string>();
   readonly commandHangsOn = new Set<string>();
+  private readonly deliveredEvents = new Set<string>();
   /** Instances SSM does not manage (agent offline, or terminated): a SendCommand naming one fails InvalidInstanceId. */
   readonly unmanaged = new Set<string>();
   readonly instances: FakeInstance[] = [];
@@ -792,6 +794,7 @@ export class FakeAws {
             commandId: `cmd-${this.commands.length + 1}`,
             documentName: input.DocumentName ?? '',
             parameters: input.Parameters ?? {},
+            ...(input.Comment ? { comment: input.Comment } : {}),
             invocations: reached.map(({ instanceId }) => ({
               instanceId,
               status: this.commandHangsOn.has(instanceId)
@@ -818,10 +821,41 @@ export class FakeAws {
       this.handle('ListCommands', false, (input: ListCommandsCommandInput) => ({
         Commands: this.commands
           .filter((c) => c.commandId === input.CommandId)
-          .map((c) => ({ CommandId: c.commandId, Status: 'Success', TargetCount: c.invocations.length })),
+          .map((c) => ({
+            CommandId: c.commandId,
+            Comment: c.comment,
+            Status: 'Success',
+            TargetCount: c.invocations.length,
+          })),
       })),
     );
     this.stubs.push(ssm);
+  }
+
+  /**
+   * SSM's status-change events of every invocation that ended since the last call, as EventBridge hands them to the
+   * OS-account results rule's target; one still running has no final event yet.
+   */
+  takeInvocationEvents(): unknown[] {
+    const events: unknown[] = [];
+    for (const command of this.commands) {
+      for (const invocation of command.invocations) {
+        const key = `${command.commandId}/${invocation.instanceId}/${invocation.status}`;
+        if (invocation.status === 'InProgress' || this.deliveredEvents.has(key)) continue;
+        this.deliveredEvents.add(key);
+        events.push({
+          source: 'aws.ssm',
+          'detail-type': 'EC2 Command Invocation Status-change Notification',
+          detail: {
+            'command-id': command.commandId,
+            'document-name': command.documentName,
+            'instance-id': invocation.instanceId,
+            status: invocation.status,
+          },
+        });
+      }
+    }
+    return events;
   }
 
   /** The OS-account commands sent, as `<action> <osUser> on <instance>: <status>`. */

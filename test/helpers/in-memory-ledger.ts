@@ -2,6 +2,7 @@ import type {
   GrantUpdate,
   KeptRule,
   Ledger,
+  LockFailure,
   ReleasedRules,
   ReviewDue,
   RuleHolding,
@@ -16,6 +17,7 @@ import type {
   GrantStatus,
   HistoryEntry,
   IngressRule,
+  OsAccountEntry,
   Vote,
 } from '../../lambdas/domain/types';
 
@@ -47,6 +49,7 @@ export type LedgerWrite =
   | 'releaseRules'
   | 'startRevoke'
   | 'releaseOsUser'
+  | 'recordLockOutcome'
   | 'forgetRuleIfUnheld'
   | 'setVendorState'
   | 'recordAttempt'
@@ -301,6 +304,38 @@ export class InMemoryLedger implements Ledger {
       updatedAt: entry.at,
       history: [...stored.record.history, { ...entry }],
     };
+    return true;
+  }
+
+  async recordLockOutcome(
+    grantId: string,
+    instanceId: string,
+    entry: OsAccountEntry,
+    failed?: LockFailure,
+  ): Promise<boolean> {
+    this.writes.push('recordLockOutcome');
+    await tick();
+    const stored = this.grants.get(grantId);
+    const record = stored?.record;
+    if (!stored || !record?.osAccount || !(record.lockCommandIds ?? []).includes(entry.commandId)) return false;
+    if (failed && (record.status !== failed.from || !record.residueCheck)) return false;
+    const osAccount = { ...record.osAccount, [instanceId]: { ...entry } };
+    stored.record = failed
+      ? {
+          ...record,
+          osAccount,
+          status: failed.to,
+          updatedAt: failed.entry.at,
+          history: [...record.history, { ...failed.entry }],
+          residueCheck: {
+            ...(record.residueCheck as NonNullable<GrantRecord['residueCheck']>),
+            residue: {
+              ...(record.residueCheck as NonNullable<GrantRecord['residueCheck']>).residue,
+              osAccounts: [...(record.residueCheck?.residue.osAccounts ?? []), failed.residue],
+            },
+          },
+        }
+      : { ...record, osAccount };
     return true;
   }
 
