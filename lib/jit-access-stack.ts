@@ -11,6 +11,7 @@ import { Lockout } from './constructs/lockout';
 import { Notifications } from './constructs/notifications';
 import { OperatorApi } from './constructs/operator-api';
 import { OsAccountDocument } from './constructs/os-account-document';
+import { OsAccountResults } from './constructs/os-account-results';
 import { SessionLogging } from './constructs/session-logging';
 import { StackIamPath } from './constructs/stack-iam-path';
 import { TeardownAlarms } from './constructs/teardown-alarms';
@@ -70,6 +71,14 @@ export class JitAccessStack extends Stack {
       sweeperRate: Duration.minutes(config.sweeperRateMinutes),
     });
     new Lockout(this, 'Lockout', { config, functions, alarmTopic: notifications.topic });
+    new OsAccountResults(this, 'OsAccountResults', {
+      config,
+      functions,
+      ledger,
+      notifications,
+      documentName: osAccountDocument.documentName,
+      deadLetterQueue: expiry.deadLetterQueue,
+    });
 
     const workflow = new ApprovalWorkflow(this, 'ApprovalWorkflow', {
       validateRequest: functions.validateRequest.function,

@@ -144,7 +144,7 @@ describe('the guardrail SCP the CDK app writes', () => {
 
     // Assess
     expect(named.sort()).toEqual(templateNames('AWS::Lambda::Function', 'FunctionName').sort());
-    expect(named).toHaveLength(10);
+    expect(named).toHaveLength(11);
   });
 
   test("names the template's state machine, ledger, session document and transcript bucket", () => {
