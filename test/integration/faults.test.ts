@@ -44,7 +44,6 @@ const REVOKE_CALLS: readonly AwsCallName[] = [
   'iam:DeleteRolePolicy',
   'iam:DetachRolePolicy',
   'iam:DeleteRole',
-  'ssm:ListCommandInvocations',
   'sns:Publish',
 ];
 
@@ -54,7 +53,7 @@ const EXPIRY_STEP = /^expiry schedule jit-.+ fired$/;
 /** The ledger's own calls: when they fail, the grant cannot record what it makes, so it must not make anything. */
 const isLedgerCall = (call: AwsCallName) => call.startsWith('dynamodb:');
 /** Calls the grant's compensation needs too (it locks the OS user again): failing for good, they fail it as well. */
-const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand', 'ssm:ListCommandInvocations'];
+const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand'];
 const isCompensationCall = (call: AwsCallName) => COMPENSATION_CALLS.includes(call);
 
 const countOf = (call: AwsCallName, calls: readonly AwsCallName[]) => calls.filter((c) => c === call).length;

@@ -83,12 +83,21 @@ describe('scenario 1: two of three approvals grant access, and the expiry takes 
     // Assess
     expect(activeBeforeExpiry).toBe(true);
     expect(local.sessions.isActive(sessionId)).toBe(false);
-    expect(local.timeline.at(-1)?.step).toBe(`expiry schedule jit-${grantId} fired`);
-    expect(await ledgerRecord(local, grantId)).toMatchObject({
+    // The revoke, then SSM's result of its lock on the instance, which EventBridge delivers after it.
+    expect(local.timeline.slice(-2).map((e) => e.step)).toEqual([
+      `expiry schedule jit-${grantId} fired`,
+      expect.stringMatching(/^SSM: command \S+ Success on i-/),
+    ]);
+    const record = await ledgerRecord(local, grantId);
+    expect(record).toMatchObject({
       status: 'REVOKED',
       revokeReason: 'expiry',
       residueCheck: { checkedAt: grant.expiresAt, residue: NO_RESIDUE },
     });
+    expect(Object.values(record.osAccount ?? {})).toEqual([
+      { action: 'lock', status: 'succeeded', at: grant.expiresAt, commandId: record.lockCommandIds?.[0] },
+    ]);
+    expect(local.eventErrors).toEqual([]);
     expect(await local.residue()).toEqual(NO_RESIDUE);
   });
 });
