@@ -51,6 +51,8 @@ const LOCK_SUMMARY =
  */
 export class InMemoryOsAccountsDouble implements OsAccountCommands {
   readonly runs: OsAccountRun[] = [];
+  /** Instances where the lock fails (the script exits non-zero), for tests of a lock that did not hold. */
+  readonly lockFailsOn = new Set<string>();
   private readonly accounts = new Map<string, LocalOsAccount>();
   private readonly commands = new Map<string, OsAccountOutcome[]>();
   private readonly comments = new Map<string, string>();
@@ -74,8 +76,9 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
       const commandId = randomBytes(16).toString('hex');
       const outcomes: OsAccountOutcome[] = [];
       for (const instanceId of await resolve()) {
-        this.run(command, instanceId, commandId);
-        outcomes.push({ instanceId, commandId, status: 'succeeded' });
+        const fails = command.action === 'lock' && this.lockFailsOn.has(instanceId);
+        if (!fails) this.run(command, instanceId, commandId);
+        outcomes.push({ instanceId, commandId, status: fails ? 'failed' : 'succeeded' });
         this.events.push({
           source: 'aws.ssm',
           'detail-type': COMMAND_INVOCATION_STATUS_CHANGE,
@@ -83,7 +86,7 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
             'command-id': commandId,
             'document-name': this.documentName,
             'instance-id': instanceId,
-            status: 'Success',
+            status: fails ? 'Failed' : 'Success',
           },
         });
       }
