@@ -27,6 +27,25 @@ describe('OS-account results', () => {
     });
   });
 
+  test('only its rule, through EventBridge, may invoke the result function', () => {
+    // Act
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (resource) =>
+        JSON.stringify(resource.Properties.FunctionName) === JSON.stringify({ 'Fn::GetAtt': [resultFunction, 'Arn'] }),
+    );
+
+    // Assess
+    expect(permissions).toEqual([
+      expect.objectContaining({
+        Properties: expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          SourceArn: { 'Fn::GetAtt': [expect.stringMatching(/^OsAccountResultsRule/), 'Arn'] },
+        }),
+      }),
+    ]);
+  });
+
   test('a result the function fails on is retried twice, then dead-lettered', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
