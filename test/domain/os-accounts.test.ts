@@ -1,6 +1,9 @@
 import {
+  commandComment,
+  commandOrigin,
   MAX_RECORDED_INSTANCES,
   osUserHoldOf,
+  outcomeOfFinalStatus,
   planLock,
   recordOutcomes,
   targetsOf,
@@ -128,6 +131,42 @@ describe('osUserHoldOf', () => {
 
     // Assess
     expect(hold).toBeUndefined();
+  });
+});
+
+describe('command comments', () => {
+  it("name the action, the OS user and the grant, within SSM's 100 characters, and read back the same", () => {
+    // Prepare
+    const longest = commandComment('unlock', 'a'.repeat(32), `g${'0'.repeat(47)}`);
+
+    // Act
+    const origin = commandOrigin(commandComment('lock', 'acme-support', 'grant-abc-0001'));
+
+    // Assess
+    expect(longest.length).toBeLessThanOrEqual(100);
+    expect(origin).toEqual({ action: 'lock', osUser: 'acme-support', grantId: 'grant-abc-0001' });
+  });
+
+  it.each([
+    ['another tool', 'patching run 42'],
+    ['an action the document does not have', 'jit-access delete acme-support grant-abc-0001'],
+    ['a grant id no grant can have', 'jit-access lock acme-support GRANT/../x'],
+    ['more words', 'jit-access lock acme-support grant-abc-0001 extra'],
+    ['no comment', undefined],
+  ])('name no grant for %s', (_, comment) => {
+    // Act
+    const origin = commandOrigin(comment);
+
+    // Assess
+    expect(origin).toBeUndefined();
+  });
+
+  it('count only Success as a lock that held: any other final status is a failure', () => {
+    // Act
+    const outcomes = ['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable'].map(outcomeOfFinalStatus);
+
+    // Assess
+    expect(outcomes).toEqual(['succeeded', 'failed', 'failed', 'failed', 'failed']);
   });
 });
 
