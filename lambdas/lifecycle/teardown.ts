@@ -61,9 +61,11 @@ export function isClean(residue: Residue): boolean {
 }
 
 /**
- * The ordered teardown of one grant, from DESIGN.md: deny credentials already issued → end live sessions → close
- * ingress rules nobody else holds → delete the expiry schedule → delete policies and role → check that nothing is
- * left and record the check. Every step tolerates "already gone", so a second run changes nothing.
+ * The ordered teardown of one grant, from DESIGN.md: deny credentials already issued → end live sessions → mark it
+ * REVOKING and let go of its rules and OS user (one ledger write when it alone holds them) → lock the OS user where
+ * no other live grant holds it → close ingress rules nobody else holds → delete the expiry schedule → delete policies
+ * and role → check that nothing is left and record the check. Every step tolerates "already gone", so a second run
+ * changes nothing.
  *
  * `force` runs the resource steps even when the ledger says the grant is already over: a grant that raced a revoke
  * uses it to remove what it created after the revoke had finished, and the sweeper uses it for orphans.
@@ -231,7 +233,7 @@ async function removeAndCheck(
   // close and where to lock.
   const started = await start(recorded);
   // After the sessions: Session Manager ends them cleanly (their recordings are closed and uploaded), and the deny-all
-  // already stops a new one; the lock then kills what they left running. Read at the end, while the rest is removed.
+  // already stops a new one; the lock then kills what they left running. Its result comes back as SSM's events.
   const lock = grant ? await sendLock(deps, grant, started.lock) : NO_LOCK;
 
   const byKey = new Map(plannedRules.map((rule) => [ingressRuleKey(rule), rule]));
