@@ -17,6 +17,7 @@ import { OperationsDashboard } from './constructs/operations-dashboard';
 import { OperatorApi } from './constructs/operator-api';
 import { OsAccountDocument } from './constructs/os-account-document';
 import { SavedQueries } from './constructs/saved-queries';
+import { OsAccountResults } from './constructs/os-account-results';
 import { SessionLogging } from './constructs/session-logging';
 import { StackIamPath } from './constructs/stack-iam-path';
 import { TeardownAlarms } from './constructs/teardown-alarms';
@@ -75,6 +76,14 @@ export class JitAccessStack extends Stack {
       sweeperRate: Duration.minutes(config.sweeperRateMinutes),
     });
     const lockout = new Lockout(this, 'Lockout', { config, functions, alarmTopic: notifications.topic });
+    new OsAccountResults(this, 'OsAccountResults', {
+      config,
+      functions,
+      ledger,
+      notifications,
+      documentName: osAccountDocument.documentName,
+      deadLetterQueue: expiry.deadLetterQueue,
+    });
 
     const workflow = new ApprovalWorkflow(this, 'ApprovalWorkflow', {
       validateRequest: functions.validateRequest.function,

@@ -3,6 +3,7 @@ import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
 import { assertTransitions } from '../domain/grant-state';
 import type { DeniedAttempt } from '../domain/lockout';
+import type { OsUserHold, OsUserHolders } from '../domain/os-accounts';
 import type {
   CreatedResources,
   GrantLockout,
@@ -10,6 +11,7 @@ import type {
   GrantStatus,
   HistoryEntry,
   IngressRule,
+  OsAccountEntry,
   Vote,
 } from '../domain/types';
 
@@ -47,6 +49,16 @@ export interface ReleasedRules {
   readonly kept: readonly KeptRule[];
 }
 
+/** A lock that did not hold: the grant reopens for the sweeper, with the instance as residue. */
+export interface LockFailure {
+  /** The status the grant was read in: the write happens only if it is still there. */
+  readonly from: GrantStatus;
+  readonly to: GrantStatus;
+  /** The residue line of the instance (`<instance>: lock <status> (command <id>)`). */
+  readonly residue: string;
+  readonly entry: HistoryEntry;
+}
+
 /** Extra fields written with a status change. */
 export type GrantUpdate = Partial<
   Pick<
@@ -61,6 +73,7 @@ export type GrantUpdate = Partial<
     | 'created'
     | 'lockout'
     | 'osAccount'
+    | 'lockCommandIds'
   >
 >;
 
@@ -102,13 +115,39 @@ export interface Ledger {
   /** Adds the grant to the rule's holders and returns the holding as it is now. */
   acquireRule(rule: IngressRule, key: string, grantId: string): Promise<RuleHolding>;
   /**
-   * Adds the grant to the holders of every rule (one transaction) and returns each holding as it is now (one
-   * consistent batch read): a rule with a `ruleId` is already open, shared with its other holders.
+   * Adds the grant to the holders of every rule and, given its `hold`, of its OS user (one transaction) and returns
+   * each rule's holding as it is now (one consistent batch read): a rule with a `ruleId` is already open, shared with
+   * its other holders.
    */
   acquireRules(
     rules: readonly { readonly key: string; readonly rule: IngressRule }[],
     grantId: string,
+    hold?: OsUserHold,
   ): Promise<Map<string, RuleHolding>>;
+  /**
+   * Starts a revoke in one transaction: moves the grant from one of `from` to `to` (with `entry` and `update`, as
+   * `transition` does) and, as their only holder, forgets each of its rules (`ruleIds`: the ids it recorded, by rule
+   * key) and its hold on its OS user. False, with nothing written, when any of that does not hold (the grant moved on,
+   * another grant shares a rule or the OS user, a hold already let go): the caller then does each part on its own.
+   */
+  startRevoke(
+    grantId: string,
+    from: readonly GrantStatus[],
+    to: GrantStatus,
+    entry: HistoryEntry,
+    update: GrantUpdate,
+    release: { readonly ruleIds: ReadonlyMap<string, string>; readonly hold?: OsUserHold },
+  ): Promise<boolean>;
+  /**
+   * Records how one of the grant's lock commands ended on one instance, only if the grant sent it (`entry.commandId`
+   * is in its `lockCommandIds`). With `failed`, also moves the grant as `failed` says and adds the residue line and
+   * the history entry. False, with nothing written, when a condition did not hold.
+   */
+  recordLockOutcome(grantId: string, instanceId: string, entry: OsAccountEntry, failed?: LockFailure): Promise<boolean>;
+  /** Lets go of the grant's hold on its OS user and answers who holds that user now. */
+  releaseOsUser(hold: OsUserHold, grantId: string): Promise<OsUserHolders>;
+  /** Who holds each of these OS users (consistent batch reads); a user nobody holds has no entry. */
+  osUserHolders(osUsers: readonly string[]): Promise<Map<string, OsUserHolders>>;
   /** Records the ids of rules just opened (one transaction). */
   setRuleIds(ruleIds: ReadonlyMap<string, string>): Promise<void>;
   /** The holdings of these rules, by key (consistent batch reads); a rule nobody holds has no entry. */
@@ -168,6 +207,9 @@ function historyItem(grantId: string, entry: HistoryEntry): Record<string, unkno
   return { pk: `GRANT#${grantId}`, sk: `${HISTORY_PREFIX}${entry.at}#${sequence}#${randomUUID().slice(0, 8)}`, entry };
 }
 const ruleKey = (key: string) => ({ pk: `RULE#${key}`, sk: 'RULE' });
+/** One item per OS user: `holders` (grant ids) and `reach` (`<grantId>|<reach entry>`), both string sets. */
+const osUserKey = (osUser: string) => ({ pk: `OSUSER#${osUser}`, sk: 'OSUSER' });
+const reachOf = (hold: OsUserHold, grantId: string) => new Set(hold.reach.map((entry) => `${grantId}|${entry}`));
 const VENDORS_PK = 'VENDORS';
 /** A vendor's denied attempts, sorted by time (then event id) within the vendor's partition. */
 const attemptsPk = (vendorId: string) => `ATTEMPTS#${vendorId}`;
@@ -271,6 +313,37 @@ function toGrant(
     ...(approvedPlan === undefined ? {} : { approvedPlan: planFromText(approvedPlan) }),
     history: [...inline, ...historyItems.map((h) => h.entry as HistoryEntry)],
   } as unknown as GrantRecord;
+}
+
+function toOsUserHolders(item: Record<string, unknown>): OsUserHolders {
+  const holders: Record<string, string[]> = {};
+  for (const grantId of item.holders instanceof Set ? (item.holders as Set<string>) : []) holders[grantId] = [];
+  for (const entry of item.reach instanceof Set ? (item.reach as Set<string>) : []) {
+    const at = entry.indexOf('|');
+    holders[entry.slice(0, at)]?.push(entry.slice(at + 1));
+  }
+  return holders;
+}
+
+/** The conditional update that moves a grant from one of `from` to `to` (its history entry is an item of its own). */
+function transitionUpdate(
+  tableName: string,
+  grantId: string,
+  from: readonly GrantStatus[],
+  to: GrantStatus,
+  entry: HistoryEntry,
+  update: GrantUpdate,
+) {
+  const extra = updateClauses(update);
+  const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
+  return {
+    TableName: tableName,
+    Key: grantKey(grantId),
+    UpdateExpression: ['SET #status = :to, updatedAt = :at', ...extra.sets].join(', '),
+    ConditionExpression: `attribute_exists(pk) AND #status IN (${Object.keys(fromValues).join(', ')})`,
+    ExpressionAttributeNames: { '#status': 'status', ...extra.names },
+    ExpressionAttributeValues: { ':to': to, ':at': entry.at, ...fromValues, ...extra.values },
+  };
 }
 
 function toVendorState(item: Record<string, unknown>): VendorState {
@@ -487,20 +560,9 @@ export class DynamoLedger implements Ledger {
     update: GrantUpdate = {},
   ): Promise<boolean> {
     assertTransitions(from, to);
-    const extra = updateClauses(update);
-    const fromValues = Object.fromEntries(from.map((status, i) => [`:from${i}`, status]));
     try {
       await this.transact([
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: grantKey(grantId),
-            UpdateExpression: ['SET #status = :to, updatedAt = :at', ...extra.sets].join(', '),
-            ConditionExpression: `attribute_exists(pk) AND #status IN (${Object.keys(fromValues).join(', ')})`,
-            ExpressionAttributeNames: { '#status': 'status', ...extra.names },
-            ExpressionAttributeValues: { ':to': to, ':at': entry.at, ...fromValues, ...extra.values },
-          },
-        },
+        { Update: transitionUpdate(this.tableName, grantId, from, to, entry, update) },
         this.historyPut(grantId, entry),
       ]);
       return true;
@@ -651,25 +713,168 @@ export class DynamoLedger implements Ledger {
   async acquireRules(
     rules: readonly { readonly key: string; readonly rule: IngressRule }[],
     grantId: string,
+    hold?: OsUserHold,
   ): Promise<Map<string, RuleHolding>> {
-    if (rules.length === 0) return new Map();
+    if (rules.length === 0 && !hold) return new Map();
     const { sdk, client } = await this.aws();
-    for (const chunk of chunks(rules)) {
-      await client.send(
-        new sdk.doc.TransactWriteCommand({
-          TransactItems: chunk.map(({ key, rule }) => ({
+    const ruleWrites = rules.map(({ key, rule }) => ({
+      Update: {
+        TableName: this.tableName,
+        Key: ruleKey(key),
+        UpdateExpression: 'ADD holders :grant SET #rule = if_not_exists(#rule, :rule)',
+        ExpressionAttributeNames: { '#rule': 'rule' },
+        ExpressionAttributeValues: { ':grant': new Set([grantId]), ':rule': rule },
+      },
+    }));
+    // The OS user's hold rides the first transaction: a grant with rules pays no call for it.
+    const holdWrites = hold
+      ? [
+          {
             Update: {
               TableName: this.tableName,
-              Key: ruleKey(key),
-              UpdateExpression: 'ADD holders :grant SET #rule = if_not_exists(#rule, :rule)',
-              ExpressionAttributeNames: { '#rule': 'rule' },
-              ExpressionAttributeValues: { ':grant': new Set([grantId]), ':rule': rule },
+              Key: osUserKey(hold.osUser),
+              UpdateExpression: 'ADD holders :grant, reach :reach',
+              ExpressionAttributeValues: { ':grant': new Set([grantId]), ':reach': reachOf(hold, grantId) },
             },
-          })),
-        }),
-      );
+          },
+        ]
+      : [];
+    for (const chunk of chunks<Record<string, unknown>>([...holdWrites, ...ruleWrites])) {
+      await client.send(new sdk.doc.TransactWriteCommand({ TransactItems: chunk }));
     }
     return this.getRules(rules.map((r) => r.key));
+  }
+
+  async startRevoke(
+    grantId: string,
+    from: readonly GrantStatus[],
+    to: GrantStatus,
+    entry: HistoryEntry,
+    update: GrantUpdate,
+    release: { readonly ruleIds: ReadonlyMap<string, string>; readonly hold?: OsUserHold },
+  ): Promise<boolean> {
+    const soleHolder = { ConditionExpression: 'size(holders) = :one AND contains(holders, :me)' };
+    const soleHolderValues = { ExpressionAttributeValues: { ':one': 1, ':me': grantId } };
+    assertTransitions(from, to);
+    const items: Record<string, unknown>[] = [
+      { Update: transitionUpdate(this.tableName, grantId, from, to, entry, update) },
+      this.historyPut(grantId, entry),
+      ...[...release.ruleIds.keys()].map((key) => ({
+        Delete: { TableName: this.tableName, Key: ruleKey(key), ...soleHolder, ...soleHolderValues },
+      })),
+      ...(release.hold
+        ? [
+            {
+              Delete: {
+                TableName: this.tableName,
+                Key: osUserKey(release.hold.osUser),
+                ...soleHolder,
+                ...soleHolderValues,
+              },
+            },
+          ]
+        : []),
+    ];
+    if (items.length > BATCH_LIMIT) return false;
+    const { sdk, client } = await this.aws();
+    try {
+      await client.send(new sdk.doc.TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (isTransactionConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordLockOutcome(
+    grantId: string,
+    instanceId: string,
+    entry: OsAccountEntry,
+    failed?: LockFailure,
+  ): Promise<boolean> {
+    const { sdk, client } = await this.aws();
+    const sets = ['osAccount.#instance = :outcome'];
+    const conditions = ['contains(lockCommandIds, :command)', 'attribute_exists(osAccount)'];
+    const names: Record<string, string> = { '#instance': instanceId };
+    const values: Record<string, unknown> = { ':outcome': entry, ':command': entry.commandId };
+    if (failed) {
+      sets.push(
+        '#status = :to',
+        'updatedAt = :at',
+        'residueCheck.residue.osAccounts = list_append(residueCheck.residue.osAccounts, :residue)',
+      );
+      conditions.push('#status = :from', 'attribute_exists(residueCheck)');
+      names['#status'] = 'status';
+      Object.assign(values, {
+        ':to': failed.to,
+        ':from': failed.from,
+        ':at': failed.entry.at,
+        ':residue': [failed.residue],
+      });
+    }
+    const update = {
+      TableName: this.tableName,
+      Key: grantKey(grantId),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+    try {
+      if (failed) {
+        // A status change and its history entry are one transaction, as every transition.
+        if (failed.from !== failed.to) assertTransitions([failed.from], failed.to);
+        await this.transact([{ Update: update }, this.historyPut(grantId, failed.entry)]);
+      } else {
+        await client.send(new sdk.doc.UpdateCommand(update));
+      }
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error) || isTransactionConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async releaseOsUser(hold: OsUserHold, grantId: string): Promise<OsUserHolders> {
+    const { sdk, client } = await this.aws();
+    try {
+      const result = await client.send(
+        new sdk.doc.UpdateCommand({
+          TableName: this.tableName,
+          Key: osUserKey(hold.osUser),
+          UpdateExpression: 'DELETE holders :grant, reach :reach',
+          // Without the condition a release of a user nobody holds would create an empty item.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':grant': new Set([grantId]), ':reach': reachOf(hold, grantId) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toOsUserHolders(result.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) return {};
+      throw error;
+    }
+  }
+
+  async osUserHolders(osUsers: readonly string[]): Promise<Map<string, OsUserHolders>> {
+    const holders = new Map<string, OsUserHolders>();
+    if (osUsers.length === 0) return holders;
+    const { sdk, client } = await this.aws();
+    for (const chunk of chunks([...new Set(osUsers)])) {
+      let pending: Record<string, unknown>[] | undefined = chunk.map(osUserKey);
+      while (pending && pending.length > 0) {
+        const result = await client.send(
+          new sdk.doc.BatchGetCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        for (const item of result.Responses?.[this.tableName] ?? []) {
+          holders.set(String(item.pk).slice('OSUSER#'.length), toOsUserHolders(item));
+        }
+        pending = result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return holders;
   }
 
   async setRuleIds(ruleIds: ReadonlyMap<string, string>): Promise<void> {

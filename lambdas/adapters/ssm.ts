@@ -5,7 +5,13 @@ import {
   snapshotPhaseOf,
   SNAPSHOT_STEP_NAMES,
 } from '../domain/change-delta';
-import type { OsAccountAction, OsAccountTargets } from '../domain/os-accounts';
+import {
+  commandComment,
+  commandOrigin,
+  type CommandOrigin,
+  type OsAccountAction,
+  type OsAccountTargets,
+} from '../domain/os-accounts';
 import type { OsAccountOutcome } from '../domain/types';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { logger, metrics } from '../shared/powertools';
@@ -83,7 +89,10 @@ export function sessionsOfRole(sessions: readonly LiveSession[], roleName: strin
 
 /** One unlock or lock of a vendor's OS user, sent with the stack's OS-account document. */
 export interface OsAccountCommand {
-  /** The grant it acts for: its change snapshot goes to `change-snapshots/<grantId>/<start|end>/`. */
+  /**
+   * The grant it acts for: named in the command's comment (the results function checks it), and its change snapshot
+   * goes to `change-snapshots/<grantId>/<start|end>/`.
+   */
   readonly grantId: string;
   readonly action: OsAccountAction;
   readonly osUser: string;
@@ -97,6 +106,8 @@ export interface OsAccountCommands {
   send(command: OsAccountCommand): Promise<SentCommands>;
   /** How each command ended on each instance, waiting (bounded) while any still runs; still running is `pending`. */
   outcomes(commandIds: readonly string[]): Promise<OsAccountOutcome[]>;
+  /** What the command's comment says it is (action, user, grant); undefined for a command jit-access did not word. */
+  origin(commandId: string): Promise<CommandOrigin | undefined>;
 }
 
 export interface SentCommands {
@@ -144,7 +155,7 @@ export class SsmOsAccountCommands implements OsAccountCommands {
         osUser: [command.osUser],
         blockImds: [String(command.blockImds)],
       },
-      Comment: `jit-access ${command.action} ${command.osUser}`.slice(0, 100),
+      Comment: commandComment(command.action, command.osUser, command.grantId),
       TimeoutSeconds: 600,
       // The same call carries the snapshot: the agent uploads each step's output under a key the audit derives from
       // the grant, the phase and the instance (no call of its own on the grant or revoke path).
@@ -227,6 +238,12 @@ export class SsmOsAccountCommands implements OsAccountCommands {
       commandId,
       status: status === 'Success' ? 'succeeded' : FINAL_INVOCATION_STATUSES.includes(status) ? 'failed' : 'pending',
     }));
+  }
+
+  async origin(commandId: string): Promise<CommandOrigin | undefined> {
+    const { sdk, client } = await this.aws();
+    const { Commands } = await client.send(new sdk.ListCommandsCommand({ CommandId: commandId }));
+    return commandOrigin(Commands?.[0]?.Comment);
   }
 
   private async commandFinished(commandId: string): Promise<boolean> {

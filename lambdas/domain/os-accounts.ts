@@ -3,6 +3,7 @@
  * on each instance is kept in the ledger and reported as residue. Pure: the ssm adapter sends the commands.
  */
 import { RUN_AS_TAG } from './planner';
+import { GRANT_ID_PATTERN } from './types';
 import type { GrantPlan, GrantRecord, OsAccountEntry, OsAccountOutcome, ResolvedTarget } from './types';
 
 export const OS_ACCOUNT_ACTIONS = ['unlock', 'lock'] as const;
@@ -27,6 +28,32 @@ export interface LockPlan {
   readonly keptFor: readonly string[];
 }
 
+/** What a reach entry says for a grant that holds a whole target group. */
+export const WHOLE_GROUP = '*';
+
+/**
+ * A grant's hold on its OS user, kept in the ledger as the ingress rules are held: acquired before the unlock is sent,
+ * let go when the revoke starts. Each reach entry is `<targetGroup>|<instanceId>`, or `<targetGroup>|*` for a group
+ * held whole.
+ */
+export interface OsUserHold {
+  readonly osUser: string;
+  readonly reach: readonly string[];
+}
+
+/** The grants that hold one OS user, by grant id, each with its reach entries. */
+export type OsUserHolders = Readonly<Record<string, readonly string[]>>;
+
+/** The grant's hold on its OS user, or none when its sessions run as no OS user or it has no target. */
+export function osUserHoldOf(grant: Pick<GrantRecord, 'plan' | 'targets'>): OsUserHold | undefined {
+  const osUser = osUserOf(grant.plan);
+  if (!osUser || grant.targets.length === 0) return undefined;
+  const reach = grant.targets.flatMap((t) =>
+    t.kind === 'group' ? [`${t.targetGroup}|${WHOLE_GROUP}`] : t.instanceIds.map((id) => `${t.targetGroup}|${id}`),
+  );
+  return { osUser, reach: [...new Set(reach)] };
+}
+
 /** The OS user the grant's sessions run as: the one its plan named. */
 export function osUserOf(plan: GrantPlan): string | undefined {
   return plan.role.tags[RUN_AS_TAG];
@@ -44,19 +71,20 @@ export function hasTargets(targets: OsAccountTargets): boolean {
 }
 
 /**
- * What the revoke of `grant` locks: every target, except one another live grant of the same OS user may also reach
- * (the same instance, or anything in a group either of them holds whole). Locking it would end that grant's vendor
- * too; that grant's own revoke locks it.
+ * What the revoke of `grant` locks: every target, except one another holder of the same OS user may also reach (the
+ * same instance, or anything in a group either of them holds whole). Locking it would end that grant's vendor too;
+ * that grant's own revoke locks it. `holders` are the OS user's holders as the ledger answered when this grant let go.
  */
-export function planLock(grant: GrantRecord, liveGrants: readonly GrantRecord[]): LockPlan {
-  const osUser = osUserOf(grant.plan);
-  const others = liveGrants.filter((g) => g.grantId !== grant.grantId && osUserOf(g.plan) === osUser);
+export function planLock(grant: GrantRecord, holders: OsUserHolders): LockPlan {
+  const others = Object.entries(holders)
+    .filter(([grantId]) => grantId !== grant.grantId)
+    .map(([grantId, reach]) => ({ grantId, reach: reach.map(parseReach) }));
   const holderOf = (target: ResolvedTarget, instanceId?: string): string | undefined =>
-    others.find((other) =>
-      other.targets.some(
+    others.find(({ reach }) =>
+      reach.some(
         (held) =>
-          (held.targetGroup === target.targetGroup && (held.kind === 'group' || target.kind === 'group')) ||
-          (held.kind === 'instances' && instanceId !== undefined && held.instanceIds.includes(instanceId)),
+          (held.targetGroup === target.targetGroup && (held.instanceId === WHOLE_GROUP || target.kind === 'group')) ||
+          (held.instanceId !== WHOLE_GROUP && instanceId !== undefined && held.instanceId === instanceId),
       ),
     )?.grantId;
   const instanceIds: string[] = [];
@@ -76,6 +104,46 @@ export function planLock(grant: GrantRecord, liveGrants: readonly GrantRecord[])
     }
   }
   return { targets: { instanceIds, groups }, keptFor };
+}
+
+function parseReach(entry: string): { readonly targetGroup: string; readonly instanceId: string } {
+  const at = entry.lastIndexOf('|');
+  return { targetGroup: entry.slice(0, at), instanceId: entry.slice(at + 1) };
+}
+
+/**
+ * How a command of the stack's OS-account document names itself in SSM (its Comment, at most 100 characters): the
+ * action, the OS user and the grant. SSM's status-change events carry only the command id; the comment, read back,
+ * says which grant to look in, and the ledger then says whether that grant really sent the command.
+ */
+export function commandComment(action: OsAccountAction, osUser: string, grantId: string): string {
+  return `jit-access ${action} ${osUser} ${grantId}`;
+}
+
+export interface CommandOrigin {
+  readonly action: OsAccountAction;
+  readonly osUser: string;
+  readonly grantId: string;
+}
+
+/** The origin a comment claims, or undefined when it is not one `commandComment` writes. */
+export function commandOrigin(comment: string | undefined): CommandOrigin | undefined {
+  const [prefix, action, osUser, grantId, ...rest] = (comment ?? '').split(' ');
+  if (prefix !== 'jit-access' || rest.length > 0 || !osUser || !grantId) return undefined;
+  if (!(OS_ACCOUNT_ACTIONS as readonly string[]).includes(action ?? '')) return undefined;
+  if (!OS_USER_PATTERN.test(osUser) || !GRANT_ID_PATTERN.test(grantId)) return undefined;
+  return { action: action as OsAccountAction, osUser, grantId };
+}
+
+/** The detail type of SSM's event for each change of a command's status on one instance. */
+export const COMMAND_INVOCATION_STATUS_CHANGE = 'EC2 Command Invocation Status-change Notification';
+
+/** SSM's statuses of an invocation still under way: its status-change events for them are not a result yet. */
+export const RUNNING_INVOCATION_STATUSES = ['Pending', 'InProgress', 'Delayed', 'Cancelling'] as const;
+
+/** The outcome an invocation's final status means: only `Success` is a lock that held. */
+export function outcomeOfFinalStatus(status: string): 'succeeded' | 'failed' {
+  return status === 'Success' ? 'succeeded' : 'failed';
 }
 
 /** The command id recorded for an instance SSM would not send the command to. */

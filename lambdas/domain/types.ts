@@ -218,6 +218,11 @@ export interface GrantRecord {
   readonly residueCheck?: { readonly checkedAt: string; readonly residue: Residue };
   /** The vendor's OS user on each granted instance: unlocked at grant, locked at revoke. */
   readonly osAccount?: Readonly<Record<string, OsAccountEntry>>;
+  /**
+   * Every lock of the OS user the revoke sent for this grant: SSM's status-change events of these commands, and only
+   * these, are recorded in `osAccount` (lambdas/lifecycle/os-account-results.ts).
+   */
+  readonly lockCommandIds?: readonly string[];
   readonly revokeReason?: RevokeReason;
   /** Set when denied attempts crossed the lockout threshold: the grant was revoked and its vendor locked. */
   readonly lockout?: GrantLockout;

@@ -11,7 +11,15 @@ import {
   samePlanApartFromWindow,
 } from '../domain/planner';
 import type { RuleHolding } from '../adapters/ledger';
-import { hasTargets, notSent, osUserOf, recordOutcomes, targetsOf, unfinishedOn } from '../domain/os-accounts';
+import {
+  hasTargets,
+  notSent,
+  osUserHoldOf,
+  osUserOf,
+  recordOutcomes,
+  targetsOf,
+  unfinishedOn,
+} from '../domain/os-accounts';
 import { canonicalJson } from '../domain/plan-hash';
 import type { GrantPlan, GrantRecord, IngressRule, RevokeReason } from '../domain/types';
 import type { Dependencies } from '../shared/dependencies';
@@ -45,9 +53,10 @@ export async function provisionGrant(deps: Dependencies, grantId: string): Promi
   const plan = await startGranting(deps, grant);
   // The ledger first: every kind of ledger write happens before anything exists, so a ledger that cannot be written
   // stops the grant before it creates anything (the workflow records it FAILED; the sweeper releases any holding
-  // taken). A rule another grant already opened is shared, not opened twice.
+  // taken). A rule another grant already opened is shared, not opened twice. The grant holds its OS user the same
+  // way, before the unlock is sent: a revoke of another grant of that user leaves it unlocked where this one works.
   const keyed = plan.ingressRules.map((rule) => ({ key: ingressRuleKey(rule), rule }));
-  const holdings = await deps.ledger.acquireRules(keyed, grantId);
+  const holdings = await deps.ledger.acquireRules(keyed, grantId, osUserHoldOf({ plan, targets: grant.targets }));
   let step = 'create role';
   try {
     const roleArn = await deps.roles.createRole(plan.role);

@@ -34,6 +34,8 @@ export interface SweepReport {
   /** Inbound rules of the JIT groups that no live grant held (ids), closed or not: each one is alarmed. */
   readonly unheldRules: readonly string[];
   readonly orphanedSessions: readonly string[];
+  /** Holds on a vendor's OS user by grants that are over (`<osUser> held by <grantId>`): each was let go. */
+  readonly staleOsUserHolds: readonly string[];
   /** Items that failed this time (`<what>: <error>`); the next run tries them again. */
   readonly failures: readonly string[];
 }
@@ -230,6 +232,26 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     );
   }
 
+  // A hold on an OS user by a grant that is over (its revoke cut short before it let go) would keep every later revoke
+  // of that user from locking it where that grant reached: let go of it, so the next lock there goes out.
+  const staleOsUserHolds: string[] = [];
+  const osUsers = deps.settings.config.vendors.map((vendor) => vendor.osUser);
+  for (const [osUser, holders] of await deps.ledger.osUserHolders(osUsers)) {
+    for (const [grantId, reach] of Object.entries(holders)) {
+      if (live.has(grantId)) continue;
+      await each(
+        `${osUser} held by ${grantId}`,
+        async () => {
+          // A grant that started after the statuses were read holds it rightly: only a candidate costs this read.
+          if (await anyLive(deps, [grantId])) return false;
+          await deps.ledger.releaseOsUser({ osUser, reach }, grantId);
+          return true;
+        },
+        staleOsUserHolds,
+      );
+    }
+  }
+
   const orphanedSessions: string[] = [];
   const ownRoles = new Map<string, Promise<boolean>>();
   for (const session of await deps.sessions.listActiveSessions()) {
@@ -275,6 +297,7 @@ export async function sweep(deps: Dependencies): Promise<SweepReport> {
     orphanedRules,
     unheldRules,
     orphanedSessions,
+    staleOsUserHolds,
     failures,
   };
 }

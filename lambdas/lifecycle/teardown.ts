@@ -13,7 +13,16 @@ import {
 } from '../domain/planner';
 import { backoffDelays } from '../domain/backoff';
 import { historyEntry, type Actor } from '../domain/history';
-import { hasTargets, notSent, osUserOf, planLock, recordOutcomes, unfinishedOn } from '../domain/os-accounts';
+import {
+  hasTargets,
+  notSent,
+  osUserHoldOf,
+  osUserOf,
+  planLock,
+  recordOutcomes,
+  unfinishedOn,
+  type LockPlan,
+} from '../domain/os-accounts';
 import type {
   GrantRecord,
   GrantStatus,
@@ -24,7 +33,7 @@ import type {
   RevokeReason,
 } from '../domain/types';
 import type { ExistingRole } from '../adapters/iam';
-import type { KeptRule } from '../adapters/ledger';
+import type { KeptRule, ReleasedRules } from '../adapters/ledger';
 import type { Dependencies } from '../shared/dependencies';
 import type { RuntimeSettings } from '../shared/environment';
 import { auditLog } from '../shared/audit-log';
@@ -80,9 +89,11 @@ function mayClearOnRecheck(residue: Residue): boolean {
 }
 
 /**
- * The ordered teardown of one grant, from DESIGN.md: deny credentials already issued → end live sessions → close
- * ingress rules nobody else holds → delete the expiry schedule → delete policies and role → check that nothing is
- * left and record the check. Every step tolerates "already gone", so a second run changes nothing.
+ * The ordered teardown of one grant, from DESIGN.md: deny credentials already issued → end live sessions → mark it
+ * REVOKING and let go of its rules and OS user (one ledger write when it alone holds them) → lock the OS user where
+ * no other live grant holds it → close ingress rules nobody else holds → delete the expiry schedule → delete policies
+ * and role → check that nothing is left and record the check. Every step tolerates "already gone", so a second run
+ * changes nothing.
  *
  * `force` runs the resource steps even when the ledger says the grant is already over: a grant that raced a revoke
  * uses it to remove what it created after the revoke had finished, and the sweeper uses it for orphans.
@@ -124,18 +135,10 @@ export async function teardownGrant(
     });
   }
 
-  const tracked = grant
-    ? await ledger.transition(
-        grantId,
-        ['GRANTING', 'ACTIVE', 'REVOKING', 'FAILED'],
-        'REVOKING',
-        event(deps, actor, `revoke started (${reason})`),
-        { revokeReason: reason },
-      )
-    : false;
-
-  const removal = await removeAndCheck(deps, grantId, grant);
-  const { kept, osAccount, osUserKeptFor } = removal;
+  const removal = await removeAndCheck(deps, grantId, grant, (ruleIds) =>
+    startRevoke(deps, grantId, grant, reason, actor, ruleIds),
+  );
+  const { tracked, kept, osAccount, lockCommandIds, osUserKeptFor } = removal;
   const { residue, checks, waitedMs } = await confirmResidue(deps, removal, options.recheck ?? REVOKE_RESIDUE_RECHECK);
   const sharedRulesKept = kept.map((rule) => rule.key);
   // Why the OS user was not locked somewhere is part of the audit, not only of the logs.
@@ -149,7 +152,7 @@ export async function teardownGrant(
         ? ` (after ${checks} checks over ${waitedMs / 1000} s: AWS still listed deleted resources at first)`
         : `; confirmed after ${checks} checks over ${waitedMs / 1000} s`;
   const residueCheck = { checkedAt: deps.clock().toISOString(), residue };
-  const recorded = osAccount ? { residueCheck, osAccount } : { residueCheck };
+  const recorded = osAccount ? { residueCheck, osAccount, lockCommandIds } : { residueCheck };
 
   let status: GrantStatus | 'UNKNOWN' = grant?.status ?? 'UNKNOWN';
   if (grant && tracked) {
@@ -248,6 +251,8 @@ async function confirmResidue(
 
 /** What the resource steps found and left: the rules kept for other grants, and the residue check. */
 interface Removal {
+  /** Whether this run moved the grant to REVOKING (false: it had moved on, or there is no such grant). */
+  readonly tracked: boolean;
   readonly kept: readonly KeptRule[];
   readonly residue: Residue;
   /**
@@ -256,8 +261,10 @@ interface Removal {
    * needs; both deletes answer "already gone" as done).
    */
   readonly recheck: (previous: Residue) => Promise<Residue>;
-  /** The grant's OS-account record with this lock's outcomes, when a lock was sent. */
+  /** The grant's OS-account record with this lock's outcomes known now, when a lock was sent. */
   readonly osAccount?: Record<string, OsAccountEntry>;
+  /** Every lock command sent for the grant, this run's included: only their events are recorded. */
+  readonly lockCommandIds?: readonly string[];
   /** Targets the lock left alone for another live grant of the same OS user (`<target> (held by <grantId>)`). */
   readonly osUserKeptFor: readonly string[];
 }
@@ -273,7 +280,12 @@ interface Removal {
  * (one listing, which also finds a rule this grant opened but never recorded). What a failed step left is read back
  * and reported for the sweeper.
  */
-async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantRecord | undefined): Promise<Removal> {
+async function removeAndCheck(
+  deps: Dependencies,
+  grantId: string,
+  grant: GrantRecord | undefined,
+  start: (ruleIds: ReadonlyMap<string, string> | undefined) => Promise<Started>,
+): Promise<Removal> {
   const { roles, network, schedules, settings } = deps;
   const roleName = roleNameFor(grantId);
   const scheduleName = scheduleNameFor(grantId);
@@ -294,16 +306,19 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     await attempt('deny everything to the role', () => roles.attachDenyAll(roleName, settings.revokedPolicyArn));
   const sessionsAreOurs = ours || existing === undefined;
   if (sessionsAreOurs) await attempt('terminate live sessions', () => terminateSessionsOf(deps, roleName));
+  const recorded = recordedRuleIds(grant);
+  // The grant is marked REVOKING and lets go of its rules and OS user in one write; what it let go of says what to
+  // close and where to lock.
+  const started = await start(recorded);
   // After the sessions: Session Manager ends them cleanly (their recordings are closed and uploaded), and the deny-all
-  // already stops a new one; the lock then kills what they left running. Read at the end, while the rest is removed.
-  const lock = grant ? await sendLock(deps, grant) : NO_LOCK;
+  // already stops a new one; the lock then kills what they left running. Its result comes back as SSM's events.
+  const lock = grant ? await sendLock(deps, grant, started.lock) : NO_LOCK;
 
   const byKey = new Map(plannedRules.map((rule) => [ingressRuleKey(rule), rule]));
   let kept: readonly KeptRule[] = [];
   const unrecorded: IngressRule[] = [];
-  const recorded = recordedRuleIds(grant);
   const rulesClosed = await attempt('close ingress rules', async () => {
-    const released = await releaseRules(deps, [...byKey.keys()], grantId, recorded);
+    const released = started.rules ?? (await releaseRules(deps, [...byKey.keys()], grantId, recorded));
     kept = released.kept;
     const toClose = new Map<string, string[]>();
     for (const { key, ruleId } of released.released) {
@@ -349,16 +364,18 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     sessions = [];
   }
 
+  // How the lock ended on each instance arrives as SSM's status-change events, which os-account-results.ts records
+  // against the command ids kept here; a lock that failed there reopens the revoke for the sweeper. The revoke does
+  // not wait for them. Only an instance SSM would not send the lock to is settled now.
   const lockOutcomes: OsAccountOutcome[] = [];
   const osAccounts = [...lock.unsent];
-  if (lock.commandIds.length > 0 || lock.unreachable.length > 0) {
+  if (lock.unreachable.length > 0) {
     try {
-      lockOutcomes.push(...(await deps.osAccounts.outcomes(lock.commandIds)));
       lockOutcomes.push(...(await unreachableOutcomes(deps, lock.unreachable)));
       osAccounts.push(...unfinishedOn(lockOutcomes, 'lock'));
     } catch (error) {
-      logger.error('revoke step failed; continuing', { step: 'read the OS user lock', error: error as Error });
-      osAccounts.push(`lock commands ${lock.commandIds.join(', ')}: ${UNCHECKED}`);
+      logger.error('revoke step failed; continuing', { step: 'read unreachable instances', error: error as Error });
+      osAccounts.push(`lock of ${lock.unreachable.join(', ')}: ${UNCHECKED}`);
     }
   }
   if (osAccounts.length > 0) metrics.addMetric('OsAccountLocksFailed', MetricUnit.Count, osAccounts.length);
@@ -411,6 +428,7 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
     };
   };
   return {
+    tracked: started.tracked,
     kept,
     osUserKeptFor: lock.keptFor,
     recheck,
@@ -423,8 +441,12 @@ async function removeAndCheck(deps: Dependencies, grantId: string, grant: GrantR
       sessions: sessions ?? [`${roleName} sessions: ${UNCHECKED}`],
       osAccounts,
     },
-    ...(grant && lockOutcomes.length > 0
-      ? { osAccount: recordOutcomes(grant.osAccount, lockOutcomes, 'lock', deps.clock().toISOString()) }
+    ...(grant && (lockOutcomes.length > 0 || lock.commandIds.length > 0)
+      ? {
+          // Written whole even with nothing new: the events' results are written into it, entry by entry.
+          osAccount: recordOutcomes(grant.osAccount, lockOutcomes, 'lock', deps.clock().toISOString()),
+          lockCommandIds: [...(grant.lockCommandIds ?? []), ...lock.commandIds],
+        }
       : {}),
   };
 }
@@ -462,16 +484,69 @@ interface SentLock {
 
 const NO_LOCK: SentLock = { commandIds: [], unreachable: [], keptFor: [], unsent: [] };
 
+/** What starting the revoke did: whether it moved the grant, what it let go of, and where the lock goes. */
+interface Started {
+  readonly tracked: boolean;
+  /** The rules let go in the same write; absent when they are still to be let go. */
+  readonly rules?: ReleasedRules;
+  /** Where to lock the OS user; a residue line when its holders could not be read; absent when there is none. */
+  readonly lock?: LockPlan | string;
+}
+
+const REVOCABLE: readonly GrantStatus[] = ['GRANTING', 'ACTIVE', 'REVOKING', 'FAILED'];
+
 /**
- * Sends the lock of the grant's OS user to its targets, except those another live grant of that user holds (ending
- * that vendor's work is its own revoke's business). Idempotent: locking a locked user changes nothing.
+ * Moves the grant to REVOKING and lets go of its rules and its hold on its OS user. Usually one transaction, when the
+ * grant recorded every rule id and is the only holder of its rules and its OS user; otherwise (shared, a second run,
+ * a grant cut short) each part on its own, the holders read back to see who still needs what.
  */
-async function sendLock(deps: Dependencies, grant: GrantRecord): Promise<SentLock> {
-  const osUser = osUserOf(grant.plan);
-  if (!osUser || grant.targets.length === 0) return NO_LOCK;
+async function startRevoke(
+  deps: Dependencies,
+  grantId: string,
+  grant: GrantRecord | undefined,
+  reason: RevokeReason,
+  actor: Actor,
+  ruleIds: ReadonlyMap<string, string> | undefined,
+): Promise<Started> {
+  if (!grant) return { tracked: false };
+  const hold = osUserHoldOf(grant);
+  const entry = event(deps, actor, `revoke started (${reason})`);
+  const update = { revokeReason: reason };
+  const alone =
+    ruleIds !== undefined &&
+    (await deps.ledger
+      .startRevoke(grantId, REVOCABLE, 'REVOKING', entry, update, { ruleIds, ...(hold ? { hold } : {}) })
+      .catch((error: unknown) => {
+        logger.warn('starting the revoke in one write failed; doing it step by step', { error: error as Error });
+        return false;
+      }));
+  if (alone) {
+    const released = [...ruleIds].map(([key, ruleId]) => ({ key, ruleId }));
+    return { tracked: true, rules: { released, kept: [] }, ...(hold ? { lock: planLock(grant, {}) } : {}) };
+  }
+  const tracked = await deps.ledger.transition(grantId, REVOCABLE, 'REVOKING', entry, update);
+  if (!hold) return { tracked };
   try {
-    const live = [...(await deps.ledger.grantsByStatus('ACTIVE')), ...(await deps.ledger.grantsByStatus('GRANTING'))];
-    const plan = planLock(grant, live);
+    return { tracked, lock: planLock(grant, await deps.ledger.releaseOsUser(hold, grantId)) };
+  } catch (error) {
+    logger.error('revoke step failed; continuing', { step: 'let go of the OS user', error: error as Error });
+    return { tracked, lock: `lock of ${hold.osUser} on ${hold.reach.join(', ')}: ${UNCHECKED}` };
+  }
+}
+
+/**
+ * Sends the lock of the grant's OS user where its plan says (not where another holder of that user still works:
+ * ending that vendor's work is its own revoke's business). Idempotent: locking a locked user changes nothing.
+ */
+async function sendLock(
+  deps: Dependencies,
+  grant: GrantRecord,
+  plan: LockPlan | string | undefined,
+): Promise<SentLock> {
+  const osUser = osUserOf(grant.plan);
+  if (!osUser || plan === undefined) return NO_LOCK;
+  if (typeof plan === 'string') return { ...NO_LOCK, unsent: [plan] };
+  try {
     const sent = hasTargets(plan.targets)
       ? await deps.osAccounts.send({
           grantId: grant.grantId,
@@ -485,7 +560,7 @@ async function sendLock(deps: Dependencies, grant: GrantRecord): Promise<SentLoc
   } catch (error) {
     logger.error('revoke step failed; continuing', { step: 'lock the vendor OS user', error: error as Error });
     const where = grant.targets.map((t) => (t.kind === 'group' ? `group:${t.targetGroup}` : t.instanceIds.join(', ')));
-    return { ...NO_LOCK, unsent: [`lock of ${osUser} on ${where.join(', ')}: ${UNCHECKED}`] };
+    return { ...NO_LOCK, keptFor: plan.keptFor, unsent: [`lock of ${osUser} on ${where.join(', ')}: ${UNCHECKED}`] };
   }
 }
 

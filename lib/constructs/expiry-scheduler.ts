@@ -73,7 +73,7 @@ export class ExpiryScheduler extends Construct {
       .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })
       .createAlarm(this, 'DeadLetterAlarm', {
         alarmDescription:
-          'jit-access: an expiry or sweeper schedule could not invoke its function, or the function failed every retry; access may remain',
+          'jit-access: an expiry or sweeper schedule could not invoke its function, or the function (or the OS-account result function) failed every retry; access may remain',
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -19,6 +19,7 @@ export const HANDLER_NAMES = [
   'sweeper',
   'record-outcome',
   'lockout',
+  'os-account-result',
   'api-read',
   'api-request',
   'api-decide',

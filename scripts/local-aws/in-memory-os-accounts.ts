@@ -7,6 +7,12 @@ import {
   SNAPSHOT_STEP_NAMES,
   type ChangeSnapshot,
 } from '../../lambdas/domain/change-delta';
+import {
+  COMMAND_INVOCATION_STATUS_CHANGE,
+  commandComment,
+  commandOrigin,
+  type CommandOrigin,
+} from '../../lambdas/domain/os-accounts';
 import type { OsAccountOutcome } from '../../lambdas/domain/types';
 
 /** What the OS-account script leaves on one instance for one user. */
@@ -15,6 +21,18 @@ export interface LocalOsAccount {
   readonly osUser: string;
   readonly state: 'unlocked' | 'locked';
   readonly imdsBlocked: boolean;
+}
+
+/** SSM's status-change event of one command on one instance, as EventBridge hands it to a rule's target. */
+export interface CommandInvocationEvent {
+  readonly source: 'aws.ssm';
+  readonly 'detail-type': typeof COMMAND_INVOCATION_STATUS_CHANGE;
+  readonly detail: {
+    readonly 'command-id': string;
+    readonly 'document-name': string;
+    readonly 'instance-id': string;
+    readonly status: string;
+  };
 }
 
 /** One run of the document on one instance, in the words the demo prints. */
@@ -95,14 +113,20 @@ const LOCK_SUMMARY =
  */
 export class InMemoryOsAccountsDouble implements OsAccountCommands {
   readonly runs: OsAccountRun[] = [];
+  /** Instances where the lock fails (the script exits non-zero), for tests of a lock that did not hold. */
+  readonly lockFailsOn = new Set<string>();
   private readonly accounts = new Map<string, LocalOsAccount>();
   private readonly commands = new Map<string, OsAccountOutcome[]>();
   private readonly configurations = new Map<string, InstanceConfiguration>();
+  private readonly comments = new Map<string, string>();
+  /** Status-change events of the runs, not yet handed to the stack's rule target (see `takeEvents`). */
+  private events: CommandInvocationEvent[] = [];
 
   constructor(
     private readonly record: (call: `ssm:${string}`) => void,
     private readonly instancesTagged: (tagKey: string, tagValue: string) => Promise<string[]>,
     private readonly evidence?: SnapshotEvidence,
+    private readonly documentName: string = 'JitAccess-OsAccount',
   ) {}
 
   async send(command: OsAccountCommand): Promise<SentCommands> {
@@ -116,13 +140,25 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
       const commandId = randomBytes(16).toString('hex');
       const outcomes: OsAccountOutcome[] = [];
       for (const instanceId of await resolve()) {
+        const fails = command.action === 'lock' && this.lockFailsOn.has(instanceId);
         // The document's order: the start snapshot before the unlock, the end snapshot after the lock.
         if (command.action === 'unlock') await this.snapshot(command, instanceId, commandId);
-        this.run(command, instanceId, commandId);
+        if (!fails) this.run(command, instanceId, commandId);
         if (command.action === 'lock') await this.snapshot(command, instanceId, commandId);
-        outcomes.push({ instanceId, commandId, status: 'succeeded' });
+        outcomes.push({ instanceId, commandId, status: fails ? 'failed' : 'succeeded' });
+        this.events.push({
+          source: 'aws.ssm',
+          'detail-type': COMMAND_INVOCATION_STATUS_CHANGE,
+          detail: {
+            'command-id': commandId,
+            'document-name': this.documentName,
+            'instance-id': instanceId,
+            status: fails ? 'Failed' : 'Success',
+          },
+        });
       }
       this.commands.set(commandId, outcomes);
+      this.comments.set(commandId, commandComment(command.action, command.osUser, command.grantId));
       ids.push(commandId);
     }
     return { commandIds: ids, unreachable: [] };
@@ -148,6 +184,18 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
         : { ...(before as Record<string, string>), ...value };
     }
     this.configurations.set(instanceId, merged as InstanceConfiguration);
+  }
+
+  async origin(commandId: string): Promise<CommandOrigin | undefined> {
+    this.record('ssm:ListCommands');
+    return commandOrigin(this.comments.get(commandId));
+  }
+
+  /** The status-change events SSM has emitted since the last call: EventBridge delivers them after the sender returns. */
+  takeEvents(): CommandInvocationEvent[] {
+    const taken = this.events;
+    this.events = [];
+    return taken;
   }
 
   /** The users the script left unlocked: what a revoke must not leave behind. */

@@ -36,6 +36,7 @@ import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
 import type { ApiFunctionName, RouteName } from '../../lambdas/handlers/api/contract';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
 import { createLockoutHandler } from '../../lambdas/handlers/lockout';
+import { createOsAccountResultHandler } from '../../lambdas/handlers/os-account-result';
 import type { LockoutOutcome } from '../../lambdas/lifecycle/lockout';
 import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
@@ -133,6 +134,8 @@ export class LocalJitAccess {
   readonly cloudTrail = new InMemoryCloudTrailHistoryDouble((call) => this.http.recordOffWire(call));
   /** What each session's vendor typed, uploaded to the transcript bucket when the session ends, as the agent does. */
   private readonly typed = new Map<string, string[]>();
+  /** Errors of the OS-account result function on the events delivered to it (Lambda would retry them). */
+  readonly eventErrors: Error[] = [];
   readonly deps: Dependencies;
   /** Every workflow execution the API started, by grant id: each settles when its execution ends. */
   readonly executions = new Map<string, Promise<ExecutionOutcome>>();
@@ -163,6 +166,7 @@ export class LocalJitAccess {
       (call) => this.http.recordOffWire(call),
       (tagKey, tagValue) => this.instancesTagged(tagKey, tagValue),
       this.snapshotEvidence(endpoint),
+      world.settings.osAccountDocumentName,
     );
     const config: AwsClientConfig & { credentials: unknown } = {
       ...this.aws,
@@ -226,6 +230,7 @@ export class LocalJitAccess {
       sweeper: createSweeperHandler(deps),
       'record-outcome': createRecordOutcomeHandler(deps),
       lockout: createLockoutHandler(deps) as (event: unknown) => Promise<unknown>,
+      'os-account-result': createOsAccountResultHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-read': createApiReadHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-request': createApiRequestHandler(deps) as (event: unknown) => Promise<unknown>,
       'api-decide': createApiDecideHandler(deps) as (event: unknown) => Promise<unknown>,
@@ -304,6 +309,27 @@ export class LocalJitAccess {
           ? { failedCall: this.http.calls[failed] as AwsCallName, compensationFrom: failed + 1 - before }
           : {}),
       });
+      await this.deliverCommandEvents();
+    }
+  }
+
+  /**
+   * EventBridge's part for the OS-account results rule: SSM's status-change events of the commands a function sent
+   * reach the result function after that function returned, as they do in AWS (asynchronously, a moment later).
+   */
+  private async deliverCommandEvents(): Promise<void> {
+    for (const event of this.osAccounts.takeEvents()) {
+      const { 'command-id': commandId, 'instance-id': instanceId, status } = event.detail;
+      try {
+        await this.invoke(
+          'os-account-result',
+          event,
+          'eventbridge',
+          `SSM: command ${commandId} ${status} on ${instanceId}`,
+        );
+      } catch (error) {
+        this.eventErrors.push(error as Error);
+      }
     }
   }
 

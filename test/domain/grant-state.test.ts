@@ -48,7 +48,7 @@ describe('canTransition', () => {
     expect(allowed).toBe(false);
   });
 
-  test.each<GrantStatus>(['DENIED', 'EXPIRED', 'REVOKED'])('lets a %s grant go nowhere', (from) => {
+  test.each<GrantStatus>(['DENIED', 'EXPIRED'])('lets a %s grant go nowhere', (from) => {
     // Prepare
     const destinations = GRANT_STATUSES;
 
@@ -58,6 +58,14 @@ describe('canTransition', () => {
     // Assess
     expect(reachable).toEqual([]);
   });
+});
+
+test('lets a REVOKED grant go back only to REVOKING (a lock SSM reported failed after the revoke ended)', () => {
+  // Act
+  const reachable = GRANT_STATUSES.filter((to) => canTransition('REVOKED', to));
+
+  // Assess
+  expect(reachable).toEqual(['REVOKING']);
 });
 
 describe('assertTransitions', () => {

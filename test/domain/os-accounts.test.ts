@@ -1,5 +1,9 @@
 import {
+  commandComment,
+  commandOrigin,
   MAX_RECORDED_INSTANCES,
+  osUserHoldOf,
+  outcomeOfFinalStatus,
   planLock,
   recordOutcomes,
   targetsOf,
@@ -29,6 +33,11 @@ function grantOf(grantId: string, targets: readonly ResolvedTarget[], osUser = '
   return { grantId, targets, plan: { role: { tags: { [RUN_AS_TAG]: osUser } } } } as unknown as GrantRecord;
 }
 
+/** The OS user's holders as the ledger keeps them, from the grants that hold it. */
+function holdersOf(...grants: GrantRecord[]): Record<string, readonly string[]> {
+  return Object.fromEntries(grants.map((g) => [g.grantId, osUserHoldOf(g)?.reach ?? []]));
+}
+
 describe('targetsOf', () => {
   it('names each instance once and each group by its tag', () => {
     // Act
@@ -44,13 +53,12 @@ describe('targetsOf', () => {
 });
 
 describe('planLock', () => {
-  it('locks every target when no other live grant runs as the same OS user', () => {
+  it('locks every target when no other grant holds the OS user', () => {
     // Prepare
     const grant = grantOf('g-1', [instances('billing-db', BILLING_1, BILLING_2), group('web-frontend')]);
-    const others = [grantOf('g-2', [instances('billing-db', BILLING_1)], 'globex-ops')];
 
     // Act
-    const plan = planLock(grant, [grant, ...others]);
+    const plan = planLock(grant, holdersOf(grant));
 
     // Assess
     expect(plan).toEqual({
@@ -67,7 +75,7 @@ describe('planLock', () => {
     const grant = grantOf('g-1', [instances('billing-db', BILLING_1, BILLING_2)]);
 
     // Act
-    const plan = planLock(grant, [grantOf('g-2', [instances('billing-db', BILLING_2)])]);
+    const plan = planLock(grant, holdersOf(grantOf('g-2', [instances('billing-db', BILLING_2)])));
 
     // Assess
     expect(plan).toEqual({
@@ -81,7 +89,7 @@ describe('planLock', () => {
     const grant = grantOf('g-1', [instances('billing-db', BILLING_1), instances('web-frontend', WEB_1)]);
 
     // Act
-    const plan = planLock(grant, [grantOf('g-2', [group('billing-db')])]);
+    const plan = planLock(grant, holdersOf(grantOf('g-2', [group('billing-db')])));
 
     // Assess
     expect(plan.targets).toEqual({ instanceIds: [WEB_1], groups: [] });
@@ -93,10 +101,72 @@ describe('planLock', () => {
     const grant = grantOf('g-1', [group('billing-db')]);
 
     // Act
-    const plan = planLock(grant, [grantOf('g-2', [instances('billing-db', BILLING_2)])]);
+    const plan = planLock(grant, holdersOf(grantOf('g-2', [instances('billing-db', BILLING_2)])));
 
     // Assess
     expect(plan).toEqual({ targets: { instanceIds: [], groups: [] }, keptFor: ['group:billing-db (held by g-2)'] });
+  });
+});
+
+describe('osUserHoldOf', () => {
+  it('holds the OS user on each named instance and on each group held whole, by target group', () => {
+    // Act
+    const hold = osUserHoldOf(
+      grantOf('g-1', [instances('billing-db', BILLING_1, BILLING_2), instances('billing-db', BILLING_1), group('web')]),
+    );
+
+    // Assess
+    expect(hold).toEqual({
+      osUser: 'acme-support',
+      reach: [`billing-db|${BILLING_1}`, `billing-db|${BILLING_2}`, 'web|*'],
+    });
+  });
+
+  it('holds nothing for a grant whose sessions run as no OS user', () => {
+    // Prepare
+    const grant = { grantId: 'g-1', targets: [group('web')], plan: { role: { tags: {} } } } as unknown as GrantRecord;
+
+    // Act
+    const hold = osUserHoldOf(grant);
+
+    // Assess
+    expect(hold).toBeUndefined();
+  });
+});
+
+describe('command comments', () => {
+  it("name the action, the OS user and the grant, within SSM's 100 characters, and read back the same", () => {
+    // Prepare
+    const longest = commandComment('unlock', 'a'.repeat(32), `g${'0'.repeat(47)}`);
+
+    // Act
+    const origin = commandOrigin(commandComment('lock', 'acme-support', 'grant-abc-0001'));
+
+    // Assess
+    expect(longest.length).toBeLessThanOrEqual(100);
+    expect(origin).toEqual({ action: 'lock', osUser: 'acme-support', grantId: 'grant-abc-0001' });
+  });
+
+  it.each([
+    ['another tool', 'patching run 42'],
+    ['an action the document does not have', 'jit-access delete acme-support grant-abc-0001'],
+    ['a grant id no grant can have', 'jit-access lock acme-support GRANT/../x'],
+    ['more words', 'jit-access lock acme-support grant-abc-0001 extra'],
+    ['no comment', undefined],
+  ])('name no grant for %s', (_, comment) => {
+    // Act
+    const origin = commandOrigin(comment);
+
+    // Assess
+    expect(origin).toBeUndefined();
+  });
+
+  it('count only Success as a lock that held: any other final status is a failure', () => {
+    // Act
+    const outcomes = ['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable'].map(outcomeOfFinalStatus);
+
+    // Assess
+    expect(outcomes).toEqual(['succeeded', 'failed', 'failed', 'failed', 'failed']);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   BILLING_1,
   BILLING_2,
   createHarness,
+  deliverCommandEvents,
   rejectionOf,
   requestInput,
   seedActive,
@@ -127,13 +128,16 @@ describe("the vendor's OS user at grant", () => {
 
     // Act
     const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+    await deliverCommandEvents(h);
 
     // Assess
     expect(error.name).toBe('jit.GrantFailed');
     expect(error.message).toContain(`${BILLING_2}: unlock failed (command cmd-1)`);
     expect(h.aws.osAccountRuns()).toContain(`lock acme-support on ${BILLING_1}: Success`);
     expect(h.aws.roles.size).toBe(0);
-    expect(await statusOf(h, GRANT_ID)).toBe('REVOKING');
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('FAILED');
+    expect(grant?.residueCheck?.residue.osAccounts).toEqual([`${BILLING_2}: lock failed (command cmd-2)`]);
   });
 });
 
@@ -144,9 +148,10 @@ describe("the vendor's OS user at revoke", () => {
     h.aws.clearCallLog();
   });
 
-  it('locks the OS user on every granted instance and records the lock per instance', async () => {
+  it('locks the OS user on every granted instance and records the lock per instance as SSM reports it', async () => {
     // Act
     await revokeAtExpiry();
+    const recorded = await deliverCommandEvents(h);
 
     // Assess
     expect(h.aws.commands.at(-1)).toMatchObject({
@@ -157,12 +162,30 @@ describe("the vendor's OS user at revoke", () => {
       `lock acme-support on ${BILLING_1}: Success`,
       `lock acme-support on ${BILLING_2}: Success`,
     ]);
+    // The grant's unlock events first: the grant step read those itself.
+    expect(recorded.map((r) => r.outcome)).toEqual(['ignored', 'ignored', 'recorded', 'recorded']);
     const grant = await h.ledger.getGrant(GRANT_ID);
     expect(grant?.status).toBe('REVOKED');
     expect(grant?.osAccount).toEqual({
       [BILLING_1]: { action: 'lock', status: 'succeeded', at: EXPIRES_AT, commandId: 'cmd-2' },
       [BILLING_2]: { action: 'lock', status: 'succeeded', at: EXPIRES_AT, commandId: 'cmd-2' },
     });
+  });
+
+  it('does not wait for the lock: the revoke records its command and reads no invocation', async () => {
+    // Prepare
+    h.aws.commandHangsOn.add(BILLING_1);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.countOf('ListCommandInvocations')).toBe(0);
+    expect(result.residue.osAccounts).toEqual([]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKED');
+    expect(grant?.lockCommandIds).toEqual(['cmd-2']);
+    expect(grant?.osAccount?.[BILLING_1]).toMatchObject({ action: 'unlock', status: 'succeeded' });
   });
 
   it('locks once when run twice in a row: the second run sends nothing', async () => {
@@ -180,22 +203,42 @@ describe("the vendor's OS user at revoke", () => {
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
   });
 
-  it('records a lock that failed on an instance as residue, alerts, counts it, and leaves the grant REVOKING', async () => {
+  it('records a lock SSM reports failed on an instance as residue, alerts, counts it, and reopens the grant REVOKING', async () => {
     // Prepare
     h.aws.commandFailsOn.add(BILLING_2);
     const addMetric = jest.spyOn(metrics, 'addMetric');
+    await revokeAtExpiry();
 
     // Act
-    const result = await revokeAtExpiry();
+    await deliverCommandEvents(h);
 
     // Assess
-    expect(result.residue.osAccounts).toEqual([`${BILLING_2}: lock failed (command cmd-2)`]);
     const grant = await h.ledger.getGrant(GRANT_ID);
     expect(grant?.status).toBe('REVOKING');
+    expect(grant?.residueCheck?.residue.osAccounts).toEqual([`${BILLING_2}: lock failed (command cmd-2)`]);
     expect(grant?.osAccount?.[BILLING_2]).toMatchObject({ action: 'lock', status: 'failed' });
-    expect(h.aws.published.map((p) => p.subject)).toEqual([`jit-access: ALERT grant ${GRANT_ID} revoke incomplete`]);
+    expect(h.aws.published.map((p) => p.subject)).toEqual([
+      `jit-access: grant ${GRANT_ID} revoked`,
+      `jit-access: ALERT grant ${GRANT_ID} revoke incomplete`,
+    ]);
     expect(addMetric).toHaveBeenCalledWith('OsAccountLocksFailed', 'Count', 1);
     addMetric.mockRestore();
+  });
+
+  it('records a failed lock once when SSM reports it twice', async () => {
+    // Prepare
+    h.aws.commandFailsOn.add(BILLING_2);
+    await revokeAtExpiry();
+    const failure = h.aws.takeInvocationEvents().at(-1);
+    await h.handlers.osAccountResult(failure);
+
+    // Act
+    const again = await h.handlers.osAccountResult(failure);
+
+    // Assess
+    expect(again).toMatchObject({ outcome: 'already recorded', instanceId: BILLING_2, status: 'failed' });
+    expect((await h.ledger.getGrant(GRANT_ID))?.residueCheck?.residue.osAccounts).toHaveLength(1);
+    expect(h.aws.published).toHaveLength(2);
   });
 
   it('sends to the others one at a time when SSM cannot reach an instance, which stays residue', async () => {
@@ -232,18 +275,6 @@ describe("the vendor's OS user at revoke", () => {
     });
   });
 
-  it('records a lock still running when the wait ran out as pending residue', async () => {
-    // Prepare
-    h.aws.commandHangsOn.add(BILLING_1);
-
-    // Act
-    const result = await revokeAtExpiry();
-
-    // Assess
-    expect(result.residue.osAccounts).toEqual([`${BILLING_1}: lock pending (command cmd-2)`]);
-    expect(await statusOf(h, GRANT_ID)).toBe('REVOKING');
-  });
-
   it('records a lock that could not be sent as residue', async () => {
     // Prepare
     h.aws.failOn('SendCommand');
@@ -262,11 +293,13 @@ describe("the vendor's OS user at revoke", () => {
     // Prepare
     h.aws.commandFailsOn.add(BILLING_2);
     await revokeAtExpiry();
+    await deliverCommandEvents(h);
     h.aws.commandFailsOn.clear();
     h.clock.advanceMinutes(PAST_STUCK_MINUTES);
 
     // Act
     const report = await h.handlers.sweeper();
+    await deliverCommandEvents(h);
 
     // Assess
     expect(report.stuckGrants).toEqual([GRANT_ID]);
@@ -299,5 +332,87 @@ describe("the vendor's OS user at revoke", () => {
       `lock acme-support on ${BILLING_2}: Success`,
     ]);
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+
+  it('leaves the user unlocked where the grant revoked first also reached, whichever of two overlapping grants ends first', async () => {
+    // Prepare
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+
+    // Act
+    await revokeAtExpiry(OTHER_ID);
+    const lockedFirst = h.aws.osAccountRuns().filter((run) => run.startsWith('lock'));
+    await revokeAtExpiry();
+
+    // Assess
+    expect(lockedFirst).toEqual([]);
+    expect((await h.ledger.getGrant(OTHER_ID))?.history.at(-1)?.event).toBe(
+      `revoked (expiry); residue: none; OS user left unlocked on ${BILLING_2} (held by ${GRANT_ID})`,
+    );
+    expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+    expect(await statusOf(h, OTHER_ID)).toBe('REVOKED');
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+
+  it('starts the revoke with one ledger write and no query when the grant alone holds its rules and OS user', async () => {
+    // Prepare
+    const writesBefore = h.ledger.writes.length;
+    const queries = jest.spyOn(h.ledger, 'grantsByStatus');
+
+    // Act
+    await revokeAtExpiry();
+
+    // Assess
+    expect(h.ledger.writes.slice(writesBefore)).toEqual(['startRevoke', 'transition']);
+    expect(queries).not.toHaveBeenCalled();
+    expect(await h.ledger.osUserHolders(['acme-support'])).toEqual(new Map());
+  });
+
+  it('has the sweeper let go of a hold left by a grant that is over, so the next revoke of that user locks there', async () => {
+    // Prepare: a hold on BILLING_2 whose release was lost, by a grant the ledger no longer has as live
+    const lostHold = { osUser: 'acme-support', reach: [`billing-db|${BILLING_2}`] };
+    await h.ledger.acquireRules([], OTHER_ID, lostHold);
+
+    // Act
+    const report = await h.handlers.sweeper();
+    await revokeAtExpiry();
+
+    // Assess
+    expect(report.staleOsUserHolds).toEqual([`acme-support held by ${OTHER_ID}`]);
+    expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+      `lock acme-support on ${BILLING_2}: Success`,
+    ]);
+  });
+
+  it('without the sweeper, a hold by another grant keeps the revoke from locking the user there', async () => {
+    // Prepare
+    await h.ledger.acquireRules([], OTHER_ID, { osUser: 'acme-support', reach: [`billing-db|${BILLING_2}`] });
+
+    // Act
+    await revokeAtExpiry();
+
+    // Assess
+    expect(h.aws.osAccountRuns().filter((run) => run.startsWith('lock'))).toEqual([
+      `lock acme-support on ${BILLING_1}: Success`,
+    ]);
+  });
+
+  it('keeps the hold of a live grant the sweeper did not see as live when it read the statuses', async () => {
+    // Prepare
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+    jest.spyOn(h.ledger, 'grantsByStatus').mockResolvedValue([]);
+
+    // Act
+    const report = await h.handlers.sweeper();
+
+    // Assess
+    expect(report.staleOsUserHolds).toEqual([]);
+    expect(Object.keys((await h.ledger.osUserHolders(['acme-support'])).get('acme-support') ?? {}).sort()).toEqual([
+      GRANT_ID,
+      OTHER_ID,
+    ]);
   });
 });

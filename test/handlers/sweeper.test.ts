@@ -35,6 +35,7 @@ const NOTHING_FOUND = {
   orphanedRules: [],
   unheldRules: [],
   orphanedSessions: [],
+  staleOsUserHolds: [],
   strandedGrants: [],
   undeliveredDecisions: [],
 };

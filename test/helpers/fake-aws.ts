@@ -161,6 +161,7 @@ export interface FakeCommand {
   readonly parameters: Readonly<Record<string, readonly string[]>>;
   /** Where the agent would upload the steps' output (the change snapshots), as `<bucket>/<prefix>`. */
   readonly output?: string;
+  readonly comment?: string;
   readonly invocations: readonly { readonly instanceId: string; status: string }[];
 }
 
@@ -229,6 +230,7 @@ export class FakeAws {
   readonly snapshotFailsOn = new Set<string>();
   /** Instances whose end snapshot is still running after the lock step ended: the command stays InProgress. */
   readonly snapshotRunsOn = new Set<string>();
+  private readonly deliveredEvents = new Set<string>();
   /** Instances SSM does not manage (agent offline, or terminated): a SendCommand naming one fails InvalidInstanceId. */
   readonly unmanaged = new Set<string>();
   readonly instances: FakeInstance[] = [];
@@ -981,6 +983,7 @@ export class FakeAws {
             documentName: input.DocumentName ?? '',
             parameters: input.Parameters ?? {},
             ...(input.OutputS3BucketName ? { output: `${input.OutputS3BucketName}/${input.OutputS3KeyPrefix}` } : {}),
+            ...(input.Comment ? { comment: input.Comment } : {}),
             invocations: reached.map(({ instanceId }) => ({
               instanceId,
               status:
@@ -1015,7 +1018,12 @@ export class FakeAws {
       this.handle('ListCommands', false, (input: ListCommandsCommandInput) => ({
         Commands: this.commands
           .filter((c) => c.commandId === input.CommandId)
-          .map((c) => ({ CommandId: c.commandId, Status: 'Success', TargetCount: c.invocations.length })),
+          .map((c) => ({
+            CommandId: c.commandId,
+            Comment: c.comment,
+            Status: 'Success',
+            TargetCount: c.invocations.length,
+          })),
       })),
     );
     this.stubs.push(ssm);
@@ -1032,6 +1040,32 @@ export class FakeAws {
       { Name: 'osAccount', Status: running ? 'Success' : status, Output: '' },
       { Name: 'snapshotEnd', Status: running ? 'InProgress' : 'Success', Output: running ? '' : snapshot },
     ];
+  }
+
+  /**
+   * SSM's status-change events of every invocation that ended since the last call, as EventBridge hands them to the
+   * OS-account results rule's target; one still running has no final event yet.
+   */
+  takeInvocationEvents(): unknown[] {
+    const events: unknown[] = [];
+    for (const command of this.commands) {
+      for (const invocation of command.invocations) {
+        const key = `${command.commandId}/${invocation.instanceId}/${invocation.status}`;
+        if (invocation.status === 'InProgress' || this.deliveredEvents.has(key)) continue;
+        this.deliveredEvents.add(key);
+        events.push({
+          source: 'aws.ssm',
+          'detail-type': 'EC2 Command Invocation Status-change Notification',
+          detail: {
+            'command-id': command.commandId,
+            'document-name': command.documentName,
+            'instance-id': invocation.instanceId,
+            status: invocation.status,
+          },
+        });
+      }
+    }
+    return events;
   }
 
   /** The OS-account commands sent, as `<action> <osUser> on <instance>: <status>`. */

@@ -12,6 +12,7 @@ import { createApiReadHandler } from '../../lambdas/handlers/api-read';
 import { createApiRequestHandler } from '../../lambdas/handlers/api-request';
 import { ROUTES, type RouteName } from '../../lambdas/handlers/api/contract';
 import { createGrantHandler } from '../../lambdas/handlers/grant';
+import { createOsAccountResultHandler } from '../../lambdas/handlers/os-account-result';
 import { createRecordOutcomeHandler } from '../../lambdas/handlers/record-outcome';
 import { createRequestApprovalHandler } from '../../lambdas/handlers/request-approval';
 import { createRevokeHandler } from '../../lambdas/handlers/revoke';
@@ -185,6 +186,7 @@ export function handlersFor(deps: Dependencies, audit: FakeAuditSources = fakeAu
     revoke: createRevokeHandler(use),
     sweeper: createSweeperHandler(use),
     recordOutcome: createRecordOutcomeHandler(use),
+    osAccountResult: createOsAccountResultHandler(use),
     apiRead: createApiReadHandler(use),
     apiRequest: createApiRequestHandler(use),
     apiDecide: createApiDecideHandler(use),
@@ -301,6 +303,16 @@ export async function seedActive(
 ): Promise<ProvisionResult> {
   await seedApproved(harness, grantId, input);
   return harness.handlers.grant({ grantId });
+}
+
+/**
+ * EventBridge's part: hands SSM's status-change event of every command invocation that ended since the last delivery
+ * to the OS-account result function, one at a time; answers what it recorded.
+ */
+export async function deliverCommandEvents(harness: Harness) {
+  const recorded = [];
+  for (const event of harness.aws.takeInvocationEvents()) recorded.push(await harness.handlers.osAccountResult(event));
+  return recorded;
 }
 
 /** The status the ledger holds for the grant (throws when there is no such grant). */

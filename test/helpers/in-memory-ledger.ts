@@ -2,6 +2,7 @@ import type {
   GrantUpdate,
   KeptRule,
   Ledger,
+  LockFailure,
   ReleasedRules,
   ReviewDue,
   RuleHolding,
@@ -9,6 +10,7 @@ import type {
 } from '../../lambdas/adapters/ledger';
 import { assertTransitions } from '../../lambdas/domain/grant-state';
 import type { DeniedAttempt } from '../../lambdas/domain/lockout';
+import type { OsUserHold, OsUserHolders } from '../../lambdas/domain/os-accounts';
 import type {
   CreatedResources,
   GrantLockout,
@@ -16,6 +18,7 @@ import type {
   GrantStatus,
   HistoryEntry,
   IngressRule,
+  OsAccountEntry,
   Vote,
 } from '../../lambdas/domain/types';
 
@@ -45,6 +48,9 @@ export type LedgerWrite =
   | 'setRuleIds'
   | 'releaseRule'
   | 'releaseRules'
+  | 'startRevoke'
+  | 'releaseOsUser'
+  | 'recordLockOutcome'
   | 'forgetRuleIfUnheld'
   | 'setVendorState'
   | 'recordAttempt'
@@ -71,6 +77,8 @@ export class InMemoryLedger implements Ledger {
   private readonly grants = new Map<string, StoredGrant>();
   private readonly votes = new Map<string, Map<string, Vote>>();
   private readonly rules = new Map<string, StoredRule>();
+  /** Per OS user, its holders and their reach entries (`<grantId>|<entry>`), as DynamoLedger's two string sets. */
+  private readonly osUsers = new Map<string, { readonly holders: Set<string>; readonly reach: Set<string> }>();
   private readonly vendors = new Map<string, VendorState>();
   private readonly vendorHistories = new Map<string, VendorState[]>();
   /** Per vendor, by sort key `<at>#<eventId>`, as DynamoLedger keys them. */
@@ -263,6 +271,7 @@ export class InMemoryLedger implements Ledger {
   async acquireRules(
     rules: readonly { readonly key: string; readonly rule: IngressRule }[],
     grantId: string,
+    hold?: OsUserHold,
   ): Promise<Map<string, RuleHolding>> {
     this.writes.push('acquireRules');
     await tick();
@@ -270,7 +279,102 @@ export class InMemoryLedger implements Ledger {
       const stored = this.rules.get(key) ?? { holders: new Set<string>() };
       this.rules.set(key, { ...stored, rule: stored.rule ?? { ...rule }, holders: stored.holders.add(grantId) });
     }
+    if (hold) {
+      const stored = this.osUsers.get(hold.osUser) ?? { holders: new Set<string>(), reach: new Set<string>() };
+      stored.holders.add(grantId);
+      for (const entry of hold.reach) stored.reach.add(`${grantId}|${entry}`);
+      this.osUsers.set(hold.osUser, stored);
+    }
     return this.getRules(rules.map((r) => r.key));
+  }
+
+  /** As DynamoLedger's transaction: the grant moved and each item forgotten as this grant's alone, or nothing. */
+  async startRevoke(
+    grantId: string,
+    from: readonly GrantStatus[],
+    to: GrantStatus,
+    entry: HistoryEntry,
+    update: GrantUpdate,
+    release: { readonly ruleIds: ReadonlyMap<string, string>; readonly hold?: OsUserHold },
+  ): Promise<boolean> {
+    this.writes.push('startRevoke');
+    await tick();
+    if (this.failingTransitionTo === to) {
+      this.failingTransitionTo = undefined;
+      throw Object.assign(new Error(`injected ledger failure on the transition to ${to}`), {
+        name: 'InternalServerError',
+      });
+    }
+    const soleHolder = (holders: ReadonlySet<string> | undefined) => holders?.size === 1 && holders.has(grantId);
+    const stored = this.grants.get(grantId);
+    const holds =
+      stored !== undefined &&
+      from.includes(stored.record.status) &&
+      [...release.ruleIds.keys()].every((key) => soleHolder(this.rules.get(key)?.holders)) &&
+      (!release.hold || soleHolder(this.osUsers.get(release.hold.osUser)?.holders));
+    if (!holds) return false;
+    for (const key of release.ruleIds.keys()) this.rules.delete(key);
+    if (release.hold) this.osUsers.delete(release.hold.osUser);
+    stored.record = {
+      ...stored.record,
+      ...definedFields(update),
+      status: to,
+      updatedAt: entry.at,
+      history: [...stored.record.history, { ...entry }],
+    };
+    return true;
+  }
+
+  async recordLockOutcome(
+    grantId: string,
+    instanceId: string,
+    entry: OsAccountEntry,
+    failed?: LockFailure,
+  ): Promise<boolean> {
+    this.writes.push('recordLockOutcome');
+    await tick();
+    const stored = this.grants.get(grantId);
+    const record = stored?.record;
+    if (!stored || !record?.osAccount || !(record.lockCommandIds ?? []).includes(entry.commandId)) return false;
+    if (failed && (record.status !== failed.from || !record.residueCheck)) return false;
+    const osAccount = { ...record.osAccount, [instanceId]: { ...entry } };
+    stored.record = failed
+      ? {
+          ...record,
+          osAccount,
+          status: failed.to,
+          updatedAt: failed.entry.at,
+          history: [...record.history, { ...failed.entry }],
+          residueCheck: {
+            ...(record.residueCheck as NonNullable<GrantRecord['residueCheck']>),
+            residue: {
+              ...(record.residueCheck as NonNullable<GrantRecord['residueCheck']>).residue,
+              osAccounts: [...(record.residueCheck?.residue.osAccounts ?? []), failed.residue],
+            },
+          },
+        }
+      : { ...record, osAccount };
+    return true;
+  }
+
+  async releaseOsUser(hold: OsUserHold, grantId: string): Promise<OsUserHolders> {
+    this.writes.push('releaseOsUser');
+    await tick();
+    const stored = this.osUsers.get(hold.osUser);
+    if (!stored) return {};
+    stored.holders.delete(grantId);
+    for (const entry of hold.reach) stored.reach.delete(`${grantId}|${entry}`);
+    return holdersOf(stored);
+  }
+
+  async osUserHolders(osUsers: readonly string[]): Promise<Map<string, OsUserHolders>> {
+    await tick();
+    return new Map(
+      osUsers.flatMap((osUser) => {
+        const stored = this.osUsers.get(osUser);
+        return stored ? [[osUser, holdersOf(stored)] as const] : [];
+      }),
+    );
   }
 
   async setRuleIds(ruleIds: ReadonlyMap<string, string>): Promise<void> {
@@ -419,6 +523,15 @@ export class InMemoryLedger implements Ledger {
     await tick();
     this.reviews.delete(`${review.reviewBy}#${review.grantId}`);
   }
+}
+
+function holdersOf(stored: { readonly holders: Set<string>; readonly reach: Set<string> }): OsUserHolders {
+  const holders: Record<string, string[]> = Object.fromEntries([...stored.holders].map((id) => [id, []]));
+  for (const entry of stored.reach) {
+    const at = entry.indexOf('|');
+    holders[entry.slice(0, at)]?.push(entry.slice(at + 1));
+  }
+  return holders;
 }
 
 function holdingOf(stored: StoredRule | undefined): RuleHolding {

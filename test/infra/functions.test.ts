@@ -14,6 +14,7 @@ const LIFECYCLE_HANDLERS = [
   'sweeper',
   'record-outcome',
   'lockout',
+  'os-account-result',
 ];
 const API_HANDLERS = ['api-read', 'api-request', 'api-decide', 'api-audit'];
 const HANDLERS = [...LIFECYCLE_HANDLERS, ...API_HANDLERS];
@@ -39,7 +40,7 @@ function environmentOf(handler: string): Record<string, unknown> {
 }
 
 describe('stack functions', () => {
-  test('are exactly the lifecycle steps, the lockout and the four API functions, one function each', () => {
+  test('are exactly the lifecycle steps, the lockout, the OS-account results and the four API functions, one each', () => {
     // Act
     const tags = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
       (fn.Properties.Tags as { Key: string; Value: string }[])
@@ -292,13 +293,13 @@ describe('stack outputs', () => {
     },
   );
 
-  test('only what ends access reserves executions (revoke, sweeper, lockout, api-decide for the kill switch)', () => {
+  test('only what ends access reserves executions (revoke, sweeper, lockout, the lock results, api-decide for the kill switch)', () => {
     // Act
     const reserving = HANDLERS.filter(
       (handler) => functionProperties(handler).ReservedConcurrentExecutions !== undefined,
     );
 
     // Assess
-    expect(reserving.sort()).toEqual(['api-decide', 'lockout', 'revoke', 'sweeper']);
+    expect(reserving.sort()).toEqual(['api-decide', 'lockout', 'os-account-result', 'revoke', 'sweeper']);
   });
 });

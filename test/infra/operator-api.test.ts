@@ -504,11 +504,14 @@ describe('who may invoke the functions', () => {
       'Fn::GetAtt': [functionLogicalId(template, handler), 'Arn'],
     }));
 
-    // The lockout function's own permissions (EventBridge, from its rules only) are checked in lockout.test.ts.
-    const lockoutArn = JSON.stringify({ 'Fn::GetAtt': [functionLogicalId(template, 'lockout'), 'Arn'] });
+    // The lockout and OS-account result functions' own permissions (EventBridge, from their rules only) are checked
+    // in lockout.test.ts and os-account-results.test.ts.
+    const eventTargets = ['lockout', 'os-account-result'].map((handler) =>
+      JSON.stringify({ 'Fn::GetAtt': [functionLogicalId(template, handler), 'Arn'] }),
+    );
 
     // Act
-    const permissions = lambdaPermissions().filter((p) => JSON.stringify(p.FunctionName) !== lockoutArn);
+    const permissions = lambdaPermissions().filter((p) => !eventTargets.includes(JSON.stringify(p.FunctionName)));
 
     // Assess
     expect(permissions).toHaveLength(ROUTE_NAMES.length);

@@ -34,7 +34,6 @@ const REVOKE_CALLS: readonly AwsCallName[] = [
   'iam:AttachRolePolicy',
   'ssm:DescribeSessions',
   'ssm:TerminateSession',
-  'dynamodb:Query',
   'ssm:SendCommand',
   'dynamodb:TransactWriteItems',
   'ec2:RevokeSecurityGroupIngress',
@@ -42,7 +41,6 @@ const REVOKE_CALLS: readonly AwsCallName[] = [
   'iam:DeleteRolePolicy',
   'iam:DetachRolePolicy',
   'iam:DeleteRole',
-  'ssm:ListCommandInvocations',
   'sns:Publish',
 ];
 
@@ -57,7 +55,7 @@ const EXPIRY_STEP = /^expiry schedule jit-.+ fired$/;
  */
 const isLedgerCall = (call: AwsCallName) => call.startsWith('dynamodb:') && call !== 'dynamodb:UpdateItem';
 /** Calls the grant's compensation needs too (it locks the OS user again): failing for good, they fail it as well. */
-const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand', 'ssm:ListCommandInvocations'];
+const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand'];
 const isCompensationCall = (call: AwsCallName) => COMPENSATION_CALLS.includes(call);
 
 const countOf = (call: AwsCallName, calls: readonly AwsCallName[]) => calls.filter((c) => c === call).length;

@@ -13,6 +13,7 @@ import {
   ledgerRecord,
   localLifecycle,
   mutatingCalls,
+  PAST_STUCK_THRESHOLD_MINUTES,
   NO_RESIDUE,
   requestBreakGlass,
   RUN_STARTS_AT,
@@ -83,13 +84,49 @@ describe('scenario 1: two of three approvals grant access, and the expiry takes 
     // Assess
     expect(activeBeforeExpiry).toBe(true);
     expect(local.sessions.isActive(sessionId)).toBe(false);
-    expect(local.timeline.at(-1)?.step).toBe(`expiry schedule jit-${grantId} fired`);
-    expect(await ledgerRecord(local, grantId)).toMatchObject({
+    // The revoke, then SSM's result of its lock on the instance, which EventBridge delivers after it.
+    expect(local.timeline.slice(-2).map((e) => e.step)).toEqual([
+      `expiry schedule jit-${grantId} fired`,
+      expect.stringMatching(/^SSM: command \S+ Success on i-/),
+    ]);
+    const record = await ledgerRecord(local, grantId);
+    expect(record).toMatchObject({
       status: 'REVOKED',
       revokeReason: 'expiry',
       residueCheck: { checkedAt: grant.expiresAt, residue: NO_RESIDUE },
     });
+    expect(Object.values(record.osAccount ?? {})).toEqual([
+      { action: 'lock', status: 'succeeded', at: grant.expiresAt, commandId: record.lockCommandIds?.[0] },
+    ]);
+    expect(local.eventErrors).toEqual([]);
     expect(await local.residue()).toEqual(NO_RESIDUE);
+  });
+
+  it('a lock SSM reports failed reopens the grant REVOKING with the instance as residue; the sweeper locks it again', async () => {
+    // Prepare
+    const local = await lifecycle.start();
+    const { grantId, request, grant } = await grantThroughWorkflow(local);
+    const instanceId = firstTarget(request);
+    local.osAccounts.lockFailsOn.add(instanceId);
+    await local.advanceTo(grant.expiresAt ?? '');
+    const afterFailure = await ledgerRecord(local, grantId);
+    local.osAccounts.lockFailsOn.clear();
+
+    // Act
+    await local.advanceBy(PAST_STUCK_THRESHOLD_MINUTES);
+    const report = await local.sweep();
+
+    // Assess
+    expect(afterFailure.status).toBe('REVOKING');
+    expect(afterFailure.residueCheck?.residue.osAccounts).toEqual([
+      `${instanceId}: lock failed (command ${afterFailure.lockCommandIds?.[0]})`,
+    ]);
+    expect(report).toMatchObject({ stuckGrants: [grantId] });
+    const record = await ledgerRecord(local, grantId);
+    expect(record).toMatchObject({ status: 'REVOKED', residueCheck: { residue: NO_RESIDUE } });
+    expect(record.osAccount?.[instanceId]).toMatchObject({ action: 'lock', status: 'succeeded' });
+    expect(local.osAccounts.account(instanceId, 'acme-support')?.state).toBe('locked');
+    expect(local.eventErrors).toEqual([]);
   });
 });
 

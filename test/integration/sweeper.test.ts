@@ -24,6 +24,7 @@ const NO_FINDINGS = {
   orphanedRules: [],
   unheldRules: [],
   orphanedSessions: [],
+  staleOsUserHolds: [],
   strandedGrants: [],
   undeliveredDecisions: [],
   failures: [],
@@ -230,7 +231,12 @@ describe('scenario 10: the sweeper reconciles AWS against the ledger', () => {
     const report = await local.sweep();
 
     // Assess
-    expect(local.timeline.slice(stepsBeforeExpiry).map((e) => e.step)).toEqual(['sweep']);
+    // Only the sweep ran (no schedule fired); SSM's result of the lock it sent followed it.
+    const after = local.timeline.slice(stepsBeforeExpiry);
+    expect(after.filter((e) => e.actor !== 'eventbridge').map((e) => e.step)).toEqual(['sweep']);
+    expect(after.filter((e) => e.actor === 'eventbridge').map((e) => e.step)).toEqual([
+      expect.stringMatching(/^SSM: command \S+ Success on i-/),
+    ]);
     expect(afterExpiry).toMatchObject({ roles: [grant.created.roleArn], schedules: [], sessions: [sessionId] });
     expect(report).toEqual({ ...NO_FINDINGS, expiredGrants: [grantId] });
     expect(local.sessions.isActive(sessionId)).toBe(false);

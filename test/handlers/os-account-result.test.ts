@@ -1,0 +1,92 @@
+import {
+  BILLING_1,
+  createHarness,
+  rejectionOf,
+  requestInput,
+  seedActive,
+  testSettings,
+  type Harness,
+} from '../helpers/handler-deps';
+
+const GRANT_ID = 'grant-result-0001';
+const DOCUMENT = testSettings().osAccountDocumentName;
+
+const statusChange = (detail: Record<string, string>) => ({
+  source: 'aws.ssm',
+  'detail-type': 'EC2 Command Invocation Status-change Notification',
+  detail: { 'command-id': 'cmd-9', 'document-name': DOCUMENT, 'instance-id': BILLING_1, status: 'Success', ...detail },
+});
+
+let h: Harness;
+beforeEach(async () => {
+  h = createHarness();
+  await seedActive(h, GRANT_ID, requestInput({ targets: [BILLING_1] }));
+  h.aws.takeInvocationEvents();
+  h.aws.clearCallLog();
+});
+afterEach(() => h.restore());
+
+describe('the OS-account result function', () => {
+  it('refuses an event that is not a command status change, naming the field, and writes nothing', async () => {
+    // Prepare
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const error = await rejectionOf(h.handlers.osAccountResult({ ...statusChange({}), source: 'custom.forged' }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'source' });
+    expect(h.ledger.writes).toHaveLength(writesBefore);
+  });
+
+  it("ignores another document's command without asking SSM anything", async () => {
+    // Act
+    const recorded = await h.handlers.osAccountResult(statusChange({ 'document-name': 'AWS-RunShellScript' }));
+
+    // Assess
+    expect(recorded).toMatchObject({ outcome: 'ignored' });
+    expect(h.aws.countOf('ListCommands')).toBe(0);
+  });
+
+  it('ignores a status that is not a result yet', async () => {
+    // Act
+    const recorded = await h.handlers.osAccountResult(statusChange({ status: 'InProgress' }));
+
+    // Assess
+    expect(recorded).toEqual({ outcome: 'ignored', why: 'status InProgress is not a result yet' });
+  });
+
+  it('records nothing for a command of the stack document that names a grant which never sent it', async () => {
+    // Prepare: someone able to send the document words a lock as the revoke of this grant would
+    const { commandIds } = await h.deps.osAccounts.send({
+      action: 'lock',
+      osUser: 'acme-support',
+      blockImds: false,
+      targets: { instanceIds: [BILLING_1], groups: [] },
+      grantId: GRANT_ID,
+    });
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const error = await rejectionOf(
+      h.handlers.osAccountResult(statusChange({ 'command-id': commandIds[0] ?? '', status: 'Failed' })),
+    );
+
+    // Assess
+    expect(error.message).toContain(`is not recorded as a lock of grant ${GRANT_ID}`);
+    expect(h.ledger.writes).toHaveLength(writesBefore);
+    expect((await h.ledger.getGrant(GRANT_ID))?.status).toBe('ACTIVE');
+  });
+
+  it('ignores a command whose comment names no grant', async () => {
+    // Prepare: cmd-1 is the grant's unlock; cmd-9 was never sent
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const recorded = await h.handlers.osAccountResult(statusChange({ 'command-id': 'cmd-9' }));
+
+    // Assess
+    expect(recorded).toEqual({ outcome: 'ignored', why: 'command cmd-9 names no grant' });
+    expect(h.ledger.writes).toHaveLength(writesBefore);
+  });
+});
