@@ -1,15 +1,26 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CACHE_DIR = path.join(ROOT, 'node_modules', '.cache', 'jit-access-templates');
 
 /**
- * Everything a synthesized template is made of: the stack and function code, the cdk.json config and feature flags,
- * the locked dependencies (aws-cdk-lib, esbuild) and the helpers that call the synth.
+ * Everything a synthesized template is made of: the CDK app, the stack and function code, the cdk.json config and
+ * feature flags, the locked dependencies (aws-cdk-lib, esbuild) and the helpers that call the synth.
  */
 const INPUTS = [
+  'bin',
   'lib',
   'lambdas',
   'cdk.json',
@@ -41,10 +52,14 @@ function digestOfSources(): string {
   return sourcesDigest;
 }
 
-/** Where the template of `variant` is kept: a digest of the sources and of the variant (e.g. the config). */
+/** A digest of the sources and of the variant (e.g. the config): a synth's output is a function of both. */
+function cacheKey(variant: unknown): string {
+  return createHash('sha256').update(digestOfSources()).update(JSON.stringify(variant)).digest('hex').slice(0, 32);
+}
+
+/** Where the template of `variant` is kept. */
 export function templateCachePath(variant: unknown): string {
-  const key = createHash('sha256').update(digestOfSources()).update(JSON.stringify(variant)).digest('hex');
-  return path.join(CACHE_DIR, `${key.slice(0, 32)}.json`);
+  return path.join(CACHE_DIR, `${cacheKey(variant)}.json`);
 }
 
 /**
@@ -61,4 +76,40 @@ export function cachedTemplate(variant: unknown, synthesize: () => object): Reco
   writeFileSync(partial, JSON.stringify(template));
   renameSync(partial, file);
   return template as Record<string, unknown>;
+}
+
+/** A cloud assembly directory with what wrote it. */
+export interface CachedOutdir<T> {
+  readonly outdir: string;
+  readonly result: T;
+}
+
+/**
+ * A cloud assembly (cdk.out) shared on disk like `cachedTemplate`: `synthesize` writes into the empty directory it is
+ * given and returns what to keep beside it (e.g. the exit status and output of `cdk synth`). Only a synth that
+ * `succeeded` is kept, so a failing one fails every run. Concurrent writers each synthesize into their own directory
+ * and the first rename wins; the others read the winner's.
+ */
+export function cachedOutdir<T>(
+  variant: unknown,
+  synthesize: (outdir: string) => T,
+  succeeded: (result: T) => boolean,
+): CachedOutdir<T> {
+  const dir = path.join(CACHE_DIR, cacheKey(variant));
+  const resultFile = path.join(dir, 'result.json');
+  const outdir = path.join(dir, 'cdk.out');
+  if (existsSync(resultFile)) return { outdir, result: JSON.parse(readFileSync(resultFile, 'utf8')) as T };
+  mkdirSync(CACHE_DIR, { recursive: true });
+  const partial = mkdtempSync(`${dir}.partial-`);
+  mkdirSync(path.join(partial, 'cdk.out'));
+  const result = synthesize(path.join(partial, 'cdk.out'));
+  if (!succeeded(result)) return { outdir: path.join(partial, 'cdk.out'), result };
+  writeFileSync(path.join(partial, 'result.json'), JSON.stringify(result));
+  try {
+    renameSync(partial, dir);
+  } catch (error) {
+    if (!existsSync(resultFile)) throw error;
+    rmSync(partial, { recursive: true, force: true });
+  }
+  return { outdir, result };
 }
