@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { cachedTemplate, templateCachePath } from '../helpers/template-cache';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { cachedOutdir, cachedTemplate, templateCachePath } from '../helpers/template-cache';
 
 /** A variant no other test file uses, so runs and workers never share these entries. */
 function uniqueVariant(): string[] {
@@ -10,7 +11,7 @@ function uniqueVariant(): string[] {
 describe('the shared template cache', () => {
   const written: string[] = [];
   afterEach(() => {
-    for (const file of written.splice(0)) rmSync(file, { force: true });
+    for (const file of written.splice(0)) rmSync(file, { recursive: true, force: true });
   });
 
   it('synthesizes a variant once and hands every later caller the kept template', () => {
@@ -59,5 +60,43 @@ describe('the shared template cache', () => {
     expect(failing).toThrow('synth failed');
     expect(existsSync(templateCachePath(variant))).toBe(false);
     expect(cachedTemplate(variant, () => ({ retried: true }))).toEqual({ retried: true });
+  });
+
+  it('keeps the cloud assembly of a successful synth, and every later caller reads it without synthesizing', () => {
+    // Prepare
+    const variant = uniqueVariant();
+    let synths = 0;
+    const synthesize = (outdir: string) => {
+      writeFileSync(path.join(outdir, 'JitAccess.template.json'), '{"Resources":{}}');
+      return { status: 0, synth: ++synths };
+    };
+
+    // Act
+    const first = cachedOutdir(variant, synthesize, (run) => run.status === 0);
+    const second = cachedOutdir(variant, synthesize, (run) => run.status === 0);
+    written.push(path.dirname(first.outdir));
+
+    // Assess
+    expect(synths).toBe(1);
+    expect(second).toEqual(first);
+    expect(readFileSync(path.join(second.outdir, 'JitAccess.template.json'), 'utf8')).toBe('{"Resources":{}}');
+  });
+
+  it('keeps no cloud assembly of a failed synth, so the next caller runs it again', () => {
+    // Prepare
+    const variant = uniqueVariant();
+    let synths = 0;
+    const failing = () => ({ status: 1, synth: ++synths });
+
+    // Act
+    const first = cachedOutdir(variant, failing, (run) => run.status === 0);
+    const second = cachedOutdir(variant, failing, (run) => run.status === 0);
+    written.push(path.dirname(first.outdir), path.dirname(second.outdir));
+
+    // Assess
+    expect([first.result, second.result]).toEqual([
+      { status: 1, synth: 1 },
+      { status: 1, synth: 2 },
+    ]);
   });
 });
