@@ -1,3 +1,5 @@
+const { availableParallelism } = require('node:os');
+
 const shared = {
   testEnvironment: 'node',
   testMatch: ['**/*.test.ts'],
@@ -8,10 +10,15 @@ const shared = {
 /**
  * Two projects: unit tests run alone; integration tests share one local moto server that globalSetup starts (and
  * installs into .venv on first use) and globalTeardown stops.
+ *
+ * At least two workers: jest's default (one less than the cores) runs every file in band on a 2-core machine, where
+ * the integration files spend most of their time waiting on moto, a child process or a real-time poll, leaving a
+ * core idle. Test files never share AWS resources (unique names per world), so they may run side by side.
  * @type {import('jest').Config}
  */
 module.exports = {
   testTimeout: 60000,
+  maxWorkers: Math.max(2, availableParallelism() - 1),
   projects: [
     {
       ...shared,

@@ -1,6 +1,6 @@
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { JitAccessConfig } from '../../lib/config/schema';
@@ -11,6 +11,8 @@ import { createLocalWorld } from '../../scripts/local-aws/local-world';
 import { acmeRequest, PEOPLE, requestAccess, requestArgs, type RequestInput } from '../../scripts/local-aws/scenarios';
 import { synthesizeStack, type SynthesizedStack } from '../../scripts/local-aws/synthesized-stack';
 import { localClientConfig } from './local-aws-clients';
+import { exampleStackConfig } from './synth-stack';
+import { cachedTemplate, templateCachePath } from './template-cache';
 
 /** What a residue check reads when jit-access left nothing behind. */
 export const NO_RESIDUE: Residue = {
@@ -45,15 +47,28 @@ export interface ActiveGrant {
 /** The stack as synthesized for this test file; its cdk.out is gone (worlds need only the parsed template). */
 let synthesized: SynthesizedStack | undefined;
 
-/** Synthesizes the real stack once per test file (every describe block's worlds share it). */
+/** The real stack's template as `npm run local` synthesizes it, read from a cdk.out that is then removed. */
+function synthesizeIntoTemporaryOutdir(): object {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'jit-access-cdk-out-'));
+  try {
+    return JSON.parse(readFileSync(synthesizeStack(outdir).templatePath, 'utf8')) as object;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The real stack, synthesized once per change of the sources and shared on disk by every test file and jest worker
+ * (see template-cache.ts); within a file, every describe block's worlds share it.
+ */
 function synthesizedOnce(): SynthesizedStack {
   if (!synthesized) {
-    const outdir = mkdtempSync(path.join(tmpdir(), 'jit-access-cdk-out-'));
-    try {
-      synthesized = synthesizeStack(outdir);
-    } finally {
-      rmSync(outdir, { recursive: true, force: true });
-    }
+    const template = cachedTemplate(['localLifecycle'], synthesizeIntoTemporaryOutdir);
+    synthesized = {
+      config: exampleStackConfig(),
+      templatePath: templateCachePath(['localLifecycle']),
+      resources: template.Resources as SynthesizedStack['resources'],
+    };
   }
   return synthesized;
 }

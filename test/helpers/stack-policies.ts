@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { PlanContext } from '../../lambdas/domain/planner';
 import type { PolicyDocument } from '../../lambdas/domain/types';
 import type { JitAccessConfig } from '../../lib/config/schema';
@@ -9,7 +9,13 @@ import {
   resolveIntrinsics,
   type CfnResource,
 } from '../../scripts/local-aws/synthesized-stack';
-import { buildStack, functionLogicalId, onlyLogicalId, statementsOfHandler } from './synth-stack';
+import {
+  exampleStackConfig,
+  functionLogicalId,
+  onlyLogicalId,
+  statementsOfHandler,
+  synthTemplate,
+} from './synth-stack';
 
 type CfnValue = Parameters<typeof resolveIntrinsics>[0];
 
@@ -74,8 +80,8 @@ function referenceResolver(resources: Readonly<Record<string, CfnResource>>) {
 
 /** Synthesizes the example stack (cdk.json) and resolves its policies. */
 export function stackPolicies(): StackPolicies {
-  const { stack, config } = buildStack();
-  const template = Template.fromStack(stack);
+  const config = exampleStackConfig();
+  const template = synthTemplate(config);
   const resources = template.toJSON().Resources as Record<string, CfnResource>;
   const resolveRef = referenceResolver(resources);
   const resolve = <T>(value: unknown): T => resolveIntrinsics(value as CfnValue, resolveRef) as T;

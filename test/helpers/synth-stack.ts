@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lib/config/load-config';
 import type { JitAccessConfig } from '../../lib/config/schema';
 import { JitAccessStack } from '../../lib/jit-access-stack';
+import { cachedTemplate } from './template-cache';
 
 interface CdkJson {
   readonly context: Record<string, unknown>;
@@ -39,9 +40,14 @@ export function buildStack(config: JitAccessConfig = exampleStackConfig()): Synt
   return { app, stack, config };
 }
 
-/** The synthesized CloudFormation template of the example stack. */
-export function synthTemplate(config?: JitAccessConfig): Template {
-  return Template.fromStack(buildStack(config).stack);
+/**
+ * The synthesized CloudFormation template of the stack for `config` (the cdk.json example by default), synthesized
+ * once per change of the sources and shared by every test file and jest worker (see template-cache.ts).
+ */
+export function synthTemplate(config: JitAccessConfig = exampleStackConfig()): Template {
+  return Template.fromJSON(
+    cachedTemplate(['synthTemplate', config], () => Template.fromStack(buildStack(config).stack).toJSON()),
+  );
 }
 
 /** One IAM policy statement as it appears in the template (values may be CloudFormation intrinsics). */

@@ -1,14 +1,12 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { Template } from 'aws-cdk-lib/assertions';
 import { guardrailServiceControlPolicy, type GuardrailServiceControlPolicy } from '../../lib/guardrail-scp';
+import { synthesizeApp, type AppSynth } from '../helpers/app-synth';
 import { exampleConfig } from '../helpers/config-fixture';
 import { buildStack, exampleStackConfig } from '../helpers/synth-stack';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const ACCOUNT = '111122223333';
 const STACK_ROLE_PATH = '/jit-access-stack/JitAccess/';
 const STACK_ROLE = `arn:aws:iam::${ACCOUNT}:role${STACK_ROLE_PATH}JitAccess-FunctionsGrantRoleBAC1364D-AbCdEf`;
@@ -19,26 +17,16 @@ interface TemplateResource {
   readonly Properties: Record<string, unknown>;
 }
 
-let synth: SpawnSyncReturns<string>;
+let synth: AppSynth;
 let scpText: string;
 let scp: GuardrailServiceControlPolicy;
 let resources: TemplateResource[];
 
 beforeAll(() => {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'jit-scp-'));
-  const cdkJson = JSON.parse(readFileSync(path.join(ROOT, 'cdk.json'), 'utf8')) as { context: object };
-  synth = spawnSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bin/jit-access.ts'],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(cdkJson.context) },
-    },
-  );
-  scpText = readFileSync(path.join(outdir, 'JitAccess.guardrail-scp.json'), 'utf8');
+  synth = synthesizeApp();
+  scpText = readFileSync(path.join(synth.outdir, 'JitAccess.guardrail-scp.json'), 'utf8');
   scp = JSON.parse(scpText) as GuardrailServiceControlPolicy;
-  const template = JSON.parse(readFileSync(path.join(outdir, 'JitAccess.template.json'), 'utf8')) as {
+  const template = JSON.parse(readFileSync(path.join(synth.outdir, 'JitAccess.template.json'), 'utf8')) as {
     Resources: Record<string, TemplateResource>;
   };
   resources = Object.values(template.Resources);
