@@ -206,7 +206,7 @@ export class OperatorApi extends Construct {
     audit.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadTranscriptsAndTheirLocks',
-        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention', 's3:GetObjectVersionRetention'],
+        actions: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectRetention'],
         resources: [transcripts],
       }),
     );

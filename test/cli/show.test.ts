@@ -1,6 +1,14 @@
 import { describeGrant } from '../../lib/cli/show';
 import type { ResponseOf } from '../../lambdas/handlers/api/contract';
-import { BILLING_1, BILLING_2, createHarness, requestInput, seedActive, type Harness } from '../helpers/handler-deps';
+import {
+  BILLING_1,
+  BILLING_2,
+  createHarness,
+  deliverCommandEvents,
+  requestInput,
+  seedActive,
+  type Harness,
+} from '../helpers/handler-deps';
 
 const GRANT_ID = 'grant-show-0001';
 const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
@@ -27,6 +35,7 @@ describe('show', () => {
     h.aws.commandFailsOn.add(BILLING_2);
     h.clock.set(EXPIRES_AT);
     await h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' });
+    await deliverCommandEvents(h);
 
     // Act
     const lines = describeGrant(await shown());

@@ -139,7 +139,7 @@ describe('the guardrail SCP the CDK app writes', () => {
 
     // Assess
     expect(named.sort()).toEqual(templateNames('AWS::Lambda::Function', 'FunctionName').sort());
-    expect(named).toHaveLength(11);
+    expect(named).toHaveLength(12);
   });
 
   test("names the template's state machine, ledger, session document and transcript bucket", () => {

@@ -30,6 +30,7 @@ const GRANT_CALLS: readonly AwsCallName[] = [
 
 /** Every distinct AWS call the revoke handler makes on a clean expiry with a live vendor session. */
 const REVOKE_CALLS: readonly AwsCallName[] = [
+  'dynamodb:Query',
   'iam:GetRole',
   'iam:AttachRolePolicy',
   'ssm:DescribeSessions',
@@ -54,8 +55,11 @@ const EXPIRY_STEP = /^expiry schedule jit-.+ fired$/;
  * the role.
  */
 const isLedgerCall = (call: AwsCallName) => call.startsWith('dynamodb:') && call !== 'dynamodb:UpdateItem';
-/** Calls the grant's compensation needs too (it locks the OS user again): failing for good, they fail it as well. */
-const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand'];
+/**
+ * Calls the grant's compensation needs too (it lets go of the OS user's hold with UpdateItem when another grant shares
+ * it, and locks the OS user again): failing for good, they fail it as well.
+ */
+const COMPENSATION_CALLS: readonly AwsCallName[] = ['ssm:SendCommand', 'dynamodb:UpdateItem'];
 const isCompensationCall = (call: AwsCallName) => COMPENSATION_CALLS.includes(call);
 
 const countOf = (call: AwsCallName, calls: readonly AwsCallName[]) => calls.filter((c) => c === call).length;

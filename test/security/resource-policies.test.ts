@@ -81,7 +81,18 @@ describe('the stack’s resource policies, compared exactly', () => {
       Statement: [ACCOUNT_ADMINISTERS_KEY, ...statements],
       Version: '2012-10-17',
     });
+    const auditRole = Object.keys(template.findResources('AWS::IAM::Role')).find((id) =>
+      id.startsWith('OperatorApiapiauditRole'),
+    ) as string;
     expect(keyPolicies).toEqual({
+      'jit-access evidence signing: signs the SHA-256 manifest of each audit bundle': policy({
+        Action: 'kms:Sign',
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [auditRole, 'Arn'] } } },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: '*',
+        Sid: 'OnlyTheAuditFunctionSigns',
+      }),
       'jit-access grant ledger (DynamoDB)': policy(),
       'jit-access expiry dead-letter queue (SQS)': policy(),
       'jit-access session recording (Session Manager, CloudWatch Logs, S3)': policy(
@@ -213,7 +224,7 @@ describe('the stack’s resource policies, compared exactly', () => {
     );
 
     // Assess
-    expect(lambdaRoles).toHaveLength(10);
+    expect(lambdaRoles).toHaveLength(12);
     expect(trusts).toEqual({
       ...Object.fromEntries(lambdaRoles.map((id) => [id, trustOf('lambda.amazonaws.com')])),
       [roleStartingWith('ExpiryRole')]: trustOf('scheduler.amazonaws.com', {
@@ -249,9 +260,11 @@ describe('the stack’s resource policies, compared exactly', () => {
         'grant',
         'sweeper',
         'lockout',
+        'os-account-result',
         'api-read',
         'api-request',
         'api-decide',
+        'api-audit',
       ].map((handler) => [{ Key: 'jit-access:handler', Value: handler }]),
     );
   });
