@@ -279,6 +279,17 @@ function toItem(record: GrantRecord): Record<string, unknown> {
   );
 }
 
+/**
+ * A grant's items as the ledger stores them: the grant item (without a task token), then one item per history entry.
+ * For loading grants in bulk (BatchWriteItem), e.g. to seed a benchmark; the ledger itself writes them in transactions.
+ */
+export function grantItems(record: GrantRecord): Record<string, unknown>[] {
+  return [
+    { ...grantKey(record.grantId), ...toItem(record) },
+    ...record.history.map((entry) => historyItem(record.grantId, entry)),
+  ];
+}
+
 function updateClauses(update: GrantUpdate): {
   sets: string[];
   names: Record<string, string>;

@@ -108,6 +108,11 @@ export interface OsAccountCommands {
   outcomes(commandIds: readonly string[]): Promise<OsAccountOutcome[]>;
   /** What the command's comment says it is (action, user, grant); undefined for a command jit-access did not word. */
   origin(commandId: string): Promise<CommandOrigin | undefined>;
+  /**
+   * Whether the lock's end snapshot on this instance recorded a failure (its step exits 0, so the command's status
+   * does not say): read once the lock's result has arrived, to count it as SnapshotFailed.
+   */
+  endSnapshotFailed(commandId: string, instanceId: string): Promise<boolean>;
 }
 
 export interface SentCommands {
@@ -244,6 +249,15 @@ export class SsmOsAccountCommands implements OsAccountCommands {
     const { sdk, client } = await this.aws();
     const { Commands } = await client.send(new sdk.ListCommandsCommand({ CommandId: commandId }));
     return commandOrigin(Commands?.[0]?.Comment);
+  }
+
+  async endSnapshotFailed(commandId: string, instanceId: string): Promise<boolean> {
+    const { sdk, client } = await this.aws();
+    const name = SNAPSHOT_STEP_NAMES.end;
+    const step = await client.send(
+      new sdk.GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId, PluginName: name }),
+    );
+    return isFailedSnapshotStep({ Name: name, Status: step.Status, Output: step.StandardOutputContent });
   }
 
   private async commandFinished(commandId: string): Promise<boolean> {

@@ -68,6 +68,7 @@ export async function recordInvocationResult(
     if (!(await deps.ledger.recordLockOutcome(grant.grantId, instanceId, entry))) {
       throw new Error(`grant ${grant.grantId} changed while its lock result was recorded: retried`);
     }
+    await countFailedEndSnapshot(deps, commandId, instanceId);
     return { outcome: 'recorded', grantId: grant.grantId, instanceId, status };
   }
 
@@ -84,10 +85,30 @@ export async function recordInvocationResult(
     throw new Error(`grant ${grant.grantId} changed while its lock result was recorded: retried`);
   }
   metrics.addMetric('OsAccountLocksFailed', MetricUnit.Count, 1);
+  await countFailedEndSnapshot(deps, commandId, instanceId);
   logger.error('the OS user lock did not hold on an instance; the sweeper retries', { instanceId, commandId });
   await deps.notifier.publish(
     `jit-access: ALERT grant ${grant.grantId} revoke incomplete`,
     `The lock of the vendor's OS user failed on ${instanceId} (command ${commandId}, ${result.status}) for grant ${grant.grantId}. Left for the sweeper: ${residue}`,
   );
   return { outcome: 'recorded', grantId: grant.grantId, instanceId, status };
+}
+
+/**
+ * A failed end snapshot never fails the lock (its step exits 0): it is counted as SnapshotFailed here, once, where the
+ * lock's result arrives; the audit states it per instance from the evidence bucket either way.
+ */
+async function countFailedEndSnapshot(deps: Dependencies, commandId: string, instanceId: string): Promise<void> {
+  if (!deps.settings.config.changeTracking.enabled) return;
+  try {
+    if (!(await deps.osAccounts.endSnapshotFailed(commandId, instanceId))) return;
+    logger.warn('change snapshot failed', { commandId, instanceId, phase: 'end' });
+    metrics.addMetric('SnapshotFailed', MetricUnit.Count, 1);
+  } catch (error) {
+    logger.warn('the end snapshot step could not be read; the audit states it from the evidence bucket', {
+      commandId,
+      instanceId,
+      error: error as Error,
+    });
+  }
 }

@@ -67,8 +67,8 @@ export class OsAccountResults extends Construct {
     props.ledger.grantReadWrite(this.function.role);
     props.notifications.grantPublish(this.function.role);
     this.function.allowUnscoped(
-      ['ssm:ListCommands'],
-      "the result function reads the command's comment to find its grant; ListCommands has no resource type.",
+      ['ssm:ListCommands', 'ssm:GetCommandInvocation'],
+      "the result function reads the command's comment to find its grant, and whether the end snapshot step failed; neither action has a resource type.",
     );
 
     this.rule = new events.Rule(this, 'Rule', {

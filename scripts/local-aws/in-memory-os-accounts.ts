@@ -186,6 +186,12 @@ export class InMemoryOsAccountsDouble implements OsAccountCommands {
     this.configurations.set(instanceId, merged as InstanceConfiguration);
   }
 
+  async endSnapshotFailed(_commandId: string, _instanceId: string): Promise<boolean> {
+    this.record('ssm:GetCommandInvocation');
+    // The double's collector always succeeds: its snapshots are written whole to the evidence bucket.
+    return false;
+  }
+
   async origin(commandId: string): Promise<CommandOrigin | undefined> {
     this.record('ssm:ListCommands');
     return commandOrigin(this.comments.get(commandId));

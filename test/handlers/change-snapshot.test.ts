@@ -3,6 +3,7 @@ import {
   BILLING_1,
   BILLING_2,
   createHarness,
+  deliverCommandEvents,
   EVIDENCE_BUCKET,
   requestInput,
   seedApproved,
@@ -88,6 +89,28 @@ describe('the change snapshots ride the OS-account command', () => {
     expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_2]).toMatchObject({ status: 'succeeded' });
   });
 
+  it('counts a failed end snapshot as SnapshotFailed once, when the lock result arrives, and the lock as done', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1, BILLING_2] }));
+    await h.handlers.grant({ grantId: GRANT_ID });
+    await revokeAtExpiry();
+    h.aws.snapshotFailsOn.add(BILLING_2);
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    await deliverCommandEvents(h);
+
+    // Assess
+    expect(addMetric.mock.calls.filter(([name]) => name === 'SnapshotFailed')).toEqual([
+      ['SnapshotFailed', 'Count', 1],
+    ]);
+    expect(addMetric).not.toHaveBeenCalledWith('OsAccountLocksFailed', expect.anything(), expect.anything());
+    expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_2]).toMatchObject({
+      action: 'lock',
+      status: 'succeeded',
+    });
+  });
+
   it('emits no SnapshotFailed when every snapshot was taken', async () => {
     // Prepare
     await seedApproved(h, GRANT_ID);
@@ -96,6 +119,7 @@ describe('the change snapshots ride the OS-account command', () => {
     // Act
     await h.handlers.grant({ grantId: GRANT_ID });
     await revokeAtExpiry();
+    await deliverCommandEvents(h);
 
     // Assess
     expect(addMetric).not.toHaveBeenCalledWith('SnapshotFailed', expect.anything(), expect.anything());

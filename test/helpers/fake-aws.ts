@@ -60,12 +60,14 @@ import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/cl
 import {
   DescribeSessionsCommand,
   ListCommandInvocationsCommand,
+  GetCommandInvocationCommand,
   ListCommandsCommand,
   SendCommandCommand,
   SSMClient,
   TerminateSessionCommand,
   type DescribeSessionsCommandInput,
   type ListCommandInvocationsCommandInput,
+  type GetCommandInvocationCommandInput,
   type ListCommandsCommandInput,
   type SendCommandCommandInput,
   type TerminateSessionCommandInput,
@@ -1012,6 +1014,21 @@ export class FakeAws {
         );
         const { items, next } = this.page(`ListCommandInvocations-${input.CommandId}`, invocations, input.NextToken);
         return { CommandInvocations: items, ...(next ? { NextToken: next } : {}) };
+      }),
+    );
+    ssm.on(GetCommandInvocationCommand).callsFake(
+      this.handle('GetCommandInvocation', false, (input: GetCommandInvocationCommandInput) => {
+        const invocation = this.commands
+          .find((c) => c.commandId === input.CommandId)
+          ?.invocations.find((i) => i.instanceId === input.InstanceId);
+        if (!invocation) {
+          throw Object.assign(new Error('InvocationDoesNotExist'), { name: 'InvocationDoesNotExist' });
+        }
+        const step = this.commandPlugins(invocation.instanceId, invocation.status).find(
+          (p) => p.Name === input.PluginName,
+        );
+        if (!step) throw Object.assign(new Error('InvalidPluginName'), { name: 'InvalidPluginName' });
+        return { Status: step.Status, StandardOutputContent: step.Output };
       }),
     );
     ssm.on(ListCommandsCommand).callsFake(

@@ -80,6 +80,7 @@ describe('OS-account results', () => {
         'logs:PutLogEvents',
         'sns:Publish',
         'sqs:SendMessage',
+        'ssm:GetCommandInvocation',
         'ssm:ListCommands',
         'xray:PutTelemetryRecords',
         'xray:PutTraceSegments',
@@ -87,7 +88,7 @@ describe('OS-account results', () => {
     );
   });
 
-  test('uses a * resource only for ListCommands, which has no resource type, and X-Ray', () => {
+  test('uses a * resource only for ListCommands and GetCommandInvocation, which have no resource type, and X-Ray', () => {
     // Act
     const unscoped = statementsOfHandler(template, 'os-account-result')
       .filter((s) => s.Effect === 'Allow' && resourcesOf(s).includes('*'))
@@ -95,6 +96,6 @@ describe('OS-account results', () => {
       .filter((action) => !action.startsWith('xray:Put'));
 
     // Assess
-    expect(unscoped).toEqual(['ssm:ListCommands']);
+    expect(unscoped).toEqual(['ssm:GetCommandInvocation', 'ssm:ListCommands']);
   });
 });
