@@ -29,14 +29,8 @@
  * Needs s3:ListBucket on the bucket (prefix change-snapshots/), s3:GetObject on change-snapshots/*, and kms:Decrypt on
  * the session key.
  */
-import {
-  changeSnapshotPrefix,
-  compareInstance,
-  SNAPSHOT_STEP_NAMES,
-  type InstanceChangeDelta,
-  type SnapshotPhase,
-  type SnapshotRead,
-} from '../domain/change-delta';
+import { compareInstance, type InstanceChangeDelta, type SnapshotRead } from '../domain/change-delta';
+import { changeSnapshotPrefix, SNAPSHOT_STEP_NAMES, type SnapshotPhase } from '../domain/change-snapshot-layout';
 import type { GrantRecord } from '../domain/types';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';

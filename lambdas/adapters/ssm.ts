@@ -4,7 +4,7 @@ import {
   OS_ACCOUNT_STEP_NAME,
   snapshotPhaseOf,
   SNAPSHOT_STEP_NAMES,
-} from '../domain/change-delta';
+} from '../domain/change-snapshot-layout';
 import {
   commandComment,
   commandOrigin,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CHANGE_DIRECTORY_PATTERN, MAX_CHANGE_DIRECTORIES } from '../../lambdas/domain/change-delta';
+import { CHANGE_DIRECTORY_PATTERN, MAX_CHANGE_DIRECTORIES } from '../../lambdas/domain/change-snapshot-layout';
 import { OS_USER_PATTERN } from '../../lambdas/domain/os-accounts';
 import { isIpv4Cidr, isPublicIpv4Cidr, isWideIpv4Cidr, WIDE_CIDR_PREFIX } from './cidr';
 import { describeIdentity, identityKey, identitySchema, personName, personReference, roleArn } from './people';

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { operationalLogGroupName } from './naming';
 import { wildcardResourceFinding } from './nag-findings';
 import { API_FUNCTIONS, ROUTE_NAMES, ROUTES, type ApiFunctionName } from '../../lambdas/handlers/api/contract';
-import { CHANGE_SNAPSHOT_KEY_PREFIX } from '../../lambdas/domain/change-delta';
+import { CHANGE_SNAPSHOT_KEY_PREFIX } from '../../lambdas/domain/change-snapshot-layout';
 import { ENV } from '../../lambdas/shared/environment';
 import type { JitAccessConfig } from '../config/schema';
 import { JitFunction, type JitFunctionProps } from './jit-function';

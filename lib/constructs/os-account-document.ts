@@ -8,7 +8,7 @@ import {
   OS_ACCOUNT_STEP_NAME,
   SNAPSHOT_STEP_NAMES,
   type SnapshotPhase,
-} from '../../lambdas/domain/change-delta';
+} from '../../lambdas/domain/change-snapshot-layout';
 import { OS_ACCOUNT_ACTIONS, OS_USER_PATTERN } from '../../lambdas/domain/os-accounts';
 
 /** The script the document runs, kept in its own file so that it is tested as it ships (test/infra/os-account-script). */

@@ -4,7 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { CHANGE_SNAPSHOT_KEY_PREFIX } from '../../lambdas/domain/change-delta';
+import { CHANGE_SNAPSHOT_KEY_PREFIX } from '../../lambdas/domain/change-snapshot-layout';
 import { CustomerManagedKey } from './customer-managed-key';
 import {
   archiveLifecycleRules,

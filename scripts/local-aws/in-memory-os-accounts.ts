@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { OsAccountCommand, OsAccountCommands, SentCommands } from '../../lambdas/adapters/ssm';
+import { CHANGE_SNAPSHOT_SCHEMA_VERSION, type ChangeSnapshot } from '../../lambdas/domain/change-delta';
 import {
-  CHANGE_SNAPSHOT_SCHEMA_VERSION,
   changeSnapshotPrefix,
   snapshotPhaseOf,
   SNAPSHOT_STEP_NAMES,
-  type ChangeSnapshot,
-} from '../../lambdas/domain/change-delta';
+} from '../../lambdas/domain/change-snapshot-layout';
 import {
   COMMAND_INVOCATION_STATUS_CHANGE,
   commandComment,

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import {
   CHANGE_CATEGORIES,
   changeCount,
-  changeSnapshotPrefix,
   compareInstance,
   diffSnapshots,
   parseSnapshot,
@@ -10,6 +9,7 @@ import {
   type ChangeSnapshot,
   type SnapshotRead,
 } from '../../lambdas/domain/change-delta';
+import { changeSnapshotPrefix } from '../../lambdas/domain/change-snapshot-layout';
 
 const INSTANCE = 'i-0aaaaaaaaaaaaaaa1';
 
