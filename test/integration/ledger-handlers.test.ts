@@ -62,12 +62,19 @@ async function newLedgerTable(): Promise<string> {
 
 const dynamoLedger = (tableName: string) => new DynamoLedger(tableName, { ...localClientConfig(), maxAttempts: 3 });
 
-const LEDGERS: readonly (readonly [string, () => Promise<Ledger>])[] = [
-  ['the in-memory ledger', async () => new InMemoryLedger()],
-  ['DynamoLedger on local AWS', async () => dynamoLedger(await newLedgerTable())],
+/**
+ * Whether the ledger may be driven by two transactions at once. moto's is not: when a transaction fails its condition,
+ * moto puts back a copy of the whole table taken before it ran, which can erase a transaction that committed
+ * meanwhile (DynamoDB itself isolates them). The race of two last votes is proven on the in-memory ledger here and on
+ * the DynamoLedger's own requests with a mocked client (test/adapters/ledger-transactions.test.ts); on moto the two
+ * votes come one after the other.
+ */
+const LEDGERS: readonly (readonly [string, () => Promise<Ledger>, { readonly concurrentWrites: boolean }])[] = [
+  ['the in-memory ledger', async () => new InMemoryLedger(), { concurrentWrites: true }],
+  ['DynamoLedger on local AWS', async () => dynamoLedger(await newLedgerTable()), { concurrentWrites: false }],
 ];
 
-describe.each(LEDGERS)('handlers over %s', (_, makeLedger) => {
+describe.each(LEDGERS)('handlers over %s', (_, makeLedger, { concurrentWrites }) => {
   let h: Harness<Ledger>;
   /** Grant ids are unique to each test: every test of the file shares the table. */
   let grantId: string;
@@ -102,20 +109,38 @@ describe.each(LEDGERS)('handlers over %s', (_, makeLedger) => {
       expect(await statusOf(h, grantId)).toBe('PENDING');
     });
 
-    it('sends exactly one SendTaskSuccess when the last two votes arrive at once', async () => {
-      // Prepare
-      await seedPending(h, grantId);
-      await approve(ALICE);
+    if (concurrentWrites) {
+      it('sends exactly one SendTaskSuccess when the last two votes arrive at once', async () => {
+        // Prepare
+        await seedPending(h, grantId);
+        await approve(ALICE);
 
-      // Act
-      const answers = await Promise.all([approve(BOB), approve(CAROL)]);
+        // Act
+        const answers = await Promise.all([approve(BOB), approve(CAROL)]);
 
-      // Assess
-      expect(answers.map((a) => a.status)).toEqual([200, 200]);
-      expect(h.aws.taskCallbacks.map((c) => c.kind)).toEqual(['success']);
-      expect(await statusOf(h, grantId)).toBe('APPROVED');
-      expect((await h.ledger.listVotes(grantId)).map((v) => v.person)).toEqual(['alice', 'bob', 'carol']);
-    });
+        // Assess
+        expect(answers.map((a) => a.status)).toEqual([200, 200]);
+        expect(h.aws.taskCallbacks.map((c) => c.kind)).toEqual(['success']);
+        expect(await statusOf(h, grantId)).toBe('APPROVED');
+        expect((await h.ledger.listVotes(grantId)).map((v) => v.person)).toEqual(['alice', 'bob', 'carol']);
+      });
+    } else {
+      it('sends exactly one SendTaskSuccess: the vote after the approving one is refused and not recorded', async () => {
+        // Prepare
+        await seedPending(h, grantId);
+        await approve(ALICE);
+        await approve(BOB);
+
+        // Act
+        const late = await approve(CAROL);
+
+        // Assess
+        expect(late.status).toBe(409);
+        expect(h.aws.taskCallbacks.map((c) => c.kind)).toEqual(['success']);
+        expect(await statusOf(h, grantId)).toBe('APPROVED');
+        expect((await h.ledger.listVotes(grantId)).map((v) => v.person)).toEqual(['alice', 'bob']);
+      });
+    }
 
     it('a deny after the approval is refused: APPROVED never goes back to DENIED', async () => {
       // Prepare
