@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { errorSchema, ROUTE_NAMES, ROUTES } from '../lambdas/handlers/api/contract';
+import { ROUTE_NAMES, ROUTES } from '../lambdas/handlers/api/contract';
+import { errorSchema, RESPONSES } from '../lambdas/handlers/api/responses';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -59,7 +60,7 @@ export function openApiDocument(version: string): JsonSchema {
       responses: {
         [String(route.status)]: {
           description: route.status === 202 ? 'accepted: the workflow runs on' : 'done',
-          content: { 'application/json': { schema: schemaOf(route.response, 'output') } },
+          content: { 'application/json': { schema: schemaOf(RESPONSES[name], 'output') } },
         },
         ...Object.fromEntries(
           Object.entries(ERRORS).map(([status, description]) => [

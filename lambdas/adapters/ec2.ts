@@ -4,6 +4,7 @@ import { lazyClient } from './lazy-client';
 import type { InstanceFacts } from '../domain/request-validation';
 import { ingressRuleKey, MANAGED_TAG, sameIngressRule } from '../domain/planner';
 import type { IngressRule } from '../domain/types';
+import type { AdapterMaker } from '../shared/dependencies';
 
 export interface ExistingIngressRule extends IngressRule {
   readonly ruleId: string;
@@ -307,3 +308,6 @@ export class Ec2Network implements Network {
     return rules;
   }
 }
+
+/** The JIT security groups and instances, through EC2. */
+export const makeNetwork: AdapterMaker<'network'> = (_settings, config) => new Ec2Network(config);

@@ -3,6 +3,7 @@ import { lazyClient } from './lazy-client';
 import { isDeepStrictEqual } from 'node:util';
 import { EXPIRES_TAG, GRANT_TAG } from '../domain/planner';
 import type { GrantPlan, PolicyDocument } from '../domain/types';
+import type { AdapterMaker } from '../shared/dependencies';
 
 export interface ExistingRole {
   readonly roleName: string;
@@ -244,3 +245,6 @@ export class IamGrantRoles implements GrantRoles {
     }
   }
 }
+
+/** The grant roles, through IAM. */
+export const makeRoles: AdapterMaker<'roles'> = (_settings, config) => new IamGrantRoles(config);

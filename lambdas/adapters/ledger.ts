@@ -14,6 +14,7 @@ import type {
   OsAccountEntry,
   Vote,
 } from '../domain/types';
+import type { AdapterMaker } from '../shared/dependencies';
 
 /** A vendor an admin disabled (or enabled again) at run time, on top of the config's own `enabled`. */
 export interface VendorState {
@@ -1182,3 +1183,7 @@ export class DynamoLedger implements Ledger {
     await client.send(new sdk.doc.DeleteCommand({ TableName: this.tableName, Key: reviewKey(review) }));
   }
 }
+
+/** The ledger table of the stack. */
+export const makeLedger: AdapterMaker<'ledger'> = (settings, config) =>
+  new DynamoLedger(settings.ledgerTableName, config);

@@ -1,5 +1,6 @@
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
+import { requiredSetting, type AdapterMaker } from '../shared/dependencies';
 
 export interface SessionLogEvent {
   /** The session the line belongs to: Session Manager names each log stream after its session id. */
@@ -62,3 +63,7 @@ export class CloudWatchSessionLogs implements SessionLogs {
     }
   }
 }
+
+/** The session log group, for watching sessions live. */
+export const makeSessionLogs: AdapterMaker<'sessionLogs'> = (settings, config) =>
+  new CloudWatchSessionLogs(requiredSetting(settings.sessionLogGroupName, 'SESSION_LOG_GROUP_NAME'), config);

@@ -1,5 +1,6 @@
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
+import type { AdapterMaker } from '../shared/dependencies';
 
 /** Tells approvers, sponsors and on-call what happened to a grant. */
 export interface Notifier {
@@ -27,3 +28,6 @@ export class SnsNotifier implements Notifier {
     );
   }
 }
+
+/** The stack's notification topic. */
+export const makeNotifier: AdapterMaker<'notifier'> = (settings, config) => new SnsNotifier(settings.topicArn, config);

@@ -1,5 +1,6 @@
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
+import type { AdapterMaker } from '../shared/dependencies';
 
 export interface ExpiryScheduleSpec {
   readonly name: string;
@@ -108,3 +109,6 @@ export class SchedulerExpirySchedules implements ExpirySchedules {
     return names;
   }
 }
+
+/** The expiry schedules, through EventBridge Scheduler. */
+export const makeSchedules: AdapterMaker<'schedules'> = (_settings, config) => new SchedulerExpirySchedules(config);

@@ -1,5 +1,6 @@
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
+import { requiredSetting, type AdapterMaker } from '../shared/dependencies';
 
 /** The Step Functions client, loaded on first use. */
 function sfnClient(config: AwsClientConfig) {
@@ -97,3 +98,10 @@ export class SfnWorkflowExecutions implements WorkflowExecutions {
     }
   }
 }
+
+/** The approval workflow's task-token answers. */
+export const makeApprovals: AdapterMaker<'approvals'> = (_settings, config) => new SfnApprovalCallback(config);
+
+/** The approval workflow's executions. */
+export const makeExecutions: AdapterMaker<'executions'> = (settings, config) =>
+  new SfnWorkflowExecutions(requiredSetting(settings.stateMachineArn, 'STATE_MACHINE_ARN'), config);

@@ -16,6 +16,7 @@ import type { OsAccountOutcome } from '../domain/types';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { logger, metrics } from '../shared/powertools';
 import { lazyClient } from './lazy-client';
+import type { AdapterMaker } from '../shared/dependencies';
 
 export interface LiveSession {
   readonly sessionId: string;
@@ -301,3 +302,10 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Live sessions, through SSM Session Manager. */
+export const makeSessions: AdapterMaker<'sessions'> = (_settings, config) => new SsmSessionManager(config);
+
+/** The OS-account command (unlock, lock, change snapshots), through SSM Run Command. */
+export const makeOsAccounts: AdapterMaker<'osAccounts'> = (settings, config) =>
+  new SsmOsAccountCommands(config, settings.osAccountDocumentName, undefined, settings.evidenceBucketName);

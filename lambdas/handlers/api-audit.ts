@@ -4,7 +4,10 @@ import { KmsEvidenceSigner } from '../adapters/evidence-signer';
 import { S3TranscriptObjects } from '../adapters/transcripts';
 import type { AuditSources } from '../lifecycle/audit';
 import { awsClientConfig } from '../shared/aws-client-config';
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeLedger } from '../adapters/ledger';
+import { makeSessionLogs } from '../adapters/logs';
+import { makeSessions } from '../adapters/ssm';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { ENV } from '../shared/environment';
 import { auditGrant, auditReview, auditSigningKey } from './api/audit';
 import { createApiFunction } from './api/http';
@@ -29,11 +32,15 @@ export function lambdaAuditSources(env: NodeJS.ProcessEnv = process.env): AuditS
   return sources;
 }
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = { ledger: makeLedger, sessions: makeSessions, sessionLogs: makeSessionLogs };
+
 /** The API's audit routes: a grant's signed evidence, access reviews, and the evidence key's public half. */
 export function createApiAuditHandler(
-  deps: () => Dependencies = lambdaDependencies,
+  given?: () => Dependencies,
   auditSources: () => AuditSources = lambdaAuditSources,
 ) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return createApiFunction(
     'api-audit',
     {

@@ -1,4 +1,11 @@
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeNetwork } from '../adapters/ec2';
+import { makeRoles } from '../adapters/iam';
+import { makeLedger } from '../adapters/ledger';
+import { makeNotifier } from '../adapters/notifier';
+import { makeSchedules } from '../adapters/scheduler';
+import { makeApprovals } from '../adapters/sfn';
+import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { approve } from './api/approve';
 import { deny } from './api/deny';
 import { disableVendor } from './api/disable-vendor';
@@ -7,8 +14,21 @@ import { createApiFunction } from './api/http';
 import { revoke } from './api/revoke';
 import { unlockVendor } from './api/unlock-vendor';
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = {
+  ledger: makeLedger,
+  roles: makeRoles,
+  network: makeNetwork,
+  schedules: makeSchedules,
+  sessions: makeSessions,
+  osAccounts: makeOsAccounts,
+  notifier: makeNotifier,
+  approvals: makeApprovals,
+};
+
 /** The API's routes that decide: votes (answering the workflow), the kill switch, vendor disable, enable, unlock. */
-export function createApiDecideHandler(deps: () => Dependencies = lambdaDependencies) {
+export function createApiDecideHandler(given?: () => Dependencies) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return createApiFunction('api-decide', { approve, deny, revoke, disableVendor, enableVendor, unlockVendor }, deps);
 }
 

@@ -1,4 +1,11 @@
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeNetwork } from '../adapters/ec2';
+import { makeRoles } from '../adapters/iam';
+import { makeLedger } from '../adapters/ledger';
+import { makeSessionLogs } from '../adapters/logs';
+import { makeNotifier } from '../adapters/notifier';
+import { makeSchedules } from '../adapters/scheduler';
+import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { createApiFunction } from './api/http';
 import { grantPlan } from './api/grant-plan';
 import { listGrants } from './api/list-grants';
@@ -7,8 +14,21 @@ import { sessionLog } from './api/session-log';
 import { showGrant } from './api/show-grant';
 import { whoami } from './api/whoami';
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = {
+  ledger: makeLedger,
+  roles: makeRoles,
+  network: makeNetwork,
+  schedules: makeSchedules,
+  sessions: makeSessions,
+  osAccounts: makeOsAccounts,
+  notifier: makeNotifier,
+  sessionLogs: makeSessionLogs,
+};
+
 /** The API's read-only routes: the ledger, the vendors, and the grant's session logs. */
-export function createApiReadHandler(deps: () => Dependencies = lambdaDependencies) {
+export function createApiReadHandler(given?: () => Dependencies) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return createApiFunction('api-read', { whoami, listGrants, showGrant, grantPlan, sessionLog, listVendors }, deps);
 }
 

@@ -1,6 +1,12 @@
 import * as z from 'zod/mini';
 import { countDeniedAttempt, type LockoutOutcome } from '../lifecycle/lockout';
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeNetwork } from '../adapters/ec2';
+import { makeRoles } from '../adapters/iam';
+import { makeLedger } from '../adapters/ledger';
+import { makeNotifier } from '../adapters/notifier';
+import { makeSchedules } from '../adapters/scheduler';
+import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { parseEvent } from '../shared/handler-support';
 import { flushMetrics, logger } from '../shared/powertools';
 
@@ -30,12 +36,24 @@ const eventSchema = z.object({
   }),
 });
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = {
+  ledger: makeLedger,
+  roles: makeRoles,
+  network: makeNetwork,
+  schedules: makeSchedules,
+  sessions: makeSessions,
+  osAccounts: makeOsAccounts,
+  notifier: makeNotifier,
+};
+
 /**
  * The target of the lockout rules (CloudTrail records of denied calls by grant roles and of failed AssumeRole of
  * them, from EventBridge): counts the attempt and, at the threshold, locks the vendor out. Safe to run twice with the
  * same record: it is counted once, and a completed lockout is never repeated.
  */
-export function createLockoutHandler(deps: () => Dependencies = lambdaDependencies) {
+export function createLockoutHandler(given?: () => Dependencies) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return async (event: unknown): Promise<LockoutOutcome> => {
     const record = parseEvent(eventSchema, event);
     try {

@@ -1,7 +1,10 @@
 import * as z from 'zod/mini';
 import { COMMAND_INVOCATION_STATUS_CHANGE } from '../domain/os-accounts';
 import { recordInvocationResult, type InvocationRecorded } from '../lifecycle/os-account-results';
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeLedger } from '../adapters/ledger';
+import { makeNotifier } from '../adapters/notifier';
+import { makeOsAccounts } from '../adapters/ssm';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { parseEvent } from '../shared/handler-support';
 import { flushMetrics, logger } from '../shared/powertools';
 
@@ -17,11 +20,15 @@ const eventSchema = z.object({
   }),
 });
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = { ledger: makeLedger, osAccounts: makeOsAccounts, notifier: makeNotifier };
+
 /**
  * The target of the OS-account results rule (SSM's command invocation status-change events of the stack's
  * OS-account document, from EventBridge): records how a revoke's lock of the vendor's OS user ended on one instance.
  */
-export function createOsAccountResultHandler(deps: () => Dependencies = lambdaDependencies) {
+export function createOsAccountResultHandler(given?: () => Dependencies) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return async (event: unknown): Promise<InvocationRecorded> => {
     const { detail } = parseEvent(eventSchema, event);
     try {

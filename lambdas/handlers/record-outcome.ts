@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { grantedMessage } from '../domain/messages';
 import type { GrantStatus, HistoryEntry } from '../domain/types';
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeLedger } from '../adapters/ledger';
+import { makeNotifier } from '../adapters/notifier';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
 const OUTCOMES = ['granted', 'denied', 'cancelled', 'approval-timed-out', 'approval-failed', 'grant-failed'] as const;
@@ -23,11 +25,15 @@ const FINAL: Record<(typeof OUTCOMES)[number], { from: GrantStatus[]; to: GrantS
   'grant-failed': { from: ['APPROVED', 'GRANTING'], to: 'FAILED' },
 };
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = { ledger: makeLedger, notifier: makeNotifier };
+
 /**
  * The workflow's last step on every path: records how the request ended (in the status where the outcome decides it,
  * and always in the history) and tells people. Safe to run twice: the second run finds the outcome recorded.
  */
-export function createRecordOutcomeHandler(deps: () => Dependencies = lambdaDependencies) {
+export function createRecordOutcomeHandler(given?: () => Dependencies) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return async (event: unknown): Promise<{ grantId: string; outcome: string; status: GrantStatus | 'UNKNOWN' }> => {
     const { grantId, outcome, error } = parseEvent(eventSchema, event);
     return forGrant(grantId, async () => {

@@ -1,7 +1,13 @@
 import * as z from 'zod/mini';
 import { parseAccessRequest } from '../domain/request-validation';
 import { recordRequest } from '../lifecycle/record-request';
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeNetwork } from '../adapters/ec2';
+import { makeRoles } from '../adapters/iam';
+import { makeLedger } from '../adapters/ledger';
+import { makeNotifier } from '../adapters/notifier';
+import { makeSchedules } from '../adapters/scheduler';
+import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
 const eventSchema = z.object({
@@ -11,11 +17,23 @@ const eventSchema = z.object({
   request: z.record(z.string(), z.unknown()),
 });
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = {
+  ledger: makeLedger,
+  roles: makeRoles,
+  network: makeNetwork,
+  schedules: makeSchedules,
+  sessions: makeSessions,
+  osAccounts: makeOsAccounts,
+  notifier: makeNotifier,
+};
+
 /**
  * The `.waitForTaskToken` step (and, without a token, the break-glass step): re-checks the request it is handed,
  * keeps the token in the ledger (approvers never see it) and sends approvers the plan and its hash.
  */
-export function createRequestApprovalHandler(deps: () => Dependencies = lambdaDependencies) {
+export function createRequestApprovalHandler(given?: () => Dependencies) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return async (event: unknown) => {
     const { taskToken, grantId, request } = parseEvent(eventSchema, event);
     return forGrant(grantId, async () => {

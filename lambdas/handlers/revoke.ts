@@ -1,7 +1,13 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../domain/errors';
 import { teardownGrant, type TeardownResult } from '../lifecycle/teardown';
-import { lambdaDependencies, type Dependencies } from '../shared/dependencies';
+import { makeNetwork } from '../adapters/ec2';
+import { makeRoles } from '../adapters/iam';
+import { makeLedger } from '../adapters/ledger';
+import { makeNotifier } from '../adapters/notifier';
+import { makeSchedules } from '../adapters/scheduler';
+import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
 /** Scheduler fires within 60 s of the `at()` time; an earlier call is not an expiry. */
@@ -9,12 +15,24 @@ const EARLY_TOLERANCE_MS = 60_000;
 
 const eventSchema = z.strictObject({ grantId: z.string(), reason: z._default(z.literal('expiry'), 'expiry') });
 
+/** The adapters this function uses: its bundle holds only these, and it can reach no other. */
+export const ADAPTERS: AdapterMakers = {
+  ledger: makeLedger,
+  roles: makeRoles,
+  network: makeNetwork,
+  schedules: makeSchedules,
+  sessions: makeSessions,
+  osAccounts: makeOsAccounts,
+  notifier: makeNotifier,
+};
+
 /**
  * The expiry schedule's target: ends a grant at its expiry. People end grants through the API (revoke, vendor
  * disable); this function takes no actor and no other reason, and refuses a grant that has not expired yet.
  * Idempotent: run twice, the second run changes nothing.
  */
-export function createRevokeHandler(deps: () => Dependencies = lambdaDependencies) {
+export function createRevokeHandler(given?: () => Dependencies) {
+  const deps = handlerDependencies(ADAPTERS, given);
   return async (event: unknown): Promise<TeardownResult> => {
     const { grantId } = parseEvent(eventSchema, event);
     return forGrant(grantId, async () => {

@@ -1,18 +1,13 @@
-import { DynamoLedger, type Ledger } from '../adapters/ledger';
-import { Ec2Network, type Network } from '../adapters/ec2';
-import { IamGrantRoles, type GrantRoles } from '../adapters/iam';
-import { SnsNotifier, type Notifier } from '../adapters/notifier';
-import { SchedulerExpirySchedules, type ExpirySchedules } from '../adapters/scheduler';
-import { CloudWatchSessionLogs, type SessionLogs } from '../adapters/logs';
-import {
-  SfnApprovalCallback,
-  SfnWorkflowExecutions,
-  type ApprovalCallback,
-  type WorkflowExecutions,
-} from '../adapters/sfn';
-import { SsmOsAccountCommands, SsmSessionManager, type OsAccountCommands, type SessionManager } from '../adapters/ssm';
+import type { Ledger } from '../adapters/ledger';
+import type { Network } from '../adapters/ec2';
+import type { GrantRoles } from '../adapters/iam';
+import type { Notifier } from '../adapters/notifier';
+import type { ExpirySchedules } from '../adapters/scheduler';
+import type { SessionLogs } from '../adapters/logs';
+import type { ApprovalCallback, WorkflowExecutions } from '../adapters/sfn';
+import type { OsAccountCommands, SessionManager } from '../adapters/ssm';
 import type { PlanContext } from '../domain/planner';
-import { awsClientConfig } from './aws-client-config';
+import { awsClientConfig, type AwsClientConfig } from './aws-client-config';
 import { systemClock, systemSleeper, type Clock, type Sleeper } from './clock';
 import { readRuntimeSettings, type RuntimeSettings } from './environment';
 
@@ -34,79 +29,109 @@ export interface Dependencies {
   readonly sessionLogs: SessionLogs;
 }
 
+/** The parts of {@link Dependencies} that talk to AWS. */
+export const ADAPTER_NAMES = [
+  'ledger',
+  'roles',
+  'network',
+  'schedules',
+  'sessions',
+  'osAccounts',
+  'notifier',
+  'approvals',
+  'executions',
+  'sessionLogs',
+] as const satisfies readonly (keyof Dependencies)[];
+export type AdapterName = (typeof ADAPTER_NAMES)[number];
+
+/** Builds one adapter from the Lambda environment; each adapter module exports its own (`makeLedger`, ...). */
+export type AdapterMaker<K extends AdapterName> = (
+  settings: RuntimeSettings,
+  config: AwsClientConfig,
+) => Dependencies[K];
+
+/**
+ * The adapters one function uses, each with its maker. A handler names only these, so its bundle holds only their
+ * code, and {@link onlyAdapters} refuses any other at run time (and in every test of the handler).
+ */
+export type AdapterMakers = { readonly [K in AdapterName]?: AdapterMaker<K> };
+
+function isAdapterName(key: PropertyKey): key is AdapterName {
+  return (ADAPTER_NAMES as readonly PropertyKey[]).includes(key);
+}
+
+function notUsed(name: AdapterName): Error {
+  return new Error(`this function does not use the ${name} adapter: add its maker to the handler's ADAPTERS`);
+}
+
 /**
  * Builds the real adapters from the Lambda environment, each on first use: a function creates only the clients
- * its own work touches.
+ * its own work touches, and has no way to reach an adapter it did not declare.
  */
-export function createDependencies(settings: RuntimeSettings = readRuntimeSettings()): Dependencies {
+export function createDependencies(
+  makers: AdapterMakers,
+  settings: RuntimeSettings = readRuntimeSettings(),
+): Dependencies {
   const config = awsClientConfig();
-  const once = <T>(make: () => T): (() => T) => {
-    let made: T | undefined;
-    return () => (made ??= make());
-  };
-  const required = (value: string | undefined, name: string): string => {
-    if (!value) throw new Error(`this function has no ${name}: it does not take part in that step`);
-    return value;
-  };
-  const ledger = once(() => new DynamoLedger(settings.ledgerTableName, config));
-  const roles = once(() => new IamGrantRoles(config));
-  const network = once(() => new Ec2Network(config));
-  const schedules = once(() => new SchedulerExpirySchedules(config));
-  const sessions = once(() => new SsmSessionManager(config));
-  const osAccounts = once(
-    () => new SsmOsAccountCommands(config, settings.osAccountDocumentName, undefined, settings.evidenceBucketName),
-  );
-  const notifier = once(() => new SnsNotifier(settings.topicArn, config));
-  const approvals = once(() => new SfnApprovalCallback(config));
-  const executions = once(
-    () => new SfnWorkflowExecutions(required(settings.stateMachineArn, 'STATE_MACHINE_ARN'), config),
-  );
-  const sessionLogs = once(
-    () => new CloudWatchSessionLogs(required(settings.sessionLogGroupName, 'SESSION_LOG_GROUP_NAME'), config),
-  );
-  return {
-    settings,
-    clock: systemClock,
-    sleep: systemSleeper,
-    get ledger() {
-      return ledger();
-    },
-    get roles() {
-      return roles();
-    },
-    get network() {
-      return network();
-    },
-    get schedules() {
-      return schedules();
-    },
-    get sessions() {
-      return sessions();
-    },
-    get osAccounts() {
-      return osAccounts();
-    },
-    get notifier() {
-      return notifier();
-    },
-    get approvals() {
-      return approvals();
-    },
-    get executions() {
-      return executions();
-    },
-    get sessionLogs() {
-      return sessionLogs();
-    },
+  const made = new Map<AdapterName, unknown>();
+  const deps = { settings, clock: systemClock, sleep: systemSleeper };
+  for (const name of ADAPTER_NAMES) {
+    Object.defineProperty(deps, name, {
+      enumerable: true,
+      get: () => {
+        if (!made.has(name)) {
+          const make = makers[name] as AdapterMaker<typeof name> | undefined;
+          if (!make) throw notUsed(name);
+          made.set(name, make(settings, config));
+        }
+        return made.get(name);
+      },
+    });
+  }
+  return deps as Dependencies;
+}
+
+/** A function's dependencies, created on first use and kept for the container's life (clients reuse connections). */
+export function lambdaDependencies(makers: AdapterMakers): () => Dependencies {
+  let cached: Dependencies | undefined;
+  return () => (cached ??= createDependencies(makers));
+}
+
+/**
+ * The dependencies as a handler sees them: only the adapters it declared. Any other one throws, whoever built the
+ * whole (the Lambda, the local harness, a test's fakes), so a handler test fails if the handler's list misses one.
+ */
+export function onlyAdapters(deps: () => Dependencies, makers: AdapterMakers): () => Dependencies {
+  const declared = new Set(Object.keys(makers));
+  const views = new WeakMap<Dependencies, Dependencies>();
+  return () => {
+    const whole = deps();
+    let view = views.get(whole);
+    if (!view) {
+      view = new Proxy(whole, {
+        get(target, key, receiver) {
+          if (isAdapterName(key) && !declared.has(key)) throw notUsed(key);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      views.set(whole, view);
+    }
+    return view;
   };
 }
 
-let cached: Dependencies | undefined;
+/**
+ * A handler's dependencies: the ones given (tests, the local harness), or else the Lambda's own, built from the
+ * handler's makers; either way only the adapters it declared.
+ */
+export function handlerDependencies(makers: AdapterMakers, given?: () => Dependencies): () => Dependencies {
+  return onlyAdapters(given ?? lambdaDependencies(makers), makers);
+}
 
-/** The Lambda's dependencies, created on first use and kept for the container's life (clients reuse connections). */
-export function lambdaDependencies(): Dependencies {
-  cached ??= createDependencies();
-  return cached;
+/** A setting only some functions have, or a clear error naming it. */
+export function requiredSetting(value: string | undefined, name: string): string {
+  if (!value) throw new Error(`this function has no ${name}: it does not take part in that step`);
+  return value;
 }
 
 /** What the planner needs to know about the deployed stack. */

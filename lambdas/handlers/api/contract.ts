@@ -1,11 +1,12 @@
 /**
  * The operator API's contract: every route, who may call it, which function serves it, and the zod schemas of its
- * input and output. The handlers parse with these schemas, the CDK construct creates one method per route, the
+ * input (its output's are in `responses.ts`, which the functions do not bundle). The handlers parse with these schemas, the CDK construct creates one method per route, the
  * OpenAPI document is generated from them, and the CLI and the local server use the same table.
  */
 import * as z from 'zod/mini';
-import { GRANT_STATUSES, GRANT_ID_PATTERN, BREAK_GLASS_REVIEWS } from '../../domain/types';
+import { GRANT_STATUSES, GRANT_ID_PATTERN } from '../../domain/types';
 import { plainText, reasonSchema, requestBodySchema, ticketSchema } from '../../domain/request-validation';
+import type { RESPONSES } from './responses';
 
 /** The API's functions, grouped by the rights their routes need (see lib/constructs/operator-api.ts). */
 export const API_FUNCTIONS = ['api-read', 'api-request', 'api-decide', 'api-audit'] as const;
@@ -85,208 +86,6 @@ export const sessionLogQuerySchema = z.strictObject({
   nextToken: z.optional(z.string().check(z.maxLength(2048))),
 });
 
-const callerSchema = z.object({ person: z.string(), arn: z.string() });
-const stringOrList = z.union([z.string(), z.array(z.string())]);
-const policyDocumentSchema = z.object({
-  Version: z.literal('2012-10-17'),
-  Statement: z.array(
-    z.object({
-      Sid: z.string(),
-      Effect: z.enum(['Allow', 'Deny']),
-      Principal: z.optional(z.object({ AWS: z.array(z.string()) })),
-      Action: stringOrList,
-      Resource: z.optional(stringOrList),
-      Condition: z.optional(z.record(z.string(), z.record(z.string(), stringOrList))),
-    }),
-  ),
-});
-const targetSchema = z.union([
-  z.object({ kind: z.literal('instances'), targetGroup: z.string(), instanceIds: z.array(z.string()) }),
-  z.object({ kind: z.literal('group'), targetGroup: z.string(), tagKey: z.string(), tagValue: z.string() }),
-]);
-const windowSchema = z.object({ startAt: z.string(), expiresAt: z.string() });
-
-export const planSchema = z.object({
-  grantId: z.string(),
-  vendorId: z.string(),
-  window: windowSchema,
-  role: z.object({
-    name: z.string(),
-    path: z.string(),
-    maxSessionDurationSeconds: z.number(),
-    permissionsBoundaryArn: z.string(),
-    tags: z.record(z.string(), z.string()),
-    trustPolicy: policyDocumentSchema,
-    inlinePolicyName: z.string(),
-    inlinePolicy: policyDocumentSchema,
-  }),
-  ingressRules: z.array(
-    z.object({
-      securityGroupId: z.string(),
-      protocol: z.enum(['tcp', 'udp']),
-      fromPort: z.number(),
-      toPort: z.number(),
-      cidr: z.string(),
-    }),
-  ),
-  schedule: z.object({ name: z.string(), groupName: z.string(), expression: z.string() }),
-});
-
-const historyEntrySchema = z.object({
-  at: z.string(),
-  actor: z.string(),
-  actorArn: z.optional(z.string()),
-  event: z.string(),
-  detail: z.optional(z.string()),
-});
-
-const residueSchema = z.object({
-  roles: z.array(z.string()),
-  policies: z.array(z.string()),
-  securityGroupRules: z.array(z.string()),
-  schedules: z.array(z.string()),
-  sessions: z.array(z.string()),
-  // Absent from residue checks recorded before the OS-account lock existed.
-  osAccounts: z.optional(z.array(z.string())),
-});
-
-export const grantSchema = z.object({
-  grantId: z.string(),
-  status: z.enum(GRANT_STATUSES),
-  request: z.extend(requestBodySchema, {
-    grantId: z.string(),
-    requester: callerSchema,
-    extends: z.optional(z.string()),
-  }),
-  targets: z.array(targetSchema),
-  plan: planSchema,
-  approvedPlan: z.optional(planSchema),
-  planHash: z.string(),
-  approvals: z.array(z.string()),
-  breakGlass: z.optional(z.object({ reviewBy: z.string(), review: z.enum(BREAK_GLASS_REVIEWS) })),
-  created: z.object({
-    roleArn: z.optional(z.string()),
-    inlinePolicyName: z.optional(z.string()),
-    securityGroupRuleIds: z.optional(z.array(z.string())),
-    scheduleArn: z.optional(z.string()),
-  }),
-  history: z.array(historyEntrySchema),
-  expiresAt: z.optional(z.string()),
-  residueCheck: z.optional(z.object({ checkedAt: z.string(), residue: residueSchema })),
-  osAccount: z.optional(
-    z.record(
-      z.string(),
-      z.object({
-        action: z.enum(['unlock', 'lock']),
-        status: z.enum(['succeeded', 'failed', 'pending', 'unreachable', 'gone']),
-        at: z.string(),
-        commandId: z.string(),
-      }),
-    ),
-  ),
-  revokeReason: z.optional(z.string()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-
-const voteSchema = z.object({
-  person: z.string(),
-  arn: z.string(),
-  decision: z.enum(['approve', 'deny']),
-  at: z.string(),
-  planHash: z.string(),
-  comment: z.optional(z.string()),
-});
-
-export const grantSummarySchema = z.object({
-  grantId: z.string(),
-  status: z.enum(GRANT_STATUSES),
-  vendorId: z.string(),
-  requester: z.string(),
-  ticket: z.string(),
-  createdAt: z.string(),
-  startAt: z.string(),
-  expiresAt: z.optional(z.string()),
-  approvals: z.array(z.string()),
-  breakGlassReview: z.optional(z.enum(BREAK_GLASS_REVIEWS)),
-  extends: z.optional(z.string()),
-});
-
-export const requestedSchema = z.object({
-  grantId: z.string(),
-  status: z.literal('REQUESTED'),
-  vendorId: z.string(),
-  breakGlass: z.boolean(),
-  extends: z.optional(z.string()),
-  window: windowSchema,
-  executionArn: z.string(),
-});
-
-export const decisionSchema = z.object({
-  grantId: z.string(),
-  status: z.enum(GRANT_STATUSES),
-  approvals: z.array(z.string()),
-  needed: z.number(),
-  review: z.optional(z.enum(BREAK_GLASS_REVIEWS)),
-});
-
-export const revokedSchema = z.object({
-  grantId: z.string(),
-  status: z.string(),
-  changed: z.boolean(),
-  residue: residueSchema,
-  sharedRulesKept: z.array(z.string()),
-});
-
-export const vendorSchema = z.object({
-  vendorId: z.string(),
-  displayName: z.string(),
-  enabled: z.boolean(),
-  disabledReason: z.optional(z.string()),
-  maxGrantHours: z.number(),
-  eligibleTargetGroups: z.array(z.string()),
-  ports: z.array(z.object({ protocol: z.enum(['tcp', 'udp']), fromPort: z.number(), toPort: z.number() })),
-  requireMfa: z.boolean(),
-  sponsors: z.array(z.string()),
-});
-
-export const vendorChangeSchema = z.object({
-  vendorId: z.string(),
-  enabled: z.boolean(),
-  revokedGrants: z.array(z.string()),
-});
-
-export const errorSchema = z.object({
-  error: z.object({ code: z.string(), field: z.optional(z.string()), message: z.string() }),
-});
-
-export const evidenceBundleSchema = z.object({
-  /** Path in the bundle → its text, exactly as the manifest's digests were computed. */
-  files: z.record(z.string(), z.string()),
-  manifest: z.string(),
-  signature: z.string(),
-  signingKeyArn: z.string(),
-  signingAlgorithm: z.literal('ECDSA_SHA_256'),
-});
-
-const reviewRowSchema = z.object({
-  grantId: z.string(),
-  vendorId: z.string(),
-  requester: z.string(),
-  ticket: z.string(),
-  status: z.enum(GRANT_STATUSES),
-  outcome: z.string(),
-  breakGlass: z.boolean(),
-  approvers: z.array(z.string()),
-  deniedBy: z.array(z.string()),
-  requestedAt: z.string(),
-  startAt: z.string(),
-  endedAt: z.optional(z.string()),
-  accessMinutes: z.number(),
-  revokeReason: z.optional(z.string()),
-  residue: z.string(),
-});
-
 const pathParams = {
   grantId: grantIdParam,
   vendorId: vendorIdParam,
@@ -307,7 +106,6 @@ export interface RouteSpec {
   readonly status: 200 | 202;
   readonly body?: z.ZodMiniType;
   readonly query?: z.ZodMiniType;
-  readonly response: z.ZodMiniType;
 }
 
 export const ROUTES = {
@@ -318,15 +116,6 @@ export const ROUTES = {
     summary: 'The person your signed request resolves to, and what they may do',
     who: 'any configured person',
     status: 200,
-    response: z.object({
-      person: z.string(),
-      arn: z.string(),
-      approver: z.boolean(),
-      admin: z.boolean(),
-      breakGlass: z.boolean(),
-      auditor: z.boolean(),
-      sponsorOf: z.array(z.string()),
-    }),
   },
   listGrants: {
     method: 'GET',
@@ -336,7 +125,6 @@ export const ROUTES = {
     who: 'any configured person',
     status: 200,
     query: listQuerySchema,
-    response: z.object({ grants: z.array(grantSummarySchema), truncated: z.boolean() }),
   },
   createRequest: {
     method: 'POST',
@@ -346,7 +134,6 @@ export const ROUTES = {
     who: "the vendor's sponsors; break-glass people with breakGlass: true",
     status: 202,
     body: requestBodySchema,
-    response: requestedSchema,
   },
   showGrant: {
     method: 'GET',
@@ -355,7 +142,6 @@ export const ROUTES = {
     summary: 'A grant: state, votes, plan and its hash, created resources, history',
     who: 'any configured person',
     status: 200,
-    response: z.object({ grant: grantSchema, votes: z.array(voteSchema) }),
   },
   grantPlan: {
     method: 'GET',
@@ -364,7 +150,6 @@ export const ROUTES = {
     summary: 'Exactly what the grant creates (or created), with the hash approvers were sent',
     who: 'any configured person',
     status: 200,
-    response: z.object({ grantId: z.string(), planHash: z.string(), plan: planSchema, delta: z.optional(z.string()) }),
   },
   approve: {
     method: 'POST',
@@ -374,7 +159,6 @@ export const ROUTES = {
     who: 'approvers, never on their own request',
     status: 200,
     body: approveBodySchema,
-    response: decisionSchema,
   },
   deny: {
     method: 'POST',
@@ -384,7 +168,6 @@ export const ROUTES = {
     who: 'approvers, never on their own request',
     status: 200,
     body: denyBodySchema,
-    response: decisionSchema,
   },
   revoke: {
     method: 'POST',
@@ -394,7 +177,6 @@ export const ROUTES = {
     who: 'the requester, approvers, admins',
     status: 200,
     body: revokeBodySchema,
-    response: revokedSchema,
   },
   extend: {
     method: 'POST',
@@ -404,7 +186,6 @@ export const ROUTES = {
     who: "the vendor's sponsors",
     status: 202,
     body: extendBodySchema,
-    response: requestedSchema,
   },
   sessionLog: {
     method: 'GET',
@@ -414,12 +195,6 @@ export const ROUTES = {
     who: 'the requester, approvers, admins',
     status: 200,
     query: sessionLogQuerySchema,
-    response: z.object({
-      grantId: z.string(),
-      sessions: z.array(z.object({ sessionId: z.string(), target: z.string(), owner: z.string() })),
-      events: z.array(z.object({ sessionId: z.string(), at: z.string(), message: z.string() })),
-      nextToken: z.optional(z.string()),
-    }),
   },
   listVendors: {
     method: 'GET',
@@ -428,7 +203,6 @@ export const ROUTES = {
     summary: 'Vendors as configured, with their run-time state',
     who: 'any configured person',
     status: 200,
-    response: z.object({ vendors: z.array(vendorSchema) }),
   },
   disableVendor: {
     method: 'POST',
@@ -438,7 +212,6 @@ export const ROUTES = {
     who: 'admins',
     status: 200,
     body: vendorChangeBodySchema,
-    response: vendorChangeSchema,
   },
   enableVendor: {
     method: 'POST',
@@ -448,7 +221,6 @@ export const ROUTES = {
     who: 'admins',
     status: 200,
     body: vendorChangeBodySchema,
-    response: vendorChangeSchema,
   },
   unlockVendor: {
     method: 'POST',
@@ -458,7 +230,6 @@ export const ROUTES = {
     who: 'admins',
     status: 200,
     body: vendorChangeBodySchema,
-    response: vendorChangeSchema,
   },
   auditGrant: {
     method: 'GET',
@@ -468,7 +239,6 @@ export const ROUTES = {
       "A grant's evidence: the report (Markdown, JSON, CSV), its CloudTrail events and transcripts, and a manifest of their SHA-256 digests signed with the stack's evidence key",
     who: 'auditors, admins',
     status: 200,
-    response: evidenceBundleSchema,
   },
   auditReview: {
     method: 'GET',
@@ -478,12 +248,6 @@ export const ROUTES = {
     who: 'auditors, admins',
     status: 200,
     query: auditReviewQuerySchema,
-    response: z.object({
-      since: z.string(),
-      until: z.string(),
-      vendor: z.optional(z.string()),
-      rows: z.array(reviewRowSchema),
-    }),
   },
   auditSigningKey: {
     method: 'GET',
@@ -492,11 +256,6 @@ export const ROUTES = {
     summary: "The public key of the stack's evidence key, to verify a bundle's signature",
     who: 'any configured person',
     status: 200,
-    response: z.object({
-      signingKeyArn: z.string(),
-      signingAlgorithm: z.literal('ECDSA_SHA_256'),
-      publicKeyPem: z.string(),
-    }),
   },
 } as const satisfies Record<string, RouteSpec>;
 
@@ -524,7 +283,7 @@ export type DeepReadonly<T> = T extends (infer E)[]
     ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
     : T;
 
-export type ResponseOf<N extends RouteName> = DeepReadonly<z.output<(typeof ROUTES)[N]['response']>>;
+export type ResponseOf<N extends RouteName> = DeepReadonly<z.output<(typeof RESPONSES)[N]>>;
 export type BodyOf<N extends RouteName> = (typeof ROUTES)[N] extends { body: z.ZodMiniType }
   ? z.input<(typeof ROUTES)[N]['body']>
   : never;

@@ -4,7 +4,7 @@ import { AccessDeniedError, ApprovalError, NotFoundError, TransitionError, Valid
 import { resolveCaller, type Caller } from '../../domain/identity';
 import { issueMessage } from '../../domain/issue-messages';
 import { parseInput, refuseIdentityFields } from '../../domain/request-validation';
-import { lambdaDependencies, type Dependencies } from '../../shared/dependencies';
+import type { Dependencies } from '../../shared/dependencies';
 import { flushMetrics, logger } from '../../shared/powertools';
 import {
   PATH_PARAMS,
@@ -113,7 +113,7 @@ function pathParams(name: RouteName, event: APIGatewayProxyEvent): Partial<Recor
 export function createApiFunction(
   functionName: ApiFunctionName,
   implementations: RouteImplementations,
-  deps: () => Dependencies = lambdaDependencies,
+  deps: () => Dependencies,
 ) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext?.requestId;

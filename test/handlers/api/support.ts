@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Caller } from '../../../lambdas/domain/identity';
-import { ROUTES, type RouteName } from '../../../lambdas/handlers/api/contract';
+import type { RouteName } from '../../../lambdas/handlers/api/contract';
+import { RESPONSES } from '../../../lambdas/handlers/api/responses';
 import type { JitAccessConfig } from '../../../lib/config/schema';
 import { exampleConfig } from '../../helpers/config-fixture';
 import { ACCOUNT_ID, type Harness } from '../../helpers/handler-deps';
@@ -38,6 +39,6 @@ export interface ErrorBody {
 }
 
 /** Parses a successful body with the route's response schema: throws, failing the test, when it does not match. */
-export function parsedResponse<N extends RouteName>(route: N, body: unknown): z.output<(typeof ROUTES)[N]['response']> {
-  return ROUTES[route].response.parse(body) as z.output<(typeof ROUTES)[N]['response']>;
+export function parsedResponse<N extends RouteName>(route: N, body: unknown): z.output<(typeof RESPONSES)[N]> {
+  return RESPONSES[route].parse(body) as z.output<(typeof RESPONSES)[N]>;
 }
