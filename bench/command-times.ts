@@ -5,16 +5,21 @@ import { REPO_ROOT } from './stack-config';
 import { median, progress, timeCommand } from './timing';
 
 /**
- * `npx cdk synth --quiet` as a user runs it (app, bundles, CDK's own template validation), into a scratch directory
- * so cdk.out is left alone; median of `runs`.
+ * `npx cdk synth --quiet` as a user runs it on their machine (app, bundles, cdk-nag; CDK's own template validation
+ * only with `validateTemplate`, as in CI: see lib/template-validation.ts), into a scratch directory so cdk.out is left
+ * alone; median of `runs`.
  */
-export function measureSynth(runs: number): number {
+export function measureSynth(runs: number, validateTemplate = false): number {
   const outdir = mkdtempSync(path.join(tmpdir(), 'jit-access-bench-synth-'));
   try {
     const seconds: number[] = [];
     for (let run = 1; run <= runs; run += 1) {
-      progress(`synth: run ${run}/${runs}`);
-      const env = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: '1' };
+      progress(`synth${validateTemplate ? ' with template validation' : ''}: run ${run}/${runs}`);
+      const env = {
+        ...process.env,
+        CDK_DISABLE_CLI_TELEMETRY: '1',
+        JIT_VALIDATE_TEMPLATE: validateTemplate ? '1' : '0',
+      };
       seconds.push(
         timeCommand('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: REPO_ROOT, env }).seconds,
       );

@@ -19,6 +19,8 @@ export interface Figures {
   readonly bundleBytes: Readonly<Record<string, number>>;
   readonly moduleInitMs: Readonly<Record<string, number>>;
   readonly synthSeconds: number;
+  /** The same synth with CDK's own template validation, as CI runs it (no goal). */
+  readonly synthSecondsWithTemplateValidation: number;
   readonly demoSeconds: number;
   readonly sweeper: {
     readonly grants: readonly number[];

@@ -70,6 +70,7 @@ async function measure(runs: number): Promise<Figures> {
   progress(`module init: a fresh node per sample, ${7 * runs} samples per function`);
   const init = measureModuleInit(bundles.dir, Object.keys(bundles.bytes), runs);
   const synthSeconds = measureSynth(runs);
+  const synthSecondsWithTemplateValidation = measureSynth(runs, true);
   const moto = await measureAgainstMoto(runs);
   const demoSeconds = measureDemo(runs);
   return {
@@ -81,6 +82,7 @@ async function measure(runs: number): Promise<Figures> {
     bundleBytes: bundles.bytes,
     moduleInitMs: Object.fromEntries(Object.entries(init).map(([fn, ms]) => [fn, rounded(ms, 1)])),
     synthSeconds: rounded(synthSeconds, 2),
+    synthSecondsWithTemplateValidation: rounded(synthSecondsWithTemplateValidation, 2),
     demoSeconds: rounded(demoSeconds, 2),
     sweeper: moto.sweeper,
     ...quotas,

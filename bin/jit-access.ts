@@ -7,9 +7,18 @@ import type { JitAccessConfig } from '../lib/config/schema';
 import { guardrailServiceControlPolicy, type GuardrailServiceControlPolicy } from '../lib/guardrail-scp';
 import { JitAccessStack } from '../lib/jit-access-stack';
 import { openApiDocument } from '../lib/openapi';
+import { validatesTemplate } from '../lib/template-validation';
 import { version } from '../package.json';
 
-const app = new App();
+let builtinCloudFormationValidation: boolean;
+try {
+  builtinCloudFormationValidation = validatesTemplate(process.env);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+// CDK's own template validation runs in CI and when asked (JIT_VALIDATE_TEMPLATE=1): see lib/template-validation.ts.
+const app = new App({ builtinCloudFormationValidation });
 
 let config: JitAccessConfig;
 try {

@@ -13,6 +13,7 @@ function figures(overrides: Partial<Figures> = {}): Figures {
     bundleBytes: { grant: 150 * 1024, revoke: 90_000 },
     moduleInitMs: { grant: 60, revoke: 12 },
     synthSeconds: 10,
+    synthSecondsWithTemplateValidation: 25,
     demoSeconds: 59.9,
     sweeper: { grants: [100, 300, 1000], seconds: [3, 8, 30], calls: [12, 20, 47], callsByOperationAtLargest: {} },
     inlinePolicyChars: { instances1: 2307, instances10: 2946, instances100: 9336, tagGroup: 2355 },

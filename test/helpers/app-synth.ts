@@ -30,7 +30,12 @@ export function synthesizeApp(): AppSynth {
         {
           cwd: ROOT,
           encoding: 'utf8',
-          env: { ...process.env, CDK_OUTDIR: target, CDK_CONTEXT_JSON: JSON.stringify(cdkJson.context) },
+          env: {
+            ...process.env,
+            CDK_OUTDIR: target,
+            CDK_CONTEXT_JSON: JSON.stringify(cdkJson.context),
+            JIT_VALIDATE_TEMPLATE: '1',
+          },
         },
       );
       return { status: run.status, stdout: run.stdout, stderr: run.stderr };
