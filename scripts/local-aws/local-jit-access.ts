@@ -116,6 +116,9 @@ function namedError(name: string, message: string): Error {
   return error;
 }
 
+/** Workflow shapes asl-validator has passed in this process (see startExecution). */
+const checkedWorkflows = new Set<string>();
+
 /**
  * The real workflow, run locally: the synthesized state machine in aws-local-stepfunctions, every Task state calling
  * the real handler module in-process against moto, on a clock the caller moves. `.waitForTaskToken` is emulated: the
@@ -336,9 +339,14 @@ export class LocalJitAccess {
   /** Starts an execution of the synthesized workflow; returns when it ends (after approvals, waits and the grant). */
   async startExecution(grantId: string, input: ExecutionInput): Promise<ExecutionOutcome> {
     const token = `local-task-token-${grantId}`;
-    const machine = new StateMachine(this.world.definition as unknown as StateMachineDefinition, {
-      validationOptions: { checkArn: false },
+    const definition = this.world.definition as unknown as StateMachineDefinition;
+    // asl-validator checks the first execution of each workflow shape (its own names taken out); it compiles its
+    // schemas on every check, about a quarter of a second, and every world of one synth runs the same workflow.
+    const shape = JSON.stringify(definition).replaceAll(this.world.suffix, '');
+    const machine = new StateMachine(definition, {
+      validationOptions: checkedWorkflows.has(shape) ? { noValidate: true } : { checkArn: false },
     });
+    checkedWorkflows.add(shape);
     const overrides: LocalTaskHandlers = {};
     const waitStates = Object.entries(this.world.definition.States).filter(([, s]) => s.Type === 'Wait');
     for (const [stateName, handlerName] of Object.entries(this.world.taskHandlers)) {
