@@ -8,8 +8,8 @@ const shared = {
 };
 
 /**
- * Two projects: unit tests run alone; integration tests share one local moto server that globalSetup starts (and
- * installs into .venv on first use) and globalTeardown stops.
+ * Two projects: unit tests run alone; integration tests use local moto servers that globalSetup starts (and installs
+ * into .venv on first use), one per worker, and globalTeardown stops.
  *
  * At least two workers: jest's default (one less than the cores) runs every file in band on a 2-core machine, where
  * the integration files spend most of their time waiting on moto, a child process or a real-time poll, leaving a
@@ -30,6 +30,7 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       roots: ['<rootDir>/test/integration'],
+      setupFiles: [...shared.setupFiles, '<rootDir>/test/helpers/moto-worker-endpoint.ts'],
       globalSetup: '<rootDir>/test/helpers/moto-global-setup.ts',
       globalTeardown: '<rootDir>/test/helpers/moto-global-teardown.ts',
     },

@@ -1,21 +1,26 @@
 import { startMoto, type MotoServer } from '../../scripts/local-aws/local-aws';
 
-/** Jest runs globalSetup and globalTeardown in the same process; this global carries the server between them. */
+/** Jest runs globalSetup and globalTeardown in the same process; this global carries the servers between them. */
 export interface MotoGlobal {
-  jitMotoServer?: MotoServer;
+  jitMotoServers?: MotoServer[];
 }
 
+/** The endpoints of the servers globalSetup started, one per jest worker, comma-separated. */
+export const WORKER_ENDPOINTS = 'JIT_AWS_ENDPOINTS';
+
 /**
- * Starts one moto server for the whole run. Workers are forked after this returns, so they inherit the endpoint
- * through the environment. A JIT_AWS_ENDPOINT that is already set (e.g. from `scripts/local-aws/cli.ts start`) is
- * reused, which lets a developer inspect the state in moto's dashboard after a run.
+ * Starts one moto server per jest worker (moto answers on one Python thread at a time: two workers sharing one server
+ * would wait on each other). Workers are forked after this returns, so they inherit the endpoints through the
+ * environment, and test/helpers/moto-worker-endpoint.ts gives each its own. A JIT_AWS_ENDPOINT that is already set
+ * (e.g. from `scripts/local-aws/cli.ts start`) is used by every worker, which lets a developer inspect the state in
+ * moto's dashboard after a run.
  */
-export default async function motoGlobalSetup(): Promise<void> {
+export default async function motoGlobalSetup(globalConfig: { readonly maxWorkers: number }): Promise<void> {
   if (process.env.JIT_AWS_ENDPOINT) {
     process.stderr.write(`[local-aws] using moto at ${process.env.JIT_AWS_ENDPOINT} from JIT_AWS_ENDPOINT\n`);
     return;
   }
-  const moto = await startMoto();
-  (globalThis as MotoGlobal).jitMotoServer = moto;
-  process.env.JIT_AWS_ENDPOINT = moto.endpoint;
+  const servers = await Promise.all(Array.from({ length: Math.max(1, globalConfig.maxWorkers) }, () => startMoto()));
+  (globalThis as MotoGlobal).jitMotoServers = servers;
+  process.env[WORKER_ENDPOINTS] = servers.map((server) => server.endpoint).join(',');
 }
