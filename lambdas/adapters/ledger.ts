@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
 import { assertTransitions } from '../domain/grant-state';
@@ -442,6 +443,29 @@ export class DynamoLedger implements Ledger {
     return toGrant(grant, history);
   }
 
+  /** Every item a consistent query of the table finds, page after page (DynamoDB answers at most 1 MB a page). */
+  private async queryAll(
+    query: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<Record<string, unknown>[]> {
+    const { sdk, client } = await this.aws();
+    const items: Record<string, unknown>[] = [];
+    let cursor: Record<string, unknown> | undefined;
+    do {
+      const result = await client.send(
+        new sdk.doc.QueryCommand({
+          TableName: this.tableName,
+          ...query,
+          ConsistentRead: true,
+          ExclusiveStartKey: cursor,
+          ...(this.options.pageSize ? { Limit: this.options.pageSize } : {}),
+        }),
+      );
+      items.push(...(result.Items ?? []));
+      cursor = result.LastEvaluatedKey;
+    } while (cursor);
+    return items;
+  }
+
   /** Writes `writes` in one transaction, again when another transaction conflicted with it. */
   private async transact(writes: readonly Record<string, unknown>[]): Promise<void> {
     const { sdk, client } = await this.aws();
@@ -545,16 +569,11 @@ export class DynamoLedger implements Ledger {
   }
 
   async listVotes(grantId: string): Promise<Vote[]> {
-    const { sdk, client } = await this.aws();
-    const result = await client.send(
-      new sdk.doc.QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :vote)',
-        ExpressionAttributeValues: { ':pk': `GRANT#${grantId}`, ':vote': 'VOTE#' },
-        ConsistentRead: true,
-      }),
-    );
-    return (result.Items ?? []).map((item) => ({
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :vote)',
+      ExpressionAttributeValues: { ':pk': `GRANT#${grantId}`, ':vote': 'VOTE#' },
+    });
+    return items.map((item) => ({
       person: item.person as string,
       arn: item.arn as string,
       decision: item.decision as Vote['decision'],
@@ -1015,16 +1034,11 @@ export class DynamoLedger implements Ledger {
   }
 
   async vendorStates(): Promise<VendorState[]> {
-    const { sdk, client } = await this.aws();
-    const result = await client.send(
-      new sdk.doc.QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': VENDORS_PK },
-        ConsistentRead: true,
-      }),
-    );
-    return (result.Items ?? []).map((item) => toVendorState({ ...item, vendorId: item.sk }));
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': VENDORS_PK },
+    });
+    return items.map((item) => toVendorState({ ...item, vendorId: item.sk }));
   }
 
   async setVendorState(state: VendorState): Promise<void> {
