@@ -19,6 +19,7 @@ const shared = {
 module.exports = {
   testTimeout: 60000,
   maxWorkers: Math.max(2, availableParallelism() - 1),
+  testSequencer: '<rootDir>/test/helpers/slow-first-sequencer.js',
   projects: [
     {
       ...shared,
