@@ -117,7 +117,8 @@ function main(): number {
       const run = spawnSync('npx', ['stryker', 'run', '--mutate', file], {
         cwd: ROOT,
         env: { ...process.env, MUTATION_CHUNK: chunkOf(file) },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        // Stryker's own log and progress go to stderr: the summary alone is on stdout.
+        stdio: ['ignore', 2, 'inherit'],
       });
       if (run.status !== 0) {
         process.stderr.write(`mutation: Stryker failed on ${file} (exit ${run.status}); its chunk is not updated\n`);
