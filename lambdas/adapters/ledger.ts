@@ -888,24 +888,7 @@ export class DynamoLedger implements Ledger {
   }
 
   async osUserHolders(osUsers: readonly string[]): Promise<Map<string, OsUserHolders>> {
-    const holders = new Map<string, OsUserHolders>();
-    if (osUsers.length === 0) return holders;
-    const { sdk, client } = await this.aws();
-    for (const chunk of chunks([...new Set(osUsers)])) {
-      let pending: Record<string, unknown>[] | undefined = chunk.map(osUserKey);
-      while (pending && pending.length > 0) {
-        const result = await client.send(
-          new sdk.doc.BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          holders.set(String(item.pk).slice('OSUSER#'.length), toOsUserHolders(item));
-        }
-        pending = result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
-      }
-    }
-    return holders;
+    return this.batchGetByKey(osUsers, osUserKey, 'OSUSER#', toOsUserHolders);
   }
 
   async setRuleIds(ruleIds: ReadonlyMap<string, string>): Promise<void> {
@@ -927,11 +910,24 @@ export class DynamoLedger implements Ledger {
   }
 
   async getRules(keys: readonly string[]): Promise<Map<string, RuleHolding>> {
-    const holdings = new Map<string, RuleHolding>();
-    if (keys.length === 0) return holdings;
+    return this.batchGetByKey(keys, ruleKey, 'RULE#', toHolding);
+  }
+
+  /**
+   * The items of `names` (each keyed by `keyOf`), read consistently 100 at a time, by name (the partition key without
+   * its `prefix`); a name with no item is absent. Keys DynamoDB returns unprocessed (throttled) are read again.
+   */
+  private async batchGetByKey<T>(
+    names: readonly string[],
+    keyOf: (name: string) => Record<string, unknown>,
+    prefix: string,
+    toValue: (item: Record<string, unknown>) => T,
+  ): Promise<Map<string, T>> {
+    const values = new Map<string, T>();
+    if (names.length === 0) return values;
     const { sdk, client } = await this.aws();
-    for (const chunk of chunks([...new Set(keys)])) {
-      let pending: Record<string, unknown>[] | undefined = chunk.map(ruleKey);
+    for (const chunk of chunks([...new Set(names)])) {
+      let pending: Record<string, unknown>[] | undefined = chunk.map(keyOf);
       while (pending && pending.length > 0) {
         const result = await client.send(
           new sdk.doc.BatchGetCommand({
@@ -939,13 +935,12 @@ export class DynamoLedger implements Ledger {
           }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          holdings.set(String(item.pk).slice('RULE#'.length), toHolding(item));
+          values.set(String(item.pk).slice(prefix.length), toValue(item));
         }
-        // Throttled keys come back unprocessed: read them again.
         pending = result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined;
       }
     }
-    return holdings;
+    return values;
   }
 
   async releaseRules(

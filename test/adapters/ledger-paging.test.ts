@@ -1,9 +1,9 @@
 /**
- * DynamoDB answers a Query one page (at most 1 MB) at a time, with LastEvaluatedKey while more remain. Every listing
- * of the ledger reads every page: played here with a mocked client that answers two pages, since the real pages need
- * a megabyte of items.
+ * DynamoDB answers a Query one page (at most 1 MB) at a time, with LastEvaluatedKey while more remain, and a
+ * BatchGetItem under load with the keys it did not read (UnprocessedKeys). The ledger reads every page and every key:
+ * played here with a mocked client, since real pages need a megabyte of items and moto never throttles.
  */
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoLedger } from '../../lambdas/adapters/ledger';
 
@@ -62,5 +62,40 @@ describe('the ledger reads every page of a query', () => {
     // Assess
     expect(states.map((s) => s.vendorId)).toEqual(['acme', 'globex', 'initech']);
     expect(dynamodb.commandCalls(QueryCommand)).toHaveLength(2);
+  });
+
+  it('reads again the rule and OS-user keys a batch read left unprocessed, until every one is read', async () => {
+    // Prepare
+    const rule = (key: string) => ({ pk: `RULE#${key}`, sk: 'RULE', holders: new Set(['g-paged0000001']) });
+    const osUser = (name: string) => ({
+      pk: `OSUSER#${name}`,
+      sk: 'OSUSER',
+      holds: { 'g-paged0000001': ['i-0aaaaaaaaaaaaaaa1'] },
+    });
+    dynamodb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { ledger: [rule('sg-1|tcp|22|22|203.0.113.0/24')] },
+        UnprocessedKeys: { ledger: { Keys: [{ pk: 'RULE#sg-1|tcp|443|443|203.0.113.0/24', sk: 'RULE' }] } },
+      })
+      .resolvesOnce({ Responses: { ledger: [rule('sg-1|tcp|443|443|203.0.113.0/24')] } })
+      .resolvesOnce({
+        Responses: { ledger: [] },
+        UnprocessedKeys: { ledger: { Keys: [{ pk: 'OSUSER#acme-support', sk: 'OSUSER' }] } },
+      })
+      .resolvesOnce({ Responses: { ledger: [osUser('acme-support')] } });
+
+    // Act
+    const rules = await ledger.getRules(['sg-1|tcp|22|22|203.0.113.0/24', 'sg-1|tcp|443|443|203.0.113.0/24']);
+    const holders = await ledger.osUserHolders(['acme-support']);
+
+    // Assess
+    expect([...rules.keys()]).toEqual(['sg-1|tcp|22|22|203.0.113.0/24', 'sg-1|tcp|443|443|203.0.113.0/24']);
+    expect([...holders.keys()]).toEqual(['acme-support']);
+    const calls = dynamodb.commandCalls(BatchGetCommand);
+    expect(calls).toHaveLength(4);
+    expect(calls[1]?.args[0].input.RequestItems?.ledger?.Keys).toEqual([
+      { pk: 'RULE#sg-1|tcp|443|443|203.0.113.0/24', sk: 'RULE' },
+    ]);
   });
 });
