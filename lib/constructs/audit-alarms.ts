@@ -1,8 +1,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { jitMetric } from './jit-metrics';
+import { occurrenceAlarm, type OccurrenceAlarm } from './jit-metrics';
 
 export interface AuditAlarmsProps {
   /** Topic the alarms notify. */
@@ -14,7 +13,7 @@ export interface AuditAlarmsProps {
  * sweeper had to remove, a configuration snapshot that failed. (Revoke failures and dead-letter queues have their
  * alarms in TeardownAlarms, ExpiryScheduler and Lockout.)
  */
-const AUDIT_ALARMS: ReadonlyArray<{ readonly id: string; readonly metric: string; readonly what: string }> = [
+const AUDIT_ALARMS: readonly OccurrenceAlarm[] = [
   {
     id: 'BreakGlassUsedAlarm',
     metric: 'BreakGlassGrants',
@@ -43,16 +42,6 @@ export class AuditAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditAlarmsProps) {
     super(scope, id);
-    this.alarms = AUDIT_ALARMS.map(({ id: alarmId, metric, what }) => {
-      const alarm = jitMetric(metric).createAlarm(this, alarmId, {
-        alarmDescription: `jit-access: ${what}`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
-      return alarm;
-    });
+    this.alarms = AUDIT_ALARMS.map((alarm) => occurrenceAlarm(this, alarm, props.alarmTopic));
   }
 }

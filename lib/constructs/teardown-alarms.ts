@@ -1,8 +1,7 @@
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { jitMetric } from './jit-metrics';
+import { occurrenceAlarm, type OccurrenceAlarm } from './jit-metrics';
 
 export interface TeardownAlarmsProps {
   /** Topic the alarms notify. */
@@ -10,7 +9,7 @@ export interface TeardownAlarmsProps {
 }
 
 /** Metrics the Lambdas publish with Powertools (namespace JitAccess, dimension service=jit-access). */
-const teardownFailureMetrics: ReadonlyArray<{ readonly id: string; readonly metric: string; readonly what: string }> = [
+const teardownFailureMetrics: readonly OccurrenceAlarm[] = [
   {
     id: 'RevokeIncompleteAlarm',
     metric: 'RevokesIncomplete',
@@ -34,16 +33,6 @@ export class TeardownAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: TeardownAlarmsProps) {
     super(scope, id);
-    this.alarms = teardownFailureMetrics.map(({ id: alarmId, metric, what }) => {
-      const alarm = jitMetric(metric).createAlarm(this, alarmId, {
-        alarmDescription: `jit-access: ${what}`,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
-      return alarm;
-    });
+    this.alarms = teardownFailureMetrics.map((alarm) => occurrenceAlarm(this, alarm, props.alarmTopic));
   }
 }
