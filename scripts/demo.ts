@@ -197,8 +197,14 @@ async function main(): Promise<number> {
   const args = readArguments();
   if ('exit' in args) return args.exit;
 
-  progress('synthesizing the stack into cdk.out');
-  const stack = synthesizeStack(path.resolve(__dirname, '..', 'cdk.out'));
+  const stack = synthesizeStack(path.resolve(__dirname, '..', 'cdk.out'), {
+    reused: (reused) =>
+      progress(
+        reused
+          ? 'cdk.out holds the stack as synthesized from these sources: reusing it'
+          : 'synthesizing the stack into cdk.out',
+      ),
+  });
   progress('starting local AWS (moto)');
   const moto = await startMoto({ log: progress });
   let local: LocalJitAccess | undefined;

@@ -67,8 +67,14 @@ async function main(): Promise<number> {
   const args = readArguments();
   if ('exit' in args) return args.exit;
 
-  progress('synthesizing the stack into cdk.out');
-  const stack = synthesizeStack(path.join(ROOT, 'cdk.out'));
+  const stack = synthesizeStack(path.join(ROOT, 'cdk.out'), {
+    reused: (reused) =>
+      progress(
+        reused
+          ? 'cdk.out holds the stack as synthesized from these sources: reusing it'
+          : 'synthesizing the stack into cdk.out',
+      ),
+  });
   progress('starting local AWS (moto)');
   const moto = await startMoto({ log: progress });
   const world = await createLocalWorld(moto.endpoint, stack, progress);

@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseConfig } from '../../lib/config/load-config';
 import type { JitAccessConfig } from '../../lib/config/schema';
@@ -27,20 +28,74 @@ function readCdkJson(): { context: Record<string, unknown> } {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
 }
 
+/** What the local template is made of: the app, the stack and function code, cdk.json, the lock file, this file. */
+const SYNTH_INPUTS = [
+  'bin',
+  'lib',
+  'lambdas',
+  'cdk.json',
+  'package-lock.json',
+  'scripts/local-aws/synthesized-stack.ts',
+];
+/** Beside the template in `outdir`: the digest of its inputs and of the template itself, when this file wrote it. */
+const STAMP_FILE = '.jit-local-synth';
+
+function filesUnder(entry: string): string[] {
+  if (!existsSync(entry)) return [];
+  if (!statSync(entry).isDirectory()) return [entry];
+  return readdirSync(entry)
+    .sort()
+    .flatMap((name) => filesUnder(path.join(entry, name)));
+}
+
+function inputsDigest(): string {
+  const hash = createHash('sha256');
+  for (const file of SYNTH_INPUTS.flatMap((input) => filesUnder(path.join(REPO_ROOT, input)))) {
+    hash.update(path.relative(REPO_ROOT, file));
+    hash.update(readFileSync(file));
+  }
+  return hash.digest('hex');
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export interface SynthesizeOptions {
+  /** Called with `true` when the template in `outdir` was reused (nothing it is made of changed), else `false`. */
+  readonly reused?: (reused: boolean) => void;
+}
+
 /**
  * Synthesizes the real stack from cdk.json into `outdir` (the bundles come from the shared cache; the handlers run
- * in-process) and reads back the CloudFormation template that `cdk synth` would write.
+ * in-process) and reads back the CloudFormation template that `cdk synth` would write. When `outdir` already holds
+ * the template this function wrote from the same inputs (the digest in `.jit-local-synth` matches both the inputs and
+ * the template), it is read back instead: a second `npm run demo` with nothing changed does not synthesize again.
  */
-export function synthesizeStack(outdir: string): SynthesizedStack {
+export function synthesizeStack(outdir: string, options: SynthesizeOptions = {}): SynthesizedStack {
   const { context } = readCdkJson();
   const config = parseConfig(context.jitAccess);
-  // CDK's own template validation (seconds of CPU) runs in `cdk synth` and in its own test, not in every local run.
+  const digest = inputsDigest();
+  const templatePath = path.join(outdir, 'JitAccess.template.json');
+  const stampPath = path.join(outdir, STAMP_FILE);
+  if (existsSync(stampPath) && existsSync(templatePath)) {
+    const text = readFileSync(templatePath, 'utf8');
+    if (readFileSync(stampPath, 'utf8') === `${digest} ${sha256(text)}\n`) {
+      options.reused?.(true);
+      const template = JSON.parse(text) as { Resources: Record<string, CfnResource> };
+      return { config, templatePath, resources: template.Resources };
+    }
+  }
+  options.reused?.(false);
+  // CDK's own template validation (seconds of CPU) runs in `cdk synth` in CI and in its own test, not in local runs.
   const app = new App({ outdir, context, builtinCloudFormationValidation: false });
   const stack = new JitAccessStack(app, 'JitAccess', { config });
   const assembly = app.synth();
-  const templatePath = path.join(assembly.directory, stack.templateFile);
-  const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, CfnResource> };
-  return { config, templatePath, resources: template.Resources };
+  const written = path.join(assembly.directory, stack.templateFile);
+  const text = readFileSync(written, 'utf8');
+  const partial = `${stampPath}.${process.pid}`;
+  writeFileSync(partial, `${digest} ${sha256(text)}\n`);
+  renameSync(partial, stampPath);
+  const template = JSON.parse(text) as { Resources: Record<string, CfnResource> };
+  return { config, templatePath: written, resources: template.Resources };
 }
 
 /** Values a local run gives to CloudFormation references: physical names and ARNs in the local account. */

@@ -101,8 +101,9 @@ describe('npm run demo', () => {
     // Act
     const run = demo();
 
-    // Assess
+    // Assess: the run before this one left cdk.out synthesized from the same sources, so this one reuses it
     expect(run.status).toBe(0);
+    expect(run.stderr).toContain('[demo] cdk.out holds the stack as synthesized from these sources: reusing it');
     const section = run.stdout
       .split("the vendor's own calls, judged by IAM")[1]
       ?.split('\n')
