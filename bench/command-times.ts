@@ -31,8 +31,9 @@ export function measureSynth(runs: number, validateTemplate = false): number {
 }
 
 /**
- * `npm run demo`'s approve scenario end to end, as a user meets it: a fresh process that synthesizes, starts moto,
- * builds a world, plays the scenario and checks the residue (it exits 1 if anything is left); median of `runs`.
+ * `npm run demo`'s approve scenario end to end, as a user meets it: a fresh process that synthesizes (or reuses
+ * cdk.out synthesized from the same sources, as after any earlier run), starts moto, builds a world, plays the
+ * scenario and checks the residue (it exits 1 if anything is left); median of `runs`.
  */
 export function measureDemo(runs: number): number {
   const seconds: number[] = [];
