@@ -1,5 +1,11 @@
 import type { CategoryDelta } from '../../lambdas/domain/change-delta';
-import { csvField, renderAuditMarkdown, renderReviewCsv } from '../../lambdas/domain/audit-render';
+import {
+  csvField,
+  renderAuditCsv,
+  renderAuditMarkdown,
+  renderReviewCsv,
+  renderReviewMarkdown,
+} from '../../lambdas/domain/audit-render';
 import type { AuditReport, ReviewRow } from '../../lambdas/domain/audit-report';
 
 const NONE: CategoryDelta = { added: [], removed: [], changed: [] };
@@ -130,5 +136,274 @@ describe('CSV', () => {
       'grantId,vendor,requester,ticket,status,outcome,breakGlass,approvers,deniedBy,requestedAt,startAt,endedAt,accessMinutes,revokeReason,residue',
     );
     expect(lines[1]).toBe("g-1,acme,dana,'=cmd,DENIED,denied,no,,bob,t0,t0,,0,,n/a");
+  });
+});
+
+/** A break-glass grant that was active, revoked, and left something behind: every optional part of the report. */
+function eventfulReport(): AuditReport {
+  const base = report();
+  return report({
+    summary: {
+      ...base.summary,
+      ports: ['tcp/5432', 'tcp/22'],
+      breakGlass: true,
+      extends: 'g-000000000001',
+      status: 'REVOKED',
+      outcome: 'revoked',
+      revokeReason: 'kill switch',
+      accessMinutes: 42,
+      endedAt: '2030-03-01T09:42:00.000Z',
+    },
+    votes: [
+      {
+        person: 'alice',
+        arn: 'arn:alice',
+        decision: 'approve',
+        at: '2030-03-01T09:01:00.000Z',
+        planHash: 'abc',
+        comment: 'checked',
+      },
+      { person: 'bob', arn: 'arn:bob', decision: 'approve', at: '2030-03-01T09:02:00.000Z', planHash: 'abc' },
+    ],
+    created: {
+      roleArn: 'arn:aws:iam::111122223333:role/jit-access/jit-g-0123456789ab',
+      securityGroupRuleIds: ['sgr-1', 'sgr-2'],
+      scheduleArn: 'arn:aws:scheduler:eu-west-1:111122223333:schedule/jit/jit-g-0123456789ab',
+    },
+    osAccount: [
+      { instanceId: 'i-1', action: 'lock', status: 'succeeded', at: '2030-03-01T09:42:01.000Z', commandId: 'c-9' },
+    ],
+    residue: {
+      checked: true,
+      checkedAt: '2030-03-01T09:43:00.000Z',
+      clean: false,
+      leftovers: ['roles: jit-g-0123456789ab'],
+    },
+    changeDeltas: [
+      { instanceId: 'i-2', status: 'incomplete', missing: 'the end snapshot failed' },
+      {
+        ...(base.changeDeltas[0] as Extract<AuditReport['changeDeltas'][number], { status: 'compared' }>),
+        instanceId: 'i-3',
+        changes: 0,
+      },
+    ],
+    cloudTrail: {
+      status: 'found',
+      from: 'a',
+      to: 'b',
+      historyDays: 90,
+      events: [
+        {
+          eventId: 'e-1',
+          eventTime: '2030-03-01T09:05:00.000Z',
+          eventSource: 'ssm.amazonaws.com',
+          eventName: 'StartSession',
+          principal: 'jit-g-0123456789ab/acme',
+          sourceIp: '203.0.113.10',
+          errorCode: 'AccessDenied',
+        },
+      ],
+    },
+    sessions: [
+      {
+        sessionId: 's-1',
+        target: 'i-1',
+        owner: 'arn:owner',
+        logGroupName: '/jit/sessions',
+        logStream: 's-1',
+        lines: 2,
+        firstLineAt: '2030-03-01T09:06:00.000Z',
+        transcriptFile: 'transcripts/s-1.log',
+        objects: [
+          {
+            key: 'sessions/s-1.log',
+            versionId: 'v1',
+            bytes: 120,
+            lastModified: '2030-03-01T09:40:00.000Z',
+            lockMode: 'COMPLIANCE',
+            retainUntil: '2031-03-01T00:00:00.000Z',
+          },
+          { key: 'sessions/s-1.dat', bytes: 7 },
+        ],
+      },
+      { sessionId: 's-2', logGroupName: '/jit/sessions', logStream: 's-2', lines: 0, objects: [] },
+    ],
+    missing: ['the session s-2 has no S3 object'],
+  });
+}
+
+describe('the Markdown report, line by line', () => {
+  const lines = (markdown: string) => markdown.split('\n');
+
+  it('says what a denied request never had: no votes, nothing created, no residue check, no events, no session', () => {
+    // Act
+    const out = lines(renderAuditMarkdown(report()));
+
+    // Assess
+    expect(out[0]).toBe('# Audit of grant g-0123456789ab');
+    expect(out).toEqual(
+      expect.arrayContaining([
+        '| ports | none |',
+        '| access | never granted |',
+        '| break-glass | no |',
+        '| outcome | denied (DENIED) |',
+        'No votes.',
+        'Nothing.',
+        'Not checked: nothing was created, so nothing could remain.',
+        'No events.',
+        'No session of the grant role was found.',
+        'None: every piece of evidence was found.',
+      ]),
+    );
+    expect(out.some((l) => l.startsWith('| extends |'))).toBe(false);
+  });
+
+  it('renders every part of an eventful grant, each in its own words', () => {
+    // Act
+    const out = lines(renderAuditMarkdown(eventfulReport(), { 's-1': ['$ whoami', 'acme-support'] }));
+
+    // Assess
+    expect(out).toEqual(
+      expect.arrayContaining([
+        '| ports | tcp/5432, tcp/22 |',
+        '| outcome | revoked (REVOKED, kill switch) |',
+        '| access | 42 min, ended 2030-03-01T09:42:00.000Z |',
+        '| break-glass | yes, review PENDING |',
+        '| extends | g-000000000001 |',
+        '| 2030-03-01T09:01:00.000Z | alice | arn:alice | approve | abc | "checked" |',
+        '| 2030-03-01T09:02:00.000Z | bob | arn:bob | approve | abc |  |',
+        '- role `arn:aws:iam::111122223333:role/jit-access/jit-g-0123456789ab`, inline policy `?`',
+        '- ingress rules `sgr-1`, `sgr-2`',
+        '- expiry schedule `arn:aws:scheduler:eu-west-1:111122223333:schedule/jit/jit-g-0123456789ab`',
+        '| i-1 | lock | succeeded | 2030-03-01T09:42:01.000Z | c-9 |',
+        'Checked 2030-03-01T09:43:00.000Z: LEFT BEHIND:',
+        '- roles: jit-g-0123456789ab',
+        '- `i-2`: the end snapshot failed',
+        '- `i-3`: no change between the snapshots at grant and at revoke',
+        '| 2030-03-01T09:05:00.000Z | ssm:StartSession | jit-g-0123456789ab/acme | 203.0.113.10 | AccessDenied | e-1 |',
+        '### s-1',
+        '- on `i-1`, by `arn:owner`',
+        '- CloudWatch Logs: `/jit/sessions`, stream `s-1`: 2 line(s) (`transcripts/s-1.log`)',
+        '- S3: `sessions/s-1.log` version `v1`, 120 bytes, Object Lock COMPLIANCE until 2031-03-01T00:00:00.000Z',
+        '- S3: `sessions/s-1.dat`, 7 bytes, Object Lock none',
+        '```text',
+        '$ whoami',
+        '- by `unknown`',
+        '- CloudWatch Logs: `/jit/sessions`, stream `s-2`: 0 line(s)',
+        '- the session s-2 has no S3 object',
+      ]),
+    );
+    expect(out).not.toContain('Nothing.');
+    expect(out).not.toContain('No votes.');
+  });
+
+  it("states CloudTrail's note instead of events, in bold", () => {
+    // Prepare
+    const base = report();
+
+    // Act
+    const out = lines(
+      renderAuditMarkdown(report({ cloudTrail: { ...base.cloudTrail, note: 'CloudTrail no longer holds it' } })),
+    );
+
+    // Assess
+    expect(out).toContain('**CloudTrail no longer holds it.**');
+    expect(out).not.toContain('No events.');
+  });
+
+  it('keeps a cell on one line and its backslashes literal', () => {
+    // Prepare
+    const base = report();
+
+    // Act
+    const out = lines(renderAuditMarkdown(report({ summary: { ...base.summary, vendorId: 'a\\b\r\nc|d' } })));
+
+    // Assess
+    expect(out).toContain('| vendor | a\\\\b c\\|d |');
+  });
+});
+
+describe('the CSV report', () => {
+  it('writes what was created, the residue left behind, missing deltas, transcripts and missing pieces as rows', () => {
+    // Act
+    const rows = renderAuditCsv(eventfulReport()).split('\r\n');
+
+    // Assess
+    expect(rows[0]).toBe('kind,at,who,what,detail');
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        'created,,,role,arn:aws:iam::111122223333:role/jit-access/jit-g-0123456789ab',
+        'created,,,ingress rule,sgr-1',
+        'created,,,ingress rule,sgr-2',
+        'created,,,schedule,arn:aws:scheduler:eu-west-1:111122223333:schedule/jit/jit-g-0123456789ab',
+        'residue,2030-03-01T09:43:00.000Z,,left behind,roles: jit-g-0123456789ab',
+        'change,,i-2,missing,the end snapshot failed',
+        'transcript,2030-03-01T09:06:00.000Z,arn:owner,/jit/sessions/s-1: 2 line(s),s-1',
+        'transcript,2030-03-01T09:40:00.000Z,arn:owner,s3 sessions/s-1.log,lock COMPLIANCE until 2031-03-01T00:00:00.000Z',
+        'transcript,,arn:owner,s3 sessions/s-1.dat,lock none until -',
+        'missing,,,the session s-2 has no S3 object,',
+      ]),
+    );
+  });
+
+  it('writes a residue not checked, and each change of a compared instance with before and after', () => {
+    // Act
+    const rows = renderAuditCsv(report()).split('\r\n');
+
+    // Assess
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        'residue,,,not checked,"nothing was created, so nothing could remain"',
+        'change,,i-1,packages added: netcat,1.10',
+      ]),
+    );
+  });
+});
+
+describe('the access review in Markdown', () => {
+  const row: ReviewRow = {
+    grantId: 'g-1',
+    vendorId: 'acme',
+    requester: 'dana',
+    ticket: 'CHG-1',
+    status: 'REVOKED',
+    outcome: 'revoked',
+    breakGlass: true,
+    approvers: [],
+    deniedBy: [],
+    requestedAt: 't0',
+    startAt: 't0',
+    accessMinutes: 30,
+    residue: 'none',
+  };
+
+  it('says so when no grant was requested in the range', () => {
+    // Act & Assess
+    expect(renderReviewMarkdown([], { since: 's', until: 'u' })).toBe(
+      '# Access review: s to u\n\nNo grant was requested in this range.\n',
+    );
+  });
+
+  it("names the vendor in the title and writes one row per grant, '-' when nobody approved", () => {
+    // Act
+    const out = renderReviewMarkdown(
+      [row, { ...row, grantId: 'g-2', breakGlass: false, approvers: ['alice', 'bob'] }],
+      {
+        since: 's',
+        until: 'u',
+        vendor: 'acme',
+      },
+    );
+
+    // Assess
+    expect(out.split('\n')).toEqual([
+      '# Access review of acme: s to u',
+      '',
+      '| grant | vendor | requester | ticket | outcome | break-glass | approvers | access (min) | residue |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| g-1 | acme | dana | CHG-1 | revoked | yes | - | 30 | none |',
+      '| g-2 | acme | dana | CHG-1 | revoked | no | alice, bob | 30 | none |',
+      '',
+    ]);
   });
 });
