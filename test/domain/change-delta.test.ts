@@ -274,3 +274,53 @@ describe('renderChangeDeltas', () => {
     expect(second).toBe(first);
   });
 });
+
+describe('the order and wording of a delta', () => {
+  it('lists added, removed and changed items by key, whatever order the snapshots hold them in', () => {
+    // Prepare
+    const before = snapshot({ packages: { zlib: '1', apache: '1', mid: '1', gone: '1', away: '1' } });
+    const after = snapshot({ packages: { zlib: '2', mid: '2', apache: '2', yum: '1', curl: '1' } });
+
+    // Act
+    const { packages } = diffSnapshots(before, after);
+
+    // Assess
+    expect(packages.added.map((e) => e.key)).toEqual(['curl', 'yum']);
+    expect(packages.removed.map((e) => e.key)).toEqual(['away', 'gone']);
+    expect(packages.changed.map((e) => e.key)).toEqual(['apache', 'mid', 'zlib']);
+  });
+
+  it('renders instances in id order, a category with only removals, and plain keys without a value', () => {
+    // Prepare
+    const start = read(snapshot());
+    const end = read(snapshot({ phase: 'end', services: ['amazon-ssm-agent.service'] }));
+    const second = compareInstance('i-0bbbbbbbbbbbbbbb2', start, end);
+    const first = compareInstance('i-0aaaaaaaaaaaaaaa1', start, end);
+
+    // Act
+    const lines = renderChangeDeltas([second, first]).split('\n');
+
+    // Assess
+    expect(lines.filter((l) => l.startsWith('### '))).toEqual(['### i-0aaaaaaaaaaaaaaa1', '### i-0bbbbbbbbbbbbbbb2']);
+    expect(lines).toContain('  - \\- `sshd.service`');
+  });
+
+  it('names the first invalid field of a snapshot it cannot read, by its path', () => {
+    // Act
+    const parsed = parseSnapshot(JSON.stringify({ ...snapshot(), packages: { bash: 5 } }));
+
+    // Assess
+    expect(parsed).toEqual({ kind: 'unreadable', reason: expect.stringMatching(/^field packages\.bash: \S/) });
+  });
+
+  it('reads a snapshot whose JSON is null as one without a schema version', () => {
+    // Act
+    const parsed = parseSnapshot('null');
+
+    // Assess
+    expect(parsed).toEqual({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/^schemaVersion undefined is not 1: /),
+    });
+  });
+});
