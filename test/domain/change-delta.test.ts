@@ -9,7 +9,7 @@ import {
   type ChangeSnapshot,
   type SnapshotRead,
 } from '../../lambdas/domain/change-delta';
-import { changeSnapshotPrefix } from '../../lambdas/domain/change-snapshot-layout';
+import { changeSnapshotPrefix, snapshotPhaseOf } from '../../lambdas/domain/change-snapshot-layout';
 
 const INSTANCE = 'i-0aaaaaaaaaaaaaaa1';
 
@@ -55,6 +55,11 @@ const snapshotArb: fc.Arbitrary<ChangeSnapshot> = fc.record({
 });
 
 describe('the snapshot key layout', () => {
+  it('takes the start snapshot at the unlock and the end snapshot at the lock', () => {
+    expect(snapshotPhaseOf('unlock')).toBe('start');
+    expect(snapshotPhaseOf('lock')).toBe('end');
+  });
+
   it('puts each phase of a grant under its own prefix', () => {
     // Assess
     expect(changeSnapshotPrefix('grant-0001', 'start')).toBe('change-snapshots/grant-0001/start/');
