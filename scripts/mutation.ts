@@ -21,6 +21,7 @@ const HELP = `Usage: npm run mutation -- [<file or directory>...] [--summary] [-
   one file at a time, then prints the mutation score of them all.
 
   --summary   only sum what earlier runs measured (reports/mutation/chunks/); run nothing
+  --force     test every mutant again, not only those whose code or covering tests changed
   --json      print the summary as one JSON object
   -h, --help  this text
 `;
@@ -88,11 +89,16 @@ function summarize(file: string): FileSummary {
 }
 
 function main(): number {
-  let values: { summary?: boolean; json?: boolean; help?: boolean };
+  let values: { summary?: boolean; json?: boolean; force?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
-      options: { summary: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        summary: { type: 'boolean' },
+        json: { type: 'boolean' },
+        force: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: true,
     }));
   } catch (error) {
@@ -114,7 +120,7 @@ function main(): number {
   if (!values.summary) {
     for (const [index, file] of files.entries()) {
       process.stderr.write(`[mutation] ${index + 1}/${files.length} ${file}\n`);
-      const run = spawnSync('npx', ['stryker', 'run', '--mutate', file], {
+      const run = spawnSync('npx', ['stryker', 'run', '--mutate', file, ...(values.force ? ['--force'] : [])], {
         cwd: ROOT,
         env: { ...process.env, MUTATION_CHUNK: chunkOf(file) },
         // Stryker's own log and progress go to stderr: the summary alone is on stdout.
