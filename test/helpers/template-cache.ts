@@ -62,6 +62,36 @@ export function templateCachePath(variant: unknown): string {
   return path.join(CACHE_DIR, `${cacheKey(variant)}.json`);
 }
 
+/** How long a worker waits for another one's synth of the same variant before synthesizing it itself. */
+const LOCK_WAIT_MS = 5 * 60 * 1000;
+/** A lock older than this was left by a process that died: it is taken over. */
+const STALE_LOCK_MS = 10 * 60 * 1000;
+
+/**
+ * One synth per variant, not one per jest worker: the first worker to miss the cache takes `<entry>.lock` (mkdir is
+ * atomic) and synthesizes; the others wait until `done()` says its result is there. Returns the lock's release, or
+ * undefined when the result appeared meanwhile. A holder that failed releases the lock without a result, and the
+ * next waiter synthesizes (and fails the same way, with its own output).
+ */
+function claimOrAwait(entry: string, done: () => boolean): (() => void) | undefined {
+  const lock = `${entry}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    if (done()) return undefined;
+    try {
+      mkdirSync(lock);
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const age = Date.now() - (existsSync(lock) ? statSync(lock).mtimeMs : Date.now());
+    if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+    else if (Date.now() > deadline) return () => undefined;
+    else Atomics.wait(pause, 0, 0, 200);
+  }
+}
+
 /**
  * A synthesized CloudFormation template, shared on disk by every jest worker and test file: `synthesize` runs only
  * when no template of the same sources and `variant` was kept yet (a synth with bundling costs seconds of CPU per
@@ -70,12 +100,18 @@ export function templateCachePath(variant: unknown): string {
 export function cachedTemplate(variant: unknown, synthesize: () => object): Record<string, unknown> {
   const file = templateCachePath(variant);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  const template = synthesize();
   mkdirSync(CACHE_DIR, { recursive: true });
-  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(partial, JSON.stringify(template));
-  renameSync(partial, file);
-  return template as Record<string, unknown>;
+  const release = claimOrAwait(file, () => existsSync(file));
+  if (!release) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  try {
+    const template = synthesize();
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(partial, JSON.stringify(template));
+    renameSync(partial, file);
+    return template as Record<string, unknown>;
+  } finally {
+    release();
+  }
 }
 
 /** A cloud assembly directory with what wrote it. */
@@ -87,8 +123,8 @@ export interface CachedOutdir<T> {
 /**
  * A cloud assembly (cdk.out) shared on disk like `cachedTemplate`: `synthesize` writes into the empty directory it is
  * given and returns what to keep beside it (e.g. the exit status and output of `cdk synth`). Only a synth that
- * `succeeded` is kept, so a failing one fails every run. Concurrent writers each synthesize into their own directory
- * and the first rename wins; the others read the winner's.
+ * `succeeded` is kept, so a failing one fails every run. One worker synthesizes while the others wait for it (see
+ * claimOrAwait); a writer that waited past the limit synthesizes into its own directory and the first rename wins.
  */
 export function cachedOutdir<T>(
   variant: unknown,
@@ -98,18 +134,25 @@ export function cachedOutdir<T>(
   const dir = path.join(CACHE_DIR, cacheKey(variant));
   const resultFile = path.join(dir, 'result.json');
   const outdir = path.join(dir, 'cdk.out');
-  if (existsSync(resultFile)) return { outdir, result: JSON.parse(readFileSync(resultFile, 'utf8')) as T };
+  const cached = (): CachedOutdir<T> => ({ outdir, result: JSON.parse(readFileSync(resultFile, 'utf8')) as T });
+  if (existsSync(resultFile)) return cached();
   mkdirSync(CACHE_DIR, { recursive: true });
-  const partial = mkdtempSync(`${dir}.partial-`);
-  mkdirSync(path.join(partial, 'cdk.out'));
-  const result = synthesize(path.join(partial, 'cdk.out'));
-  if (!succeeded(result)) return { outdir: path.join(partial, 'cdk.out'), result };
-  writeFileSync(path.join(partial, 'result.json'), JSON.stringify(result));
+  const release = claimOrAwait(dir, () => existsSync(resultFile));
+  if (!release) return cached();
   try {
-    renameSync(partial, dir);
-  } catch (error) {
-    if (!existsSync(resultFile)) throw error;
-    rmSync(partial, { recursive: true, force: true });
+    const partial = mkdtempSync(`${dir}.partial-`);
+    mkdirSync(path.join(partial, 'cdk.out'));
+    const result = synthesize(path.join(partial, 'cdk.out'));
+    if (!succeeded(result)) return { outdir: path.join(partial, 'cdk.out'), result };
+    writeFileSync(path.join(partial, 'result.json'), JSON.stringify(result));
+    try {
+      renameSync(partial, dir);
+    } catch (error) {
+      if (!existsSync(resultFile)) throw error;
+      rmSync(partial, { recursive: true, force: true });
+    }
+    return { outdir, result };
+  } finally {
+    release();
   }
-  return { outdir, result };
 }
