@@ -1,10 +1,5 @@
-import { makeNetwork } from '../adapters/ec2';
-import { makeRoles } from '../adapters/iam';
-import { makeLedger } from '../adapters/ledger';
-import { makeNotifier } from '../adapters/notifier';
-import { makeSchedules } from '../adapters/scheduler';
 import { makeApprovals } from '../adapters/sfn';
-import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { TEARDOWN_ADAPTERS } from '../lifecycle/teardown-adapters';
 import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { approve } from './api/approve';
 import { deny } from './api/deny';
@@ -15,16 +10,7 @@ import { revoke } from './api/revoke';
 import { unlockVendor } from './api/unlock-vendor';
 
 /** The adapters this function uses: its bundle holds only these, and it can reach no other. */
-export const ADAPTERS: AdapterMakers = {
-  ledger: makeLedger,
-  roles: makeRoles,
-  network: makeNetwork,
-  schedules: makeSchedules,
-  sessions: makeSessions,
-  osAccounts: makeOsAccounts,
-  notifier: makeNotifier,
-  approvals: makeApprovals,
-};
+export const ADAPTERS: AdapterMakers = { ...TEARDOWN_ADAPTERS, approvals: makeApprovals };
 
 /** The API's routes that decide: votes (answering the workflow), the kill switch, vendor disable, enable, unlock. */
 export function createApiDecideHandler(given?: () => Dependencies) {

@@ -1,10 +1,5 @@
-import { makeNetwork } from '../adapters/ec2';
-import { makeRoles } from '../adapters/iam';
-import { makeLedger } from '../adapters/ledger';
 import { makeSessionLogs } from '../adapters/logs';
-import { makeNotifier } from '../adapters/notifier';
-import { makeSchedules } from '../adapters/scheduler';
-import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { TEARDOWN_ADAPTERS } from '../lifecycle/teardown-adapters';
 import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { createApiFunction } from './api/http';
 import { grantPlan } from './api/grant-plan';
@@ -15,16 +10,7 @@ import { showGrant } from './api/show-grant';
 import { whoami } from './api/whoami';
 
 /** The adapters this function uses: its bundle holds only these, and it can reach no other. */
-export const ADAPTERS: AdapterMakers = {
-  ledger: makeLedger,
-  roles: makeRoles,
-  network: makeNetwork,
-  schedules: makeSchedules,
-  sessions: makeSessions,
-  osAccounts: makeOsAccounts,
-  notifier: makeNotifier,
-  sessionLogs: makeSessionLogs,
-};
+export const ADAPTERS: AdapterMakers = { ...TEARDOWN_ADAPTERS, sessionLogs: makeSessionLogs };
 
 /** The API's read-only routes: the ledger, the vendors, and the grant's session logs. */
 export function createApiReadHandler(given?: () => Dependencies) {

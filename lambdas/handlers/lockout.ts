@@ -1,11 +1,6 @@
 import * as z from 'zod/mini';
 import { countDeniedAttempt, type LockoutOutcome } from '../lifecycle/lockout';
-import { makeNetwork } from '../adapters/ec2';
-import { makeRoles } from '../adapters/iam';
-import { makeLedger } from '../adapters/ledger';
-import { makeNotifier } from '../adapters/notifier';
-import { makeSchedules } from '../adapters/scheduler';
-import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { TEARDOWN_ADAPTERS } from '../lifecycle/teardown-adapters';
 import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { parseEvent } from '../shared/handler-support';
 import { flushMetrics, logger } from '../shared/powertools';
@@ -37,15 +32,7 @@ const eventSchema = z.object({
 });
 
 /** The adapters this function uses: its bundle holds only these, and it can reach no other. */
-export const ADAPTERS: AdapterMakers = {
-  ledger: makeLedger,
-  roles: makeRoles,
-  network: makeNetwork,
-  schedules: makeSchedules,
-  sessions: makeSessions,
-  osAccounts: makeOsAccounts,
-  notifier: makeNotifier,
-};
+export const ADAPTERS: AdapterMakers = TEARDOWN_ADAPTERS;
 
 /**
  * The target of the lockout rules (CloudTrail records of denied calls by grant roles and of failed AssumeRole of

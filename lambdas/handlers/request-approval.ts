@@ -1,12 +1,7 @@
 import * as z from 'zod/mini';
 import { parseAccessRequest } from '../domain/request-validation';
 import { recordRequest } from '../lifecycle/record-request';
-import { makeNetwork } from '../adapters/ec2';
-import { makeRoles } from '../adapters/iam';
-import { makeLedger } from '../adapters/ledger';
-import { makeNotifier } from '../adapters/notifier';
-import { makeSchedules } from '../adapters/scheduler';
-import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { TEARDOWN_ADAPTERS } from '../lifecycle/teardown-adapters';
 import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
@@ -18,15 +13,7 @@ const eventSchema = z.object({
 });
 
 /** The adapters this function uses: its bundle holds only these, and it can reach no other. */
-export const ADAPTERS: AdapterMakers = {
-  ledger: makeLedger,
-  roles: makeRoles,
-  network: makeNetwork,
-  schedules: makeSchedules,
-  sessions: makeSessions,
-  osAccounts: makeOsAccounts,
-  notifier: makeNotifier,
-};
+export const ADAPTERS: AdapterMakers = TEARDOWN_ADAPTERS;
 
 /**
  * The `.waitForTaskToken` step (and, without a token, the break-glass step): re-checks the request it is handed,

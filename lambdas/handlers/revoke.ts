@@ -1,12 +1,7 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../domain/errors';
 import { teardownGrant, type TeardownResult } from '../lifecycle/teardown';
-import { makeNetwork } from '../adapters/ec2';
-import { makeRoles } from '../adapters/iam';
-import { makeLedger } from '../adapters/ledger';
-import { makeNotifier } from '../adapters/notifier';
-import { makeSchedules } from '../adapters/scheduler';
-import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { TEARDOWN_ADAPTERS } from '../lifecycle/teardown-adapters';
 import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
@@ -16,15 +11,7 @@ const EARLY_TOLERANCE_MS = 60_000;
 const eventSchema = z.strictObject({ grantId: z.string(), reason: z._default(z.literal('expiry'), 'expiry') });
 
 /** The adapters this function uses: its bundle holds only these, and it can reach no other. */
-export const ADAPTERS: AdapterMakers = {
-  ledger: makeLedger,
-  roles: makeRoles,
-  network: makeNetwork,
-  schedules: makeSchedules,
-  sessions: makeSessions,
-  osAccounts: makeOsAccounts,
-  notifier: makeNotifier,
-};
+export const ADAPTERS: AdapterMakers = TEARDOWN_ADAPTERS;
 
 /**
  * The expiry schedule's target: ends a grant at its expiry. People end grants through the API (revoke, vendor

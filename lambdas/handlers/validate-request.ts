@@ -1,12 +1,7 @@
 import * as z from 'zod/mini';
 import { parseAccessRequest } from '../domain/request-validation';
 import { checkRequest, type CheckedRequest } from '../lifecycle/check-request';
-import { makeNetwork } from '../adapters/ec2';
-import { makeRoles } from '../adapters/iam';
-import { makeLedger } from '../adapters/ledger';
-import { makeNotifier } from '../adapters/notifier';
-import { makeSchedules } from '../adapters/scheduler';
-import { makeOsAccounts, makeSessions } from '../adapters/ssm';
+import { TEARDOWN_ADAPTERS } from '../lifecycle/teardown-adapters';
 import { handlerDependencies, type AdapterMakers, type Dependencies } from '../shared/dependencies';
 import { forGrant, parseEvent } from '../shared/handler-support';
 
@@ -16,15 +11,7 @@ const eventSchema = z.object({ input: z.unknown(), grantId: z.string() });
 export type ValidatedWorkflowState = CheckedRequest;
 
 /** The adapters this function uses: its bundle holds only these, and it can reach no other. */
-export const ADAPTERS: AdapterMakers = {
-  ledger: makeLedger,
-  roles: makeRoles,
-  network: makeNetwork,
-  schedules: makeSchedules,
-  sessions: makeSessions,
-  osAccounts: makeOsAccounts,
-  notifier: makeNotifier,
-};
+export const ADAPTERS: AdapterMakers = TEARDOWN_ADAPTERS;
 
 /**
  * First workflow step: applies every business rule to the execution input (which the API wrote with the signed
