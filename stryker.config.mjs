@@ -31,9 +31,9 @@ export default {
   jsonReporter: { fileName: `${reports}.json` },
   htmlReporter: { fileName: `${reports}.html` },
   concurrency: 2,
-  timeoutMS: 20000,
+  timeoutMS: 5000,
   // Anchored at the project root: an unanchored 'docs' would also leave test/docs out of the sandbox, with its tests.
-  ignorePatterns: ['/.venv', '/.venv.lock', '/cdk.out', '/reports', '/coverage', '/.local'],
+  ignorePatterns: ['/.venv', '/.venv.lock', '/cdk.out', '/reports', '/coverage', '/.local', '/.stryker-test-map'],
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

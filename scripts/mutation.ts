@@ -1,25 +1,30 @@
 /**
  * `npm run mutation`: StrykerJS mutation testing over lambdas/ and lib/config/ (or the files and directories given),
- * one source file at a time. Each file is its own incremental chunk in reports/mutation/chunks/, so a run stopped
- * halfway keeps every file it finished and a rerun tests only the mutants whose code or covering tests changed. Then
- * it sums the chunks: the score, per file, and every surviving mutant. Exit 0 at or above 85 % with every file
+ * one directory at a time. Each run is its own incremental chunk in reports/mutation/chunks/, so a run stopped halfway
+ * keeps every directory it finished and a rerun tests only the mutants whose code or covering tests changed. A
+ * directory is one Stryker run rather than one per file: the dry run (every related test, with coverage) then happens
+ * once for the directory instead of once for each file that many tests import. Then it sums the chunks, the newest
+ * one holding each file: the score, per file, and every surviving mutant. Exit 0 at or above 85 % with every file
  * measured, 1 below it (or with files not measured yet), 2 when Stryker cannot run.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startMoto, type MotoServer } from './local-aws/local-aws';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEFAULT_PATHS = ['lambdas', 'lib/config'];
 const CHUNKS = path.join(ROOT, 'reports', 'mutation', 'chunks');
 const BREAK_PERCENT = 85;
 
-const HELP = `Usage: npm run mutation -- [<file or directory>...] [--summary] [--json]
+const HELP = `Usage: npm run mutation -- [<file or directory>...] [--together] [--summary] [--json]
 
-  Runs StrykerJS (stryker.config.mjs) on each TypeScript file under the paths given (default: ${DEFAULT_PATHS.join(', ')}),
-  one file at a time, then prints the mutation score of them all.
+  Runs StrykerJS (stryker.config.mjs) on the TypeScript files under the paths given (default: ${DEFAULT_PATHS.join(', ')}),
+  one Stryker run per directory (a file given by name is a run of its own), then prints the mutation score of them all.
 
+  --together  one Stryker run for every file given
   --summary   only sum what earlier runs measured (reports/mutation/chunks/); run nothing
   --force     test every mutant again, not only those whose code or covering tests changed
   --json      print the summary as one JSON object
@@ -58,15 +63,54 @@ function sourceFiles(entry: string): string[] {
 
 const chunkOf = (file: string) => file.replace(/[/\\.]/g, '_');
 
+/** One Stryker run: the files it mutates and the chunk its reports go to. */
+interface Batch {
+  readonly chunk: string;
+  readonly files: readonly string[];
+}
+
+/** A file given by name is a batch of its own; a directory is one batch per directory in it that holds files. */
+function batchesOf(entry: string): Batch[] {
+  const files = sourceFiles(entry);
+  if (!statSync(path.join(ROOT, entry)).isDirectory())
+    return files.map((file) => ({ chunk: chunkOf(file), files: [file] }));
+  const byDirectory = new Map<string, string[]>();
+  for (const file of files) byDirectory.set(path.dirname(file), [...(byDirectory.get(path.dirname(file)) ?? []), file]);
+  return [...byDirectory].map(([directory, inIt]) => ({ chunk: chunkOf(directory), files: inIt }));
+}
+
+/** Every file given, as one batch named after the set (so the same set reuses its incremental chunk). */
+function together(files: readonly string[]): Batch {
+  const digest = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 12);
+  return { chunk: `set-${digest}`, files };
+}
+
+/** The report of the newest chunk that measured the file, if any. */
+function newestReport(file: string): string | undefined {
+  if (!existsSync(CHUNKS)) return undefined;
+  const holding = readdirSync(CHUNKS)
+    .filter((name) => name.endsWith('.json') && !name.endsWith('.incremental.json'))
+    .map((name) => path.join(CHUNKS, name))
+    .filter((report) => file in reportFiles(report));
+  return holding.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+}
+
+const parsedReports = new Map<string, Record<string, { mutants: ReportMutant[] }>>();
+function reportFiles(report: string): Record<string, { mutants: ReportMutant[] }> {
+  let files = parsedReports.get(report);
+  if (!files) {
+    files = (JSON.parse(readFileSync(report, 'utf8')) as { files: Record<string, { mutants: ReportMutant[] }> }).files;
+    parsedReports.set(report, files);
+  }
+  return files;
+}
+
 function summarize(file: string): FileSummary {
-  const report = path.join(CHUNKS, `${chunkOf(file)}.json`);
-  if (!existsSync(report)) {
+  const report = newestReport(file);
+  if (!report) {
     return { file, measured: false, killed: 0, survived: 0, noCoverage: 0, score: null, survivors: [] };
   }
-  const json = JSON.parse(readFileSync(report, 'utf8')) as {
-    files: Record<string, { mutants: ReportMutant[] }>;
-  };
-  const mutants = Object.values(json.files).flatMap((f) => f.mutants);
+  const mutants = reportFiles(report)[file]?.mutants ?? [];
   const count = (...statuses: MutantStatus[]) => mutants.filter((m) => statuses.includes(m.status)).length;
   const killed = count('Killed', 'Timeout');
   const survived = count('Survived');
@@ -88,8 +132,8 @@ function summarize(file: string): FileSummary {
   };
 }
 
-function main(): number {
-  let values: { summary?: boolean; json?: boolean; force?: boolean; help?: boolean };
+async function main(): Promise<number> {
+  let values: { summary?: boolean; json?: boolean; force?: boolean; together?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -97,6 +141,7 @@ function main(): number {
         summary: { type: 'boolean' },
         json: { type: 'boolean' },
         force: { type: 'boolean' },
+        together: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -110,27 +155,20 @@ function main(): number {
     return 0;
   }
   let files: string[];
+  let batches: Batch[];
   try {
-    files = (positionals.length > 0 ? positionals : DEFAULT_PATHS).flatMap(sourceFiles);
+    const entries = positionals.length > 0 ? positionals : DEFAULT_PATHS;
+    batches = entries.flatMap(batchesOf);
+    files = batches.flatMap((batch) => batch.files);
+    if (values.together) batches = [together(files)];
   } catch (error) {
     process.stderr.write(`mutation: ${(error as Error).message}\n`);
     return 2;
   }
 
   if (!values.summary) {
-    for (const [index, file] of files.entries()) {
-      process.stderr.write(`[mutation] ${index + 1}/${files.length} ${file}\n`);
-      const run = spawnSync('npx', ['stryker', 'run', '--mutate', file, ...(values.force ? ['--force'] : [])], {
-        cwd: ROOT,
-        env: { ...process.env, MUTATION_CHUNK: chunkOf(file) },
-        // Stryker's own log and progress go to stderr: the summary alone is on stdout.
-        stdio: ['ignore', 2, 'inherit'],
-      });
-      if (run.status !== 0) {
-        process.stderr.write(`mutation: Stryker failed on ${file} (exit ${run.status}); its chunk is not updated\n`);
-        return 2;
-      }
-    }
+    const status = await runBatches(batches, values.force === true);
+    if (status !== 0) return status;
   }
 
   const summaries = files.map(summarize);
@@ -160,4 +198,47 @@ function main(): number {
   return passed ? 0 : 1;
 }
 
-process.exitCode = main();
+/**
+ * Runs Stryker on each batch in turn. The ledger's tests on local AWS (jest.mutation.config.js) need a moto server:
+ * one is started here for the whole run, unless JIT_AWS_ENDPOINT already names one, and stopped at the end.
+ */
+async function runBatches(batches: readonly Batch[], force: boolean): Promise<number> {
+  let moto: MotoServer | undefined;
+  if (!process.env.JIT_AWS_ENDPOINT) {
+    process.stderr.write('[mutation] starting moto on loopback for the ledger tests on local AWS\n');
+    moto = await startMoto();
+  }
+  const endpoint = process.env.JIT_AWS_ENDPOINT ?? moto?.endpoint;
+  try {
+    for (const [index, batch] of batches.entries()) {
+      const what = batch.files.length === 1 ? batch.files[0] : `${batch.chunk} (${batch.files.length} files)`;
+      process.stderr.write(`[mutation] ${index + 1}/${batches.length} ${what}\n`);
+      const args = ['stryker', 'run', '--mutate', batch.files.join(','), ...(force ? ['--force'] : [])];
+      // Stryker's own log and progress go to stderr: the summary alone is on stdout. Asynchronous, so that moto's
+      // output pipes keep draining while Stryker runs.
+      const child = spawn('npx', args, {
+        cwd: ROOT,
+        env: { ...process.env, MUTATION_CHUNK: batch.chunk, JIT_AWS_ENDPOINT: endpoint },
+        stdio: ['ignore', 2, 'inherit'],
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      if (code !== 0) {
+        process.stderr.write(`mutation: Stryker failed on ${what} (exit ${code}); its chunk is not updated\n`);
+        return 2;
+      }
+    }
+    return 0;
+  } finally {
+    await moto?.stop();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`mutation: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  },
+);
