@@ -407,3 +407,196 @@ describe('the access review in Markdown', () => {
     ]);
   });
 });
+
+/** The lines of one `## ` section of a Markdown report, without its heading and blank lines. */
+function sectionOf(markdown: string, heading: string): string[] {
+  const lines = markdown.split('\n');
+  const start = lines.indexOf(`## ${heading}`);
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  return lines.slice(start + 1, end === -1 ? undefined : end).filter((l) => l !== '');
+}
+
+describe('what the grant created, in the Markdown report', () => {
+  it('lists only the role when the grant made nothing else', () => {
+    // Act
+    const md = renderAuditMarkdown(report({ created: { roleArn: 'arn:role', inlinePolicyName: 'jit-access' } }));
+
+    // Assess
+    expect(sectionOf(md, 'What the grant created')).toEqual(['- role `arn:role`, inline policy `jit-access`']);
+  });
+
+  it('lists only the ingress rules when the grant opened rules and nothing else', () => {
+    // Act
+    const md = renderAuditMarkdown(report({ created: { securityGroupRuleIds: ['sgr-1'] } }));
+
+    // Assess
+    expect(sectionOf(md, 'What the grant created')).toEqual(['- ingress rules `sgr-1`']);
+  });
+
+  it('lists only the expiry schedule when the grant made nothing else', () => {
+    // Act
+    const md = renderAuditMarkdown(report({ created: { scheduleArn: 'arn:schedule' } }));
+
+    // Assess
+    expect(sectionOf(md, 'What the grant created')).toEqual(['- expiry schedule `arn:schedule`']);
+  });
+
+  it('says "Nothing." and draws no OS user table for a grant that created nothing', () => {
+    // Act
+    const md = renderAuditMarkdown(report({ created: { securityGroupRuleIds: [] } }));
+
+    // Assess
+    expect(sectionOf(md, 'What the grant created')).toEqual(['Nothing.']);
+  });
+});
+
+describe('the Markdown report, part by part', () => {
+  it('lists every target, separated by commas', () => {
+    // Prepare
+    const base = report();
+
+    // Act
+    const md = renderAuditMarkdown(report({ summary: { ...base.summary, targets: ['i-1', 'group:web'] } }));
+
+    // Assess
+    expect(md.split('\n')).toContain('| targets | i-1, group:web |');
+  });
+
+  it('writes the minutes of access without an end while access goes on', () => {
+    // Prepare
+    const base = report();
+
+    // Act
+    const md = renderAuditMarkdown(report({ summary: { ...base.summary, status: 'ACTIVE', accessMinutes: 5 } }));
+
+    // Assess
+    expect(md.split('\n')).toContain('| access | 5 min |');
+  });
+
+  it('says that no instance was reached when there is no change delta', () => {
+    // Act
+    const md = renderAuditMarkdown(report({ changeDeltas: [] }));
+
+    // Assess
+    expect(sectionOf(md, 'Change on each instance')).toEqual(['No instance was reached.']);
+  });
+
+  it('strips .amazonaws.com only from the end of an event source', () => {
+    // Prepare
+    const base = report();
+    const event = {
+      eventId: 'e-1',
+      eventTime: 't',
+      eventSource: 'ssm.amazonaws.com.example',
+      eventName: 'StartSession',
+    };
+
+    // Act
+    const md = renderAuditMarkdown(report({ cloudTrail: { ...base.cloudTrail, events: [event] } }));
+
+    // Assess
+    expect(md.split('\n')).toContain('| t | ssm.amazonaws.com.example:StartSession |  |  |  | e-1 |');
+  });
+
+  it('draws no transcript block for a session whose transcript has no lines', () => {
+    // Prepare
+    const r = report({ sessions: [{ sessionId: 's-1', logGroupName: 'g', logStream: 's-1', lines: 0, objects: [] }] });
+
+    // Act
+    const md = renderAuditMarkdown(r, { 's-1': [] });
+
+    // Assess
+    expect(sectionOf(md, 'Session transcripts')).toEqual([
+      '### s-1',
+      '- by `unknown`',
+      '- CloudWatch Logs: `g`, stream `s-1`: 0 line(s)',
+    ]);
+  });
+
+  it('lists the missing pieces, and does not claim that none is missing', () => {
+    // Act
+    const md = renderAuditMarkdown(report({ missing: ['sessions: ssm:DescribeSessions denied'] }));
+
+    // Assess
+    expect(sectionOf(md, 'Missing pieces')).toEqual(['- sessions: ssm:DescribeSessions denied']);
+  });
+});
+
+describe('the CSV report, row by row', () => {
+  it('writes the timeline and a clean residue check, and nothing created, for a grant that created nothing', () => {
+    // Prepare
+    const r = report({
+      timeline: [{ at: 't0', actor: 'dana', event: 'request', detail: 'ticket', source: 'request' }],
+      residue: { checked: true, checkedAt: 't1', clean: true, leftovers: [] },
+      changeDeltas: [],
+    });
+
+    // Act
+    const csv = renderAuditCsv(r);
+
+    // Assess
+    expect(csv).toBe('kind,at,who,what,detail\r\nrequest,t0,dana,request,ticket\r\nresidue,t1,,nothing remained,\r\n');
+  });
+
+  it("joins the leftovers with semicolons, and a change's before and after with an arrow", () => {
+    // Prepare
+    const r = report({
+      timeline: [],
+      residue: { checked: true, checkedAt: 't1', clean: false, leftovers: ['roles: jit-g', 'schedules: jit/jit-g'] },
+      changeDeltas: [
+        {
+          instanceId: 'i-1',
+          status: 'compared',
+          start: { takenAt: 't0', key: 'start' },
+          end: { takenAt: 't1', key: 'end' },
+          delta: {
+            packages: { added: [], removed: [], changed: [{ key: 'openssl', before: '3.0.8-1', after: '3.0.8-2' }] },
+            services: NONE,
+            users: NONE,
+            groups: NONE,
+            sudoers: NONE,
+            crontabs: NONE,
+            listeningPorts: NONE,
+            files: NONE,
+          },
+          changes: 1,
+        },
+      ],
+    });
+
+    // Act
+    const csv = renderAuditCsv(r);
+
+    // Assess
+    expect(csv).toBe(
+      'kind,at,who,what,detail\r\n' +
+        'residue,t1,,left behind,roles: jit-g; schedules: jit/jit-g\r\n' +
+        'change,,i-1,packages changed: openssl,3.0.8-1 -> 3.0.8-2\r\n',
+    );
+  });
+
+  it('writes break-glass as yes, and every denier separated by a space, in the review', () => {
+    // Prepare
+    const row: ReviewRow = {
+      grantId: 'g-1',
+      vendorId: 'acme',
+      requester: 'dana',
+      ticket: 'CHG-1',
+      status: 'DENIED',
+      outcome: 'denied',
+      breakGlass: true,
+      approvers: [],
+      deniedBy: ['bob', 'erin'],
+      requestedAt: 't0',
+      startAt: 't0',
+      accessMinutes: 0,
+      residue: 'none',
+    };
+
+    // Act
+    const lines = renderReviewCsv([row]).split('\r\n');
+
+    // Assess
+    expect(lines[1]).toBe('g-1,acme,dana,CHG-1,DENIED,denied,yes,,bob erin,t0,t0,,0,,none');
+  });
+});

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   CHANGE_CATEGORIES,
   changeCount,
+  changeRows,
   compareInstance,
   diffSnapshots,
   parseSnapshot,
@@ -327,5 +328,119 @@ describe('the order and wording of a delta', () => {
       kind: 'unreadable',
       reason: expect.stringMatching(/^schemaVersion undefined is not 1: /),
     });
+  });
+});
+
+describe('the exact text of a delta', () => {
+  it("names an invalid field with the schema's own message", () => {
+    // Act
+    const parsed = parseSnapshot(JSON.stringify({ ...snapshot(), packages: { bash: 5 } }));
+
+    // Assess
+    expect(parsed).toEqual({ kind: 'unreadable', reason: 'field packages.bash: Invalid input' });
+  });
+
+  it('sorts added, removed and changed items by key when the snapshots hold them in a mixed order', () => {
+    // Prepare
+    const before = snapshot({ packages: { mid: '1', zlib: '1', apache: '1', gone: '1', away: '1', old: '1' } });
+    const after = snapshot({ packages: { mid: '2', zlib: '2', apache: '2', new: '1', curl: '1', yum: '1' } });
+
+    // Act
+    const { packages } = diffSnapshots(before, after);
+
+    // Assess
+    expect(packages.added.map((e) => e.key)).toEqual(['curl', 'new', 'yum']);
+    expect(packages.removed.map((e) => e.key)).toEqual(['away', 'gone', 'old']);
+    expect(packages.changed.map((e) => e.key)).toEqual(['apache', 'mid', 'zlib']);
+  });
+
+  it('renders instances in id order whatever order they come in', () => {
+    // Prepare
+    const deltas = ['i-0b', 'i-0c', 'i-0a'].map((id) => compareInstance(id, ABSENT, ABSENT));
+
+    // Act
+    const headings = renderChangeDeltas(deltas)
+      .split('\n')
+      .filter((l) => l.startsWith('### '));
+
+    // Assess
+    expect(headings).toEqual(['### i-0a', '### i-0b', '### i-0c']);
+  });
+
+  it('renders an instance whose snapshots agree as "No change." and a blank line', () => {
+    // Prepare
+    const deltas = [compareInstance(INSTANCE, read(snapshot()), read(snapshot({ phase: 'end' })))];
+
+    // Act
+    const markdown = renderChangeDeltas(deltas);
+
+    // Assess
+    expect(markdown).toBe(
+      [
+        `### ${INSTANCE}`,
+        '',
+        'Snapshots: start 2030-03-01T10:00:00Z, end 2030-03-01T10:00:00Z.',
+        '',
+        'No change.',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('renders a category whose additions match its removals, or its changes, and a backtick as a quote', () => {
+    // Prepare
+    const before = snapshot();
+    const after = snapshot({
+      phase: 'end',
+      packages: { bash: '5.2.15-1.amzn2023', 'nc`at': '1.10' },
+      users: { 'acme-support': 'uid=1001 gid=1001 home=/home/acme-support shell=/bin/sh', backdoor: 'uid=1002' },
+      groups: {},
+    });
+
+    // Act
+    const lines = renderChangeDeltas([compareInstance(INSTANCE, read(before), read(after))]).split('\n');
+
+    // Assess
+    expect(lines.slice(4)).toEqual([
+      '- Installed packages:',
+      "  - \\+ `nc'at` `1.10`",
+      '  - \\- `openssl` `3.0.8-1.amzn2023`',
+      '- Local users:',
+      '  - \\+ `backdoor` `uid=1002`',
+      '  - ~ `acme-support`: `uid=1001 gid=1001 home=/home/acme-support shell=/bin/bash` → `uid=1001 gid=1001 home=/home/acme-support shell=/bin/sh`',
+      '- Local groups:',
+      '  - \\- `wheel` `gid=10 members=ec2-user`',
+      '',
+    ]);
+  });
+
+  it('turns a delta into rows: the value after an addition, before a removal, and both of a change', () => {
+    // Prepare
+    const before = snapshot();
+    const after = snapshot({
+      phase: 'end',
+      packages: { bash: '5.2.15-2.amzn2023', nginx: '1.24.0' },
+      services: ['amazon-ssm-agent.service', 'nginx.service'],
+      listeningPorts: [],
+    });
+
+    // Act
+    const rows = changeRows(diffSnapshots(before, after));
+
+    // Assess
+    expect(rows).toStrictEqual([
+      { category: 'packages', change: 'added', item: 'nginx', after: '1.24.0' },
+      { category: 'packages', change: 'removed', item: 'openssl', before: '3.0.8-1.amzn2023' },
+      {
+        category: 'packages',
+        change: 'changed',
+        item: 'bash',
+        before: '5.2.15-1.amzn2023',
+        after: '5.2.15-2.amzn2023',
+      },
+      { category: 'services', change: 'added', item: 'nginx.service' },
+      { category: 'services', change: 'removed', item: 'sshd.service' },
+      { category: 'listeningPorts', change: 'removed', item: 'tcp 0.0.0.0:22 sshd' },
+    ]);
   });
 });
