@@ -167,7 +167,7 @@ export function principalAccounts(principals: readonly string[]): Set<string> {
  * so with a 15-minute window, attempts 15 minutes apart are never in the same one. Instants are ISO-8601 strings.
  */
 export function attemptsInBusiestWindow(instants: readonly string[], at: string, windowMs: number): number {
-  const times = instants.map((instant) => Date.parse(instant)).sort((a, b) => a - b);
+  const times = instants.map((instant) => Date.parse(instant));
   const anchor = Date.parse(at);
   let busiest = 0;
   for (const start of times) {

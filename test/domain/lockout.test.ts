@@ -4,6 +4,7 @@ import {
   grantIdOfRoleArn,
   isDenial,
   lockoutMessage,
+  lockoutReason,
   principalAccounts,
   type CloudTrailApiCall,
   type DeniedAttempt,
@@ -15,6 +16,7 @@ const VENDOR_ACCOUNT = '444455556666';
 const SCOPE = { accountId: ACCOUNT, partition: 'aws', iamPath: '/jit-access/' } as const;
 const AT = '2030-03-01T09:05:00.000Z';
 const GRANT_ROLE = `arn:aws:iam::${ACCOUNT}:role/jit-access/jit-g-0123456789ab`;
+const GRANT_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/jit-g-0123456789ab/vendor-engineer`;
 
 const denied = (roleArn: string, overrides: Partial<Parameters<typeof deniedCallEvent>[0]> = {}) =>
   deniedCallEvent({
@@ -76,11 +78,11 @@ describe('claimOf', () => {
       const claim = claimOf(denied(GRANT_ROLE, { errorCode }), SCOPE);
 
       // Assess
-      expect(claim).toEqual({ counts: false, why: expect.stringContaining('is not a denial') });
+      expect(claim).toEqual({ counts: false, why: `error "${errorCode}" is not a denial` });
     },
   );
 
-  test('does not count a successful call', () => {
+  test('does not count a successful call, which has no error code', () => {
     // Prepare
     const event = denied(GRANT_ROLE);
     const { errorCode: _errorCode, ...detail } = event.detail;
@@ -89,7 +91,7 @@ describe('claimOf', () => {
     const claim = claimOf({ ...event, detail }, SCOPE);
 
     // Assess
-    expect(claim.counts).toBe(false);
+    expect(claim).toEqual({ counts: false, why: 'error "none" is not a denial' });
   });
 
   test.each([
@@ -105,7 +107,7 @@ describe('claimOf', () => {
     const claim = claimOf(denied(roleArn), SCOPE);
 
     // Assess
-    expect(claim).toEqual({ counts: false, why: expect.stringContaining('is not a grant role') });
+    expect(claim).toEqual({ counts: false, why: `the caller "${roleArn}" is not a grant role under /jit-access/` });
   });
 
   test('does not count a session whose ARN names another role than its issuer', () => {
@@ -120,19 +122,100 @@ describe('claimOf', () => {
     const claim = claimOf({ ...event, detail: { ...event.detail, userIdentity } }, SCOPE);
 
     // Assess
-    expect(claim).toEqual({ counts: false, why: expect.stringContaining('is not of') });
+    expect(claim).toEqual({
+      counts: false,
+      why: `session "arn:aws:sts::${ACCOUNT}:assumed-role/jit-g-9999999999ab/vendor-engineer" is not of ${GRANT_ROLE}`,
+    });
+  });
+
+  test('does not count a session of a grant role whose record names no session ARN', () => {
+    // Prepare
+    const event = denied(GRANT_ROLE);
+    const { arn: _arn, ...userIdentity } = event.detail.userIdentity;
+
+    // Act
+    const claim = claimOf({ ...event, detail: { ...event.detail, userIdentity } }, SCOPE);
+
+    // Assess
+    expect(claim).toEqual({ counts: false, why: `session "" is not of ${GRANT_ROLE}` });
+  });
+
+  test('does not count a caller that is no assumed-role session, whatever issuer its record names', () => {
+    // Prepare
+    const event = denied(GRANT_ROLE);
+    const userIdentity = { ...event.detail.userIdentity, type: 'FederatedUser' };
+
+    // Act
+    const claim = claimOf({ ...event, detail: { ...event.detail, userIdentity } }, SCOPE);
+
+    // Assess
+    expect(claim).toEqual({ counts: false, why: `the caller "${GRANT_ROLE}" is not a grant role under /jit-access/` });
+  });
+
+  test('does not count an assumed-role session whose record names no issuer', () => {
+    // Prepare
+    const event = denied(GRANT_ROLE);
+    const { sessionContext: _sessionContext, ...userIdentity } = event.detail.userIdentity;
+
+    // Act
+    const claim = claimOf({ ...event, detail: { ...event.detail, userIdentity } }, SCOPE);
+
+    // Assess
+    expect(claim).toEqual({
+      counts: false,
+      why: `the caller "${GRANT_SESSION}" is not a grant role under /jit-access/`,
+    });
+  });
+
+  test('does not count an IAM user whose session context has no issuer', () => {
+    // Prepare
+    const event = denied(GRANT_ROLE);
+    const userIdentity = {
+      type: 'IAMUser',
+      arn: `arn:aws:iam::${ACCOUNT}:user/bob`,
+      accountId: ACCOUNT,
+      sessionContext: {},
+    };
+
+    // Act
+    const claim = claimOf({ ...event, detail: { ...event.detail, userIdentity } }, SCOPE);
+
+    // Assess
+    expect(claim).toEqual({
+      counts: false,
+      why: `the caller "arn:aws:iam::${ACCOUNT}:user/bob" is not a grant role under /jit-access/`,
+    });
   });
 
   test.each([
-    ['a source that is not an AWS service', { source: 'custom.forged' }],
-    ['a detail-type that is not an API call', { 'detail-type': 'EC2 Instance State-change Notification' }],
-    ['another account', { account: '999988887777' }],
-  ])('does not count a record with %s', (_what, change) => {
+    [
+      'a source that is not an AWS service',
+      { source: 'custom.forged' },
+      'source "custom.forged" is not an AWS service',
+    ],
+    [
+      'a detail-type that is not an API call',
+      { 'detail-type': 'EC2 Instance State-change Notification' },
+      '"EC2 Instance State-change Notification" is no API call',
+    ],
+    ['another account', { account: '999988887777' }, 'the record is of account 999988887777'],
+  ])('does not count a record with %s', (_what, change, why) => {
     // Act
     const claim = claimOf({ ...denied(GRANT_ROLE), ...change }, SCOPE);
 
     // Assess
-    expect(claim.counts).toBe(false);
+    expect(claim).toEqual({ counts: false, why });
+  });
+
+  test('strips only a trailing amazonaws.com from the event source to name the action', () => {
+    // Prepare
+    const event = denied(GRANT_ROLE, { eventSource: 'ssm.amazonaws.com.example', eventName: 'StartSession' });
+
+    // Act
+    const claim = claimOf(event, SCOPE);
+
+    // Assess
+    expect(claim).toMatchObject({ counts: true, attempt: { action: 'ssm.amazonaws.com.example:StartSession' } });
   });
 
   test('does not count a record whose eventTime is not a time', () => {
@@ -168,6 +251,52 @@ describe('claimOf', () => {
       },
       callerAccount: VENDOR_ACCOUNT,
     });
+  });
+
+  test('names a failed AssumeRole caller with neither ARN nor account "unknown"', () => {
+    // Prepare
+    const event = failedAssume(GRANT_ROLE, { eventId: 'event-3' });
+    const userIdentity = { type: 'AWSAccount' };
+
+    // Act
+    const claim = claimOf({ ...event, detail: { ...event.detail, userIdentity } }, SCOPE);
+
+    // Assess
+    expect(claim).toEqual({
+      counts: true,
+      kind: 'failed-assume-role',
+      attempt: {
+        eventId: 'event-3',
+        at: AT,
+        grantId: 'g-0123456789ab',
+        action: 'sts:AssumeRole',
+        errorCode: 'AccessDenied',
+        caller: 'unknown',
+        sourceIp: '203.0.113.10',
+      },
+    });
+  });
+
+  test('does not count a failed AssumeRoleWithWebIdentity of a grant role, only a failed AssumeRole', () => {
+    // Prepare
+    const event = failedAssume(GRANT_ROLE);
+
+    // Act
+    const claim = claimOf({ ...event, detail: { ...event.detail, eventName: 'AssumeRoleWithWebIdentity' } }, SCOPE);
+
+    // Assess
+    expect(claim).toEqual({ counts: false, why: 'the caller "unknown" is not a grant role under /jit-access/' });
+  });
+
+  test('does not count an AssumeRole record of a grant role from a service other than STS', () => {
+    // Prepare
+    const event = failedAssume(GRANT_ROLE);
+
+    // Act
+    const claim = claimOf({ ...event, detail: { ...event.detail, eventSource: 'iam.amazonaws.com' } }, SCOPE);
+
+    // Assess
+    expect(claim).toEqual({ counts: false, why: 'the caller "unknown" is not a grant role under /jit-access/' });
   });
 
   test('maps a grant role name spelled in another case to its grant (IAM role names ignore case)', () => {
@@ -262,6 +391,14 @@ describe('principalAccounts', () => {
     // Assess
     expect([...accounts].sort()).toEqual(['444455556666', '777788889999']);
   });
+
+  test('skips a principal that names no account', () => {
+    // Act
+    const accounts = principalAccounts(['*', 'arn:aws:iam::444455556666:root']);
+
+    // Assess
+    expect([...accounts]).toEqual(['444455556666']);
+  });
 });
 
 describe('attemptsInBusiestWindow', () => {
@@ -312,6 +449,50 @@ describe('attemptsInBusiestWindow', () => {
     expect(busiest).toBe(5);
   });
 
+  test('counts attempts given in any order', () => {
+    // Prepare
+    const instants = [4, 0, 3, 1, 2].map(at);
+
+    // Act
+    const busiest = attemptsInBusiestWindow(instants, at(2), WINDOW);
+
+    // Assess
+    expect(busiest).toBe(5);
+  });
+
+  test('does not count a busier window that starts after the attempt', () => {
+    // Prepare
+    const instants = [0, 20, 21, 22, 23].map(at);
+
+    // Act
+    const busiest = attemptsInBusiestWindow(instants, at(0), WINDOW);
+
+    // Assess
+    expect(busiest).toBe(1);
+  });
+
+  test('does not count attempts made exactly one window before the attempt, in the window that ends at it', () => {
+    // Prepare
+    const instants = [0, 0, 0, 15].map(at);
+
+    // Act
+    const busiest = attemptsInBusiestWindow(instants, at(15), WINDOW);
+
+    // Assess
+    expect(busiest).toBe(1);
+  });
+
+  test('does not count an attempt exactly one window after the attempt that starts the window', () => {
+    // Prepare
+    const instants = [0, 15].map(at);
+
+    // Act
+    const busiest = attemptsInBusiestWindow(instants, at(0), WINDOW);
+
+    // Assess
+    expect(busiest).toBe(1);
+  });
+
   test('counts only windows that hold the attempt', () => {
     // Prepare
     const instants = [0, 1, 2, 3, 4, 40].map(at);
@@ -321,6 +502,16 @@ describe('attemptsInBusiestWindow', () => {
 
     // Assess
     expect(busiest).toBe(1);
+  });
+});
+
+describe('lockoutReason', () => {
+  test('says how many attempts in how many minutes locked the vendor, and by which grant', () => {
+    // Act
+    const reason = lockoutReason('g-0123456789ab', 5, 15);
+
+    // Assess
+    expect(reason).toBe('lockout: 5 denied attempts within 15 minutes (grant g-0123456789ab)');
   });
 });
 
@@ -355,5 +546,52 @@ describe('lockoutMessage', () => {
     expect(message).toContain(`${AT}  ssm:StartSession  AccessDeniedException  grant g-0123456789ab  from 203.0.113.7`);
     expect(message).toContain('jit-access vendor unlock acme --reason "..."');
     expect(message.split('\n').some((line) => line.startsWith('Injected line'))).toBe(false);
+  });
+
+  test('spells out the whole message, attempts oldest first and in recorded order at the same instant', () => {
+    // Prepare
+    const attempt = (eventId: string, at: string, sourceIp?: string): DeniedAttempt => ({
+      eventId,
+      at,
+      grantId: 'g-0123456789ab',
+      vendorId: 'acme',
+      action: 'ssm:StartSession',
+      errorCode: 'AccessDeniedException',
+      caller: GRANT_SESSION,
+      ...(sourceIp ? { sourceIp } : {}),
+    });
+    const recent = [
+      attempt('event-b', '2030-03-01T09:02:00.000Z', '203.0.113.7'),
+      attempt('event-c', '2030-03-01T09:03:00.000Z', '203.0.113.7'),
+      attempt('event-a', '2030-03-01T09:01:00.000Z'),
+      attempt('event-d', '2030-03-01T09:02:00.000Z', '203.0.113.8'),
+    ];
+
+    // Act
+    const lines = lockoutMessage({
+      vendorId: 'acme',
+      grantId: 'g-0123456789ab',
+      threshold: 4,
+      windowMinutes: 15,
+      attempts: 4,
+      recent,
+      revokedGrants: ['g-other0000000', 'g-0123456789ab'],
+    }).split('\n');
+
+    // Assess
+    const by = `by "${GRANT_SESSION}"`;
+    expect(lines).toEqual([
+      'LOCKOUT: vendor acme made 4 denied attempts within 15 minutes (threshold 4).',
+      'Grant g-0123456789ab was revoked and vendor acme is locked: no request is accepted and no grant made.',
+      'Grants revoked: g-0123456789ab, g-other0000000',
+      'Attempts recorded (CloudTrail):',
+      `  - 2030-03-01T09:01:00.000Z  ssm:StartSession  AccessDeniedException  grant g-0123456789ab  from unknown  ${by}  (event event-a)`,
+      `  - 2030-03-01T09:02:00.000Z  ssm:StartSession  AccessDeniedException  grant g-0123456789ab  from 203.0.113.7  ${by}  (event event-b)`,
+      `  - 2030-03-01T09:02:00.000Z  ssm:StartSession  AccessDeniedException  grant g-0123456789ab  from 203.0.113.8  ${by}  (event event-d)`,
+      `  - 2030-03-01T09:03:00.000Z  ssm:StartSession  AccessDeniedException  grant g-0123456789ab  from 203.0.113.7  ${by}  (event event-c)`,
+      '',
+      'Look into the attempts in CloudTrail (event ids above). Once resolved, an admin unlocks the vendor:',
+      '  jit-access vendor unlock acme --reason "..."',
+    ]);
   });
 });

@@ -73,6 +73,93 @@ function approvalMessageFor(request: AccessRequest): string {
   return approvalRequestMessage(messageInput(request));
 }
 
+/** The plan of the usual request, with policies small enough to spell out a whole message by hand. */
+function compactPlan(): GrantPlan {
+  const plan = planFor(accessRequest());
+  return {
+    ...plan,
+    role: {
+      ...plan.role,
+      inlinePolicy: {
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Shell', Effect: 'Allow', Action: 'ssm:StartSession', Resource: '*' }],
+      },
+      trustPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'Vendor',
+            Effect: 'Allow',
+            Principal: { AWS: ['arn:aws:iam::444455556666:root'] },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** The request lines of the compact plan, as an approver reads them in either message. */
+const COMPACT_REQUEST_LINES = [
+  'Grant grant-20300301-0001: vendor acme, 120 minutes of shell access.',
+  `Requested by: dana (${DANA.arn})`,
+  'Ticket (as typed): "CHG-1234"',
+  'Reason (as typed): "Investigate slow billing queries"',
+  'Window: 2030-03-01T10:00:00.000Z until 2030-03-01T12:00:00.000Z',
+  'Targets:',
+  '  - i-0aaaaaaaaaaaaaaa1, i-0bbbbbbbbbbbbbbb2 (target group billing-db)',
+  '  - every instance tagged jit-access:target-group=web-frontend (target group web-frontend)',
+  '',
+  'Plan hash: sha256:0123abcd',
+  'The grant will create:',
+  '  - IAM role /jit-access/jit-grant-20300301-0001 (boundary arn:aws:iam::111122223333:policy/jit-access/JitGrantBoundary), runs as OS user acme-support',
+  '  - session policy (jit-session-access):',
+  '{',
+  '  "Version": "2012-10-17",',
+  '  "Statement": [',
+  '    {',
+  '      "Sid": "Shell",',
+  '      "Effect": "Allow",',
+  '      "Action": "ssm:StartSession",',
+  '      "Resource": "*"',
+  '    }',
+  '  ]',
+  '}',
+  '  - trust policy:',
+  '{',
+  '  "Version": "2012-10-17",',
+  '  "Statement": [',
+  '    {',
+  '      "Sid": "Vendor",',
+  '      "Effect": "Allow",',
+  '      "Principal": {',
+  '        "AWS": [',
+  '          "arn:aws:iam::444455556666:root"',
+  '        ]',
+  '      },',
+  '      "Action": "sts:AssumeRole"',
+  '    }',
+  '  ]',
+  '}',
+  '  - temporary ingress rules:',
+  '  - sg-0123456789abcdef0: tcp 5432-5432 from 203.0.113.0/24',
+  '  - sg-0123456789abcdef0: tcp 5432-5432 from 198.51.100.16/28',
+  '  - sg-0fedcba9876543210: tcp 5432-5432 from 203.0.113.0/24',
+  '  - sg-0fedcba9876543210: tcp 5432-5432 from 198.51.100.16/28',
+  '  - schedule jit-access/jit-grant-20300301-0001 that revokes everything at expiry',
+];
+
+function compactInput(overrides: Partial<ApprovalMessageInput> = {}): ApprovalMessageInput {
+  return {
+    request: accessRequest(),
+    targets: TARGETS,
+    plan: compactPlan(),
+    planHash: 'sha256:0123abcd',
+    minApprovals: 2,
+    ...overrides,
+  };
+}
+
 describe('quoted', () => {
   test('puts free text on one line in double quotes, escaping newlines and quotes', () => {
     // Prepare
@@ -285,6 +372,24 @@ describe('approvalRequestMessage', () => {
     expect(message).toContain(`  jit-access approve ${GRANT_ID} [--comment "..."]`);
     expect(message).toContain(`  jit-access deny ${GRANT_ID} --reason "..."`);
   });
+
+  test('spells out the whole message line by line, one ingress rule a line, ending with how to decide', () => {
+    // Prepare
+    const input = compactInput();
+
+    // Act
+    const lines = approvalRequestMessage(input).split('\n');
+
+    // Assess
+    expect(lines).toEqual([
+      ...COMPACT_REQUEST_LINES,
+      '',
+      '2 distinct approvers (not the requester) must approve. Check that "jit-access show grant-20300301-0001"',
+      'prints the plan hash above, then decide:',
+      '  jit-access approve grant-20300301-0001 [--comment "..."]',
+      '  jit-access deny grant-20300301-0001 --reason "..."',
+    ]);
+  });
 });
 
 describe('breakGlassMessage', () => {
@@ -323,6 +428,29 @@ describe('breakGlassMessage', () => {
     // Assess
     expect(lines).toContain(`Plan hash: ${input.planHash}`);
     expect(lines).toContain('Reason (as typed): "Outage\\nall clear"');
+  });
+
+  test('spells out the whole message: the alarm, the request with its extension line, and how to review', () => {
+    // Prepare
+    const input = compactInput({
+      request: accessRequest({ breakGlass: true }),
+      delta: 'extends grant grant-20300301-0000: same vendor, targets and ports',
+    });
+
+    // Act
+    const lines = breakGlassMessage(input, REVIEW_BY).split('\n');
+
+    // Assess
+    expect(lines).toEqual([
+      'BREAK-GLASS: dana granted vendor acme access WITHOUT waiting for approval.',
+      ...COMPACT_REQUEST_LINES.slice(0, 4),
+      'Extension: extends grant grant-20300301-0000: same vendor, targets and ports',
+      ...COMPACT_REQUEST_LINES.slice(4),
+      '',
+      '2 approvers must review it by 2030-03-02T09:00:00.000Z, or vendor acme is disabled and the grant flagged.',
+      '  jit-access approve grant-20300301-0001 [--comment "..."]      (the access was justified)',
+      '  jit-access deny grant-20300301-0001 --reason "..."            (revokes it at once)',
+    ]);
   });
 });
 
@@ -373,5 +501,22 @@ describe('grantedMessage', () => {
 
     // Assess
     expect(message).not.toContain(ACME_EXTERNAL_ID);
+  });
+
+  test('spells out the whole message, line by line', () => {
+    // Prepare
+    const plan = planFor(accessRequest());
+
+    // Act
+    const lines = grantedMessage(plan, ROLE_ARN, DOCUMENT).split('\n');
+
+    // Assess
+    expect(lines).toEqual([
+      'Grant grant-20300301-0001 for vendor acme is active from 2030-03-01T10:00:00.000Z until 2030-03-01T12:00:00.000Z.',
+      'Vendor steps (or "jit-access connect grant-20300301-0001" for a ready profile):',
+      `  aws sts assume-role --role-arn ${ROLE_ARN} --role-session-name <your-name> --external-id <your external id> [--serial-number <mfa> --token-code <code>]`,
+      '  aws ssm start-session --target <instance-id> --document-name JitAccess-VendorShell',
+      'Every session is recorded. Access ends by itself at expiry.',
+    ]);
   });
 });
