@@ -16,6 +16,10 @@ module.exports = {
   displayName: 'mutation',
   rootDir: __dirname,
   testTimeout: base.testTimeout,
+  // Every directory of source code, not only test/: jest's --findRelatedTests follows imports only through files it
+  // has mapped, so a test reaching lambdas/shared/ through lambdas/handlers/ would otherwise not count as related, and
+  // a mutant there would run no test at all (and "survive").
+  roots: ['<rootDir>/test', '<rootDir>/lambdas', '<rootDir>/lib', '<rootDir>/scripts', '<rootDir>/bin'],
   setupFiles: [...unit.setupFiles, '<rootDir>/test/helpers/moto-worker-endpoint.ts'],
   // A mutant stops at the first test that kills it (test/helpers/mutation-bail.js). Absolute paths: Stryker loads the
   // environment itself, before jest would resolve <rootDir>.
