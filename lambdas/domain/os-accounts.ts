@@ -130,7 +130,7 @@ export interface CommandOrigin {
 export function commandOrigin(comment: string | undefined): CommandOrigin | undefined {
   const [prefix, action, osUser, grantId, ...rest] = (comment ?? '').split(' ');
   if (prefix !== 'jit-access' || rest.length > 0 || !osUser || !grantId) return undefined;
-  if (!(OS_ACCOUNT_ACTIONS as readonly string[]).includes(action ?? '')) return undefined;
+  if (!(OS_ACCOUNT_ACTIONS as readonly (string | undefined)[]).includes(action)) return undefined;
   if (!OS_USER_PATTERN.test(osUser) || !GRANT_ID_PATTERN.test(grantId)) return undefined;
   return { action: action as OsAccountAction, osUser, grantId };
 }

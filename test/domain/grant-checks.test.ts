@@ -28,6 +28,7 @@ interface GrantOptions {
   readonly request?: Partial<AccessRequest>;
   readonly window?: GrantWindow;
   readonly config?: JitAccessConfig;
+  readonly targets?: readonly ResolvedTarget[];
 }
 
 /**
@@ -49,12 +50,13 @@ function approvedGrant(options: GrantOptions = {}): GrantRecord {
   };
   const vendor = config.vendors.find((v) => v.id === request.vendorId);
   if (!vendor) throw new Error(`the config has no vendor "${request.vendorId}"`);
-  const plan = planGrant(request, [BILLING_INSTANCE], vendor, options.window ?? ONE_HOUR, CONTEXT);
+  const targets = options.targets ?? [BILLING_INSTANCE];
+  const plan = planGrant(request, targets, vendor, options.window ?? ONE_HOUR, CONTEXT);
   return {
     grantId: GRANT_ID,
     status: 'APPROVED',
     request,
-    targets: [BILLING_INSTANCE],
+    targets,
     plan,
     planHash: planHash(plan),
     approvals: ['alice', 'bob'],
@@ -142,6 +144,63 @@ describe('recheckApprovedGrant', () => {
       // Assess
       expect(act).not.toThrow();
     });
+
+    test('a grant whose request opens no port', () => {
+      // Prepare
+      const grant = approvedGrant({ request: { ports: undefined } });
+
+      // Act
+      const act = () => recheckApprovedGrant(grant, contextFor(grant));
+
+      // Assess
+      expect(act).not.toThrow();
+    });
+
+    test('a grant of the shortest duration, 15 minutes', () => {
+      // Prepare
+      const window = { startAt: ONE_HOUR.startAt, expiresAt: '2030-03-01T09:15:00.000Z' };
+      const grant = approvedGrant({ request: { durationMinutes: 15 }, window });
+
+      // Act
+      const act = () => recheckApprovedGrant(grant, contextFor(grant));
+
+      // Assess
+      expect(act).not.toThrow();
+    });
+
+    test('a port within one of several ranges the vendor may have', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.vendors[0]!.ports = [
+          { protocol: 'tcp', fromPort: 22, toPort: 22 },
+          { protocol: 'tcp', fromPort: 5432, toPort: 5432 },
+        ];
+      });
+      const grant = approvedGrant({ config });
+
+      // Act
+      const act = () => recheckApprovedGrant(grant, contextFor(grant, { config }));
+
+      // Assess
+      expect(act).not.toThrow();
+    });
+
+    test('a whole target group the request named as a group', () => {
+      // Prepare
+      const billingGroup: ResolvedTarget = {
+        kind: 'group',
+        targetGroup: 'billing-db',
+        tagKey: 'jit-access:target-group',
+        tagValue: 'billing-db',
+      };
+      const grant = approvedGrant({ request: { targets: ['group:billing-db'] }, targets: [billingGroup] });
+
+      // Act
+      const act = () => recheckApprovedGrant(grant, contextFor(grant));
+
+      // Assess
+      expect(act).not.toThrow();
+    });
   });
 
   describe('refuses', () => {
@@ -216,6 +275,37 @@ describe('recheckApprovedGrant', () => {
       expect(error.message).toContain('not this grant of this vendor');
     });
 
+    test('the plan of another vendor', () => {
+      // Prepare
+      const grant = approvedGrant();
+      const plan = { ...grant.plan, vendorId: 'globex' };
+      const tampered: GrantRecord = { ...grant, plan, planHash: planHash(plan) };
+
+      // Act
+      const error = validationErrorOf(() => recheckApprovedGrant(tampered, contextFor(tampered)));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'plan', code: 'PLAN_CHANGED' });
+      expect(error.message).toBe(
+        'plan: grant refused: the recorded plan is not this grant of this vendor; request access again',
+      );
+    });
+
+    test('a recorded request of another grant', () => {
+      // Prepare
+      const grant = approvedGrant();
+      const tampered: GrantRecord = { ...grant, request: { ...grant.request, grantId: 'grant-20300301-0002' } };
+
+      // Act
+      const error = validationErrorOf(() => recheckApprovedGrant(tampered, contextFor(grant)));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'plan', code: 'PLAN_CHANGED' });
+      expect(error.message).toBe(
+        'plan: grant refused: the recorded plan is not this grant of this vendor; request access again',
+      );
+    });
+
     test('a requester whose ARN is not the person recorded', () => {
       // Prepare
       const grant = approvedGrant({ request: { requester: { person: 'dana', arn: BOB.arn } } });
@@ -225,6 +315,9 @@ describe('recheckApprovedGrant', () => {
 
       // Assess
       expect(error).toMatchObject({ field: 'requester', code: 'IDENTITY_MISMATCH' });
+      expect(error.message).toBe(
+        `requester: grant refused: ${BOB.arn} is not dana under the current config; request access again`,
+      );
     });
 
     test('a requester whose identity the config no longer gives that person', () => {
@@ -253,6 +346,9 @@ describe('recheckApprovedGrant', () => {
 
       // Assess
       expect(error).toMatchObject({ field: 'requester', code: 'NOT_A_SPONSOR' });
+      expect(error.message).toBe(
+        'requester: grant refused: dana may no longer request access for acme; request access again',
+      );
     });
 
     test('a break-glass grant of a person no longer allowed break-glass', () => {
@@ -279,6 +375,9 @@ describe('recheckApprovedGrant', () => {
 
       // Assess
       expect(error).toMatchObject({ field: 'breakGlass', code: 'BREAK_GLASS_MISMATCH' });
+      expect(error.message).toBe(
+        'breakGlass: grant refused: the request and the grant disagree about break-glass; request access again',
+      );
     });
 
     test('a duration changed from the approved window', () => {
@@ -292,6 +391,21 @@ describe('recheckApprovedGrant', () => {
       // Assess
       expect(error).toMatchObject({ field: 'durationMinutes', code: 'DURATION_NOT_ALLOWED' });
       expect(error.message).toContain('480 minutes (approved window 60)');
+    });
+
+    test('a duration shorter than 15 minutes, though the window matches it', () => {
+      // Prepare
+      const window = { startAt: ONE_HOUR.startAt, expiresAt: '2030-03-01T09:14:00.000Z' };
+      const grant = approvedGrant({ request: { durationMinutes: 14 }, window });
+
+      // Act
+      const error = validationErrorOf(() => recheckApprovedGrant(grant, contextFor(grant)));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'durationMinutes', code: 'DURATION_NOT_ALLOWED' });
+      expect(error.message).toBe(
+        'durationMinutes: grant refused: 14 minutes (approved window 14) is not within 15-480; request access again',
+      );
     });
 
     test('a duration longer than the vendor allows under the current config', () => {
@@ -355,6 +469,30 @@ describe('recheckApprovedGrant', () => {
       expect(error.message).toContain('tcp/22-22 is not allowed for acme');
     });
 
+    test('the port the vendor may have, over another protocol', () => {
+      // Prepare
+      const grant = approvedGrant({ request: { ports: [{ protocol: 'udp', fromPort: 5432, toPort: 5432 }] } });
+
+      // Act
+      const error = validationErrorOf(() => recheckApprovedGrant(grant, contextFor(grant)));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'ports', code: 'PORT_NOT_ALLOWED' });
+      expect(error.message).toBe('ports: grant refused: udp/5432-5432 is not allowed for acme; request access again');
+    });
+
+    test('a port range that starts at the allowed port but reaches past it', () => {
+      // Prepare
+      const grant = approvedGrant({ request: { ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5433 }] } });
+
+      // Act
+      const error = validationErrorOf(() => recheckApprovedGrant(grant, contextFor(grant)));
+
+      // Assess
+      expect(error).toMatchObject({ field: 'ports', code: 'PORT_NOT_ALLOWED' });
+      expect(error.message).toBe('ports: grant refused: tcp/5432-5433 is not allowed for acme; request access again');
+    });
+
     test('a port the vendor was allowed when approved but no longer is', () => {
       // Prepare
       const grant = approvedGrant();
@@ -400,6 +538,9 @@ describe('recheckApprovedGrant', () => {
 
       // Assess
       expect(error).toMatchObject({ field: 'targets', code: 'TARGETS_CHANGED' });
+      expect(error.message).toBe(
+        'targets: grant refused: the resolved targets are not the ones requested; request access again',
+      );
     });
 
     test('a whole target group when the request named one instance of it', () => {
@@ -502,7 +643,7 @@ describe('recheckApprovedGrant', () => {
 
       // Assess
       expect(error).toMatchObject({ field: 'startAt', code: 'EARLY_START' });
-      expect(error.message).toContain('starts at 2030-03-01T10:00:00.000Z, not before');
+      expect(error.message).toBe('startAt: grant refused: the grant starts at 2030-03-01T10:00:00.000Z, not before');
     });
 
     test('an early grant whose recorded request start was moved earlier than the approved window', () => {
@@ -540,7 +681,8 @@ describe('recheckApprovedGrant', () => {
       const error = validationErrorOf(() => recheckApprovedGrant(tampered, contextFor(grant)));
 
       // Assess
-      expect(error).toMatchObject({ field: 'startAt' });
+      expect(error).toMatchObject({ field: 'startAt', code: 'INVALID_START' });
+      expect(error.message).toBe('startAt: grant refused: the recorded start is not a date; request access again');
     });
   });
 });

@@ -4,6 +4,7 @@ import {
   isApprover,
   isBreakGlassPerson,
   isSponsor,
+  mayAudit,
   mayOverseeGrant,
   personOf,
   resolveCaller,
@@ -393,6 +394,32 @@ describe('mayOverseeGrant', () => {
 
     // Act
     const allowed = mayOverseeGrant(DANA.person, requester, exampleConfig());
+
+    // Assess
+    expect(allowed).toBe(false);
+  });
+});
+
+describe('mayAudit', () => {
+  test('lets an auditor who is no admin audit', () => {
+    // Act
+    const allowed = mayAudit(CAROL.person, exampleConfig());
+
+    // Assess
+    expect(allowed).toBe(true);
+  });
+
+  test('lets an admin who is no auditor audit', () => {
+    // Act
+    const allowed = mayAudit(ERIN.person, exampleConfig());
+
+    // Assess
+    expect(allowed).toBe(true);
+  });
+
+  test('refuses an approver who is neither auditor nor admin', () => {
+    // Act
+    const allowed = mayAudit(ALICE.person, exampleConfig());
 
     // Assess
     expect(allowed).toBe(false);

@@ -1,7 +1,9 @@
 import {
   commandComment,
   commandOrigin,
+  hasTargets,
   MAX_RECORDED_INSTANCES,
+  notSent,
   osUserHoldOf,
   outcomeOfFinalStatus,
   planLock,
@@ -48,7 +50,33 @@ describe('targetsOf', () => {
     ]);
 
     // Assess
-    expect(targets).toEqual({ instanceIds: [BILLING_1, BILLING_2], groups: [BILLING_TAG] });
+    expect(targets).toStrictEqual({ instanceIds: [BILLING_1, BILLING_2], groups: [BILLING_TAG] });
+  });
+});
+
+describe('hasTargets', () => {
+  it('is true for named instances alone', () => {
+    // Act
+    const has = hasTargets({ instanceIds: [BILLING_1], groups: [] });
+
+    // Assess
+    expect(has).toBe(true);
+  });
+
+  it('is true for a group alone', () => {
+    // Act
+    const has = hasTargets({ instanceIds: [], groups: [BILLING_TAG] });
+
+    // Assess
+    expect(has).toBe(true);
+  });
+
+  it('is false for no instance and no group', () => {
+    // Act
+    const has = hasTargets({ instanceIds: [], groups: [] });
+
+    // Assess
+    expect(has).toBe(false);
   });
 });
 
@@ -106,6 +134,32 @@ describe('planLock', () => {
     // Assess
     expect(plan).toEqual({ targets: { instanceIds: [], groups: [] }, keptFor: ['group:billing-db (held by g-2)'] });
   });
+
+  it('leaves an instance another grant holds among other targets of its own', () => {
+    // Prepare
+    const grant = grantOf('g-1', [instances('billing-db', BILLING_1, BILLING_2)]);
+    const other = grantOf('g-2', [instances('web-frontend', WEB_1), instances('billing-db', BILLING_2)]);
+
+    // Act
+    const plan = planLock(grant, holdersOf(other));
+
+    // Assess
+    expect(plan).toEqual({
+      targets: { instanceIds: [BILLING_1], groups: [] },
+      keptFor: [`${BILLING_2} (held by g-2)`],
+    });
+  });
+
+  it('locks an instance named by two of its targets once', () => {
+    // Prepare
+    const grant = grantOf('g-1', [instances('billing-db', BILLING_1), instances('billing-db', BILLING_1, BILLING_2)]);
+
+    // Act
+    const plan = planLock(grant, {});
+
+    // Assess
+    expect(plan).toEqual({ targets: { instanceIds: [BILLING_1, BILLING_2], groups: [] }, keptFor: [] });
+  });
 });
 
 describe('osUserHoldOf', () => {
@@ -132,6 +186,14 @@ describe('osUserHoldOf', () => {
     // Assess
     expect(hold).toBeUndefined();
   });
+
+  it('holds nothing for a grant with no target', () => {
+    // Act
+    const hold = osUserHoldOf(grantOf('g-1', []));
+
+    // Assess
+    expect(hold).toBeUndefined();
+  });
 });
 
 describe('command comments', () => {
@@ -149,6 +211,7 @@ describe('command comments', () => {
 
   it.each([
     ['another tool', 'patching run 42'],
+    ['another prefix before a valid lock', 'other-tool lock acme-support grant-abc-0001'],
     ['an action the document does not have', 'jit-access delete acme-support grant-abc-0001'],
     ['a grant id no grant can have', 'jit-access lock acme-support GRANT/../x'],
     ['more words', 'jit-access lock acme-support grant-abc-0001 extra'],
@@ -188,6 +251,25 @@ describe('recording outcomes', () => {
     expect(left).toEqual([`${BILLING_2}: lock failed (command cmd-9)`, `${WEB_1}: lock pending (command cmd-9)`]);
   });
 
+  it('lists no residue for an instance that is gone', () => {
+    // Act
+    const left = unfinishedOn([outcome(BILLING_1, 'gone'), outcome(BILLING_2, 'unreachable')], 'unlock');
+
+    // Assess
+    expect(left).toEqual([`${BILLING_2}: unlock unreachable (command cmd-9)`]);
+  });
+
+  it('records instances SSM would not send the command to as not sent, with their status', () => {
+    // Act
+    const outcomes = notSent([BILLING_1, BILLING_2], 'gone');
+
+    // Assess
+    expect(outcomes).toEqual([
+      { instanceId: BILLING_1, commandId: 'not sent', status: 'gone' },
+      { instanceId: BILLING_2, commandId: 'not sent', status: 'gone' },
+    ]);
+  });
+
   it('writes the latest action over the earlier one, per instance', () => {
     // Prepare
     const unlocked = recordOutcomes(
@@ -207,7 +289,32 @@ describe('recording outcomes', () => {
     });
   });
 
-  it(`keeps at most ${MAX_RECORDED_INSTANCES} instances, failures first`, () => {
+  it('keeps all 100 instances in the order recorded when exactly at the limit', () => {
+    // Prepare
+    const ids = Array.from({ length: 100 }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`);
+    const many = ids.map((id, i) => outcome(id, i < 50 ? 'succeeded' : 'failed'));
+
+    // Act
+    const recorded = recordOutcomes(undefined, many, 'lock', AT);
+
+    // Assess
+    expect(Object.keys(recorded)).toEqual(ids);
+  });
+
+  it('drops instances that are gone, like those that succeeded, after the failures when over the limit', () => {
+    // Prepare
+    const ids = Array.from({ length: 120 }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`);
+    const status = (i: number): OsAccountOutcome['status'] => (i < 100 ? 'succeeded' : i < 110 ? 'gone' : 'failed');
+    const many = ids.map((id, i) => outcome(id, status(i)));
+
+    // Act
+    const recorded = recordOutcomes(undefined, many, 'lock', AT);
+
+    // Assess
+    expect(Object.keys(recorded)).toEqual([...ids.slice(110), ...ids.slice(0, 90)]);
+  });
+
+  it('keeps at most 100 instances, failures first', () => {
     // Prepare
     const many = Array.from({ length: MAX_RECORDED_INSTANCES + 20 }, (_, i) =>
       outcome(`i-${i.toString(16).padStart(17, '0')}`, i >= MAX_RECORDED_INSTANCES + 10 ? 'failed' : 'succeeded'),

@@ -8,12 +8,15 @@ import {
   planGrant,
   revokedRolePolicy,
   roleNameFor,
+  sameIngressRule,
+  samePlanApartFromWindow,
   sessionPolicy,
   trustPolicy,
   type PlanContext,
 } from '../../lambdas/domain/planner';
 import type {
   AccessRequest,
+  GrantPlan,
   GrantWindow,
   IngressRule,
   PolicyStatement,
@@ -529,6 +532,29 @@ describe('heldIngressRuleDescription', () => {
     expect(description).toBe('jit-access grants grant-a-000001, grant-b-000002');
   });
 
+  test('names every holder when they fill exactly 255 characters', () => {
+    // Prepare: five ids of 46, 46, 46, 46 and 45 characters, joined after "jit-access grants ".
+    const holders = ['a', 'b', 'c', 'd', 'e'].map((c, i) => c + '0'.repeat(i < 4 ? 45 : 44));
+
+    // Act
+    const description = heldIngressRuleDescription(holders);
+
+    // Assess
+    expect(description).toBe(`jit-access grants ${holders.join(', ')}`);
+    expect(description).toHaveLength(255);
+  });
+
+  test('counts the holders alone when not even one name fits', () => {
+    // Prepare
+    const holders = ['a'.repeat(250), 'b'.repeat(250)];
+
+    // Act
+    const description = heldIngressRuleDescription(holders);
+
+    // Assess
+    expect(description).toBe('jit-access grants: 2');
+  });
+
   test('names as many holders as fit in 255 characters and counts the others', () => {
     // Prepare: ten 48-character grant ids.
     const holders = Array.from({ length: 10 }, (_, i) => `g${String(i).padStart(47, '0')}`);
@@ -539,6 +565,80 @@ describe('heldIngressRuleDescription', () => {
     // Assess
     expect(description.length).toBeLessThanOrEqual(255);
     expect(description).toBe(`jit-access grants ${holders.slice(0, 4).join(', ')} and 6 more`);
+  });
+});
+
+describe('samePlanApartFromWindow', () => {
+  const OTHER_WINDOW: GrantWindow = { startAt: '2030-03-02T08:00:00.000Z', expiresAt: '2030-03-02T10:00:00.000Z' };
+
+  /** The plan with the first `"key":"from"` of its JSON holding `to` instead. */
+  function withValue(plan: GrantPlan, key: string, from: string, to: string): GrantPlan {
+    return JSON.parse(JSON.stringify(plan).replace(`"${key}":"${from}"`, `"${key}":"${to}"`)) as GrantPlan;
+  }
+
+  test('is true for the same request planned for another window', () => {
+    // Prepare
+    const approved = planGrant(accessRequest(), [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT);
+
+    // Act
+    const same = samePlanApartFromWindow(
+      planGrant(accessRequest(), [BILLING_INSTANCES], vendor('acme'), OTHER_WINDOW, CONTEXT),
+      approved,
+    );
+
+    // Assess
+    expect(same).toBe(true);
+  });
+
+  test('is false for a plan that opens another port', () => {
+    // Prepare
+    const approved = planGrant(accessRequest(), [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT);
+    const ports = [{ protocol: 'tcp' as const, fromPort: 6432, toPort: 6432 }];
+
+    // Act
+    const same = samePlanApartFromWindow(
+      planGrant(accessRequest({ ports }), [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT),
+      approved,
+    );
+
+    // Assess
+    expect(same).toBe(false);
+  });
+
+  test('is false for a plan whose revoke schedule expression was emptied', () => {
+    // Prepare
+    const approved = planGrant(accessRequest(), [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT);
+    const emptied = withValue(approved, 'expression', approved.schedule.expression, '');
+
+    // Act
+    const same = samePlanApartFromWindow(emptied, approved);
+
+    // Assess
+    expect(same).toBe(false);
+  });
+
+  test('is false for a plan whose trust policy start was emptied', () => {
+    // Prepare
+    const approved = planGrant(accessRequest(), [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT);
+    const emptied = withValue(approved, 'aws:CurrentTime', WINDOW.startAt, '');
+
+    // Act
+    const same = samePlanApartFromWindow(emptied, approved);
+
+    // Assess
+    expect(same).toBe(false);
+  });
+
+  test('is false for a plan whose expiry tag was emptied', () => {
+    // Prepare
+    const approved = planGrant(accessRequest(), [BILLING_INSTANCES], vendor('acme'), WINDOW, CONTEXT);
+    const emptied = withValue(approved, 'jit-access:expires-at', WINDOW.expiresAt, '');
+
+    // Act
+    const same = samePlanApartFromWindow(emptied, approved);
+
+    // Assess
+    expect(same).toBe(false);
   });
 });
 
@@ -571,6 +671,35 @@ describe('ingressRuleKey', () => {
 
     // Assess
     expect(key).toBe('sg-0123456789abcdef0|udp|5432|5433|203.0.113.0/24');
+  });
+});
+
+describe('sameIngressRule', () => {
+  const RULE: IngressRule = {
+    securityGroupId: BILLING_SG,
+    protocol: 'tcp',
+    fromPort: 5432,
+    toPort: 5432,
+    cidr: '203.0.113.0/24',
+  };
+
+  test('is true for a rule with the same group, protocol, ports and CIDR, whatever else it carries', () => {
+    // Prepare
+    const listed = { ...RULE, ruleId: 'sgr-0123456789abcdef0', description: 'jit-access grant grant-20300301-0002' };
+
+    // Act
+    const same = sameIngressRule(listed, RULE);
+
+    // Assess
+    expect(same).toBe(true);
+  });
+
+  test('is false for a rule from another CIDR', () => {
+    // Act
+    const same = sameIngressRule({ ...RULE, cidr: '198.51.100.16/28' }, RULE);
+
+    // Assess
+    expect(same).toBe(false);
   });
 });
 

@@ -56,15 +56,25 @@ function plan(options: { instances?: number; ports?: readonly PortRequest[]; ven
   );
 }
 
-/** A plan whose session policy is exactly `size` characters (whitespace not counted). */
-function planWithSessionPolicyOf(size: number): GrantPlan {
+/** A policy document of exactly `size` characters (whitespace not counted). */
+function policyOf(size: number): PolicyDocument {
   const frame = '{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Allow","Action":"ssm:StartSession"}]}';
-  const base = plan();
-  const inlinePolicy: PolicyDocument = {
+  return {
     Version: '2012-10-17',
     Statement: [{ Sid: 'A'.repeat(size - frame.length), Effect: 'Allow', Action: 'ssm:StartSession' }],
   };
-  return { ...base, role: { ...base.role, inlinePolicy } };
+}
+
+/** A plan whose session policy is exactly `size` characters (whitespace not counted). */
+function planWithSessionPolicyOf(size: number): GrantPlan {
+  const base = plan();
+  return { ...base, role: { ...base.role, inlinePolicy: policyOf(size) } };
+}
+
+/** A plan whose trust policy is exactly `size` characters (whitespace not counted). */
+function planWithTrustPolicyOf(size: number): GrantPlan {
+  const base = plan();
+  return { ...base, role: { ...base.role, trustPolicy: policyOf(size) } };
 }
 
 /** The ValidationError `act` throws; any other outcome fails the test. */
@@ -142,6 +152,30 @@ describe('checkQuotas', () => {
 
     // Assess
     expect(error).toMatchObject({ field: 'vendorId', code: 'TRUST_POLICY_TOO_LARGE' });
+  });
+
+  test('refuses a trust policy one character over IAM limit, saying how to shrink it', () => {
+    // Prepare
+    const crowdedPlan = planWithTrustPolicyOf(2_049);
+
+    // Act
+    const error = validationErrorOf(() => checkQuotas(crowdedPlan, {}));
+
+    // Assess
+    expect(error.message).toBe(
+      "vendorId: the trust policy would be 2049 characters, over IAM's 2048: list fewer principals or CIDRs for this vendor",
+    );
+  });
+
+  test('accepts a trust policy of exactly IAM limit', () => {
+    // Prepare
+    const fullPlan = planWithTrustPolicyOf(2_048);
+
+    // Act
+    const act = () => checkQuotas(fullPlan, {});
+
+    // Assess
+    expect(act).not.toThrow();
   });
 
   test('refuses six new rules in a security group that already holds 55', () => {

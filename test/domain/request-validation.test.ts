@@ -2,9 +2,9 @@ import type { JitAccessConfig } from '../../lib/config/schema';
 import { ValidationError } from '../../lambdas/domain/errors';
 import {
   findEnabledVendor,
-  IDENTITY_FIELDS,
   parseAccessRequest,
   parseRequestBody,
+  requestedGroupNames,
   requestedInstanceIds,
   validateRequest,
   validateRequestBody,
@@ -100,7 +100,19 @@ describe('parseRequestBody', () => {
     });
   });
 
-  test.each(IDENTITY_FIELDS)('refuses a body naming a person in "%s"', (field) => {
+  test.each([
+    'requester',
+    'requestedBy',
+    'approver',
+    'approvedBy',
+    'actor',
+    'person',
+    'user',
+    'caller',
+    'identity',
+    'principal',
+    'arn',
+  ])('refuses a body naming a person in "%s"', (field) => {
     // Prepare
     const body = rawBody({ [field]: DANA.arn });
 
@@ -143,6 +155,24 @@ describe('parseRequestBody', () => {
 
     // Assess
     expect(error).toMatchObject({ field: 'extends', code: 'UNKNOWN_FIELD' });
+  });
+
+  test('refuses a body that is null as not an object', () => {
+    // Act
+    const error = validationErrorOf(() => parseRequestBody(null));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'request', code: 'INVALID_FIELD' });
+    expect(error.message).toBe('request: must be an object');
+  });
+
+  test('refuses a missing body as required', () => {
+    // Act
+    const error = validationErrorOf(() => parseRequestBody(undefined));
+
+    // Assess
+    expect(error).toMatchObject({ field: 'request', code: 'MISSING_FIELD' });
+    expect(error.message).toBe('request: is required');
   });
 
   test('accepts a break-glass flag', () => {
@@ -591,8 +621,32 @@ describe('requestedInstanceIds', () => {
   });
 });
 
+describe('requestedGroupNames', () => {
+  test('lists the names of the group targets and leaves out instance targets', () => {
+    // Prepare
+    const req = request({ vendorId: 'globex', targets: [BILLING_1, 'group:web-frontend', 'group:billing-db'] });
+
+    // Act
+    const names = requestedGroupNames(req);
+
+    // Assess
+    expect(names).toEqual(['web-frontend', 'billing-db']);
+  });
+});
+
 describe('validateRequest', () => {
   describe('accepts', () => {
+    test('an instance named twice, when the request skipped parsing, once', () => {
+      // Prepare
+      const req: AccessRequest = { ...request(), targets: [BILLING_1, BILLING_1] };
+
+      // Act
+      const validated = validate(req);
+
+      // Assess
+      expect(validated.targets).toEqual([{ kind: 'instances', targetGroup: 'billing-db', instanceIds: [BILLING_1] }]);
+    });
+
     test('a Linux instance, whose platform details say Linux/UNIX', () => {
       // Prepare
       const instances: InstanceFacts[] = [
@@ -810,6 +864,22 @@ describe('validateRequest', () => {
       expect(error.message).toContain('alice is not a sponsor of vendor "acme": ask one of its sponsors (dana)');
     });
 
+    test('a requester who is not a sponsor of a vendor with several, naming them all', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.vendors[0]!.sponsors = ['dana', 'erin'];
+      });
+      const req = request({ requester: ALICE });
+
+      // Act
+      const error = validationErrorOf(() => validate(req, config));
+
+      // Assess
+      expect(error.message).toBe(
+        'vendorId: alice is not a sponsor of vendor "acme": ask one of its sponsors (dana, erin) to request access',
+      );
+    });
+
     test("a requester whose ARN is another person's", () => {
       // Prepare
       const req = request({ requester: { person: 'dana', arn: BOB.arn } });
@@ -917,6 +987,25 @@ describe('validateRequest', () => {
       // Assess
       expect(error).toMatchObject({ field: 'targets[1]', code: 'WINDOWS_NOT_SUPPORTED' });
       expect(error.message).toContain(`target group "billing-db" holds Windows instances (${BILLING_2_STOPPED})`);
+    });
+
+    test('a target group that holds several Windows instances, naming them all', () => {
+      // Prepare
+      const groupInstances = {
+        'billing-db': [
+          { instanceId: BILLING_1, state: 'running', tags: { [TAG_KEY]: 'billing-db' }, platform: 'windows' },
+          { instanceId: BILLING_2_STOPPED, state: 'stopped', tags: { [TAG_KEY]: 'billing-db' }, platform: 'windows' },
+        ],
+      };
+      const req = request({ targets: ['group:billing-db'] });
+
+      // Act
+      const error = validationErrorOf(() => validateRequest(req, contextOf({ groupInstances })));
+
+      // Assess
+      expect(error.message).toContain(
+        `targets[0]: target group "billing-db" holds Windows instances (${BILLING_1}, ${BILLING_2_STOPPED}): `,
+      );
     });
 
     test('accepts a target group whose members all run Linux', () => {
@@ -1071,6 +1160,25 @@ describe('validateRequest', () => {
       expect(error.message).toContain('tcp/22 is not allowed for vendor "acme": request within tcp/5432');
     });
 
+    test('a port outside several allowed ranges, listing them all', () => {
+      // Prepare
+      const config = exampleConfig((raw) => {
+        raw.vendors[0]!.ports = [
+          { protocol: 'tcp', fromPort: 5432, toPort: 5432 },
+          { protocol: 'udp', fromPort: 161, toPort: 162 },
+        ];
+      });
+      const req = request({ ports: [{ protocol: 'tcp', fromPort: 22, toPort: 22 }] });
+
+      // Act
+      const error = validationErrorOf(() => validate(req, config));
+
+      // Assess
+      expect(error.message).toBe(
+        'ports[0]: tcp/22 is not allowed for vendor "acme": request within tcp/5432, udp/161-162',
+      );
+    });
+
     test('a port range reaching past the end of an allowed range', () => {
       // Prepare
       const req = request({ ports: [{ protocol: 'tcp', fromPort: 5432, toPort: 5433 }] });
@@ -1131,6 +1239,22 @@ describe('validateRequest for break-glass', () => {
     // Assess
     expect(error).toMatchObject({ field: 'breakGlass', code: 'NOT_BREAK_GLASS' });
     expect(error.message).toContain('dana may not use break-glass: ask a break-glass person (erin)');
+  });
+
+  test('refuses a sponsor who is not a break-glass person, naming all who are', () => {
+    // Prepare
+    const config = exampleConfig((raw) => {
+      raw.breakGlass!.people = ['erin', 'alice'];
+    });
+    const req = request({ breakGlass: true });
+
+    // Act
+    const error = validationErrorOf(() => validate(req, config));
+
+    // Assess
+    expect(error.message).toBe(
+      'breakGlass: dana may not use break-glass: ask a break-glass person (erin, alice), or request with approval',
+    );
   });
 
   test('refuses break-glass when no break-glass person is configured, saying none is', () => {
