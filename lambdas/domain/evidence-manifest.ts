@@ -46,7 +46,7 @@ export function manifestOf(
     .sort()
     .map((path) => {
       if (!isSafeBundlePath(path)) throw new Error(`bundle file name "${path}" is not a plain relative path`);
-      const bytes = Buffer.from(files[path] as string, 'utf8');
+      const bytes = Buffer.from(files[path] as string);
       return { path, sha256: sha256Hex(bytes), bytes: bytes.length };
     });
   const manifest: EvidenceManifest = {
@@ -109,7 +109,7 @@ export function digestProblems(manifest: EvidenceManifest, present: ReadonlyMap<
  * raw message however many files the bundle holds, and binds every byte of the manifest.
  */
 export function signedStatementOf(manifestText: string): string {
-  return `jit-access evidence manifest v1 sha256:${sha256Hex(Buffer.from(manifestText, 'utf8'))}`;
+  return `jit-access evidence manifest v1 sha256:${sha256Hex(manifestText)}`;
 }
 
 /**
@@ -118,7 +118,7 @@ export function signedStatementOf(manifestText: string): string {
  */
 export function signatureValid(manifestText: string, signature: Uint8Array, publicKeyPem: string): boolean {
   try {
-    const statement = Buffer.from(signedStatementOf(manifestText), 'utf8');
+    const statement = Buffer.from(signedStatementOf(manifestText));
     return verify('sha256', statement, createPublicKey(publicKeyPem), signature);
   } catch {
     return false;

@@ -8,8 +8,9 @@ import * as z from 'zod/mini';
 /** How a length is counted, for the origins the schemas bound by length. */
 const UNITS: Readonly<Record<string, string>> = { string: 'characters', array: 'items' };
 
+/** How zod names the type `type` of `input`: an infinite number by its value, NaN (type `nan`) as `NaN`. */
 function typeName(type: string, input?: unknown): string {
-  if (type === 'number' && typeof input === 'number' && !Number.isFinite(input)) return String(input);
+  if (typeof input === 'number' && !Number.isFinite(input)) return String(input);
   return type === 'nan' ? 'NaN' : type;
 }
 
@@ -32,6 +33,8 @@ export const issueMessage: z.core.$ZodErrorMap = (issue) => {
       return `Too big: ${bound(issue.origin, issue.exact ? 'exactly ' : issue.inclusive ? '<=' : '<', issue.maximum)}`;
     case 'too_small':
       return `Too small: ${bound(issue.origin, issue.exact ? 'exactly ' : issue.inclusive ? '>=' : '>', issue.minimum)}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? `Invalid string: must match pattern ${issue.pattern}` : undefined;
     case 'unrecognized_keys':
       return `Unrecognized key${issue.keys.length > 1 ? 's' : ''}: ${z.util.joinValues(issue.keys, ', ')}`;
     default:

@@ -4,6 +4,7 @@ import {
   isSafeBundlePath,
   manifestOf,
   parseManifest,
+  publicKeyPemOf,
   sha256Hex,
   signatureValid,
   signedStatementOf,
@@ -20,6 +21,19 @@ const META = {
 
 const bytesOf = (files: Readonly<Record<string, string>>) =>
   new Map(Object.entries(files).map(([p, t]) => [p, Buffer.from(t, 'utf8')]));
+
+const NOT_A_MANIFEST = 'manifest.json is not a jit-access evidence manifest (version 1, grantId, signingKeyArn, files)';
+const DIGEST = sha256Hex('# Audit\n');
+
+/** The text of a valid manifest of FILES with `overrides` written over its top-level fields. */
+function manifestTextWith(overrides: Record<string, unknown>): string {
+  return JSON.stringify({ ...(JSON.parse(manifestOf(FILES, META)) as object), ...overrides });
+}
+
+/** The text of a valid manifest of FILES whose file list is `files`. */
+function manifestTextListing(...files: readonly unknown[]): string {
+  return manifestTextWith({ files });
+}
 
 describe('the evidence manifest', () => {
   it('lists every file with its SHA-256 and size, sorted by path', () => {
@@ -65,6 +79,111 @@ describe('the evidence manifest', () => {
     expect(parseManifest('{"version":2}')).toMatch(/not a jit-access evidence manifest/);
     expect(parseManifest('not json')).toBe('manifest.json is not JSON');
   });
+
+  it('sorts the files by path whatever order they were given in', () => {
+    // Prepare
+    const files = { 'z.log': 'z', 'a.log': 'a', 'm/b.log': 'b' };
+
+    // Act
+    const manifest = parseManifest(manifestOf(files, META)) as EvidenceManifest;
+
+    // Assess
+    expect(manifest.files.map((f) => f.path)).toEqual(['a.log', 'm/b.log', 'z.log']);
+  });
+
+  it('counts and digests file content as UTF-8 bytes', () => {
+    // Act
+    const manifest = parseManifest(manifestOf({ 'note.txt': 'Grüße ✓\n' }, META)) as EvidenceManifest;
+
+    // Assess
+    expect(manifest.files).toEqual([
+      { path: 'note.txt', sha256: 'e79611333cdf0d773bc61e5a989737df70f6222cb84318a97f101264259430f4', bytes: 12 },
+    ]);
+  });
+
+  it('refuses to list a file whose name is not a plain relative path', () => {
+    // Act & Assess
+    expect(() => manifestOf({ 'report.md': 'ok', '../escape.sh': 'rm -rf /' }, META)).toThrow(
+      new Error('bundle file name "../escape.sh" is not a plain relative path'),
+    );
+  });
+
+  it.each(['.', 'a/./b', 'manifest.sig'])('refuses the dot segment or reserved name "%s" as a bundle path', (p) => {
+    // Act & Assess
+    expect(isSafeBundlePath(p)).toBe(false);
+  });
+
+  it.each(['report.md', 'transcripts/s-1.log', 'a/b_c/d.e-f', '..hidden'])('accepts "%s" as a bundle path', (p) => {
+    // Act & Assess
+    expect(isSafeBundlePath(p)).toBe(true);
+  });
+
+  it('parses a manifest it wrote back to the same value', () => {
+    // Prepare
+    const text = manifestOf(FILES, META);
+
+    // Act
+    const manifest = parseManifest(text);
+
+    // Assess
+    expect(manifest).toEqual(JSON.parse(text));
+  });
+
+  it.each<[string, string]>([
+    ['JSON null', 'null'],
+    ['a JSON string', '"manifest"'],
+    ['another version', manifestTextWith({ version: 2 })],
+    ['the version as text', manifestTextWith({ version: '1' })],
+    ['no signing key', manifestTextWith({ signingKeyArn: undefined })],
+    ['a signing key that is not text', manifestTextWith({ signingKeyArn: 7 })],
+    ['no grant id', manifestTextWith({ grantId: undefined })],
+    ['a grant id that is not text', manifestTextWith({ grantId: ['g-1'] })],
+    ['no file list', manifestTextWith({ files: undefined })],
+    ['a file list that is not a list', manifestTextWith({ files: 'report.md' })],
+    ['a file whose path is not text', manifestTextListing({ path: 5, sha256: DIGEST, bytes: 8 })],
+    ['a file without a path', manifestTextListing({ sha256: DIGEST, bytes: 8 })],
+    ['a file whose path leaves the bundle', manifestTextListing({ path: '../report.md', sha256: DIGEST, bytes: 8 })],
+    ['a file named like the manifest', manifestTextListing({ path: 'manifest.json', sha256: DIGEST, bytes: 8 })],
+    ['a file without a digest', manifestTextListing({ path: 'report.md', bytes: 8 })],
+    ['a digest in upper case', manifestTextListing({ path: 'report.md', sha256: DIGEST.toUpperCase(), bytes: 8 })],
+    ['a digest one digit short', manifestTextListing({ path: 'report.md', sha256: DIGEST.slice(1), bytes: 8 })],
+    ['a digest with a suffix', manifestTextListing({ path: 'report.md', sha256: `${DIGEST}0`, bytes: 8 })],
+    ['a digest with a prefix', manifestTextListing({ path: 'report.md', sha256: `0${DIGEST}`, bytes: 8 })],
+    [
+      'one good file and one bad',
+      manifestTextListing(
+        { path: 'report.md', sha256: DIGEST, bytes: 8 },
+        { path: 'transcripts/s-1.log', sha256: 'not-a-digest', bytes: 7 },
+      ),
+    ],
+  ])('refuses a manifest with %s, saying what a manifest holds', (_case, text) => {
+    // Act & Assess
+    expect(parseManifest(text)).toBe(NOT_A_MANIFEST);
+  });
+
+  it('accepts a manifest with an empty file list', () => {
+    // Prepare
+    const text = manifestTextListing();
+
+    // Act
+    const manifest = parseManifest(text);
+
+    // Assess
+    expect(manifest).toEqual(JSON.parse(text));
+  });
+
+  it('names the files nobody signed in path order', () => {
+    // Prepare
+    const manifest = parseManifest(manifestOf(FILES, META)) as EvidenceManifest;
+    const present = bytesOf({ ...FILES, 'z-planted.txt': 'z', 'a-planted.txt': 'a', 'm/planted.txt': 'm' });
+
+    // Act & Assess
+    expect(digestProblems(manifest, present)).toEqual([
+      { path: 'a-planted.txt', problem: 'not in the manifest' },
+      { path: 'm/planted.txt', problem: 'not in the manifest' },
+      { path: 'z-planted.txt', problem: 'not in the manifest' },
+    ]);
+  });
 });
 
 describe('the manifest signature (ECDSA P-256 with SHA-256, as KMS signs)', () => {
@@ -78,6 +197,16 @@ describe('the manifest signature (ECDSA P-256 with SHA-256, as KMS signs)', () =
     // Assess
     expect(statement).toBe(`jit-access evidence manifest v1 sha256:${sha256Hex(large)}`);
     expect(large.length).toBeGreaterThan(4096);
+  });
+
+  it('names the SHA-256 of the UTF-8 bytes of the manifest text', () => {
+    // Act
+    const statement = signedStatementOf('Grüße ✓\n');
+
+    // Assess
+    expect(statement).toBe(
+      'jit-access evidence manifest v1 sha256:e79611333cdf0d773bc61e5a989737df70f6222cb84318a97f101264259430f4',
+    );
   });
 
   const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -102,5 +231,22 @@ describe('the manifest signature (ECDSA P-256 with SHA-256, as KMS signs)', () =
     // Act & Assess
     expect(signatureValid(text, signature, other.toString())).toBe(false);
     expect(signatureValid(text, Buffer.from('garbage'), pem)).toBe(false);
+  });
+
+  it('is invalid, not an error, when the public key is not a PEM key', () => {
+    // Act & Assess
+    expect(signatureValid(text, signature, 'not a key')).toBe(false);
+  });
+
+  it("verifies with the PEM made from the key's DER SubjectPublicKeyInfo, as KMS GetPublicKey returns it", () => {
+    // Prepare
+    const der = pair.publicKey.export({ format: 'der', type: 'spki' });
+
+    // Act
+    const fromDer = publicKeyPemOf(der);
+
+    // Assess
+    expect(fromDer).toBe(pem);
+    expect(signatureValid(text, signature, fromDer)).toBe(true);
   });
 });

@@ -50,6 +50,39 @@ describe('canonicalJson', () => {
     expect(json).toBe('{"a":{"c":"x","d":[{"e":2,"f":1}]},"b":1}');
   });
 
+  test('orders keys by UTF-16 code unit, digits before capitals before lower case, whatever order they came in', () => {
+    // Prepare
+    const value = { b: 1, B: 2, a: 3, _: 4, '10': 5, '9': 6 };
+
+    // Act
+    const json = canonicalJson(value);
+
+    // Assess
+    expect(json).toBe('{"10":5,"9":6,"B":2,"_":4,"a":3,"b":1}');
+  });
+
+  test('writes null as JSON null, as a value and as a list item', () => {
+    // Prepare
+    const value = { a: null, b: [null, 1] };
+
+    // Act
+    const json = canonicalJson(value);
+
+    // Assess
+    expect(json).toBe('{"a":null,"b":[null,1]}');
+  });
+
+  test('writes a value that is not an object or a list as JSON does', () => {
+    // Prepare
+    const values = [null, 7, 'text', true];
+
+    // Act
+    const json = values.map(canonicalJson);
+
+    // Assess
+    expect(json).toEqual(['null', '7', '"text"', 'true']);
+  });
+
   test('keeps the order of list items', () => {
     // Prepare
     const value = ['b', 'a'];
