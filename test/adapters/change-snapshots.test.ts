@@ -30,7 +30,7 @@ const keyOf = (phase: 'start' | 'end', commandId: string, instanceId: string) =>
   `change-snapshots/${GRANT_ID}/${phase}/${commandId}/${instanceId}/awsrunShellScript/${phase === 'start' ? 'snapshotStart' : 'snapshotEnd'}/stdout`;
 
 const s3 = mockClient(S3Client);
-let objects: Map<string, { body: string; at: Date }>;
+let objects: Map<string, { body: string | undefined; at: Date | undefined }>;
 
 beforeEach(() => {
   s3.reset();
@@ -46,8 +46,9 @@ beforeEach(() => {
     };
   });
   s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
-    const text = objects.get(input.Key ?? '')?.body ?? '';
-    return { Body: { transformToString: async () => text } as never };
+    const text = objects.get(input.Key ?? '')?.body;
+    // An object S3 answers without a body (undefined) reads as no text.
+    return text === undefined ? {} : { Body: { transformToString: async () => text } as never };
   });
 });
 
@@ -55,6 +56,10 @@ afterAll(() => s3.restore());
 
 const put = (key: string, body: object | string, at = '2030-03-01T10:00:00Z') =>
   objects.set(key, { body: typeof body === 'string' ? body : JSON.stringify(body), at: new Date(at) });
+
+/** An object S3 lists without a date, or answers without a body. */
+const putBare = (key: string, body: object | undefined, at?: string) =>
+  objects.set(key, { body: body && JSON.stringify(body), at: at === undefined ? undefined : new Date(at) });
 
 const grant = (instanceIds: string[], osAccount: Record<string, unknown> = {}): ChangeDeltaGrant =>
   ({
@@ -124,5 +129,103 @@ describe('S3ChangeSnapshots', () => {
       { instanceId: TWO, status: 'incomplete', missing: 'not recorded' },
       { instanceId: THREE, status: 'incomplete', missing: 'end snapshot failed: timed out after 60 s' },
     ]);
+  });
+
+  it('takes the instances of a tag group from the bucket: EC2 instances and hybrid nodes, no other path', async () => {
+    // Prepare
+    const HYBRID = 'mi-0123456789abcdef0';
+    put(keyOf('start', 'cmd-1', HYBRID), snapshot('start', {}));
+    put(keyOf('end', 'cmd-2', HYBRID), snapshot('end', { nmap: '7.93' }));
+    put(keyOf('end', 'cmd-2', ONE), snapshot('end', {}));
+    put(keyOf('start', 'cmd-1', 'not-an-instance'), snapshot('start', {}));
+    put(`change-snapshots/${GRANT_ID}/start/cmd-1/${TWO}/awsrunShellScript/snapshotEnd/stdout`, snapshot('end', {}));
+    put(`change-snapshots/${GRANT_ID}/start/cmd-1/${THREE}/awsrunShellScript/snapshotStart/stderr`, 'warning');
+    const tagGroup: ChangeDeltaGrant = {
+      grantId: GRANT_ID,
+      targets: [
+        { kind: 'group', targetGroup: 'billing-db', tagKey: 'jit-access:target-group', tagValue: 'billing-db' },
+      ],
+    } as ChangeDeltaGrant;
+
+    // Act
+    const deltas = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(tagGroup);
+
+    // Assess
+    expect(deltas.map((d) => [d.instanceId, d.status, d.status === 'incomplete' ? d.missing : d.changes])).toEqual([
+      [ONE, 'incomplete', 'start snapshot missing'],
+      [HYBRID, 'compared', 1],
+    ]);
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
+      { Bucket: BUCKET, Prefix: `change-snapshots/${GRANT_ID}/start/`, ContinuationToken: undefined },
+      { Bucket: BUCKET, Prefix: `change-snapshots/${GRANT_ID}/end/`, ContinuationToken: undefined },
+      { Bucket: BUCKET, Prefix: `change-snapshots/${GRANT_ID}/start/`, ContinuationToken: 'next' },
+      { Bucket: BUCKET, Prefix: `change-snapshots/${GRANT_ID}/end/`, ContinuationToken: 'next' },
+    ]);
+    // The instances are read side by side: in no set order.
+    const reads = s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input);
+    expect(reads.sort((a, b) => (a.Key ?? '').localeCompare(b.Key ?? ''))).toEqual([
+      { Bucket: BUCKET, Key: keyOf('end', 'cmd-2', ONE) },
+      { Bucket: BUCKET, Key: keyOf('end', 'cmd-2', HYBRID) },
+      { Bucket: BUCKET, Key: keyOf('start', 'cmd-1', HYBRID) },
+    ]);
+  });
+
+  it('takes the later key of two snapshots of the same instant, and a dated one over an undated one', async () => {
+    // Prepare
+    putBare(keyOf('start', 'cmd-1', ONE), snapshot('start', { bash: '5.1' }));
+    put(keyOf('start', 'cmd-0', ONE), snapshot('start', { bash: '5.2' }), '2030-03-01T09:00:00Z');
+    put(keyOf('end', 'cmd-2', ONE), snapshot('end', { bash: '5.3' }), '2030-03-01T10:00:00Z');
+    put(keyOf('end', 'cmd-3', ONE), snapshot('end', { bash: '5.4' }), '2030-03-01T10:00:00Z');
+
+    // Act
+    const [delta] = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(grant([ONE]));
+
+    // Assess
+    expect(delta).toMatchObject({
+      status: 'compared',
+      start: { key: keyOf('start', 'cmd-0', ONE) },
+      end: { key: keyOf('end', 'cmd-3', ONE) },
+    });
+    expect(delta?.status === 'compared' && delta.delta.packages.changed).toEqual([
+      { key: 'bash', before: '5.2', after: '5.4' },
+    ]);
+  });
+
+  it('keeps the first of two snapshots of the same instant when the later-listed key sorts before it', async () => {
+    // Prepare
+    put(keyOf('start', 'cmd-1', ONE), snapshot('start', { bash: '5.1' }));
+    put(keyOf('end', 'cmd-2', ONE), snapshot('end', { bash: '5.2' }));
+    put(keyOf('end', 'cmd-1', ONE), snapshot('end', { bash: '5.3' }));
+    s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string }) => ({
+      // Not in key order: the later key first.
+      Contents: [...objects.keys()]
+        .filter((k) => k.startsWith(input.Prefix ?? ''))
+        .sort()
+        .reverse()
+        .map((Key) => ({ Key, LastModified: objects.get(Key)?.at })),
+    }));
+
+    // Act
+    const [delta] = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(grant([ONE]));
+
+    // Assess
+    expect(delta).toMatchObject({ status: 'compared', end: { key: keyOf('end', 'cmd-2', ONE) } });
+  });
+
+  it('reads an object S3 answers without a body as no text, and a listing without contents as no snapshot', async () => {
+    // Prepare
+    putBare(keyOf('start', 'cmd-1', ONE), undefined, '2030-03-01T09:00:00Z');
+    put(keyOf('end', 'cmd-2', ONE), snapshot('end', {}));
+
+    // Act
+    const deltas = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(grant([ONE]));
+    s3.on(ListObjectsV2Command).resolves({});
+    const none = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(grant([TWO]));
+
+    // Assess
+    expect(deltas).toEqual([
+      { instanceId: ONE, status: 'incomplete', missing: expect.stringMatching(/^start snapshot unreadable: /) },
+    ]);
+    expect(none).toEqual([{ instanceId: TWO, status: 'incomplete', missing: 'not recorded' }]);
   });
 });

@@ -76,4 +76,73 @@ describe('the CloudTrail adapter (LookupEvents)', () => {
     expect(result.events).toHaveLength(3);
     expect(result.truncated).toBe(true);
   });
+
+  it('reads an event CloudTrail answers without its fields as empty ones, and leaves out the user it does not name', async () => {
+    // Prepare
+    cloudTrail
+      .on(LookupEventsCommand)
+      .resolvesOnce({ NextToken: 'page-2' })
+      .resolvesOnce({ Events: [{ Resources: [{}, { ResourceType: 'AWS::EC2::Instance' }, { ResourceName: 'i-1' }] }] });
+    const adapter = new CloudTrailLookup({ region: 'eu-west-1', maxAttempts: 1 });
+
+    // Act
+    const result = await adapter.lookup(
+      { key: 'ResourceName', value: 'jit-g-1' },
+      '2030-03-01T09:00:00.000Z',
+      '2030-03-01T10:00:00.000Z',
+      100,
+    );
+
+    // Assess
+    expect(result).toStrictEqual({
+      events: [
+        {
+          eventId: '',
+          eventTime: '1970-01-01T00:00:00.000Z',
+          eventSource: '',
+          eventName: '',
+          resources: [{}, { type: 'AWS::EC2::Instance' }, { name: 'i-1' }],
+          cloudTrailEvent: '',
+        },
+      ],
+      truncated: false,
+    });
+  });
+
+  it('says more matched when the last page held more events than it may read', async () => {
+    // Prepare
+    cloudTrail.on(LookupEventsCommand).resolves({ Events: [event(1), event(2), event(3)] });
+    const adapter = new CloudTrailLookup({ region: 'eu-west-1', maxAttempts: 1 });
+
+    // Act
+    const result = await adapter.lookup(
+      { key: 'Username', value: 'vendor-engineer' },
+      '2030-03-01T09:00:00.000Z',
+      '2030-03-01T10:00:00.000Z',
+      2,
+    );
+
+    // Assess
+    expect(result.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2']);
+    expect(result.truncated).toBe(true);
+    expect(cloudTrail.commandCalls(LookupEventsCommand)).toHaveLength(1);
+  });
+
+  it('reads exactly as many events as it may without saying more matched', async () => {
+    // Prepare
+    cloudTrail.on(LookupEventsCommand).resolves({ Events: [event(1), event(2)] });
+    const adapter = new CloudTrailLookup({ region: 'eu-west-1', maxAttempts: 1 });
+
+    // Act
+    const result = await adapter.lookup(
+      { key: 'Username', value: 'vendor-engineer' },
+      '2030-03-01T09:00:00.000Z',
+      '2030-03-01T10:00:00.000Z',
+      2,
+    );
+
+    // Assess
+    expect(result.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2']);
+    expect(result.truncated).toBe(false);
+  });
 });
