@@ -55,6 +55,33 @@ describe('people in the config', () => {
     expect(problems).toEqual([]);
   });
 
+  test('accepts two people as two sessions of the same pinned role', () => {
+    // Prepare
+    const raw = exampleWith((r) => {
+      r.people.frank = [{ roleSession: { role: PINNED_ROLE, sessionName: 'frank' } }];
+    });
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.people.frank).toEqual([{ roleSession: { role: PINNED_ROLE, sessionName: 'frank' } }]);
+    expect(config.people.carol).toEqual([{ roleSession: { role: PINNED_ROLE, sessionName: 'carol' } }]);
+  });
+
+  test('accepts a person who lists the same identity twice, since it is still only theirs', () => {
+    // Prepare
+    const raw = exampleWith((r) => {
+      r.people.bob!.push({ iamUser: 'arn:aws:iam::111122223333:user/bob' });
+    });
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
   test('accepts Identity Center accounts other than the stack account', () => {
     // Prepare
     const raw = exampleWith((r) => {
@@ -90,6 +117,13 @@ describe('people in the config', () => {
           r.admins = ['frank'];
         },
         'jitAccess.admins[0]',
+      ],
+      [
+        'an auditor',
+        (r) => {
+          r.auditors = ['frank'];
+        },
+        'jitAccess.auditors[0]',
       ],
       [
         'a break-glass person',

@@ -174,6 +174,7 @@ describe('parseConfig', () => {
     ['an empty reason', ''],
     ['a one-word reason', 'needed-for-the-vendor-support'],
     ['a reason shorter than 20 characters', 'the vendor asked'],
+    ['a two-word reason, however long and widely spaced', 'vendor-support-egress-pool    SEC-42'],
   ])('refuses allowWideCidr with %s', (_why, reason) => {
     // Prepare
     const raw = exampleConfigInput();
@@ -187,6 +188,19 @@ describe('parseConfig', () => {
     expect(problems).toEqual([
       'jitAccess.vendors[0].allowWideCidr.reason: say in a sentence (20 characters or more) why the vendor needs a range wider than /24, e.g. "their support NAT pool is a /22, ticket SEC-42"',
     ]);
+  });
+
+  test('accepts allowWideCidr with a reason of exactly 20 characters in exactly three words', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.vendors[0]!.allowedCidrs[1] = '198.51.100.0/22';
+    raw.vendors[0]!.allowWideCidr = { reason: 'their NAT-pool SEC-4' };
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.vendors[0]?.allowWideCidr).toEqual({ reason: 'their NAT-pool SEC-4' });
   });
 
   test('refuses allowWideCidr without a reason', () => {
@@ -353,6 +367,32 @@ describe('parseConfig', () => {
 
     // Assess
     expect(problems).toEqual(['jitAccess.session.idleTimeoutMinutes: must be 1-60 minutes']);
+  });
+
+  test('reports a maximum session duration shorter than the idle timeout', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.session = { idleTimeoutMinutes: 30, maxSessionDurationMinutes: 29 };
+
+    // Act
+    const problems = problemsOf(raw);
+
+    // Assess
+    expect(problems).toEqual([
+      'jitAccess.session.maxSessionDurationMinutes: must not be shorter than idleTimeoutMinutes',
+    ]);
+  });
+
+  test('accepts a maximum session duration equal to the idle timeout', () => {
+    // Prepare
+    const raw = exampleConfigInput();
+    raw.session = { idleTimeoutMinutes: 30, maxSessionDurationMinutes: 30 };
+
+    // Act
+    const config = parseConfig(raw);
+
+    // Assess
+    expect(config.session).toEqual({ idleTimeoutMinutes: 30, maxSessionDurationMinutes: 30 });
   });
 
   test('reports an Object Lock mode other than COMPLIANCE or GOVERNANCE, naming both', () => {
