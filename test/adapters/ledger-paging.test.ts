@@ -26,6 +26,34 @@ const vendorState = (vendorId: string) => ({
   at: '2030-03-01T09:00:00.000Z',
 });
 
+const attempt = (eventId: string) => ({
+  pk: 'ATTEMPTS#acme',
+  sk: `2030-03-01T09:00:00.000Z#${eventId}`,
+  eventId,
+  at: '2030-03-01T09:00:00.000Z',
+  grantId: 'g-paged0000001',
+  vendorId: 'acme',
+  action: 'ssm:StartSession',
+  errorCode: 'AccessDenied',
+  caller: 'arn:aws:sts::111122223333:assumed-role/jit-g-paged0000001/vendor',
+});
+
+const review = (grantId: string) => ({
+  pk: 'BREAK_GLASS_REVIEWS',
+  sk: `2030-03-02T09:00:00.000Z#${grantId}`,
+  grantId,
+  reviewBy: '2030-03-02T09:00:00.000Z',
+});
+
+const activeGrant = (grantId: string) => ({
+  pk: `GRANT#${grantId}`,
+  sk: 'GRANT',
+  grantId,
+  status: 'ACTIVE',
+  expiresAt: '2030-03-01T10:00:00.000Z',
+  plan: JSON.stringify({ grantId }),
+});
+
 describe('the ledger reads every page of a query', () => {
   const dynamodb = mockClient(DynamoDBDocumentClient);
   const ledger = new DynamoLedger('ledger', { region: 'eu-west-1', maxAttempts: 1 });
@@ -62,6 +90,62 @@ describe('the ledger reads every page of a query', () => {
     // Assess
     expect(states.map((s) => s.vendorId)).toEqual(['acme', 'globex', 'initech']);
     expect(dynamodb.commandCalls(QueryCommand)).toHaveLength(2);
+  });
+
+  it("lists every denied attempt of a vendor's window, the second page's too, continuing where the first ended", async () => {
+    // Prepare
+    twoPages([attempt('event-1'), attempt('event-2')], [attempt('event-3')]);
+
+    // Act
+    const attempts = await ledger.attemptsBetween('acme', '2030-03-01T09:00:00.000Z', '2030-03-01T09:10:00.000Z');
+
+    // Assess
+    expect(attempts.map((a) => a.eventId)).toEqual(['event-1', 'event-2', 'event-3']);
+    const calls = dynamodb.commandCalls(QueryCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      pk: 'ATTEMPTS#acme',
+      sk: '2030-03-01T09:00:00.000Z#event-2',
+    });
+  });
+
+  it("lists every break-glass review due, the second page's too, continuing where the first ended", async () => {
+    // Prepare
+    twoPages([review('g-review000001'), review('g-review000002')], [review('g-review000003')]);
+
+    // Act
+    const reviews = await ledger.reviewsDueBy('2030-03-02T09:00:00.000Z');
+
+    // Assess
+    expect(reviews).toEqual([
+      { grantId: 'g-review000001', reviewBy: '2030-03-02T09:00:00.000Z' },
+      { grantId: 'g-review000002', reviewBy: '2030-03-02T09:00:00.000Z' },
+      { grantId: 'g-review000003', reviewBy: '2030-03-02T09:00:00.000Z' },
+    ]);
+    const calls = dynamodb.commandCalls(QueryCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({
+      pk: 'BREAK_GLASS_REVIEWS',
+      sk: '2030-03-02T09:00:00.000Z#g-review000002',
+    });
+  });
+
+  it("lists every grant in a status, the second page's too, continuing where the first ended", async () => {
+    // Prepare
+    twoPages([activeGrant('g-listed000001'), activeGrant('g-listed000002')], [activeGrant('g-listed000003')]);
+
+    // Act
+    const grants = await ledger.grantsByStatus('ACTIVE', '2030-03-01T10:00:00.000Z');
+
+    // Assess
+    expect(grants.map((g) => [g.grantId, g.history])).toEqual([
+      ['g-listed000001', []],
+      ['g-listed000002', []],
+      ['g-listed000003', []],
+    ]);
+    const calls = dynamodb.commandCalls(QueryCommand);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.args[0].input.ExclusiveStartKey).toEqual({ pk: 'GRANT#g-listed000002', sk: 'GRANT' });
   });
 
   it('reads again the rule and OS-user keys a batch read left unprocessed, until every one is read', async () => {

@@ -5,7 +5,6 @@
  */
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -14,8 +13,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoLedger } from '../../lambdas/adapters/ledger';
-import type { GrantRecord, HistoryEntry } from '../../lambdas/domain/types';
-import { createHarness, seedPending, T0 } from '../helpers/handler-deps';
+import type { HistoryEntry } from '../../lambdas/domain/types';
+import { T0 } from '../helpers/handler-deps';
+import { createLedgerTable, pendingGrant } from '../helpers/ledger-table';
 import { localClientConfig } from '../helpers/local-aws-clients';
 
 const TABLE = `ledger-history-${process.pid}-${Date.now()}`;
@@ -23,48 +23,6 @@ const TABLE = `ledger-history-${process.pid}-${Date.now()}`;
 const BIG_TABLE = `${TABLE}-big`;
 /** A small page, so that every read of a long history crosses pages (many of them for the long one). */
 const PAGE_SIZE = 100;
-
-/** The ledger table's keys and status index, as lib/constructs/ledger-table.ts declares them. */
-async function createLedgerTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'status', AttributeType: 'S' },
-        { AttributeName: 'expiresAt', AttributeType: 'S' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'byStatus',
-          KeySchema: [
-            { AttributeName: 'status', KeyType: 'HASH' },
-            { AttributeName: 'expiresAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-}
-
-/** A PENDING grant as the workflow records it (from the handlers on the in-memory ledger), renamed `grantId`. */
-async function pendingGrant(grantId: string): Promise<GrantRecord> {
-  const harness = createHarness();
-  try {
-    await seedPending(harness, 'g-template0001');
-    const grant = (await harness.ledger.getGrant('g-template0001')) as GrantRecord;
-    return { ...grant, grantId, request: { ...grant.request, grantId } };
-  } finally {
-    harness.restore();
-  }
-}
 
 function entries(count: number, prefix: string, at = T0): HistoryEntry[] {
   return Array.from({ length: count }, (_, i) => ({ at, actor: 'sweeper', event: `${prefix} ${i}` }));
