@@ -15,7 +15,9 @@ module.exports = {
   ...unit,
   displayName: 'mutation',
   rootDir: __dirname,
-  testTimeout: base.testTimeout,
+  // A mutant that leaves a promise pending would otherwise hold each covering test for npm test's whole minute, and
+  // Stryker would wait for its own timeout; at 30 s the test fails, which is what it is: the mutant was noticed.
+  testTimeout: 30000,
   // Every directory of source code, not only test/: jest's --findRelatedTests follows imports only through files it
   // has mapped, so a test reaching lambdas/shared/ through lambdas/handlers/ would otherwise not count as related, and
   // a mutant there would run no test at all (and "survive").
