@@ -23,22 +23,38 @@ interface Fresh {
 /**
  * A fresh copy of the module (it keeps the sources it made for the life of the function instance), with the adapter
  * classes of the same copy. The SDK modules the adapters load on first use, after this, are the test's own.
+ *
+ * The copies are made when this file loads, one per test, not inside the tests: module-level code run inside a test
+ * counts as that test's coverage, and a mutation run (npm run mutation) would then test a mutant in a module-level
+ * table of the whole domain against this file's tests alone.
  */
-async function freshModule(): Promise<Fresh> {
+function loadFresh(): Fresh {
   let fresh: Fresh | undefined;
-  await jest.isolateModulesAsync(async () => {
-    const { lambdaAuditSources } = await import('../../lambdas/handlers/api-audit');
+  jest.isolateModules(() => {
+    /* eslint-disable @typescript-eslint/no-require-imports -- a copy of the module needs its own registry */
     fresh = {
-      lambdaAuditSources,
+      lambdaAuditSources: (require('../../lambdas/handlers/api-audit') as typeof ApiAudit).lambdaAuditSources,
       classes: {
-        CloudTrailLookup: (await import('../../lambdas/adapters/cloudtrail')).CloudTrailLookup,
-        S3TranscriptObjects: (await import('../../lambdas/adapters/transcripts')).S3TranscriptObjects,
-        KmsEvidenceSigner: (await import('../../lambdas/adapters/evidence-signer')).KmsEvidenceSigner,
-        S3ChangeSnapshots: (await import('../../lambdas/adapters/change-snapshots')).S3ChangeSnapshots,
+        CloudTrailLookup: (require('../../lambdas/adapters/cloudtrail') as typeof CloudTrail).CloudTrailLookup,
+        S3TranscriptObjects: (require('../../lambdas/adapters/transcripts') as typeof Transcripts).S3TranscriptObjects,
+        KmsEvidenceSigner: (require('../../lambdas/adapters/evidence-signer') as typeof EvidenceSigner)
+          .KmsEvidenceSigner,
+        S3ChangeSnapshots: (require('../../lambdas/adapters/change-snapshots') as typeof ChangeSnapshots)
+          .S3ChangeSnapshots,
       },
     };
+    /* eslint-enable @typescript-eslint/no-require-imports */
   });
   return fresh as Fresh;
+}
+
+const COPIES: Fresh[] = Array.from({ length: 6 }, loadFresh);
+
+/** The next unused copy; each test takes its own. */
+function freshModule(): Fresh {
+  const next = COPIES.shift();
+  if (!next) throw new Error('each test takes its own copy: make COPIES one longer');
+  return next;
 }
 
 const s3 = mockClient(S3Client);
@@ -48,7 +64,7 @@ afterAll(() => s3.restore());
 describe("the audit function's own sources (lambdaAuditSources)", () => {
   it('makes the CloudTrail reader, the transcript reader, the signer and the change reader from its environment', async () => {
     // Prepare
-    const { lambdaAuditSources, classes } = await freshModule();
+    const { lambdaAuditSources, classes } = freshModule();
     s3.on(ListObjectsV2Command).resolves({});
 
     // Act
@@ -67,7 +83,7 @@ describe("the audit function's own sources (lambdaAuditSources)", () => {
 
   it('makes them once per function instance', async () => {
     // Prepare
-    const { lambdaAuditSources } = await freshModule();
+    const { lambdaAuditSources } = freshModule();
     const first = lambdaAuditSources({ EVIDENCE_KEY_ARN: KEY_ARN, SESSION_BUCKET_NAME: BUCKET });
 
     // Act
@@ -80,7 +96,7 @@ describe("the audit function's own sources (lambdaAuditSources)", () => {
 
   it("reads the function's own environment by default", async () => {
     // Prepare
-    const { lambdaAuditSources } = await freshModule();
+    const { lambdaAuditSources } = freshModule();
     const saved = { key: process.env.EVIDENCE_KEY_ARN, bucket: process.env.SESSION_BUCKET_NAME };
     process.env.EVIDENCE_KEY_ARN = KEY_ARN;
     process.env.SESSION_BUCKET_NAME = BUCKET;
@@ -103,7 +119,7 @@ describe("the audit function's own sources (lambdaAuditSources)", () => {
 
   it('refuses to start without the evidence key', async () => {
     // Prepare
-    const { lambdaAuditSources } = await freshModule();
+    const { lambdaAuditSources } = freshModule();
 
     // Act
     const making = () => lambdaAuditSources({ SESSION_BUCKET_NAME: BUCKET });
@@ -114,7 +130,7 @@ describe("the audit function's own sources (lambdaAuditSources)", () => {
 
   it('refuses to start without the session bucket', async () => {
     // Prepare
-    const { lambdaAuditSources } = await freshModule();
+    const { lambdaAuditSources } = freshModule();
 
     // Act
     const making = () => lambdaAuditSources({ EVIDENCE_KEY_ARN: KEY_ARN, SESSION_BUCKET_NAME: '' });
@@ -125,7 +141,7 @@ describe("the audit function's own sources (lambdaAuditSources)", () => {
 
   it('keeps nothing from a refused start: the next call with both settings succeeds', async () => {
     // Prepare
-    const { lambdaAuditSources } = await freshModule();
+    const { lambdaAuditSources } = freshModule();
     expect(() => lambdaAuditSources({})).toThrow(new Error(MISSING));
 
     // Act
