@@ -1,4 +1,5 @@
 import { metrics } from '../../lambdas/shared/powertools';
+import { exampleConfig } from '../helpers/config-fixture';
 import {
   BILLING_1,
   BILLING_2,
@@ -107,6 +108,60 @@ describe('the change snapshots ride the OS-account command', () => {
     expect(addMetric).not.toHaveBeenCalledWith('OsAccountLocksFailed', expect.anything(), expect.anything());
     expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_2]).toMatchObject({
       action: 'lock',
+      status: 'succeeded',
+    });
+  });
+
+  it('records the lock as done and counts no SnapshotFailed when the end snapshot step cannot be read', async () => {
+    // Prepare
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1] }));
+    await h.handlers.grant({ grantId: GRANT_ID });
+    await revokeAtExpiry();
+    h.aws.snapshotFailsOn.add(BILLING_1);
+    const endSnapshotFailed = jest
+      .spyOn(h.deps.osAccounts, 'endSnapshotFailed')
+      .mockRejectedValue(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const recorded = await deliverCommandEvents(h);
+
+    // Assess
+    expect(endSnapshotFailed).toHaveBeenCalledTimes(1);
+    expect(recorded.at(-1)).toEqual({
+      outcome: 'recorded',
+      grantId: GRANT_ID,
+      instanceId: BILLING_1,
+      status: 'succeeded',
+    });
+    expect(addMetric).not.toHaveBeenCalledWith('SnapshotFailed', expect.anything(), expect.anything());
+    expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_1]).toMatchObject({
+      action: 'lock',
+      status: 'succeeded',
+    });
+  });
+
+  it('with change tracking off, reads no end snapshot step when the lock result arrives, and records the lock', async () => {
+    // Prepare
+    h.restore();
+    h = createHarness({ config: { ...exampleConfig(), changeTracking: { enabled: false, directories: ['/etc'] } } });
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1] }));
+    await h.handlers.grant({ grantId: GRANT_ID });
+    await revokeAtExpiry();
+    h.aws.snapshotFailsOn.add(BILLING_1);
+    const endSnapshotFailed = jest.spyOn(h.deps.osAccounts, 'endSnapshotFailed');
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const recorded = await deliverCommandEvents(h);
+
+    // Assess
+    expect(endSnapshotFailed).not.toHaveBeenCalled();
+    expect(addMetric).not.toHaveBeenCalledWith('SnapshotFailed', expect.anything(), expect.anything());
+    expect(recorded.at(-1)).toEqual({
+      outcome: 'recorded',
+      grantId: GRANT_ID,
+      instanceId: BILLING_1,
       status: 'succeeded',
     });
   });

@@ -710,6 +710,159 @@ describe('grant opens no rule before its window starts', () => {
   });
 });
 
+describe('grant continuing a grant left GRANTING', () => {
+  /** Stores GRANT_ID as GRANTING with a coherent plan for `window`, the approved plan kept beside it. */
+  async function grantingIn(window: { readonly startAt: string; readonly expiresAt: string }): Promise<void> {
+    await tamperWith((grant) => {
+      const vendor = settings.config.vendors.find((v) => v.id === grant.request.vendorId);
+      if (!vendor) throw new Error('the example vendor is missing');
+      const plan = planGrant(grant.request, grant.targets, vendor, window, planContext(settings));
+      return { status: 'GRANTING', plan, approvedPlan: grant.plan, expiresAt: window.expiresAt };
+    });
+  }
+
+  it('refuses a recorded window longer than the requested duration with PLAN_CHANGED, and creates nothing', async () => {
+    // Prepare
+    await prepareApproved();
+    await grantingIn({ startAt: T0, expiresAt: '2030-03-01T11:00:00.000Z' });
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'plan', code: 'PLAN_CHANGED' });
+    expect(error.message).toBe(
+      'plan: grant refused: the recorded plan is not the approved one in its granted window; request access again',
+    );
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('GRANTING');
+  });
+
+  it('refuses a recorded window shorter than the requested duration with PLAN_CHANGED, and creates nothing', async () => {
+    // Prepare: 30 minutes; the role's session length stays at IAM's one-hour minimum, so only the window differs.
+    await prepareApproved();
+    await grantingIn({ startAt: T0, expiresAt: '2030-03-01T09:30:00.000Z' });
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'plan', code: 'PLAN_CHANGED' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('GRANTING');
+  });
+
+  it('refuses a recorded plan that opens more than its own request plans, with PLAN_CHANGED, opening no rule', async () => {
+    // Prepare
+    await prepareApproved();
+    await tamperWith((grant) => ({
+      status: 'GRANTING',
+      plan: {
+        ...grant.plan,
+        ingressRules: [
+          ...grant.plan.ingressRules,
+          { securityGroupId: WEB_SG, protocol: 'tcp', fromPort: 22, toPort: 22, cidr: '0.0.0.0/0' },
+        ],
+      },
+      approvedPlan: grant.plan,
+    }));
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'plan', code: 'PLAN_CHANGED' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(h.aws.rulesIn(WEB_SG)).toEqual([]);
+  });
+
+  it('refuses a recorded window that starts before the approved one with PLAN_CHANGED, and creates nothing', async () => {
+    // Prepare
+    await prepareApproved();
+    await grantingIn({ startAt: '2030-03-01T08:30:00.000Z', expiresAt: '2030-03-01T09:30:00.000Z' });
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'plan', code: 'PLAN_CHANGED' });
+    expect(error.message).toBe(
+      'plan: grant refused: the recorded plan is not the approved one in its granted window; request access again',
+    );
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  it('continues with the recorded plan when a concurrent grant moved it to GRANTING first', async () => {
+    // Prepare
+    await prepareApproved();
+    const entry = { at: T0, actor: 'grant', event: 'granting (the concurrent attempt)' };
+    h.ledger.runBeforeNextTransition(() => h.ledger.transition(GRANT_ID, ['APPROVED'], 'GRANTING', entry));
+
+    // Act
+    const result = await h.handlers.grant({ grantId: GRANT_ID });
+
+    // Assess
+    expect(result).toMatchObject({ grantId: GRANT_ID, status: 'ACTIVE', expiresAt: EXPIRES_AT });
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
+    expect(h.aws.roles.has(ROLE_NAME)).toBe(true);
+  });
+
+  it('refuses with the status it lost to when a concurrent grant already finished it, and creates nothing', async () => {
+    // Prepare
+    await prepareApproved();
+    h.ledger.runBeforeNextTransition(() =>
+      h.ledger.transition(GRANT_ID, ['APPROVED'], 'REVOKED', { at: T0, actor: 'kill-switch', event: 'cancelled' }),
+    );
+
+    // Act
+    const error = await rejectionOf(h.handlers.grant({ grantId: GRANT_ID }));
+
+    // Assess
+    expect(error).toMatchObject({ name: 'jit.TransitionError', from: 'REVOKED', to: 'GRANTING' });
+    expect(h.aws.mutatingCalls).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+
+  it('fails at the activation, and removes what it made, when the grant left GRANTING while it was being created', async () => {
+    // Prepare: a revoke wins the race, so the GRANTING → ACTIVE write finds the grant moved on.
+    await prepareApproved();
+    const transition = h.ledger.transition.bind(h.ledger);
+    jest
+      .spyOn(h.ledger, 'transition')
+      .mockImplementation((grantId, from, to, entry, update) =>
+        to === 'ACTIVE' ? Promise.resolve(false) : transition(grantId, from, to, entry, update),
+      );
+
+    // Act
+    const error = await grantFailure();
+
+    // Assess
+    expect(error.step).toBe('activate');
+    expect(error.message).toBe(
+      `grant ${GRANT_ID} failed at activate: the grant was revoked while it was being created`,
+    );
+    expect(h.aws.roles.size + h.aws.schedules.size).toBe(0);
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('FAILED');
+  });
+
+  it('still fails with the step that failed when the compensating revoke itself fails', async () => {
+    // Prepare
+    await prepareApproved();
+    h.aws.failOn('CreateSchedule');
+    h.ledger.failNextTransitionTo('REVOKING');
+
+    // Act
+    const error = await grantFailure();
+
+    // Assess
+    expect(error.step).toBe('create expiry schedule');
+    expect(await statusOf(h, GRANT_ID)).toBe('GRANTING');
+    // The compensation stopped before the role: it stays for the sweeper.
+    expect(h.aws.roles.has(ROLE_NAME)).toBe(true);
+  });
+});
+
 describe('grant of an extension', () => {
   /** An extension of GRANT_ID, requested by dana through the API, re-checked and approved by alice and bob. */
   async function approvedExtension(): Promise<string> {

@@ -14,6 +14,7 @@ import {
   DANA,
   ERIN,
   REGION,
+  rejectionOf,
   requestBody,
   requestInput,
   seedActive,
@@ -288,6 +289,68 @@ describe('lockout (the target of the CloudTrail rules)', () => {
     expect(await h.ledger.attemptsBetween('acme', at(0).toISOString(), at(60).toISOString())).toEqual([]);
     expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
     expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  it('ignores a record of a grant role whose grant the ledger does not hold, and writes nothing', async () => {
+    // Prepare
+    const writes = h.ledger.writes.length;
+
+    // Act
+    const outcomes = await play([denied(10, { roleArn: roleArnOf('grant-never-made') })]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      { outcome: 'ignored', why: 'no grant grant-never-made in the ledger', grantId: 'grant-never-made' },
+    ]);
+    expect(h.ledger.writes).toHaveLength(writes);
+  });
+
+  it('finishes a lockout that stopped half-way when its own record is delivered again', async () => {
+    // Prepare: the approvers' notice fails once, after the grant was revoked and the vendor disabled.
+    h.aws.failWhen<{ Subject?: string }>('Publish', (input) => Boolean(input.Subject?.includes('LOCKOUT')), {
+      times: 1,
+    });
+    const events = burst(threshold);
+    await play(events.slice(0, -1));
+    const stopped = await rejectionOf(play([events.at(-1) as CloudTrailEvent]));
+    const halfWay = await h.ledger.getGrant(GRANT_ID);
+
+    // Act
+    const again = await play([events.at(-1) as CloudTrailEvent]);
+
+    // Assess
+    expect(stopped.name).toBe('AccessDenied');
+    expect(halfWay?.lockout?.completedAt).toBeUndefined();
+    expect(again).toEqual([
+      { outcome: 'locked-out', grantId: GRANT_ID, vendorId: 'acme', attempts: threshold, revokedGrants: [] },
+    ]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.lockout?.completedAt).toBeDefined();
+    expect(grant?.history.at(-1)?.event).toBe('lockout complete: vendor acme locked, approvers notified');
+    expect(h.aws.published.filter((p) => p.subject.includes('LOCKOUT'))).toHaveLength(1);
+    expect(await vendorState()).toMatchObject({ disabled: true, actor: LOCKOUT_ACTOR });
+  });
+
+  it('revokes the grant of a vendor no longer in the config without disabling it (the sweeper takes the rest)', async () => {
+    // Prepare
+    const config = h.deps.settings.config;
+    const withoutAcme = { ...config, vendors: config.vendors.filter((v) => v.id !== 'acme') };
+    countAttempt = createLockoutHandler(() => ({ ...h.deps, settings: { ...h.deps.settings, config: withoutAcme } }));
+
+    // Act
+    const outcomes = await play(burst(threshold));
+
+    // Assess
+    expect(outcomes.at(-1)).toEqual({
+      outcome: 'locked-out',
+      grantId: GRANT_ID,
+      vendorId: 'acme',
+      attempts: threshold,
+      revokedGrants: [],
+    });
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+    expect(await vendorState()).toBeUndefined();
+    expect(h.aws.published.filter((p) => p.subject.includes('LOCKOUT'))).toHaveLength(1);
   });
 
   it('ignores records of a grant that has ended', async () => {

@@ -225,6 +225,36 @@ describe("the vendor's OS user at revoke", () => {
     addMetric.mockRestore();
   });
 
+  it('throws for a retry when the grant changes while a successful lock result is recorded', async () => {
+    // Prepare
+    await revokeAtExpiry();
+    const [, lockOnFirst] = h.aws.takeInvocationEvents().slice(-2);
+    jest.spyOn(h.ledger, 'recordLockOutcome').mockResolvedValueOnce(false);
+
+    // Act
+    const error = await rejectionOf(h.handlers.osAccountResult(lockOnFirst));
+
+    // Assess
+    expect(error.message).toBe(`grant ${GRANT_ID} changed while its lock result was recorded: retried`);
+  });
+
+  it('throws for a retry, and alerts nobody, when the grant changes while a failed lock result is recorded', async () => {
+    // Prepare
+    h.aws.commandFailsOn.add(BILLING_2);
+    await revokeAtExpiry();
+    const failure = h.aws.takeInvocationEvents().at(-1);
+    jest.spyOn(h.ledger, 'recordLockOutcome').mockResolvedValueOnce(false);
+    const publishedBefore = h.aws.published.length;
+
+    // Act
+    const error = await rejectionOf(h.handlers.osAccountResult(failure));
+
+    // Assess
+    expect(error.message).toBe(`grant ${GRANT_ID} changed while its lock result was recorded: retried`);
+    expect(h.aws.published).toHaveLength(publishedBefore);
+    expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
+  });
+
   it('records a failed lock once when SSM reports it twice', async () => {
     // Prepare
     h.aws.commandFailsOn.add(BILLING_2);

@@ -1,8 +1,12 @@
-import { ingressRuleKey } from '../../lambdas/domain/planner';
+import type { GrantUpdate } from '../../lambdas/adapters/ledger';
+import { ingressRuleKey, RUN_AS_TAG } from '../../lambdas/domain/planner';
+import { decide } from '../../lambdas/lifecycle/decision';
+import { teardownGrant } from '../../lambdas/lifecycle/teardown';
 import type { ProvisionResult } from '../../lambdas/lifecycle/provision';
 import { failEveryCall } from '../helpers/persistent-fault';
 import {
   ACCOUNT_ID,
+  ALICE,
   BILLING_1,
   BILLING_2,
   BILLING_SG,
@@ -338,5 +342,262 @@ describe('revoke acts only at the expiry', () => {
     await expect(revoking).rejects.toMatchObject({ name: 'jit.ValidationError', code: 'INVALID_EVENT', field });
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toHaveLength(writesBefore);
+  });
+});
+
+describe('revoke when a step of its own bookkeeping fails', () => {
+  const ledgerOutage = () => Object.assign(new Error('ledger unavailable'), { name: 'InternalServerError' });
+  const ROLE_CALLS_AFTER_DENY = [
+    `DeleteRolePolicy ${ROLE_NAME}/jit-session-access`,
+    `DetachRolePolicy ${ROLE_NAME}/${settings.revokedPolicyArn}`,
+    `DeleteRole ${ROLE_NAME}`,
+  ];
+  const callsMade = () => h.aws.mutatingCalls.map((c) => `${c.command} ${c.target}`);
+
+  it('changes nothing for a denied grant, and answers no residue although it never had a residue check', async () => {
+    // Prepare
+    const deniedId = 'grant-revoke-0004';
+    await seedPending(h, deniedId);
+    await decide(h.deps, deniedId, ALICE, 'deny', 'not today');
+    h.aws.clearCallLog();
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const result = await teardownGrant(h.deps, deniedId, 'kill-switch', 'oncall');
+
+    // Assess
+    expect(result).toEqual({
+      grantId: deniedId,
+      status: 'DENIED',
+      changed: false,
+      residue: NO_RESIDUE,
+      sharedRulesKept: [],
+    });
+    expect(h.ledger.writes).toHaveLength(writesBefore);
+    expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  it('records a forced teardown of a grant already revoked as a history entry, without changing its status', async () => {
+    // Prepare
+    await revokeAtExpiry();
+    h.aws.clearCallLog();
+    const historyBefore = (await h.ledger.getGrant(GRANT_ID))?.history.length ?? 0;
+
+    // Act
+    const result = await teardownGrant(h.deps, GRANT_ID, 'expiry', 'sweeper', { force: true });
+
+    // Assess
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(result).toEqual({
+      grantId: GRANT_ID,
+      status: 'REVOKED',
+      changed: true,
+      residue: NO_RESIDUE,
+      sharedRulesKept: [],
+    });
+    expect(grant?.status).toBe('REVOKED');
+    expect(grant?.history.slice(historyBefore)).toEqual([
+      { at: EXPIRES_AT, actor: 'sweeper', event: 'teardown after the grant ended (expiry)' },
+    ]);
+    // Only what tolerates "already gone" runs again; no notification for a grant that had already ended.
+    expect(callsMade()).toEqual(['SendCommand lock acme-support', `DeleteSchedule ${ROLE_NAME}`]);
+    expect(h.aws.published).toEqual([]);
+  });
+
+  it('lists the sessions of a role it could not read as residue, without ending them or denying the role', async () => {
+    // Prepare
+    h.aws.startSession('session-of-grant', ROLE_NAME, BILLING_1);
+    h.aws.failOn('GetRole');
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    const residue = { ...NO_RESIDUE, sessions: ['session-of-grant'] };
+    expect(result).toEqual({ grantId: GRANT_ID, status: 'REVOKING', changed: true, residue, sharedRulesKept: [] });
+    expect(h.aws.sessions.map((s) => [s.sessionId, s.status])).toEqual([['session-of-grant', 'Active']]);
+    expect(callsMade().filter((c) => c.startsWith('AttachRolePolicy') || c.startsWith('TerminateSession'))).toEqual([]);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKING');
+    expect(grant?.residueCheck?.residue).toEqual(residue);
+    expect(grant?.history.at(-1)).toEqual({
+      at: EXPIRES_AT,
+      actor: 'expiry-schedule',
+      event: 'revoke incomplete (expiry); confirmed after 2 checks over 1 s',
+      detail: JSON.stringify(residue),
+    });
+  });
+
+  it('reports the lock of an instance SSM does not manage as unchecked when the instances cannot be read', async () => {
+    // Prepare
+    h.aws.unmanaged.add(BILLING_1);
+    h.aws.failOn('DescribeInstances');
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    const residue = { ...NO_RESIDUE, osAccounts: [`lock of ${BILLING_1}: could not be checked`] };
+    expect(result).toEqual({ grantId: GRANT_ID, status: 'REVOKING', changed: true, residue, sharedRulesKept: [] });
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKING');
+    expect(grant?.history.at(-1)).toEqual({
+      at: EXPIRES_AT,
+      actor: 'expiry-schedule',
+      event: 'revoke incomplete (expiry)',
+      detail: JSON.stringify(residue),
+    });
+    // Everything else was still removed.
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+    expect(h.aws.roles.size + h.aws.schedules.size).toBe(0);
+  });
+
+  it('starts the revoke step by step when the one-write start fails, and still ends REVOKED', async () => {
+    // Prepare
+    const startRevoke = jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(startRevoke).toHaveBeenCalledTimes(1);
+    expect(h.ledger.writes.slice(writesBefore)).toEqual(['transition', 'releaseOsUser', 'releaseRules', 'transition']);
+    expect(result).toEqual({
+      grantId: GRANT_ID,
+      status: 'REVOKED',
+      changed: true,
+      residue: NO_RESIDUE,
+      sharedRulesKept: [],
+    });
+    expect((await h.ledger.getGrant(GRANT_ID))?.history.slice(-2)).toEqual([
+      { at: EXPIRES_AT, actor: 'expiry-schedule', event: 'revoke started (expiry)' },
+      { at: EXPIRES_AT, actor: 'expiry-schedule', event: 'revoked (expiry); residue: none' },
+    ]);
+    expect(callsMade()).toEqual([
+      `AttachRolePolicy ${ROLE_NAME}/${settings.revokedPolicyArn}`,
+      'SendCommand lock acme-support',
+      `RevokeSecurityGroupIngress ${active.securityGroupRuleIds.join(',')}`,
+      `DeleteSchedule ${ROLE_NAME}`,
+      ...ROLE_CALLS_AFTER_DENY,
+      `Publish jit-access: grant ${GRANT_ID} revoked`,
+    ]);
+  });
+
+  it('step by step, lets go of no OS user and sends no lock for a grant recorded without one', async () => {
+    // Prepare: a grant whose plan names no OS user to run as, as one recorded before OS users were managed.
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    if (!grant) throw new Error(`no grant ${GRANT_ID}`);
+    const { [RUN_AS_TAG]: _runAs, ...tags } = grant.plan.role.tags;
+    const plan = { ...grant.plan, role: { ...grant.plan.role, tags } };
+    const entry = { at: EXPIRES_AT, actor: 'someone-with-table-access', event: 'edited the record' };
+    await h.ledger.appendHistory(GRANT_ID, entry, { plan } as GrantUpdate);
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(h.ledger.writes.slice(writesBefore)).toEqual(['transition', 'releaseRules', 'transition']);
+    expect(h.aws.countOf('SendCommand')).toBe(0);
+    expect(result).toEqual({
+      grantId: GRANT_ID,
+      status: 'REVOKED',
+      changed: true,
+      residue: NO_RESIDUE,
+      sharedRulesKept: [],
+    });
+  });
+
+  it('sends no lock and reports it unchecked when the OS user cannot be let go of', async () => {
+    // Prepare
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseOsUser').mockRejectedValueOnce(ledgerOutage());
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    const residue = {
+      ...NO_RESIDUE,
+      osAccounts: [`lock of acme-support on billing-db|${BILLING_1}: could not be checked`],
+    };
+    expect(result).toEqual({ grantId: GRANT_ID, status: 'REVOKING', changed: true, residue, sharedRulesKept: [] });
+    expect(h.aws.countOf('SendCommand')).toBe(0);
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    expect(grant?.status).toBe('REVOKING');
+    expect(grant?.history.at(-1)).toEqual({
+      at: EXPIRES_AT,
+      actor: 'expiry-schedule',
+      event: 'revoke incomplete (expiry)',
+      detail: JSON.stringify(residue),
+    });
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+  });
+
+  it('lets go of the rules one by one when releasing them at once fails, and closes them', async () => {
+    // Prepare
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseRules').mockRejectedValueOnce(ledgerOutage());
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(h.ledger.writes.slice(writesBefore)).toEqual([
+      'transition',
+      'releaseOsUser',
+      'releaseRule',
+      'forgetRuleIfUnheld',
+      'releaseRule',
+      'forgetRuleIfUnheld',
+      'transition',
+    ]);
+    expect(result).toEqual({
+      grantId: GRANT_ID,
+      status: 'REVOKED',
+      changed: true,
+      residue: NO_RESIDUE,
+      sharedRulesKept: [],
+    });
+    expect(callsMade()).toContain(`RevokeSecurityGroupIngress ${active.securityGroupRuleIds.join(',')}`);
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+    expect(await h.ledger.getRule(ingressRuleKey(POSTGRES_FROM_ACME))).toBeUndefined();
+  });
+
+  it('one by one, keeps the rules another active grant still holds, naming that grant', async () => {
+    // Prepare
+    h.clock.advanceMinutes(30);
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+    jest.spyOn(h.ledger, 'releaseRules').mockRejectedValueOnce(ledgerOutage());
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.status).toBe('REVOKED');
+    expect(result.sharedRulesKept).toHaveLength(2);
+    expect(result.sharedRulesKept).toContain(ingressRuleKey(POSTGRES_FROM_ACME));
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual(active.securityGroupRuleIds);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual(Array(2).fill(`jit-access grant ${OTHER_ID}`));
+    expect(h.aws.countOf('RevokeSecurityGroupIngress')).toBe(0);
+    expect((await h.ledger.getRule(ingressRuleKey(POSTGRES_FROM_ACME)))?.holders).toEqual([OTHER_ID]);
+  });
+
+  it('one by one, keeps a rule acquired again between its release and its deletion', async () => {
+    // Prepare
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseRules').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'forgetRuleIfUnheld').mockResolvedValueOnce(false);
+    const [firstKey] = (await h.ledger.getGrant(GRANT_ID))?.plan.ingressRules.map(ingressRuleKey) ?? [];
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.sharedRulesKept).toEqual([firstKey]);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.ruleId)).toEqual([active.securityGroupRuleIds[0]]);
   });
 });

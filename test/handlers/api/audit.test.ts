@@ -364,6 +364,46 @@ describe('missing evidence is stated, never dropped', () => {
   });
 });
 
+describe('evidence the audit cannot read', () => {
+  it('a session whose transcript objects cannot be listed names the bucket and the error, and keeps its log lines', async () => {
+    // Prepare
+    await expiredGrant();
+    jest
+      .spyOn(h.audit.transcripts, 'objectsOf')
+      .mockRejectedValue(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+
+    // Act
+    const { report } = await audited();
+
+    // Assess
+    expect(report.sessions.map((s) => [s.sessionId, s.lines])).toEqual([[SESSION_ID, 2]]);
+    expect(report.missing).toContain(
+      `session ${SESSION_ID}: transcript objects: s3://${h.audit.transcripts.bucketName} could not be read (AccessDenied)`,
+    );
+  });
+
+  it('a CloudTrail record of the session name that is not JSON is left out, and the rest is audited', async () => {
+    // Prepare
+    await expiredGrant();
+    h.audit.cloudTrail.add({
+      eventId: 'event-not-json',
+      eventTime: '2030-03-01T09:06:00Z',
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      username: 'vendor-engineer',
+      resources: [],
+      cloudTrailEvent: '{ this is not json',
+    });
+
+    // Act
+    const { report } = await audited();
+
+    // Assess
+    expect(report.cloudTrail.events.map((e) => e.eventName)).toEqual(['AssumeRole', 'StartSession']);
+    expect(report.sessions.map((s) => s.sessionId)).toEqual([SESSION_ID]);
+  });
+});
+
 describe('the access review', () => {
   it('lists every grant requested in the range with its outcome, approvers and duration, oldest first', async () => {
     // Prepare

@@ -1,3 +1,4 @@
+import { decide } from '../../../lambdas/lifecycle/decision';
 import {
   ALICE,
   BOB,
@@ -5,6 +6,7 @@ import {
   callApi,
   createHarness,
   DANA,
+  rejectionOf,
   seedPending,
   statusOf,
   taskTokenFor,
@@ -312,6 +314,71 @@ describe('POST /grants/{grantId}/deny', () => {
     // Assess
     expect(parsedResponse('deny', answer.body).status).toBe('APPROVED');
     expect(h.aws.taskCallbacks.map((c) => c.kind)).toEqual(['success']);
+  });
+});
+
+describe('a decision whose answer to the workflow cannot be sent', () => {
+  it('reports the grant as denied when the last approval loses the race to a deny, and sends no success', async () => {
+    // Prepare
+    await approve(ALICE);
+    h.ledger.runBeforeNextTransition(() => deny(CAROL));
+    h.aws.clearCallLog();
+
+    // Act
+    const answer = await approve(BOB);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(parsedResponse('approve', answer.body)).toMatchObject({ status: 'DENIED', approvals: ['alice', 'bob'] });
+    expect(h.aws.taskCallbacks.map((c) => c.kind)).toEqual(['failure']);
+    expect(await statusOf(h, GRANT_ID)).toBe('DENIED');
+  });
+
+  it('a retry whose answer fails again with a fault that is not a closed task keeps the token and answers 500', async () => {
+    // Prepare
+    await approve(ALICE);
+    h.aws.failOn('SendTaskSuccess');
+    await approve(BOB);
+    h.aws.failOn('SendTaskSuccess', { errorName: 'ServiceUnavailable' });
+
+    // Act
+    const retried = await approve(BOB);
+
+    // Assess
+    expect(retried.status).toBe(500);
+    expect(h.aws.taskCallbacks).toEqual([]);
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBe(TOKEN);
+    expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
+  });
+
+  it('a retry that finds the workflow step already closed forgets the token and answers the decision', async () => {
+    // Prepare
+    await approve(ALICE);
+    h.aws.failOn('SendTaskSuccess');
+    await approve(BOB);
+    h.aws.failOn('SendTaskSuccess', { errorName: 'TaskTimedOut' });
+
+    // Act
+    const retried = await approve(BOB);
+
+    // Assess
+    expect(retried.status).toBe(200);
+    expect(parsedResponse('approve', retried.body)).toMatchObject({ status: 'APPROVED', approvals: ['alice', 'bob'] });
+    expect(h.aws.taskCallbacks).toEqual([]);
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
+  });
+
+  it('fails naming the grant when the ledger holds no task token to answer a deny with', async () => {
+    // Prepare
+    jest.spyOn(h.ledger, 'getTaskToken').mockResolvedValue(undefined);
+
+    // Act
+    const error = await rejectionOf(decide(h.deps, GRANT_ID, BOB, 'deny', 'no change window today'));
+
+    // Assess
+    expect(error.message).toBe(`grant ${GRANT_ID} has no task token in the ledger`);
+    expect(h.aws.taskCallbacks).toEqual([]);
+    expect(await statusOf(h, GRANT_ID)).toBe('DENIED');
   });
 });
 
