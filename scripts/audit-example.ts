@@ -27,24 +27,27 @@ function start(): Date {
 
 async function main(): Promise<void> {
   const outdir = mkdtempSync(path.join(tmpdir(), 'jit-access-cdk-out-'));
-  progress('synthesizing the stack');
-  const stack = synthesizeStack(outdir);
-  const moto = await startMoto({ log: progress });
-  let local: LocalJitAccess | undefined;
   try {
-    local = new LocalJitAccess(await createLocalWorld(moto.endpoint, stack, progress), moto.endpoint, start());
-    progress('running the approve scenario');
-    const { grantId } = await approveScenario(local);
-    const auditor = PEOPLE.approvers[2];
-    rmSync(BUNDLE, { recursive: true, force: true });
-    progress(`${auditor} audits ${grantId} into ${path.relative(process.cwd(), BUNDLE)}`);
-    await local.cliOk(auditor, ['audit', grantId, '--out', BUNDLE]);
-    const key = await local.cliOk<{ publicKeyPem: string }>(auditor, ['audit', 'signing-key']);
-    writeFileSync(path.join(DOCS, 'audit-example.pem'), key.publicKeyPem);
-    copyFileSync(path.join(BUNDLE, 'report.md'), path.join(DOCS, 'AUDIT-EXAMPLE.md'));
+    progress('synthesizing the stack');
+    const stack = synthesizeStack(outdir);
+    const moto = await startMoto({ log: progress });
+    let local: LocalJitAccess | undefined;
+    try {
+      local = new LocalJitAccess(await createLocalWorld(moto.endpoint, stack, progress), moto.endpoint, start());
+      progress('running the approve scenario');
+      const { grantId } = await approveScenario(local);
+      const auditor = PEOPLE.approvers[2];
+      rmSync(BUNDLE, { recursive: true, force: true });
+      progress(`${auditor} audits ${grantId} into ${path.relative(process.cwd(), BUNDLE)}`);
+      await local.cliOk(auditor, ['audit', grantId, '--out', BUNDLE]);
+      const key = await local.cliOk<{ publicKeyPem: string }>(auditor, ['audit', 'signing-key']);
+      writeFileSync(path.join(DOCS, 'audit-example.pem'), key.publicKeyPem);
+      copyFileSync(path.join(BUNDLE, 'report.md'), path.join(DOCS, 'AUDIT-EXAMPLE.md'));
+    } finally {
+      await local?.dispose();
+      await moto.stop();
+    }
   } finally {
-    await local?.dispose();
-    await moto.stop();
     rmSync(outdir, { recursive: true, force: true });
   }
 }

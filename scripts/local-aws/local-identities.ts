@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Identity } from '../../lib/config/people';
@@ -102,8 +102,23 @@ export class LocalIdentities {
 
 let shared: LocalIdentities | undefined;
 
-/** The process's local identities, in a temporary directory: tests and the demo share them across local worlds. */
+/**
+ * The process's local identities, in a temporary directory: tests and the demo share them across local worlds. The
+ * directory goes when the process exits; jest's sandbox never emits `exit`, so a test file removes it itself with
+ * `removeProcessLocalIdentities` (test/helpers/local-lifecycle does, after the file's tests).
+ */
 export function processLocalIdentities(): LocalIdentities {
-  shared ??= new LocalIdentities(mkdtempSync(path.join(tmpdir(), 'jit-access-identities-')));
+  if (!shared) {
+    shared = new LocalIdentities(mkdtempSync(path.join(tmpdir(), 'jit-access-identities-')));
+    process.once('exit', removeProcessLocalIdentities);
+  }
   return shared;
+}
+
+/** Removes the process's local identities and their directory, if made; the next `processLocalIdentities` makes new. */
+export function removeProcessLocalIdentities(): void {
+  if (!shared) return;
+  process.off('exit', removeProcessLocalIdentities);
+  rmSync(shared.directory, { recursive: true, force: true });
+  shared = undefined;
 }

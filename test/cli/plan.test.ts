@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { grantWindow } from '../../lambdas/domain/expiry';
 import { planHash } from '../../lambdas/domain/plan-hash';
@@ -7,6 +6,7 @@ import { ingressRuleDescription, planGrant } from '../../lambdas/domain/planner'
 import type { CliIo } from '../../lib/cli/context';
 import { runCli } from '../../lib/cli/program';
 import { exampleConfig, exampleConfigInput } from '../helpers/config-fixture';
+import { scratchDir } from '../helpers/scratch-dir';
 
 const NOW = new Date('2030-03-01T09:00:00.000Z');
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -36,7 +36,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
 }
 
 function writeJson(name: string, value: unknown): string {
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'jit-plan-')), name);
+  const file = path.join(scratchDir('jit-plan-'), name);
   writeFileSync(file, JSON.stringify(value));
   return file;
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lib/config/load-config';
 import type { JitAccessConfig } from '../../lib/config/schema';
 import { JitAccessStack } from '../../lib/jit-access-stack';
+import { scratchApp } from './scratch-app';
 import { cachedTemplate } from './template-cache';
 
 interface CdkJson {
@@ -32,10 +33,11 @@ export interface SynthesizedStack {
 /**
  * Builds the stack as `bin/jit-access.ts` does, from the cdk.json example and feature flags. The function bundles come
  * from one cached esbuild pass; CDK's own template validation runs in its own test (test/infra/cfn-validation), not
- * in every synth here, so a test file synthesizes in about a second.
+ * in every synth here, so a test file synthesizes in about a second. The app synthesizes into a scratch directory
+ * that is removed after the test file.
  */
 export function buildStack(config: JitAccessConfig = exampleStackConfig()): SynthesizedStack {
-  const app = new App({ context: featureFlags(), builtinCloudFormationValidation: false });
+  const app = scratchApp({ context: featureFlags(), builtinCloudFormationValidation: false });
   const stack = new JitAccessStack(app, 'JitAccess', { config });
   return { app, stack, config };
 }

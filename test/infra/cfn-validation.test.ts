@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { type App, CfnResource, Stack } from 'aws-cdk-lib';
 import { synthesizeApp } from '../helpers/app-synth';
+import { scratchApp } from '../helpers/scratch-app';
 import { featureFlags } from '../helpers/synth-stack';
 
 /** A stack CloudFormation would refuse: an SQS queue with a property of the wrong type and one that does not exist. */
 function badStackApp(builtinCloudFormationValidation: boolean): App {
-  const app = new App({ context: featureFlags(), builtinCloudFormationValidation });
+  const app = scratchApp({ context: featureFlags(), builtinCloudFormationValidation });
   const stack = new Stack(app, 'Bad');
   new CfnResource(stack, 'Queue', {
     type: 'AWS::SQS::Queue',

@@ -1,7 +1,8 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { UnheldIngressAlarm } from '../../lib/constructs/unheld-ingress-alarm';
+import { scratchApp } from '../helpers/scratch-app';
 import { exampleStackConfig, functionLogicalId, onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
 
 const config = exampleStackConfig();
@@ -132,7 +133,7 @@ describe('expiry scheduling', () => {
 
   test('the unheld ingress alarm refuses a sweeper rate that is not whole minutes, naming the field', () => {
     // Prepare
-    const stack = new Stack(new App(), 'AlarmOnly');
+    const stack = new Stack(scratchApp(), 'AlarmOnly');
     const alarmTopic = new sns.Topic(stack, 'Topic');
 
     // Act

@@ -9,6 +9,7 @@ import {
   failedAssumeRoleEvent,
   type CloudTrailEvent,
 } from '../../scripts/local-aws/cloudtrail-events';
+import { scratchApp } from '../helpers/scratch-app';
 import {
   actionsOf,
   buildStack,
@@ -66,7 +67,7 @@ const ACCOUNT = '111122223333';
 const PREFIX = `arn:aws:iam::${ACCOUNT}:role/jit-access/jit-`;
 function renderedPattern(pattern: object): Pattern {
   const { detailType, ...rest } = pattern as { detailType?: unknown };
-  return new Stack().resolve({ ...rest, 'detail-type': detailType }) as Pattern;
+  return new Stack(scratchApp()).resolve({ ...rest, 'detail-type': detailType }) as Pattern;
 }
 const patterns = lockoutEventPatterns(PREFIX);
 const deniedCalls = renderedPattern(patterns.deniedCalls);

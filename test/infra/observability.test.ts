@@ -8,6 +8,7 @@ import { AUDIT_EVENTS } from '../../lambdas/shared/audit-log';
 import { AuditTrail } from '../../lib/constructs/audit-trail';
 import { CLOUDTRAIL_FIELDS, SESSION_STREAM_FIELDS } from '../../lib/constructs/saved-queries';
 import { exampleConfig } from '../helpers/config-fixture';
+import { scratchApp } from '../helpers/scratch-app';
 import { onlyLogicalId, synthTemplate } from '../helpers/synth-stack';
 
 const template: Template = synthTemplate();
@@ -368,7 +369,7 @@ describe('the AuditTrail construct on its own', () => {
 
   test('refuses an archive transition at or after the end of Object Lock, naming both fields', () => {
     // Act
-    const build = () => trailIn(new Stack(), { objectLockDays: 30, archiveAfterDays: 30 });
+    const build = () => trailIn(new Stack(scratchApp()), { objectLockDays: 30, archiveAfterDays: 30 });
 
     // Assess
     expect(build).toThrow(/Trail: archiveAfterDays 30 must be .* fewer than objectLockDays \(30\)/);
@@ -376,7 +377,7 @@ describe('the AuditTrail construct on its own', () => {
 
   test('in GOVERNANCE mode denies everyone s3:BypassGovernanceRetention on the trail bucket', () => {
     // Prepare
-    const stack = new Stack();
+    const stack = new Stack(scratchApp());
 
     // Act
     const trail = trailIn(stack, { objectLockDays: 30, objectLockMode: 'GOVERNANCE' });

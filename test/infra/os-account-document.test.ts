@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../lambdas/shared/environment';
 import {
@@ -7,6 +7,7 @@ import {
   OS_ACCOUNT_SCRIPT_PATH,
   OsAccountDocument,
 } from '../../lib/constructs/os-account-document';
+import { scratchApp } from '../helpers/scratch-app';
 import {
   actionsOf,
   onlyLogicalId,
@@ -107,7 +108,7 @@ describe('the OS-account Command document', () => {
 
   it('has the OS-account step alone when change tracking is off', () => {
     // Prepare
-    const stack = new Stack(new App({ builtinCloudFormationValidation: false }));
+    const stack = new Stack(scratchApp({ builtinCloudFormationValidation: false }));
 
     // Act
     new OsAccountDocument(stack, 'Doc', { changeTracking: { enabled: false, directories: ['/etc'] } });
@@ -123,7 +124,9 @@ describe('the OS-account Command document', () => {
     (directory) => {
       // Act
       const build = () =>
-        new OsAccountDocument(new Stack(), 'Doc', { changeTracking: { enabled: true, directories: [directory] } });
+        new OsAccountDocument(new Stack(scratchApp()), 'Doc', {
+          changeTracking: { enabled: true, directories: [directory] },
+        });
 
       // Assess
       expect(build).toThrow(/changeTracking\.directories .*: each must be an absolute path/);

@@ -1,7 +1,7 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { JitAccessStack } from '../../lib/jit-access-stack';
+import { scratchApp } from '../helpers/scratch-app';
 import {
   actionsOf,
   exampleStackConfig,
@@ -197,7 +197,7 @@ describe('session bucket', () => {
 
   test('refuses a stack name that would make the bucket name longer than S3 allows, naming the longest it takes', () => {
     // Prepare
-    const app = new App({ context: featureFlags() });
+    const app = scratchApp({ context: featureFlags() });
 
     // Act
     const build = () => new JitAccessStack(app, 'J'.repeat(27), { config });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { exampleConfig } from '../helpers/config-fixture';
+import { scratchDir } from '../helpers/scratch-dir';
 import { buildStack } from '../helpers/synth-stack';
 
 const CFN_LINT = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'cfn-lint');
@@ -53,7 +54,7 @@ describe('the synthesized template under cfn-lint', () => {
 
   it('reports a broken template, so an empty report means cfn-lint read the template', () => {
     // Prepare: a bucket with a property S3 does not have, and a reference to nothing.
-    const templatePath = path.join(mkdtempSync(path.join(tmpdir(), 'jit-cfn-lint-broken-')), 'broken.json');
+    const templatePath = path.join(scratchDir('jit-cfn-lint-broken-'), 'broken.json');
     writeFileSync(
       templatePath,
       JSON.stringify({

@@ -5,7 +5,7 @@
  * the fakes of the unit tests.
  */
 import { DynamoDBClient, CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { randomBytes } from 'node:crypto';
 import { DynamoLedger, type Ledger } from '../../lambdas/adapters/ledger';
@@ -33,6 +33,7 @@ import {
 } from '../helpers/handler-deps';
 import { InMemoryLedger } from '../helpers/in-memory-ledger';
 import { localClientConfig } from '../helpers/local-aws-clients';
+import { scratchApp } from '../helpers/scratch-app';
 
 const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
 
@@ -42,7 +43,7 @@ const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
  */
 let resources: Record<string, CfnResource> = {};
 beforeAll(() => {
-  const stack = new Stack(new App(), 'LedgerOnly');
+  const stack = new Stack(scratchApp(), 'LedgerOnly');
   new LedgerTable(stack, 'Ledger');
   resources = (Template.fromStack(stack).toJSON() as { Resources: Record<string, CfnResource> }).Resources;
 });

@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { signRequest } from '../../lib/cli/signing';
 import { verifySignature, type IncomingApiRequest } from '../../scripts/local-aws/local-api';
 import { LocalIdentities, type LocalIdentity } from '../../scripts/local-aws/local-identities';
 import type { LocalJitAccess } from '../../scripts/local-aws/local-jit-access';
 import { PEOPLE } from '../../scripts/local-aws/scenarios';
 import { localLifecycle, NO_RESIDUE } from '../helpers/local-lifecycle';
+import { scratchDir } from '../helpers/scratch-dir';
 
 const REGION = 'eu-west-1';
 const HOST = '127.0.0.1:4010';
@@ -113,7 +111,7 @@ const FORGERIES: ReadonlyArray<{
 ];
 
 describe('verifySignature: SigV4 as API Gateway checks it', () => {
-  const identities = new LocalIdentities(mkdtempSync(path.join(tmpdir(), 'jit-identities-')));
+  const identities = new LocalIdentities(scratchDir('jit-identities-'));
   const dana = identities.profile('local-dana', DANA_ARN);
 
   /** The request as the server reads it off the wire: what was signed at SIGNED_AT, or what was sent instead. */
