@@ -29,7 +29,10 @@ vendor call otherwise than the security model says.
                   lockout: five denied calls revoke the grant and lock the vendor; erin unlocks it
   --json          print {"scenario","grantId","outcome","finalStatus","timeline","awsCalls","created","vendorIam",
                   "osAccount","residue"}
-  -h, --help      this text`;
+  -h, --help      this text
+
+With JIT_AWS_ENDPOINT set (e.g. from npm run local-aws -- start), the demo uses that moto instead of starting its own,
+and leaves its world there to inspect.`;
 
 const progress = (line: string) => process.stderr.write(`[demo] ${line}\n`);
 
@@ -205,8 +208,7 @@ async function main(): Promise<number> {
           : 'synthesizing the stack into cdk.out',
       ),
   });
-  progress('starting local AWS (moto)');
-  const moto = await startMoto({ log: progress });
+  const moto = await localAws();
   let local: LocalJitAccess | undefined;
   try {
     const world = await createLocalWorld(moto.endpoint, stack, progress);
@@ -223,8 +225,19 @@ async function main(): Promise<number> {
     return leftovers(result.residue).length === 0 && iamAsExpected ? 0 : 1;
   } finally {
     await local?.dispose();
-    await moto.stop();
+    await moto.stop?.();
   }
+}
+
+/** The moto that JIT_AWS_ENDPOINT names, left running, or one of the demo's own, stopped at the end. */
+async function localAws(): Promise<{ endpoint: string; stop?: () => Promise<void> }> {
+  const endpoint = process.env.JIT_AWS_ENDPOINT;
+  if (endpoint) {
+    progress(`using local AWS (moto) at ${endpoint} from JIT_AWS_ENDPOINT`);
+    return { endpoint };
+  }
+  progress('starting local AWS (moto)');
+  return startMoto({ log: progress });
 }
 
 main().then(

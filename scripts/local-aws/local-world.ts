@@ -256,16 +256,23 @@ export function localS3(endpoint: string): S3Client {
   return new S3Client({ ...localClientConfig(endpoint), forcePathStyle: true });
 }
 
-/** Describing moto's ~1300 images takes most of a second, so each endpoint's answer is kept for later worlds. */
+/** Each endpoint's image, kept for later worlds. */
 const imageIds = new Map<string, Promise<string>>();
 
+/**
+ * A Linux image (jit-access refuses Windows instances): Amazon Linux 2023, found by name, because describing all of
+ * moto's ~1300 images costs moto and the SDK seconds of CPU, once in every test file.
+ */
 function anyImageId(endpoint: string, ec2: EC2Client): Promise<string> {
   let imageId = imageIds.get(endpoint);
   if (!imageId) {
-    // A Linux image: jit-access refuses Windows instances.
     imageId = ec2
-      .send(new DescribeImagesCommand({}))
-      .then((r) => r.Images?.find((image) => image.Platform === undefined)?.ImageId as string);
+      .send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['al2023-ami-2023.*-x86_64'] }] }))
+      .then((r) => {
+        const linux = r.Images?.find((image) => image.Platform === undefined)?.ImageId;
+        if (!linux) throw new Error('moto offers no Amazon Linux 2023 image (al2023-ami-2023.*-x86_64)');
+        return linux;
+      });
     imageIds.set(endpoint, imageId);
     imageId.catch(() => imageIds.delete(endpoint));
   }

@@ -1,13 +1,17 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTagsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { JitAccessConfig } from '../../lib/config/schema';
 import type { GrantRecord, Residue } from '../../lambdas/domain/types';
 import type { AwsCallName } from '../../scripts/local-aws/instrumented-http-handler';
+import { removeProcessLocalIdentities } from '../../scripts/local-aws/local-identities';
 import { LocalJitAccess, type ExecutionOutcome } from '../../scripts/local-aws/local-jit-access';
-import { createLocalWorld } from '../../scripts/local-aws/local-world';
+import { createLocalWorld, ledgerTableInput, type LocalWorld } from '../../scripts/local-aws/local-world';
 import { acmeRequest, PEOPLE, requestAccess, requestArgs, type RequestInput } from '../../scripts/local-aws/scenarios';
 import { synthesizeStack, type SynthesizedStack } from '../../scripts/local-aws/synthesized-stack';
 import { localClientConfig } from './local-aws-clients';
@@ -73,28 +77,55 @@ function synthesizedOnce(): SynthesizedStack {
   return synthesized;
 }
 
+export interface LifecycleOptions {
+  /**
+   * One world for the whole block instead of one per test, each test with a fresh, empty ledger table in it (where all
+   * of jit-access's own bookkeeping lives). For blocks whose every test leaves nothing of its grants in the world
+   * (`residue()` proves it, or nothing is ever created): creating a world costs as much as a third of such a test.
+   * The world's topic, instances and tags are the block's: a test must not count on being the first to use them.
+   */
+  readonly sharedWorld?: boolean;
+}
+
 /**
  * Registers the hooks of a block of lifecycle tests: the real stack is synthesized (once per file), and `start()`
  * gives each test its own world in the run's moto (names carry a unique suffix, so tests and jest workers never see
- * each other's resources) with the synthesized workflow running over it.
+ * each other's resources), or the block's world with a ledger of its own (`sharedWorld`), with the synthesized
+ * workflow running over it.
  */
-export function localLifecycle(): { start(options?: LocalOptions): Promise<LocalJitAccess> } {
+export function localLifecycle(lifecycle: LifecycleOptions = {}): {
+  start(options?: LocalOptions): Promise<LocalJitAccess>;
+} {
   let stack: SynthesizedStack | undefined;
+  let shared: LocalWorld | undefined;
   const started: LocalJitAccess[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     stack = synthesizedOnce();
+    if (lifecycle.sharedWorld) shared = await createLocalWorld(localClientConfig().endpoint, stack);
   });
 
   afterEach(async () => {
-    for (const local of started.splice(0)) await local.dispose();
+    for (const local of started.splice(0)) {
+      await local.dispose();
+      // In a shared world, an execution the test left (ended by dispose) must not publish into the next test's.
+      if (shared) await Promise.allSettled(local.executions.values());
+      else await leaveTargetGroups(local.world);
+    }
   });
+
+  afterAll(async () => {
+    if (shared) await leaveTargetGroups(shared);
+  });
+
+  // The worlds' `local-<person>` credential files (LocalJitAccess.startApi): the process's, gone with the file's tests.
+  afterAll(removeProcessLocalIdentities);
 
   return {
     async start(options: LocalOptions = {}): Promise<LocalJitAccess> {
       if (!stack) throw new Error('localLifecycle() must be called at the top of a describe block');
       const { endpoint } = localClientConfig();
-      const world = await createLocalWorld(endpoint, stack);
+      const world = shared ? await withFreshLedger(shared, stack) : await createLocalWorld(endpoint, stack);
       const settings = options.configure
         ? { ...world.settings, config: options.configure(world.settings.config) }
         : world.settings;
@@ -103,6 +134,38 @@ export function localLifecycle(): { start(options?: LocalOptions): Promise<Local
       return local;
     },
   };
+}
+
+/** The world with a new, empty ledger table, made as the synthesized template declares it. */
+async function withFreshLedger(world: LocalWorld, stack: SynthesizedStack): Promise<LocalWorld> {
+  const ledgerTableName = `jit-ledger-${world.suffix}-${randomBytes(4).toString('hex')}`;
+  const dynamodb = new DynamoDBClient(localClientConfig());
+  try {
+    await dynamodb.send(new CreateTableCommand(ledgerTableInput(stack, ledgerTableName)));
+  } finally {
+    dynamodb.destroy();
+  }
+  return { ...world, settings: { ...world.settings, ledgerTableName } };
+}
+
+/**
+ * Takes a world's instances out of their target groups once its test is done. One moto serves every test file of a
+ * jest worker, and a tag group (`group:billing-db`) reaches every instance ever tagged into it: a later world's grant
+ * would unlock, lock and snapshot them all, tens of calls more with every world before it.
+ */
+async function leaveTargetGroups(world: LocalWorld): Promise<void> {
+  const tagKeys = new Set(world.settings.config.targetGroups.map((group) => group.tagKey));
+  const ec2 = new EC2Client(localClientConfig());
+  try {
+    await ec2.send(
+      new DeleteTagsCommand({
+        Resources: Object.values(world.instances).flat(),
+        Tags: [...tagKeys].map((Key) => ({ Key })),
+      }),
+    );
+  } finally {
+    ec2.destroy();
+  }
 }
 
 /** A world where `person` (an approver) also sponsors acme: the only way a requester can be an approver. */
@@ -211,7 +274,9 @@ export async function subscribeToNotifications(
 ): Promise<{ messages(): Promise<Notification[]>; close(): void }> {
   const sqs = new SQSClient(localClientConfig());
   const sns = new SNSClient(localClientConfig());
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `notifications-${local.world.suffix}` }));
+  // A queue of its own: in a shared world, an earlier test's queue holds that test's messages.
+  const QueueName = `notifications-${local.world.suffix}-${randomBytes(4).toString('hex')}`;
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   await sns.send(
     new SubscribeCommand({ TopicArn: local.world.settings.topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn }),

@@ -59,7 +59,7 @@ async function cliText(local: LocalJitAccess, person: string, args: readonly str
 }
 
 describe('jit-access, command by command, against the API on local AWS', () => {
-  const lifecycle = localLifecycle();
+  const lifecycle = localLifecycle({ sharedWorld: true });
 
   it('request (dana): exits 0 with the grant id the API made, and the workflow waits for approval', async () => {
     // Prepare
@@ -438,7 +438,7 @@ describe('jit-access, command by command, against the API on local AWS', () => {
 });
 
 describe('jit-access refusals exit 1 with the rule that refused', () => {
-  const lifecycle = localLifecycle();
+  const lifecycle = localLifecycle({ sharedWorld: true });
 
   it('a vote on your own request is refused with SELF_APPROVAL and counts nothing', async () => {
     // Prepare
@@ -519,7 +519,7 @@ describe('jit-access refusals exit 1 with the rule that refused', () => {
 });
 
 describe('jit-access bad input exits 2, one line per problem, without a stack trace', () => {
-  const lifecycle = localLifecycle();
+  const lifecycle = localLifecycle({ sharedWorld: true });
 
   it("an unknown option is refused in the parser's one line (and one JSON error under --json), and nothing is sent", async () => {
     // Prepare
@@ -593,7 +593,7 @@ describe('jit-access bad input exits 2, one line per problem, without a stack tr
 });
 
 describe('jit-access plan --json (offline) shows exactly what the grant creates', () => {
-  const lifecycle = localLifecycle();
+  const lifecycle = localLifecycle({ sharedWorld: true });
   const iam = new IAMClient(localClientConfig());
   const ec2 = new EC2Client(localClientConfig());
   const scheduler = new SchedulerClient(localClientConfig());

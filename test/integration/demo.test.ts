@@ -4,9 +4,20 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '..', '..');
 const TSX = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
-/** Runs `npm run demo -- <args>` as a user would (the same script, in its own process). */
+/** Runs `npm run demo -- <args>` as a user would (the same script, in its own process, starting its own moto). */
 function demo(...args: string[]) {
-  return spawnSync(process.execPath, [TSX, 'scripts/demo.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
+  const { JIT_AWS_ENDPOINT: _workerMoto, ...env } = process.env;
+  return spawnSync(process.execPath, [TSX, 'scripts/demo.ts', ...args], { cwd: ROOT, encoding: 'utf8', env });
+}
+
+/**
+ * The same against this jest worker's moto (JIT_AWS_ENDPOINT), as after `npm run local-aws -- start`: for the tests
+ * about what a scenario shows, which need no moto of their own (starting one costs seconds of CPU).
+ */
+function demoOnWorkerMoto(...args: string[]) {
+  // Passed on explicitly: jest's process.env is this file's own copy, where the worker's endpoint was set.
+  const env = { ...process.env };
+  return spawnSync(process.execPath, [TSX, 'scripts/demo.ts', ...args], { cwd: ROOT, encoding: 'utf8', env });
 }
 
 describe('npm run demo', () => {
@@ -16,6 +27,7 @@ describe('npm run demo', () => {
 
     // Assess
     expect(run.status).toBe(0);
+    expect(run.stderr).toContain('[demo] starting local AWS (moto)');
     const report = JSON.parse(run.stdout) as Record<string, unknown>;
     expect(Object.keys(report)).toEqual([
       'scenario',
@@ -99,11 +111,14 @@ describe('npm run demo', () => {
 
   test("judges the vendor's own calls with the IAM simulator on the grant's policies, one line each", () => {
     // Act
-    const run = demo();
+    const run = demoOnWorkerMoto();
 
     // Assess: the run before this one left cdk.out synthesized from the same sources, so this one reuses it
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('[demo] cdk.out holds the stack as synthesized from these sources: reusing it');
+    expect(run.stderr).toContain(
+      `[demo] using local AWS (moto) at ${process.env.JIT_AWS_ENDPOINT} from JIT_AWS_ENDPOINT`,
+    );
     const section = run.stdout
       .split("the vendor's own calls, judged by IAM")[1]
       ?.split('\n')
@@ -132,7 +147,7 @@ describe('npm run demo', () => {
 
   test('--scenario lockout: five denied calls revoke the grant with nothing left, and erin unlocks the vendor', () => {
     // Act
-    const run = demo('--scenario', 'lockout', '--json');
+    const run = demoOnWorkerMoto('--scenario', 'lockout', '--json');
 
     // Assess
     expect(run.status).toBe(0);

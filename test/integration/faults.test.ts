@@ -83,7 +83,8 @@ function ledgerAccountOf(record: GrantRecord, left: Residue): string {
 }
 
 describe('fault injection: every AWS call of the grant and of the revoke, failing transiently and permanently', () => {
-  const lifecycle = localLifecycle();
+  // Every test ends proving that nothing of its grant is left in the world, so they can share one.
+  const lifecycle = localLifecycle({ sharedWorld: true });
   let cleanGrantCalls: readonly AwsCallName[] = [];
   let cleanRevokeCalls: readonly AwsCallName[] = [];
 

@@ -23,12 +23,13 @@ import {
 const HOUR_MS = 3_600_000;
 const [alice, bob, carol] = PEOPLE.approvers;
 
+// One world for the file: every test ends proving that nothing of its grants is left in it.
+const lifecycle = localLifecycle({ sharedWorld: true });
+
 /** The error code a refused CLI run printed under --json. */
 const errorCodeOf = (run: CliRun) => (run.json as { error?: { code?: string } } | undefined)?.error?.code;
 
 describe('scenario 1: two of three approvals grant access, and the expiry takes it all away', () => {
-  const lifecycle = localLifecycle();
-
   it('two approvals create the role, its session policy, the ingress rules and an expiry schedule at the window end', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -131,8 +132,6 @@ describe('scenario 1: two of three approvals grant access, and the expiry takes 
 });
 
 describe('scenario 2: an approver denies the request', () => {
-  const lifecycle = localLifecycle();
-
   it('one denial ends the workflow Denied, the ledger DENIED, and nothing is created', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -151,8 +150,6 @@ describe('scenario 2: an approver denies the request', () => {
 });
 
 describe('scenario 3: nobody decides before the approval timeout', () => {
-  const lifecycle = localLifecycle();
-
   it('the request times out: the workflow ends ApprovalTimedOut, the ledger EXPIRED, and nothing is created', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -171,8 +168,6 @@ describe('scenario 3: nobody decides before the approval timeout', () => {
 });
 
 describe('scenario 4: a requester who is also an approver votes on their own request', () => {
-  const lifecycle = localLifecycle();
-
   it('her vote is refused with SELF_APPROVAL (exit 1), counts nothing, and leaves the request PENDING', async () => {
     // Prepare
     const local = await lifecycle.start(alsoSponsorsAcme(alice));
@@ -220,8 +215,6 @@ describe('scenario 4: a requester who is also an approver votes on their own req
 });
 
 describe('scenario 5: the kill switch during an active session', () => {
-  const lifecycle = localLifecycle();
-
   it('jit-access revoke ends the live session at once, removes everything and records REVOKED for kill-switch', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -270,8 +263,6 @@ describe('scenario 5: the kill switch during an active session', () => {
 });
 
 describe('scenario 6: a grant scheduled to start in the future', () => {
-  const lifecycle = localLifecycle();
-
   it('nothing exists until the requested start; the window runs from the start for the duration; expiry clears it', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -304,7 +295,6 @@ describe('scenario 6: a grant scheduled to start in the future', () => {
 });
 
 describe('break-glass: access at once, reviewed afterwards', () => {
-  const lifecycle = localLifecycle();
   /** Break-glass grants of up to 3 hours, reviewed within 1 hour: a review can fall due while the grant is live. */
   const reviewWithinAnHour = {
     configure: (config: JitAccessConfig) => ({
@@ -402,8 +392,6 @@ describe('break-glass: access at once, reviewed afterwards', () => {
 });
 
 describe('extension: more time on an active grant is a new grant from its expiry', () => {
-  const lifecycle = localLifecycle();
-
   it('an approved extension takes over at the original expiry, and both end with nothing left', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -446,7 +434,6 @@ describe('extension: more time on an active grant is a new grant from its expiry
 });
 
 describe('the grant step trusts no ledger record', () => {
-  const lifecycle = localLifecycle();
   const ledgerTable = DynamoDBDocumentClient.from(new DynamoDBClient(localClientConfig()));
 
   afterAll(() => ledgerTable.destroy());
