@@ -1,6 +1,7 @@
 import { LOCKOUT_ACTOR } from '../../lambdas/domain/lockout';
 import { createLockoutHandler } from '../../lambdas/handlers/lockout';
 import type { LockoutOutcome } from '../../lambdas/lifecycle/lockout';
+import { logger, metrics } from '../../lambdas/shared/powertools';
 import {
   deniedCallEvent,
   failedAssumeRoleEvent,
@@ -483,5 +484,56 @@ describe('POST /vendors/{vendorId}/unlock of a vendor that is not locked out', (
     expect(answer.body).toMatchObject({ error: { code: 'NOT_LOCKED_OUT', field: 'vendorId' } });
     expect((answer.body as ErrorBody).error.message).toContain('jit-access vendor enable acme');
     expect(writeCounts(h)).toEqual(before);
+  });
+});
+
+describe('lockout: what an invocation leaves in the logs and the metrics', () => {
+  let previousLevel: string;
+  let info: jest.SpyInstance;
+
+  /** The message and the handler's own keys of each line the logger wrote at info level, in order. */
+  const loggedLines = () =>
+    info.mock.calls.map(([line]) => {
+      const { message, eventId, outcome } = JSON.parse(String(line)) as Record<string, unknown>;
+      return { message, eventId, outcome };
+    });
+
+  beforeEach(() => {
+    previousLevel = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
+    jest.restoreAllMocks();
+    metrics.clearMetrics();
+  });
+
+  it("ends its log with a line naming the CloudTrail event id and the attempt's outcome", async () => {
+    // Prepare
+    const event = denied(10, { eventId: 'event-lockout-log-0001' });
+
+    // Act
+    await play([event]);
+
+    // Assess
+    expect(loggedLines().at(-1)).toEqual({
+      message: 'denied attempt handled',
+      eventId: 'event-lockout-log-0001',
+      outcome: { outcome: 'counted', grantId: GRANT_ID, vendorId: 'acme', attempts: 1, firstTime: true },
+    });
+  });
+
+  it('flushes the metric the attempt recorded before it answers', async () => {
+    // Prepare
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    await play([denied(10)]);
+
+    // Assess
+    expect(addMetric.mock.calls).toEqual([['DeniedAttemptsCounted', 'Count', 1]]);
+    expect(metrics.hasStoredMetrics()).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { logger, metrics } from '../../lambdas/shared/powertools';
 import {
   BILLING_1,
   createHarness,
@@ -10,6 +11,8 @@ import {
 
 const GRANT_ID = 'grant-result-0001';
 const DOCUMENT = testSettings().osAccountDocumentName;
+/** The grant of this file starts at T0 for one hour. */
+const EXPIRES_AT = '2030-03-01T10:00:00.000Z';
 
 const statusChange = (detail: Record<string, string>) => ({
   source: 'aws.ssm',
@@ -88,5 +91,60 @@ describe('the OS-account result function', () => {
     // Assess
     expect(recorded).toEqual({ outcome: 'ignored', why: 'command cmd-9 names no grant' });
     expect(h.ledger.writes).toHaveLength(writesBefore);
+  });
+});
+
+describe('the OS-account result function: what an invocation leaves in the logs and the metrics', () => {
+  let previousLevel: string;
+  let info: jest.SpyInstance;
+
+  /** The message and the handler's own keys of each line the logger wrote at info level, in order. */
+  const loggedLines = () =>
+    info.mock.calls.map(([line]) => {
+      const { message, commandId, recorded } = JSON.parse(String(line)) as Record<string, unknown>;
+      return { message, commandId, recorded };
+    });
+
+  beforeEach(() => {
+    previousLevel = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
+    jest.restoreAllMocks();
+    metrics.clearMetrics();
+  });
+
+  it('logs one line naming the command and what was recorded', async () => {
+    // Act
+    await h.handlers.osAccountResult(statusChange({ 'command-id': 'cmd-9', status: 'InProgress' }));
+
+    // Assess
+    expect(loggedLines()).toEqual([
+      {
+        message: 'OS-account command result handled',
+        commandId: 'cmd-9',
+        recorded: { outcome: 'ignored', why: 'status InProgress is not a result yet' },
+      },
+    ]);
+  });
+
+  it('flushes the failed-lock count it recorded before it answers', async () => {
+    // Prepare: the revoke's lock (cmd-2) fails on the instance
+    h.aws.commandFailsOn.add(BILLING_1);
+    h.clock.set(EXPIRES_AT);
+    await h.handlers.revoke({ grantId: GRANT_ID });
+    const [lockEvent] = h.aws.takeInvocationEvents();
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    const recorded = await h.handlers.osAccountResult(lockEvent);
+
+    // Assess
+    expect(recorded).toEqual({ outcome: 'recorded', grantId: GRANT_ID, instanceId: BILLING_1, status: 'failed' });
+    expect(addMetric).toHaveBeenCalledWith('OsAccountLocksFailed', 'Count', 1);
+    expect(metrics.hasStoredMetrics()).toBe(false);
   });
 });

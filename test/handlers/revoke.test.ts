@@ -11,6 +11,7 @@ import {
   BILLING_2,
   BILLING_SG,
   createHarness,
+  rejectionOf,
   requestInput,
   seedActive,
   seedPending,
@@ -109,6 +110,24 @@ describe('revoke (the expiry schedule target)', () => {
     expect(grant?.history.at(-1)).toMatchObject({ actor: 'expiry-schedule', event: 'revoked (expiry); residue: none' });
     expect(result).toMatchObject({ status: 'REVOKED', changed: true, residue: NO_RESIDUE });
     expect(h.aws.roles.size + h.aws.ingressRules.length + h.aws.schedules.size).toBe(0);
+  });
+
+  it('reads the grant once before it starts the revoke: the path that ends access waits on no second read', async () => {
+    // Prepare
+    h.clock.set(EXPIRES_AT);
+    const getGrant = jest.spyOn(h.ledger, 'getGrant');
+    const startRevoke = h.ledger.startRevoke.bind(h.ledger);
+    const readsBeforeStart: number[] = [];
+    jest.spyOn(h.ledger, 'startRevoke').mockImplementation((...args) => {
+      readsBeforeStart.push(getGrant.mock.calls.length);
+      return startRevoke(...args);
+    });
+
+    // Act
+    await h.handlers.revoke({ grantId: GRANT_ID });
+
+    // Assess
+    expect(readsBeforeStart).toEqual([1]);
   });
 
   it('takes the expiry as the reason when the event names none', async () => {
@@ -295,10 +314,13 @@ describe('revoke acts only at the expiry', () => {
     const writesBefore = h.ledger.writes.length;
 
     // Act
-    const revoking = h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' });
+    const error = await rejectionOf(h.handlers.revoke({ grantId: GRANT_ID, reason: 'expiry' }));
 
     // Assess
-    await expect(revoking).rejects.toMatchObject({ name: 'jit.ValidationError', code: 'NOT_EXPIRED' });
+    expect(error).toMatchObject({ name: 'jit.ValidationError', field: 'grantId', code: 'NOT_EXPIRED' });
+    expect(error.message).toBe(
+      `grantId: grant ${GRANT_ID} runs until ${EXPIRES_AT}: the expiry schedule ends it then (people revoke through the API)`,
+    );
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toHaveLength(writesBefore);
     expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');

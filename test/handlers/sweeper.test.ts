@@ -19,7 +19,7 @@ import {
 import { exampleConfig } from '../helpers/config-fixture';
 import type { FakeExecution } from '../helpers/fake-aws';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
-import { metrics } from '../../lambdas/shared/powertools';
+import { logger, metrics } from '../../lambdas/shared/powertools';
 
 const GRANT_ID = 'grant-sweep-0001';
 const ORPHAN_ID = 'grant-orphan-0001';
@@ -672,5 +672,54 @@ describe('sweeper: offboarding a vendor', () => {
     expect(second).toEqual(NOTHING_FOUND);
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.ledger.writes).toHaveLength(writes);
+  });
+});
+
+describe('sweeper: what a run leaves in the logs and the metrics', () => {
+  let previousLevel: string;
+  let info: jest.SpyInstance;
+
+  /** The message and the report of each line the logger wrote at info level, in order. */
+  const loggedLines = () =>
+    info.mock.calls.map(([line]) => {
+      const { message, report } = JSON.parse(String(line)) as Record<string, unknown>;
+      return { message, report };
+    });
+
+  beforeEach(() => {
+    previousLevel = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
+    metrics.clearMetrics();
+  });
+
+  it('ends its log with a line holding the whole report', async () => {
+    // Prepare
+    seedOrphanRole(ORPHAN_ID);
+
+    // Act
+    await sweep();
+
+    // Assess
+    expect(loggedLines().at(-1)).toEqual({
+      message: 'sweep finished',
+      report: { ...NOTHING_FOUND, orphanedRoles: [`jit-${ORPHAN_ID}`] },
+    });
+  });
+
+  it('flushes the counts it recorded before it answers', async () => {
+    // Prepare
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+
+    // Act
+    await sweep();
+
+    // Assess
+    expect(addMetric).toHaveBeenCalledWith('ActiveGrants', 'Count', 0);
+    expect(metrics.hasStoredMetrics()).toBe(false);
   });
 });

@@ -453,6 +453,64 @@ describe('the access review', () => {
     expect(answer.body.error).toMatchObject({ code: 'INVALID_FIELD', field: 'until', message: 'must be after since' });
   });
 
+  it('answers the range it reviewed, as instants, and the vendor when one was asked for', async () => {
+    // Act
+    const ofAcme = await callApi(h, 'auditReview', CAROL, {
+      query: { vendor: 'acme', since: '2030-03-01', until: '2030-03-02T12:00:00Z' },
+    });
+    const ofEveryone = await callApi(h, 'auditReview', CAROL, { query: { since: '2030-03-01', until: '2030-03-02' } });
+
+    // Assess
+    expect(ofAcme).toEqual({
+      status: 200,
+      body: { since: '2030-03-01T00:00:00.000Z', until: '2030-03-02T12:00:00.000Z', vendor: 'acme', rows: [] },
+    });
+    expect(ofEveryone).toEqual({
+      status: 200,
+      body: { since: '2030-03-01T00:00:00.000Z', until: '2030-03-02T00:00:00.000Z', rows: [] },
+    });
+  });
+
+  it('refuses a range that ends where it starts, naming until', async () => {
+    // Act
+    const answer = await callApi<ErrorBody>(h, 'auditReview', ERIN, {
+      query: { since: '2030-03-01', until: '2030-03-01T00:00:00Z' },
+    });
+
+    // Assess
+    expect(answer).toEqual({
+      status: 400,
+      body: { error: { code: 'INVALID_FIELD', field: 'until', message: 'must be after since' } },
+    });
+  });
+
+  it('reviews a range of exactly 400 days', async () => {
+    // Act
+    const answer = await callApi(h, 'auditReview', ERIN, { query: { since: '2030-01-01', until: '2031-02-05' } });
+
+    // Assess
+    expect(answer.status).toBe(200);
+  });
+
+  it('refuses a range a millisecond longer than 400 days, naming until and saying to review a year at a time', async () => {
+    // Act
+    const answer = await callApi<ErrorBody>(h, 'auditReview', ERIN, {
+      query: { since: '2030-01-01', until: '2031-02-05T00:00:00.001Z' },
+    });
+
+    // Assess
+    expect(answer).toEqual({
+      status: 400,
+      body: {
+        error: {
+          code: 'INVALID_FIELD',
+          field: 'until',
+          message: 'must be at most 400 days after since: review a year at a time',
+        },
+      },
+    });
+  });
+
   it('refuses a date it cannot read, naming the field and the form it takes', async () => {
     // Act
     const answer = await callApi<ErrorBody>(h, 'auditReview', ERIN, {
@@ -463,5 +521,47 @@ describe('the access review', () => {
     expect(answer.status).toBe(400);
     expect(answer.body.error.field).toBe('since');
     expect(answer.body.error.message).toMatch(/"2026-11-01"/);
+  });
+});
+
+describe('who may audit', () => {
+  it('refuses the evidence of a grant to someone who is neither an auditor nor an admin, saying who may', async () => {
+    // Prepare
+    await seedPending(h, GRANT_ID);
+    const before = writeCounts(h);
+
+    // Act
+    const answer = await callApi<ErrorBody>(h, 'auditGrant', DANA, { params: { grantId: GRANT_ID } });
+
+    // Assess
+    expect(answer).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'NOT_AN_AUDITOR',
+          message: `dana may not read the evidence of ${GRANT_ID}: auditors and admins may (ask the platform team to add you to jitAccess.auditors)`,
+        },
+      },
+    });
+    expect(writeCounts(h)).toEqual(before);
+  });
+
+  it('refuses access reviews to someone who is neither an auditor nor an admin, saying who may', async () => {
+    // Act
+    const answer = await callApi<ErrorBody>(h, 'auditReview', BOB, {
+      query: { since: '2030-03-01', until: '2030-03-02' },
+    });
+
+    // Assess
+    expect(answer).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'NOT_AN_AUDITOR',
+          message:
+            'bob may not read access reviews: auditors and admins may (ask the platform team to add you to jitAccess.auditors)',
+        },
+      },
+    });
   });
 });

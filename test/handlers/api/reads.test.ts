@@ -19,6 +19,9 @@ import { configWithFrank, FRANK, parsedResponse, type ErrorBody } from './suppor
 
 const PENDING_ID = 'grant-read-pending';
 const ACTIVE_ID = 'grant-read-active';
+const OLDER_PENDING_ID = 'grant-read-older-pending';
+const GLOBEX_ID = 'grant-read-globex';
+const BREAK_GLASS_ID = 'grant-read-break-glass';
 const ROLE_NAME = `jit-${ACTIVE_ID}`;
 
 let h: Harness;
@@ -124,7 +127,21 @@ describe('GET /grants (listGrants)', () => {
     expect(parsedResponse('listGrants', answer.body).grants.map((g) => g.grantId)).toEqual([PENDING_ID]);
   });
 
-  it('filters by vendor', async () => {
+  it("filters by vendor, keeping that vendor's grants only", async () => {
+    // Prepare
+    await prepareTwoGrants();
+    await seedPending(h, GLOBEX_ID, requestInput({ vendorId: 'globex', targets: [BILLING_2], ports: [] }));
+
+    // Act
+    const acme = await callApi(h, 'listGrants', BOB, { query: { vendor: 'acme' } });
+    const globex = await callApi(h, 'listGrants', BOB, { query: { vendor: 'globex' } });
+
+    // Assess
+    expect(parsedResponse('listGrants', acme.body).grants.map((g) => g.grantId)).toEqual([PENDING_ID, ACTIVE_ID]);
+    expect(parsedResponse('listGrants', globex.body).grants.map((g) => g.grantId)).toEqual([GLOBEX_ID]);
+  });
+
+  it('lists no grant for a vendor that has none', async () => {
     // Prepare
     await prepareTwoGrants();
 
@@ -133,6 +150,117 @@ describe('GET /grants (listGrants)', () => {
 
     // Assess
     expect(parsedResponse('listGrants', answer.body).grants).toEqual([]);
+  });
+
+  it('lists newest first across statuses, although each status comes from the index oldest first', async () => {
+    // Prepare
+    await seedPending(h, OLDER_PENDING_ID, requestInput({ targets: [BILLING_2] }));
+    h.clock.advanceMinutes(1);
+    await seedActive(h, ACTIVE_ID);
+    h.clock.advanceMinutes(1);
+    await seedPending(h, PENDING_ID, requestInput({ targets: [BILLING_2], requester: FRANK }));
+
+    // Act
+    const answer = await callApi(h, 'listGrants', BOB);
+
+    // Assess
+    expect(parsedResponse('listGrants', answer.body).grants.map((g) => [g.grantId, g.createdAt])).toEqual([
+      [PENDING_ID, '2030-03-01T09:02:00.000Z'],
+      [ACTIVE_ID, '2030-03-01T09:01:00.000Z'],
+      [OLDER_PENDING_ID, '2030-03-01T09:00:00.000Z'],
+    ]);
+  });
+
+  it("keeps grants made in the same instant in the status index's order: the one that ends first comes first", async () => {
+    // Prepare
+    await seedPending(h, OLDER_PENDING_ID, requestInput({ durationMinutes: 120 }));
+    await seedPending(h, PENDING_ID, requestInput({ targets: [BILLING_2], durationMinutes: 30 }));
+
+    // Act
+    const answer = await callApi(h, 'listGrants', BOB);
+
+    // Assess
+    expect(parsedResponse('listGrants', answer.body).grants.map((g) => [g.grantId, g.expiresAt])).toEqual([
+      [PENDING_ID, '2030-03-01T09:30:00.000Z'],
+      [OLDER_PENDING_ID, '2030-03-01T11:00:00.000Z'],
+    ]);
+  });
+
+  it('answers each grant as a summary: who asked for what, when, until when, and who approved', async () => {
+    // Prepare
+    await prepareTwoGrants();
+
+    // Act
+    const answer = await callApi(h, 'listGrants', BOB);
+
+    // Assess
+    expect(answer.body).toEqual({
+      grants: [
+        {
+          grantId: PENDING_ID,
+          status: 'PENDING',
+          vendorId: 'acme',
+          requester: 'frank',
+          ticket: 'CHG-1234',
+          createdAt: '2030-03-01T09:01:00.000Z',
+          startAt: '2030-03-01T09:01:00.000Z',
+          expiresAt: '2030-03-01T10:01:00.000Z',
+          approvals: [],
+        },
+        {
+          grantId: ACTIVE_ID,
+          status: 'ACTIVE',
+          vendorId: 'acme',
+          requester: 'dana',
+          ticket: 'CHG-1234',
+          createdAt: '2030-03-01T09:00:00.000Z',
+          startAt: '2030-03-01T09:00:00.000Z',
+          expiresAt: '2030-03-01T10:00:00.000Z',
+          approvals: ['alice', 'bob'],
+        },
+      ],
+      truncated: false,
+    });
+  });
+
+  it('marks an extension with the grant it extends, and a break-glass grant with its review', async () => {
+    // Prepare
+    await seedActive(h, ACTIVE_ID);
+    h.clock.advanceMinutes(1);
+    const extension = await callApi(h, 'extend', DANA, { params: { grantId: ACTIVE_ID }, body: { byMinutes: 30 } });
+    const { grantId: extensionId } = parsedResponse('extend', extension.body);
+    await seedPending(h, extensionId, h.aws.executions[0]?.input as Record<string, unknown>);
+    h.clock.advanceMinutes(1);
+    const breakGlass = await h.handlers.validateRequest({
+      input: requestInput({ requester: ERIN, targets: [BILLING_2], breakGlass: true }),
+      grantId: BREAK_GLASS_ID,
+    });
+    await h.handlers.requestApproval({ grantId: BREAK_GLASS_ID, request: breakGlass.request });
+    await h.handlers.grant({ grantId: BREAK_GLASS_ID });
+
+    // Act
+    const answer = await callApi(h, 'listGrants', BOB);
+
+    // Assess
+    const listed = parsedResponse('listGrants', answer.body).grants;
+    expect(listed.map((g) => [g.grantId, g.extends, g.breakGlassReview])).toEqual([
+      [BREAK_GLASS_ID, undefined, 'PENDING'],
+      [extensionId, ACTIVE_ID, undefined],
+      [ACTIVE_ID, undefined, undefined],
+    ]);
+  });
+
+  it('answers as many grants as the limit without calling the list truncated', async () => {
+    // Prepare
+    await prepareTwoGrants();
+
+    // Act
+    const answer = await callApi(h, 'listGrants', BOB, { query: { limit: '2' } });
+
+    // Assess
+    const listed = parsedResponse('listGrants', answer.body);
+    expect(listed.grants.map((g) => g.grantId)).toEqual([PENDING_ID, ACTIVE_ID]);
+    expect(listed.truncated).toBe(false);
   });
 
   it('says when a limit cut the list short', async () => {
@@ -174,13 +302,18 @@ describe('GET /grants/{grantId} (showGrant)', () => {
     expect(shown.votes).toEqual([expect.objectContaining({ person: 'alice', comment: 'looks right' })]);
   });
 
-  it('answers 404 naming grantId for a grant that does not exist', async () => {
+  it('answers 404 naming grantId for a grant that does not exist, and where grant ids are found', async () => {
     // Act
     const answer = await callApi<ErrorBody>(h, 'showGrant', BOB, { params: { grantId: 'grant-never-made' } });
 
     // Assess
     expect(answer.status).toBe(404);
-    expect(answer.body.error).toMatchObject({ code: 'NOT_FOUND', field: 'grantId' });
+    expect(answer.body.error).toEqual({
+      code: 'NOT_FOUND',
+      field: 'grantId',
+      message:
+        'there is no grant grant-never-made: check the id with "jit-access list" (a request just made appears within seconds)',
+    });
   });
 });
 
@@ -331,6 +464,25 @@ describe('GET /grants/{grantId}/session-log (watching a session)', () => {
     expect(h.aws.countOf('FilterLogEvents')).toBe(0);
   });
 
+  it('refuses someone who neither requested the grant, approves nor administers with 403 saying who may watch', async () => {
+    // Prepare
+    await prepareSession();
+
+    // Act
+    const answer = await callApi<ErrorBody>(h, 'sessionLog', FRANK, { params: { grantId: ACTIVE_ID } });
+
+    // Assess
+    expect(answer).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'NOT_ALLOWED_TO_WATCH',
+          message: `frank may not watch ${ACTIVE_ID}: its requester, approvers and admins may`,
+        },
+      },
+    });
+  });
+
   it('answers 404 for a grant that does not exist', async () => {
     // Act
     const answer = await callApi<ErrorBody>(h, 'sessionLog', ALICE, { params: { grantId: 'grant-never-made' } });
@@ -376,6 +528,27 @@ describe('GET /vendors (listVendors)', () => {
       enabled: false,
       disabledReason: 'contract ended',
     });
+  });
+
+  it('answers a vendor the config disables as disabled, saying so', async () => {
+    // Prepare
+    h.restore();
+    h = createHarness({
+      config: configWithFrank((raw) => {
+        raw.vendors[1]!.enabled = false;
+      }),
+    });
+
+    // Act
+    const answer = await callApi(h, 'listVendors', FRANK);
+
+    // Assess
+    expect(
+      parsedResponse('listVendors', answer.body).vendors.map((v) => [v.vendorId, v.enabled, v.disabledReason]),
+    ).toEqual([
+      ['acme', true, undefined],
+      ['globex', false, 'disabled in the config'],
+    ]);
   });
 });
 

@@ -191,7 +191,9 @@ describe('POST /grants (createRequest)', () => {
 
     // Assess
     expect(result.statusCode).toBe(400);
-    expect(JSON.parse(result.body)).toMatchObject({ error: { code: 'INVALID_JSON', field: 'body' } });
+    expect(JSON.parse(result.body)).toEqual({
+      error: { code: 'INVALID_JSON', field: 'body', message: 'is not JSON: send a JSON object' },
+    });
     expect(h.aws.executions).toEqual([]);
   });
 

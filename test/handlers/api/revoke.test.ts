@@ -15,7 +15,7 @@ import {
   taskTokenFor,
   type Harness,
 } from '../../helpers/handler-deps';
-import { parsedResponse, writeCounts, type ErrorBody } from './support';
+import { configWithFrank, FRANK, parsedResponse, writeCounts, type ErrorBody } from './support';
 
 const GRANT_ID = 'grant-kill-0001';
 const ROLE_NAME = `jit-${GRANT_ID}`;
@@ -33,7 +33,10 @@ let h: Harness;
 beforeEach(() => {
   h = createHarness();
 });
-afterEach(() => h.restore());
+afterEach(() => {
+  h.restore();
+  jest.restoreAllMocks();
+});
 
 const killSwitch = (grantId = GRANT_ID, caller: Caller = ERIN) =>
   callApi(h, 'revoke', caller, { params: { grantId }, body: { reason: REASON } });
@@ -102,6 +105,58 @@ describe('POST /grants/{grantId}/revoke on an active grant (the kill switch)', (
     expect(second.status).toBe(200);
     expect(parsedResponse('revoke', second.body)).toMatchObject({ status: 'REVOKED', changed: false });
     expect(h.aws.mutatingCalls).toEqual([]);
+  });
+
+  it("run twice leaves the grant's history as the first run wrote it", async () => {
+    // Prepare
+    await seedActive(h, GRANT_ID);
+    await killSwitch();
+    const history = (await h.ledger.getGrant(GRANT_ID))?.history;
+
+    // Act
+    await killSwitch(GRANT_ID, DANA);
+
+    // Assess
+    expect((await h.ledger.getGrant(GRANT_ID))?.history).toEqual(history);
+  });
+
+  it('answers no workflow, which is past its approval step, even when a task token of it lingers', async () => {
+    // Prepare: the approval reached the workflow, but removing its token from the ledger failed.
+    jest.spyOn(h.ledger, 'forgetTaskToken').mockRejectedValueOnce(new Error('the ledger is throttling'));
+    await expect(seedApproved(h, GRANT_ID)).rejects.toThrow('the ledger is throttling');
+    await h.handlers.grant({ grantId: GRANT_ID });
+    h.aws.clearCallLog();
+
+    // Act
+    const answer = await killSwitch();
+
+    // Assess
+    expect(parsedResponse('revoke', answer.body).status).toBe('REVOKED');
+    expect(h.aws.countOf('SendTaskFailure')).toBe(0);
+  });
+
+  it('refuses someone who neither requested the grant, approves nor administers with 403 saying who may', async () => {
+    // Prepare
+    h.restore();
+    h = createHarness({ config: configWithFrank() });
+    await seedActive(h, GRANT_ID);
+    const before = writeCounts(h);
+
+    // Act
+    const answer = await killSwitch(GRANT_ID, FRANK);
+
+    // Assess
+    expect(answer).toEqual({
+      status: 403,
+      body: {
+        error: {
+          code: 'NOT_ALLOWED_TO_REVOKE',
+          message: `frank may not revoke ${GRANT_ID}: its requester (dana), approvers and admins may`,
+        },
+      },
+    });
+    expect(writeCounts(h)).toEqual(before);
+    expect(await statusOf(h, GRANT_ID)).toBe('ACTIVE');
   });
 
   it('keeps the ingress rules another active grant still holds', async () => {
@@ -176,6 +231,20 @@ describe('POST /grants/{grantId}/revoke on a request that has not been granted',
     await killSwitch(GRANT_ID, DANA);
 
     // Assess
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
+  });
+
+  it('cancels a pending request whose workflow step has already ended, and forgets its token', async () => {
+    // Prepare
+    await seedPending(h, GRANT_ID);
+    h.aws.failNext('SendTaskFailure', 'TaskTimedOut');
+
+    // Act
+    const answer = await killSwitch(GRANT_ID, DANA);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(parsedResponse('revoke', answer.body).status).toBe('REVOKED');
     expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
   });
 

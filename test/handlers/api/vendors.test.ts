@@ -195,3 +195,53 @@ describe('POST /vendors/{vendorId}/enable', () => {
     expect(writeCounts(h)).toEqual(before);
   });
 });
+
+describe('who may change a vendor, and how a vendor is named', () => {
+  it.each(['disableVendor', 'enableVendor', 'unlockVendor'] as const)(
+    '%s is refused to someone who is not an admin with 403 saying to ask one, and writes nothing',
+    async (route) => {
+      // Prepare
+      const before = writeCounts(h);
+
+      // Act
+      const answer = await callApi<ErrorBody>(h, route, DANA, {
+        params: { vendorId: 'acme' },
+        body: { reason: 'the contract ended' },
+      });
+
+      // Assess
+      expect(answer).toEqual({
+        status: 403,
+        body: { error: { code: 'NOT_AN_ADMIN', message: 'dana is not an admin (jitAccess.admins): ask one' } },
+      });
+      expect(writeCounts(h)).toEqual(before);
+    },
+  );
+
+  it.each(['Acme', 'acmE'])(
+    'a vendor id with a capital letter (%s) is refused with 400 saying what a vendor id looks like',
+    async (vendorId) => {
+      // Prepare
+      const before = writeCounts(h);
+
+      // Act
+      const answer = await callApi<ErrorBody>(h, 'disableVendor', ERIN, {
+        params: { vendorId },
+        body: { reason: 'the contract ended' },
+      });
+
+      // Assess
+      expect(answer).toEqual({
+        status: 400,
+        body: {
+          error: {
+            code: 'INVALID_FIELD',
+            field: 'vendorId',
+            message: 'must be a vendor id such as "acme" (see "jit-access vendor list")',
+          },
+        },
+      });
+      expect(writeCounts(h)).toEqual(before);
+    },
+  );
+});
