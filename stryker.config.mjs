@@ -1,7 +1,8 @@
-// Mutation testing (issue 9): `npm run mutation` (scripts/mutation.ts) runs Stryker one source file at a time, each
-// file its own incremental chunk under reports/mutation/chunks/, then sums the chunks into one score. Not part of
-// `npm test`; TESTING.md holds the latest score. A run stopped halfway keeps every file it finished, and a rerun
-// tests again only the mutants whose code or covering tests changed.
+// Mutation testing (issue 9): `npm run mutation` (scripts/mutation.ts) runs Stryker one directory of source files at a
+// time (a file named on its command line is a run of its own), each run its own incremental chunk under
+// reports/mutation/chunks/, then sums the chunks into one score. Not part of `npm test`; TESTING.md holds the latest
+// score. A run stopped halfway keeps every chunk it finished, and a rerun tests again only the mutants whose code or
+// covering tests changed.
 const chunk = process.env.MUTATION_CHUNK;
 const reports = chunk ? `reports/mutation/chunks/${chunk}` : 'reports/mutation/mutation';
 
