@@ -150,7 +150,8 @@ describe('verifySignature: SigV4 as API Gateway checks it', () => {
 });
 
 describe('the local API over HTTP', () => {
-  const lifecycle = localLifecycle();
+  // Every test creates nothing, or ends proving that nothing of its request is left in the world: they share one.
+  const lifecycle = localLifecycle({ sharedWorld: true });
 
   /** Sends what `signing` signed (or, with `sent`, something else) to the world's API, as the CLI's fetch would. */
   async function send(

@@ -20,7 +20,8 @@ function errorOf(run: CliRun): { code?: string; field?: string; message?: string
 }
 
 describe('scenario 12: five denied calls lock the vendor out, and an admin unlocks it', () => {
-  const lifecycle = localLifecycle();
+  // Both tests end proving that nothing of their grants is left in the world, so they can share one.
+  const lifecycle = localLifecycle({ sharedWorld: true });
 
   it('revokes the active grant with nothing left, locks the vendor, refuses its requests until erin unlocks it', async () => {
     // Prepare

@@ -23,9 +23,10 @@ async function ruleDescriptions(local: LocalJitAccess): Promise<string[]> {
   return SecurityGroupRules.filter((rule) => !rule.IsEgress).map((rule) => rule.Description ?? '');
 }
 
-describe('scenario 7: two overlapping grants for the same vendor share their ingress rules', () => {
-  const lifecycle = localLifecycle();
+// One world for the file: every test ends proving that nothing of its grants is left in it.
+const lifecycle = localLifecycle({ sharedWorld: true });
 
+describe('scenario 7: two overlapping grants for the same vendor share their ingress rules', () => {
   it('the first revoke keeps the shared rules open for the second grant, and the second revoke removes them', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -63,8 +64,6 @@ describe('scenario 7: two overlapping grants for the same vendor share their ing
 });
 
 describe('scenario 7b: the later of two overlapping grants ends first', () => {
-  const lifecycle = localLifecycle();
-
   it('the shared rules stay open naming the first grant alone, and its revoke removes them', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -93,8 +92,6 @@ describe('scenario 7b: the later of two overlapping grants ends first', () => {
 });
 
 describe('scenario 8: revoke is idempotent and wins over a grant still being created', () => {
-  const lifecycle = localLifecycle();
-
   it('a second revoke of the same grant touches no AWS resource and reports changed=false', async () => {
     // Prepare
     const local = await lifecycle.start();
@@ -129,7 +126,7 @@ describe('scenario 8: revoke is idempotent and wins over a grant still being cre
       const local = await lifecycle.start();
       let killSwitch: unknown;
       local.http.beforeNext(call, async () => {
-        // The only execution of this world is the grant being created.
+        // The only execution of this test is the grant being created.
         const [grantId = ''] = local.executions.keys();
         killSwitch = await local.revoke(grantId, 'kill switch during the grant', PEOPLE.admin);
       });
