@@ -4,7 +4,9 @@
 // score. A run stopped halfway keeps every chunk it finished, and a rerun tests again only the mutants whose code or
 // covering tests changed.
 const chunk = process.env.MUTATION_CHUNK;
-const reports = chunk ? `reports/mutation/chunks/${chunk}` : 'reports/mutation/mutation';
+const reports = chunk
+  ? `${process.env.MUTATION_CHUNKS ?? 'reports/mutation/chunks'}/${chunk}`
+  : 'reports/mutation/mutation';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

@@ -9,14 +9,15 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startMoto, type MotoServer } from './local-aws/local-aws';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEFAULT_PATHS = ['lambdas', 'lib/config'];
-const CHUNKS = path.join(ROOT, 'reports', 'mutation', 'chunks');
+/** Where each run's reports go; MUTATION_CHUNKS names another directory (the script's own tests use it). */
+const CHUNKS = process.env.MUTATION_CHUNKS ?? path.join(ROOT, 'reports', 'mutation', 'chunks');
 const BREAK_PERCENT = 85;
 
 const HELP = `Usage: npm run mutation -- [<file or directory>...] [--together] [--summary] [--json]
@@ -89,7 +90,7 @@ function together(files: readonly string[]): Batch {
 function newestReport(file: string): string | undefined {
   if (!existsSync(CHUNKS)) return undefined;
   const holding = readdirSync(CHUNKS)
-    .filter((name) => name.endsWith('.json') && !name.endsWith('.incremental.json'))
+    .filter((name) => name.endsWith('.json') && !name.endsWith('.incremental.json') && !name.endsWith('.files.json'))
     .map((name) => path.join(CHUNKS, name))
     .filter((report) => file in reportFiles(report));
   return holding.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
@@ -105,10 +106,22 @@ function reportFiles(report: string): Record<string, { mutants: ReportMutant[] }
   return files;
 }
 
+/**
+ * Whether a finished run had the file to mutate (its `<chunk>.files.json`): Stryker's report leaves out a file in
+ * which it found no mutant to run (only types, or only static code, which `ignoreStatic` skips).
+ */
+function inFinishedRun(file: string): boolean {
+  if (!existsSync(CHUNKS)) return false;
+  return readdirSync(CHUNKS)
+    .filter((name) => name.endsWith('.files.json'))
+    .some((name) => (JSON.parse(readFileSync(path.join(CHUNKS, name), 'utf8')) as string[]).includes(file));
+}
+
 function summarize(file: string): FileSummary {
   const report = newestReport(file);
   if (!report) {
-    return { file, measured: false, killed: 0, survived: 0, noCoverage: 0, score: null, survivors: [] };
+    const measured = inFinishedRun(file);
+    return { file, measured, killed: 0, survived: 0, noCoverage: 0, score: null, survivors: [] };
   }
   const mutants = reportFiles(report)[file]?.mutants ?? [];
   const count = (...statuses: MutantStatus[]) => mutants.filter((m) => statuses.includes(m.status)).length;
@@ -226,6 +239,8 @@ async function runBatches(batches: readonly Batch[], force: boolean): Promise<nu
         process.stderr.write(`mutation: Stryker failed on ${what} (exit ${code}); its chunk is not updated\n`);
         return 2;
       }
+      mkdirSync(CHUNKS, { recursive: true });
+      writeFileSync(path.join(CHUNKS, `${batch.chunk}.files.json`), `${JSON.stringify(batch.files)}\n`);
     }
     return 0;
   } finally {
