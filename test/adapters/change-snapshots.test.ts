@@ -31,10 +31,13 @@ const keyOf = (phase: 'start' | 'end', commandId: string, instanceId: string) =>
 
 const s3 = mockClient(S3Client);
 let objects: Map<string, { body: string | undefined; at: Date | undefined }>;
+/** The encodings the adapter asked the bodies to be decoded with. */
+let encodings: (string | undefined)[];
 
 beforeEach(() => {
   s3.reset();
   objects = new Map();
+  encodings = [];
   s3.on(ListObjectsV2Command).callsFake((input: { Prefix?: string; ContinuationToken?: string }) => {
     const keys = [...objects.keys()].filter((k) => k.startsWith(input.Prefix ?? '')).sort();
     // Two pages, so that paging is followed.
@@ -48,7 +51,12 @@ beforeEach(() => {
   s3.on(GetObjectCommand).callsFake((input: { Key?: string }) => {
     const text = objects.get(input.Key ?? '')?.body;
     // An object S3 answers without a body (undefined) reads as no text.
-    return text === undefined ? {} : { Body: { transformToString: async () => text } as never };
+    if (text === undefined) return {};
+    const transformToString = async (encoding?: string) => {
+      encodings.push(encoding);
+      return text;
+    };
+    return { Body: { transformToString } as never };
   });
 });
 
@@ -91,6 +99,7 @@ describe('S3ChangeSnapshots', () => {
       { key: 'nmap', value: '7.93' },
     ]);
     expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input.Bucket)).toContain(BUCKET);
+    expect(encodings).toEqual(['utf8', 'utf8']);
   });
 
   it('takes the newest end snapshot when the lock was sent again', async () => {
@@ -104,6 +113,19 @@ describe('S3ChangeSnapshots', () => {
 
     // Assess
     expect(delta).toMatchObject({ status: 'compared', end: { key: keyOf('end', 'cmd-0', ONE) }, changes: 1 });
+  });
+
+  it('takes a newer snapshot that S3 lists after an older one', async () => {
+    // Prepare
+    put(keyOf('start', 'cmd-1', ONE), snapshot('start', { bash: '5.2' }));
+    put(keyOf('end', 'cmd-2', ONE), snapshot('end', { bash: '5.2' }), '2030-03-01T10:00:00Z');
+    put(keyOf('end', 'cmd-3', ONE), snapshot('end', { bash: '5.3' }), '2030-03-01T10:05:00Z');
+
+    // Act
+    const [delta] = await new S3ChangeSnapshots(BUCKET, { region: 'eu-west-1', maxAttempts: 1 }).deltas(grant([ONE]));
+
+    // Assess
+    expect(delta).toMatchObject({ status: 'compared', end: { key: keyOf('end', 'cmd-3', ONE) }, changes: 1 });
   });
 
   it('states the missing piece per instance: not recorded, end missing, snapshot failed', async () => {
@@ -224,8 +246,32 @@ describe('S3ChangeSnapshots', () => {
 
     // Assess
     expect(deltas).toEqual([
-      { instanceId: ONE, status: 'incomplete', missing: expect.stringMatching(/^start snapshot unreadable: /) },
+      {
+        instanceId: ONE,
+        status: 'incomplete',
+        missing: 'start snapshot unreadable: not JSON (Unexpected end of JSON input)',
+      },
     ]);
     expect(none).toEqual([{ instanceId: TWO, status: 'incomplete', missing: 'not recorded' }]);
+  });
+
+  it('talks path-style to a local endpoint only, in the region it was given', async () => {
+    // Prepare
+    const local = new S3ChangeSnapshots(BUCKET, {
+      region: 'eu-west-1',
+      maxAttempts: 1,
+      endpoint: 'http://127.0.0.1:5000',
+    });
+    const regional = new S3ChangeSnapshots(BUCKET, { region: 'ap-southeast-2', maxAttempts: 1 });
+
+    // Act
+    await local.deltas(grant([]));
+    await regional.deltas(grant([]));
+
+    // Assess
+    const clients = s3.commandCalls(ListObjectsV2Command).map((c) => c.thisValue as S3Client);
+    expect(clients.map((client) => client.config.forcePathStyle)).toEqual([true, true, false, false]);
+    expect(await clients[0]?.config.region()).toBe('eu-west-1');
+    expect(await clients[2]?.config.region()).toBe('ap-southeast-2');
   });
 });

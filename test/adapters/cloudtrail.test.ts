@@ -82,7 +82,9 @@ describe('the CloudTrail adapter (LookupEvents)', () => {
     cloudTrail
       .on(LookupEventsCommand)
       .resolvesOnce({ NextToken: 'page-2' })
-      .resolvesOnce({ Events: [{ Resources: [{}, { ResourceType: 'AWS::EC2::Instance' }, { ResourceName: 'i-1' }] }] });
+      .resolvesOnce({
+        Events: [{ Resources: [{}, { ResourceType: 'AWS::EC2::Instance' }, { ResourceName: 'i-1' }] }, {}],
+      });
     const adapter = new CloudTrailLookup({ region: 'eu-west-1', maxAttempts: 1 });
 
     // Act
@@ -102,6 +104,14 @@ describe('the CloudTrail adapter (LookupEvents)', () => {
           eventSource: '',
           eventName: '',
           resources: [{}, { type: 'AWS::EC2::Instance' }, { name: 'i-1' }],
+          cloudTrailEvent: '',
+        },
+        {
+          eventId: '',
+          eventTime: '1970-01-01T00:00:00.000Z',
+          eventSource: '',
+          eventName: '',
+          resources: [],
           cloudTrailEvent: '',
         },
       ],
@@ -144,5 +154,27 @@ describe('the CloudTrail adapter (LookupEvents)', () => {
     // Assess
     expect(result.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2']);
     expect(result.truncated).toBe(false);
+  });
+
+  it('stops at a page that brings it to exactly the most events it may read, and says more may match', async () => {
+    // Prepare
+    cloudTrail
+      .on(LookupEventsCommand)
+      .resolvesOnce({ Events: [event(1), event(2)], NextToken: 'page-2' })
+      .resolvesOnce({ Events: [] });
+    const adapter = new CloudTrailLookup({ region: 'eu-west-1', maxAttempts: 1 });
+
+    // Act
+    const result = await adapter.lookup(
+      { key: 'Username', value: 'vendor-engineer' },
+      '2030-03-01T09:00:00.000Z',
+      '2030-03-01T10:00:00.000Z',
+      2,
+    );
+
+    // Assess
+    expect(result.events.map((e) => e.eventId)).toEqual(['e-1', 'e-2']);
+    expect(result.truncated).toBe(true);
+    expect(cloudTrail.commandCalls(LookupEventsCommand)).toHaveLength(1);
   });
 });

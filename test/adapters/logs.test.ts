@@ -112,6 +112,17 @@ describe('CloudWatchSessionLogs', () => {
     // Assess
     expect(error).toMatchObject({ name: 'AccessDeniedException', message: 'not authorized: logs:FilterLogEvents' });
   });
+
+  it('passes on what a read failed with, unchanged, when it is not even an object', async () => {
+    // Prepare
+    logs.on(FilterLogEventsCommand).callsFake(() => Promise.reject(undefined));
+
+    // Act
+    const reading = new CloudWatchSessionLogs(LOG_GROUP, CONFIG).read([ONE], SINCE);
+
+    // Assess
+    await expect(reading).rejects.toBeUndefined();
+  });
 });
 
 describe('makeSessionLogs', () => {

@@ -1,3 +1,9 @@
+import {
+  CreateScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import { SchedulerExpirySchedules, type ExpiryScheduleSpec } from '../../lambdas/adapters/scheduler';
 import { FakeAws } from '../helpers/fake-aws';
 import { rejectionOf } from '../helpers/handler-deps';
@@ -22,7 +28,21 @@ beforeEach(() => {
   aws = new FakeAws(ACCOUNT, REGION);
   schedules = new SchedulerExpirySchedules({ region: REGION, maxAttempts: 1 });
 });
-afterEach(() => aws.restore());
+afterEach(() => {
+  jest.restoreAllMocks();
+  aws.restore();
+});
+
+type Send = (this: SchedulerClient, command: object) => Promise<Record<string, unknown>>;
+
+/** Scheduler as the fake answers it, but `answer` rewrites what one command answers (or how it fails). */
+function rewriteAnswer(command: abstract new (...args: never[]) => object, answer: Send): void {
+  const send = SchedulerClient.prototype.send as unknown as Send;
+  const rewritten: Send = async function (this: SchedulerClient, sent) {
+    return sent instanceof command ? answer.call(this, sent) : send.call(this, sent);
+  };
+  jest.spyOn(SchedulerClient.prototype, 'send').mockImplementation(rewritten as never);
+}
 
 describe('SchedulerExpirySchedules.create', () => {
   it('creates a one-time UTC schedule that deletes itself after revoke runs, and answers its ARN', async () => {
@@ -105,6 +125,30 @@ describe('SchedulerExpirySchedules.create', () => {
   });
 });
 
+describe('SchedulerExpirySchedules: a failure that is no Error', () => {
+  it('passes on what a create failed with, unchanged, when it is not even an object', async () => {
+    // Prepare
+    rewriteAnswer(CreateScheduleCommand, () => Promise.reject(undefined));
+
+    // Act
+    const creating = schedules.create(SPEC);
+
+    // Assess
+    await expect(creating).rejects.toBeUndefined();
+  });
+
+  it('passes on what a read failed with, unchanged, when it is not even an object', async () => {
+    // Prepare
+    rewriteAnswer(GetScheduleCommand, () => Promise.reject(undefined));
+
+    // Act
+    const reading = schedules.get('jit-grant-0001', GROUP);
+
+    // Assess
+    await expect(reading).rejects.toBeUndefined();
+  });
+});
+
 describe('SchedulerExpirySchedules.get', () => {
   it('answers the schedule with its ARN, expression and target input', async () => {
     // Prepare
@@ -136,6 +180,22 @@ describe('SchedulerExpirySchedules.get', () => {
       expression: 'at(2030-01-01T00:00:00)',
       input: '{}',
     });
+  });
+
+  it('answers an empty input for a schedule Scheduler answers without a target', async () => {
+    // Prepare
+    await schedules.create(SPEC);
+    const send = SchedulerClient.prototype.send as unknown as Send;
+    rewriteAnswer(GetScheduleCommand, async function (this: SchedulerClient, sent) {
+      const { Target: _target, ...answer } = await send.call(this, sent);
+      return answer;
+    });
+
+    // Act
+    const existing = await schedules.get('jit-grant-0001', GROUP);
+
+    // Assess
+    expect(existing).toEqual({ name: 'jit-grant-0001', arn: ARN, expression: 'at(2030-03-01T10:00:00)', input: '{}' });
   });
 
   it('answers undefined for a schedule that does not exist, in the group asked', async () => {
@@ -200,5 +260,17 @@ describe('SchedulerExpirySchedules.delete and list', () => {
     // Assess
     expect(names).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(aws.countOf('ListSchedules')).toBe(3);
+  });
+
+  it('reads a page Scheduler answers without its schedules as no schedules', async () => {
+    // Prepare
+    aws.seedSchedule('a', GROUP);
+    rewriteAnswer(ListSchedulesCommand, async () => ({}));
+
+    // Act
+    const names = await schedules.list(GROUP);
+
+    // Assess
+    expect(names).toStrictEqual([]);
   });
 });

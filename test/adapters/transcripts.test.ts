@@ -163,6 +163,25 @@ describe('S3TranscriptObjects', () => {
     ]);
   });
 
+  it('sorts a version without a date first also when S3 lists it before the dated ones', async () => {
+    // Prepare
+    stored.push(
+      { key: KEY, versionId: 'v-0', size: 2, body: 'a0' },
+      { key: KEY, versionId: 'v-2', size: 2, lastModified: new Date('2030-03-01T10:02:00.000Z'), body: 'a2' },
+      { key: KEY, versionId: 'v-1', size: 2, lastModified: new Date('2030-03-01T10:01:00.000Z'), body: 'a1' },
+    );
+
+    // Act
+    const objects = await new S3TranscriptObjects(BUCKET, CONFIG).objectsOf(SESSION, 1_000);
+
+    // Assess
+    expect(objects).toStrictEqual([
+      { key: KEY, versionId: 'v-0', bytes: 2, content: 'a0' },
+      { key: KEY, versionId: 'v-1', bytes: 2, lastModified: '2030-03-01T10:01:00.000Z' },
+      { key: KEY, versionId: 'v-2', bytes: 2, lastModified: '2030-03-01T10:02:00.000Z' },
+    ]);
+  });
+
   it('omits the text of a version larger than the most bytes asked for, and reads one of exactly that size', async () => {
     // Prepare
     const exact = `sessions/${SESSION}.exact.log`;

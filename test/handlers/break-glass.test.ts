@@ -97,6 +97,18 @@ describe('a break-glass grant', () => {
     expect(h.aws.roles.has(ROLE_NAME)).toBe(true);
   });
 
+  it('reviewed APPROVED, is no longer due for review', async () => {
+    // Prepare
+    await breakGlassGrant();
+    await vote('approve', ALICE);
+
+    // Act
+    await vote('approve', BOB);
+
+    // Assess
+    expect(await h.ledger.reviewsDueBy(AFTER_REVIEW_DEADLINE)).toEqual([]);
+  });
+
   it('once reviewed, is not flagged by the sweeper after the deadline and its vendor stays enabled', async () => {
     // Prepare
     await breakGlassGrant();

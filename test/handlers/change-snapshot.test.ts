@@ -1,4 +1,4 @@
-import { metrics } from '../../lambdas/shared/powertools';
+import { logger, metrics } from '../../lambdas/shared/powertools';
 import { exampleConfig } from '../helpers/config-fixture';
 import {
   BILLING_1,
@@ -178,5 +178,63 @@ describe('the change snapshots ride the OS-account command', () => {
 
     // Assess
     expect(addMetric).not.toHaveBeenCalledWith('SnapshotFailed', expect.anything(), expect.anything());
+  });
+});
+
+describe('the change snapshots: what a lock result leaves in the logs', () => {
+  let previousLevel: string;
+  let warn: jest.SpyInstance;
+
+  /** The message and the given keys of each line the logger wrote at warn level, in order. */
+  const warnings = (...keys: readonly string[]) =>
+    warn.mock.calls.map(([line]) => {
+      const parsed = JSON.parse(String(line)) as Record<string, unknown>;
+      return Object.fromEntries(['message', ...keys].map((key) => [key, parsed[key]]));
+    });
+
+  beforeEach(async () => {
+    previousLevel = logger.getLevelName();
+    logger.setLogLevel('INFO');
+    jest.spyOn(console, 'info').mockImplementation(() => undefined);
+    await seedApproved(h, GRANT_ID, requestInput({ targets: [BILLING_1] }));
+    await h.handlers.grant({ grantId: GRANT_ID });
+    await revokeAtExpiry();
+    h.aws.snapshotFailsOn.add(BILLING_1);
+    warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
+    metrics.clearMetrics();
+  });
+
+  it('warns of a failed end snapshot, naming the command, the instance and the phase', async () => {
+    // Act
+    await deliverCommandEvents(h);
+
+    // Assess
+    expect(warnings('commandId', 'instanceId', 'phase')).toEqual([
+      { message: 'change snapshot failed', commandId: 'cmd-2', instanceId: BILLING_1, phase: 'end' },
+    ]);
+  });
+
+  it('warns that the end snapshot step could not be read, naming the command, the instance and the error', async () => {
+    // Prepare
+    jest
+      .spyOn(h.deps.osAccounts, 'endSnapshotFailed')
+      .mockRejectedValue(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+
+    // Act
+    await deliverCommandEvents(h);
+
+    // Assess
+    expect(warnings('commandId', 'instanceId', 'error')).toEqual([
+      {
+        message: 'the end snapshot step could not be read; the audit states it from the evidence bucket',
+        commandId: 'cmd-2',
+        instanceId: BILLING_1,
+        error: expect.objectContaining({ name: 'ThrottlingException', message: 'throttled' }),
+      },
+    ]);
   });
 });

@@ -235,6 +235,11 @@ describe('lockout (the target of the CloudTrail rules)', () => {
     const outcomes = await play(afterExpiry);
 
     // Assess
+    expect(outcomes[0]).toEqual({
+      outcome: 'ignored',
+      why: `made at 2030-03-01T10:00:00.000Z, after grant ${GRANT_ID} expired at 2030-03-01T10:00:00.000Z`,
+      grantId: GRANT_ID,
+    });
     expect(outcomes.map((o) => o.outcome)).toEqual(Array(threshold).fill('ignored'));
     expect(await h.ledger.attemptsBetween('acme', at(0).toISOString(), at(120).toISOString())).toEqual([]);
   });
@@ -332,6 +337,93 @@ describe('lockout (the target of the CloudTrail rules)', () => {
     expect(await vendorState()).toMatchObject({ disabled: true, actor: LOCKOUT_ACTOR });
   });
 
+  it('leaves a lockout stopped half-way to its own record: another record of the grant changes nothing', async () => {
+    // Prepare: the approvers' notice fails once, after the grant was revoked and the vendor disabled.
+    h.aws.failWhen<{ Subject?: string }>('Publish', (input) => Boolean(input.Subject?.includes('LOCKOUT')), {
+      times: 1,
+    });
+    const events = burst(threshold);
+    await play(events.slice(0, -1));
+    await rejectionOf(play([events.at(-1) as CloudTrailEvent]));
+    h.aws.clearCallLog();
+
+    // Act
+    const other = await play([denied(20)]);
+
+    // Assess
+    expect(other).toEqual([{ outcome: 'already-locked-out', grantId: GRANT_ID, vendorId: 'acme' }]);
+    expect(h.aws.published).toEqual([]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.lockout?.completedAt).toBeUndefined();
+  });
+
+  it('tells people the vendor was disabled by the lockout, with the lockout as the reason', async () => {
+    // Act
+    await play(burst(threshold));
+
+    // Assess
+    expect(h.aws.published.filter((p) => p.subject === 'jit-access: vendor acme disabled')).toEqual([
+      {
+        subject: 'jit-access: vendor acme disabled',
+        message: `Vendor acme was disabled by system:lockout. Reason: "lockout: ${threshold} denied attempts within 15 minutes (grant ${GRANT_ID})"\nGrants revoked: none`,
+      },
+    ]);
+  });
+
+  it('counts attempts from before another vendor was enabled again: only its own unlock restarts the count', async () => {
+    // Prepare: globex is disabled and enabled again between acme's attempts.
+    await play(burst(threshold - 1));
+    await callApi(h, 'disableVendor', ERIN, { params: { vendorId: 'globex' }, body: { reason: 'audit' } });
+    h.clock.set(at(14).toISOString());
+    await callApi(h, 'enableVendor', ERIN, { params: { vendorId: 'globex' }, body: { reason: 'audit done' } });
+
+    // Act
+    const [outcome] = await play([denied(15)]);
+
+    // Assess
+    expect(outcome).toMatchObject({ outcome: 'locked-out', grantId: GRANT_ID, attempts: threshold });
+  });
+
+  it("ignores a failed AssumeRole of a globex grant from acme's account: only the grant's own vendor counts", async () => {
+    // Prepare
+    await seedActive(h, GLOBEX_ID, requestInput({ vendorId: 'globex', targets: [BILLING_2], ports: [] }));
+    const event = failedAssumeRoleEvent({
+      ...stack,
+      roleArn: roleArnOf(GLOBEX_ID),
+      callerAccountId: ACME_ACCOUNT,
+      at: at(10),
+    });
+
+    // Act
+    const outcomes = await play([event]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      { outcome: 'ignored', why: `account ${ACME_ACCOUNT} is not in an account of vendor globex`, grantId: GLOBEX_ID },
+    ]);
+    expect(await h.ledger.attemptsBetween('globex', at(0).toISOString(), at(60).toISOString())).toEqual([]);
+  });
+
+  it('ignores a failed AssumeRole of a grant whose vendor left the config: no account is the vendor’s any more', async () => {
+    // Prepare
+    const config = h.deps.settings.config;
+    const withoutAcme = { ...config, vendors: config.vendors.filter((v) => v.id !== 'acme') };
+    countAttempt = createLockoutHandler(() => ({ ...h.deps, settings: { ...h.deps.settings, config: withoutAcme } }));
+    const event = failedAssumeRoleEvent({
+      ...stack,
+      roleArn: roleArnOf(GRANT_ID),
+      callerAccountId: ACME_ACCOUNT,
+      at: at(10),
+    });
+
+    // Act
+    const outcomes = await play([event]);
+
+    // Assess
+    expect(outcomes).toEqual([
+      { outcome: 'ignored', why: `account ${ACME_ACCOUNT} is not in an account of vendor acme`, grantId: GRANT_ID },
+    ]);
+  });
+
   it('revokes the grant of a vendor no longer in the config without disabling it (the sweeper takes the rest)', async () => {
     // Prepare
     const config = h.deps.settings.config;
@@ -363,7 +455,13 @@ describe('lockout (the target of the CloudTrail rules)', () => {
     const outcomes = await play(burst(threshold));
 
     // Assess
-    expect(outcomes.map((o) => o.outcome)).toEqual(Array(threshold).fill('ignored'));
+    expect(outcomes).toEqual(
+      Array(threshold).fill({
+        outcome: 'ignored',
+        why: `grant ${GRANT_ID} is REVOKED: it no longer counts attempts`,
+        grantId: GRANT_ID,
+      }),
+    );
     expect(await vendorState()).toBeUndefined();
   });
 });
@@ -395,7 +493,12 @@ describe('a locked-out vendor, and POST /vendors/{vendorId}/unlock', () => {
       actor: 'erin',
       reason: 'unlocked: the attempts were a misconfigured script',
     });
-    expect(h.aws.published.at(-1)?.subject).toBe('jit-access: vendor acme unlocked');
+    expect(h.aws.published.at(-1)).toEqual({
+      subject: 'jit-access: vendor acme unlocked',
+      message:
+        `Vendor acme was unlocked by erin after a lockout (lockout: ${threshold} denied attempts within 15 minutes (grant ${GRANT_ID})). ` +
+        'Reason: "the attempts were a misconfigured script"\nDenied attempts are counted afresh from now.',
+    });
     expect((await callApi(h, 'createRequest', DANA, { body: requestBody() })).status).toBe(202);
   });
 
@@ -424,6 +527,7 @@ describe('a locked-out vendor, and POST /vendors/{vendorId}/unlock', () => {
 
     // Assess
     expect(second.status).toBe(200);
+    expect(parsedResponse('unlockVendor', second.body)).toEqual({ vendorId: 'acme', enabled: true, revokedGrants: [] });
     expect(writeCounts(h)).toEqual(before);
     expect(h.aws.published).toEqual([]);
   });
@@ -523,6 +627,51 @@ describe('lockout: what an invocation leaves in the logs and the metrics', () =>
       eventId: 'event-lockout-log-0001',
       outcome: { outcome: 'counted', grantId: GRANT_ID, vendorId: 'acme', attempts: 1, firstTime: true },
     });
+  });
+
+  it('logs a record it does not count with the reason and the grant it names', async () => {
+    // Act
+    await play([denied(10, { roleArn: roleArnOf('grant-never-made') })]);
+
+    // Assess
+    const lines = info.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    const notCounted = lines.filter((l) => l.message === 'CloudTrail record not counted as a denied attempt');
+    expect(notCounted.map(({ why, grantId }) => ({ why, grantId }))).toEqual([
+      { why: 'no grant grant-never-made in the ledger', grantId: 'grant-never-made' },
+    ]);
+  });
+
+  it('warns when the attempts cross the threshold, naming the grant, the vendor and the attempts', async () => {
+    // Prepare
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+
+    // Act
+    await play(burst(threshold));
+
+    // Assess
+    const lines = warn.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    expect(lines.map(({ message, grantId, vendorId, attempts }) => ({ message, grantId, vendorId, attempts }))).toEqual(
+      [
+        {
+          message: 'denied attempts crossed the lockout threshold: revoking the grant and locking the vendor',
+          grantId: GRANT_ID,
+          vendorId: 'acme',
+          attempts: threshold,
+        },
+      ],
+    );
+  });
+
+  it('counts a record delivered again in no metric the second time', async () => {
+    // Prepare
+    const addMetric = jest.spyOn(metrics, 'addMetric');
+    const record = denied(10);
+
+    // Act
+    await play([record, record]);
+
+    // Assess
+    expect(addMetric.mock.calls).toEqual([['DeniedAttemptsCounted', 'Count', 1]]);
   });
 
   it('flushes the metric the attempt recorded before it answers', async () => {

@@ -47,7 +47,10 @@ describe('the OS-account result function', () => {
     const recorded = await h.handlers.osAccountResult(statusChange({ 'document-name': 'AWS-RunShellScript' }));
 
     // Assess
-    expect(recorded).toMatchObject({ outcome: 'ignored' });
+    expect(recorded).toEqual({
+      outcome: 'ignored',
+      why: "document AWS-RunShellScript is not the stack's OS-account document",
+    });
     expect(h.aws.countOf('ListCommands')).toBe(0);
   });
 
@@ -79,6 +82,18 @@ describe('the OS-account result function', () => {
     expect(error.message).toContain(`is not recorded as a lock of grant ${GRANT_ID}`);
     expect(h.ledger.writes).toHaveLength(writesBefore);
     expect((await h.ledger.getGrant(GRANT_ID))?.status).toBe('ACTIVE');
+  });
+
+  it("ignores the result of the grant's unlock, which the grant step read itself, and writes nothing", async () => {
+    // Prepare: cmd-1 is the grant's unlock
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    const recorded = await h.handlers.osAccountResult(statusChange({ 'command-id': 'cmd-1' }));
+
+    // Assess
+    expect(recorded).toEqual({ outcome: 'ignored', why: 'an unlock: the grant step reads it itself' });
+    expect(h.ledger.writes).toHaveLength(writesBefore);
   });
 
   it('ignores a command whose comment names no grant', async () => {
@@ -127,6 +142,28 @@ describe('the OS-account result function: what an invocation leaves in the logs 
         message: 'OS-account command result handled',
         commandId: 'cmd-9',
         recorded: { outcome: 'ignored', why: 'status InProgress is not a result yet' },
+      },
+    ]);
+  });
+
+  it('logs an error naming the instance and the command of a lock that did not hold', async () => {
+    // Prepare: the revoke's lock (cmd-2) fails on the instance
+    h.aws.commandFailsOn.add(BILLING_1);
+    h.clock.set(EXPIRES_AT);
+    await h.handlers.revoke({ grantId: GRANT_ID });
+    const [lockEvent] = h.aws.takeInvocationEvents();
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+
+    // Act
+    await h.handlers.osAccountResult(lockEvent);
+
+    // Assess
+    const lines = error.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    expect(lines.map(({ message, instanceId, commandId }) => ({ message, instanceId, commandId }))).toEqual([
+      {
+        message: 'the OS user lock did not hold on an instance; the sweeper retries',
+        instanceId: BILLING_1,
+        commandId: 'cmd-2',
       },
     ]);
   });

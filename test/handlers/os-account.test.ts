@@ -343,6 +343,60 @@ describe("the vendor's OS user at revoke", () => {
     expect(grant?.osAccount?.[BILLING_2]).toMatchObject({ action: 'lock', status: 'succeeded' });
   });
 
+  it('records the failed lock in the history and alerts with the instance, the command and the residue', async () => {
+    // Prepare
+    h.aws.commandFailsOn.add(BILLING_2);
+    await revokeAtExpiry();
+
+    // Act
+    const recorded = await deliverCommandEvents(h);
+
+    // Assess
+    expect(recorded.at(-1)).toEqual({
+      outcome: 'recorded',
+      grantId: GRANT_ID,
+      instanceId: BILLING_2,
+      status: 'failed',
+    });
+    expect((await h.ledger.getGrant(GRANT_ID))?.history.at(-1)).toEqual({
+      at: EXPIRES_AT,
+      actor: 'ssm',
+      event: `OS user lock Failed on ${BILLING_2}: left for the sweeper`,
+      detail: `${BILLING_2}: lock failed (command cmd-2)`,
+    });
+    expect(h.aws.published.at(-1)).toEqual({
+      subject: `jit-access: ALERT grant ${GRANT_ID} revoke incomplete`,
+      message:
+        `The lock of the vendor's OS user failed on ${BILLING_2} (command cmd-2, Failed) for grant ${GRANT_ID}. ` +
+        `Left for the sweeper: ${BILLING_2}: lock failed (command cmd-2)`,
+    });
+  });
+
+  it("records the sweeper's new lock failing again, though the instance's last result is the earlier lock's failure", async () => {
+    // Prepare
+    h.aws.commandFailsOn.add(BILLING_2);
+    await revokeAtExpiry();
+    await deliverCommandEvents(h);
+    h.clock.advanceMinutes(PAST_STUCK_MINUTES);
+    await h.handlers.sweeper();
+
+    // Act
+    const recorded = await deliverCommandEvents(h);
+
+    // Assess
+    expect(recorded.at(-1)).toEqual({
+      outcome: 'recorded',
+      grantId: GRANT_ID,
+      instanceId: BILLING_2,
+      status: 'failed',
+    });
+    expect((await h.ledger.getGrant(GRANT_ID))?.osAccount?.[BILLING_2]).toMatchObject({
+      action: 'lock',
+      status: 'failed',
+      commandId: 'cmd-3',
+    });
+  });
+
   it("leaves the user unlocked on an instance another live grant of the same OS user holds, until that grant's revoke", async () => {
     // Prepare
     await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));

@@ -75,12 +75,23 @@ describe('request-approval', () => {
     // Assess
     expect(h.aws.published).toHaveLength(1);
     const [message] = h.aws.published;
-    expect(message?.subject).toContain(GRANT_ID);
+    expect(message?.subject).toBe(`jit-access: approval needed for acme (${GRANT_ID})`);
     expect(message?.message).toContain(`/jit-access/jit-${GRANT_ID}`);
     expect(message?.message).toContain('"StartSessionOnGrantedInstances"');
     expect(message?.message).toContain('tcp 5432-5432 from 203.0.113.0/24');
     expect(message?.message).toContain(`Plan hash: ${planHash(validated.plan)}`);
     expect(message?.message).not.toContain(TOKEN);
+  });
+
+  it("opens the grant's history with the request and its ticket", async () => {
+    // Prepare
+    await prepare();
+
+    // Act
+    await h.handlers.requestApproval({ ...validated, taskToken: TOKEN });
+
+    // Assess
+    expect((await h.ledger.getGrant(GRANT_ID))?.history.map((e) => e.event)).toEqual(['requested: "CHG-1234"']);
   });
 
   it('run twice with the same input keeps one record and sends one message', async () => {
@@ -138,7 +149,12 @@ describe('request-approval', () => {
     const recording = h.handlers.requestApproval({ grantId, request, targets, plan });
 
     // Assess
-    await expect(recording).rejects.toMatchObject({ name: 'jit.ValidationError', field: 'taskToken' });
+    await expect(recording).rejects.toMatchObject({
+      name: 'jit.ValidationError',
+      field: 'taskToken',
+      code: 'MISSING_FIELD',
+      message: 'taskToken: a request that needs approval needs the task token',
+    });
     expect(h.ledger.writes).toEqual([]);
     expect(h.aws.published).toEqual([]);
   });
@@ -278,6 +294,19 @@ describe('request-approval of a break-glass request', () => {
     expect(alert?.subject).toBe(`jit-access: ALERT break-glass grant ${GRANT_ID} for acme`);
     expect(alert?.message).toContain('BREAK-GLASS: erin granted vendor acme access WITHOUT waiting for approval.');
     expect(alert?.message).toContain(`review it by ${REVIEW_BY}`);
+  });
+
+  it("opens the grant's history saying the request was break-glass, with its ticket", async () => {
+    // Prepare
+    await prepare(breakGlassInput());
+
+    // Act
+    await h.handlers.requestApproval({ grantId: GRANT_ID, request: validated.request });
+
+    // Assess
+    expect((await h.ledger.getGrant(GRANT_ID))?.history.map((e) => e.event)).toEqual([
+      'break-glass requested: "CHG-1234"',
+    ]);
   });
 
   it('run twice keeps one record and sends one alert', async () => {

@@ -169,7 +169,11 @@ describe('validate-request', () => {
     const error = await validationErrorOf(requestInput(), GRANT_ID);
 
     // Assess
-    expect(error).toMatchObject({ field: 'grantId', code: 'DUPLICATE_GRANT' });
+    expect(error).toMatchObject({
+      field: 'grantId',
+      code: 'DUPLICATE_GRANT',
+      message: `grantId: grant ${GRANT_ID} already exists: use a new grant id`,
+    });
     expect(h.ledger.writes).toHaveLength(writesBefore);
     expect(h.aws.mutatingCalls).toEqual([]);
   });

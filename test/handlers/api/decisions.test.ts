@@ -10,8 +10,10 @@ import {
   seedPending,
   statusOf,
   taskTokenFor,
+  requestInput,
   type Harness,
 } from '../../helpers/handler-deps';
+import { exampleConfig } from '../../helpers/config-fixture';
 import { parsedResponse, writeCounts, type ErrorBody } from './support';
 
 const GRANT_ID = 'grant-decide-0001';
@@ -177,13 +179,52 @@ describe('POST /grants/{grantId}/approve', () => {
     expect(await h.ledger.getTaskToken(GRANT_ID)).toBeUndefined();
   });
 
+  it('refuses a second vote of the same approver with 409 DUPLICATE_VOTE saying one vote per person', async () => {
+    // Prepare
+    await approve(ALICE);
+    const votes = await h.ledger.listVotes(GRANT_ID);
+
+    // Act
+    const again = await callApi<ErrorBody>(h, 'approve', ALICE, onGrant);
+
+    // Assess
+    expect(again.status).toBe(409);
+    expect(again.body.error).toEqual({
+      code: 'DUPLICATE_VOTE',
+      message: `alice has already voted on ${GRANT_ID}: one vote per person`,
+    });
+    expect(await h.ledger.listVotes(GRANT_ID)).toEqual(votes);
+  });
+
+  it("does not let the requester's own approval send the answer a failed SendTaskSuccess left unsent", async () => {
+    // Prepare: alice, an approver, sponsors acme too and requested the grant.
+    h.restore();
+    h = createHarness({ config: exampleConfig((raw) => raw.vendors[0]?.sponsors.push('alice')) });
+    await seedPending(h, GRANT_ID, requestInput({ requester: ALICE }));
+    await approve(BOB);
+    h.aws.failOn('SendTaskSuccess');
+    await approve(CAROL);
+    h.aws.clearCallLog();
+
+    // Act
+    const answer = await callApi<ErrorBody>(h, 'approve', ALICE, onGrant);
+
+    // Assess: refused as the requester's own vote.
+    expect(answer.status).toBe(403);
+    expect(h.aws.taskCallbacks).toEqual([]);
+    expect(await h.ledger.getTaskToken(GRANT_ID)).toBe(TOKEN);
+  });
+
   it('answers 404 UNKNOWN_GRANT for a grant that does not exist', async () => {
     // Act
     const answer = await callApi<ErrorBody>(h, 'approve', ALICE, { params: { grantId: 'grant-never-made' } });
 
     // Assess
     expect(answer.status).toBe(404);
-    expect(answer.body.error.code).toBe('UNKNOWN_GRANT');
+    expect(answer.body.error).toEqual({
+      code: 'UNKNOWN_GRANT',
+      message: 'there is no grant grant-never-made: check the id',
+    });
   });
 
   it('refuses a grant id that is not one with 400 naming grantId', async () => {
@@ -314,6 +355,10 @@ describe('POST /grants/{grantId}/deny', () => {
     // Assess
     expect(parsedResponse('deny', answer.body).status).toBe('APPROVED');
     expect(h.aws.taskCallbacks.map((c) => c.kind)).toEqual(['success']);
+    expect((await h.ledger.getGrant(GRANT_ID))?.history.at(-1)).toMatchObject({
+      actor: 'carol',
+      event: 'denied: "no change window today"',
+    });
   });
 });
 

@@ -211,6 +211,21 @@ describe('POST /grants (createRequest)', () => {
     expect(writeCounts(h)).toEqual(before);
   });
 
+  it('refuses, and starts nothing, when the grant id it drew is already in the ledger', async () => {
+    // Prepare: every grant id the ledger is asked about is taken (an id collision).
+    await seedPending(h, PENDING_ID);
+    const taken = await h.ledger.getGrant(PENDING_ID);
+    jest.spyOn(h.ledger, 'getGrant').mockResolvedValue(taken);
+    const before = writeCounts(h);
+
+    // Act
+    const answer = await callApi<ErrorBody>(h, 'createRequest', DANA, { body: requestBody() });
+
+    // Assess
+    expect(answer.body.error).toMatchObject({ code: 'DUPLICATE_GRANT', field: 'grantId' });
+    expect(writeCounts(h)).toEqual(before);
+  });
+
   it('answers 500 with the request id and no detail when the workflow cannot be started', async () => {
     // Prepare
     h.aws.failOn('StartExecution');

@@ -18,6 +18,7 @@ import { parsedResponse, writeCounts, type ErrorBody } from './support';
 const ACTIVE_ID = 'grant-vendor-active';
 const GLOBEX_ID = 'grant-vendor-globex';
 const APPROVED_ID = 'grant-vendor-approved';
+const OTHER_ACTIVE_ID = 'grant-vendor-active-2';
 
 let h: Harness;
 beforeEach(() => {
@@ -125,6 +126,122 @@ describe('POST /vendors/{vendorId}/disable', () => {
     expect(await h.ledger.vendorStates()).toEqual(states);
   });
 
+  it('records the admin by name, with the reason and the time, in the vendor history', async () => {
+    // Act
+    await disable();
+
+    // Assess
+    expect(await h.ledger.vendorHistory('acme')).toEqual([
+      { vendorId: 'acme', disabled: true, reason: 'the contract ended', actor: 'erin', at: '2030-03-01T09:00:00.000Z' },
+    ]);
+  });
+
+  it('tells people exactly which grants it revoked, comma-separated', async () => {
+    // Prepare
+    await seedActive(h, ACTIVE_ID);
+    h.clock.advanceMinutes(1);
+    await seedActive(h, OTHER_ACTIVE_ID, requestInput({ targets: [BILLING_2] }));
+    h.aws.clearCallLog();
+
+    // Act
+    await disable();
+
+    // Assess
+    expect(h.aws.published.filter((m) => m.subject === 'jit-access: vendor acme disabled')).toEqual([
+      {
+        subject: 'jit-access: vendor acme disabled',
+        message: `Vendor acme was disabled by erin. Reason: "the contract ended"\nGrants revoked: ${ACTIVE_ID}, ${OTHER_ACTIVE_ID}`,
+      },
+    ]);
+  });
+
+  it('tells people even when the vendor had no live grant, saying none was revoked', async () => {
+    // Act
+    await disable();
+
+    // Assess
+    expect(h.aws.published).toEqual([
+      {
+        subject: 'jit-access: vendor acme disabled',
+        message: 'Vendor acme was disabled by erin. Reason: "the contract ended"\nGrants revoked: none',
+      },
+    ]);
+  });
+
+  it('run twice answers the vendor disabled with no grant revoked, and tells nobody again', async () => {
+    // Prepare
+    await disable();
+    h.aws.clearCallLog();
+
+    // Act
+    const second = await disable();
+
+    // Assess
+    expect(parsedResponse('disableVendor', second.body)).toEqual({
+      vendorId: 'acme',
+      enabled: false,
+      revokedGrants: [],
+    });
+    expect(h.aws.published).toEqual([]);
+  });
+
+  it('run again after a run that stopped once the vendor was marked disabled, revokes the live grant and tells people', async () => {
+    // Prepare: the first run wrote the vendor's state and stopped before it reached the grant.
+    await seedActive(h, ACTIVE_ID);
+    await h.ledger.setVendorState({
+      vendorId: 'acme',
+      disabled: true,
+      reason: 'the contract ended',
+      actor: 'erin',
+      at: '2030-03-01T09:00:00.000Z',
+    });
+    h.aws.clearCallLog();
+
+    // Act
+    const answer = await disable();
+
+    // Assess
+    expect(parsedResponse('disableVendor', answer.body)).toEqual({
+      vendorId: 'acme',
+      enabled: false,
+      revokedGrants: [ACTIVE_ID],
+    });
+    expect(await statusOf(h, ACTIVE_ID)).toBe('REVOKED');
+    expect(h.aws.published.filter((m) => m.subject === 'jit-access: vendor acme disabled')).toEqual([
+      {
+        subject: 'jit-access: vendor acme disabled',
+        message: `Vendor acme was disabled by erin. Reason: "the contract ended"\nGrants revoked: ${ACTIVE_ID}`,
+      },
+    ]);
+  });
+
+  it('does not name a grant the status index still lists as active but that another revoke already ended', async () => {
+    // Prepare: a status query that lags behind the revoke (the index is eventually consistent).
+    await seedActive(h, ACTIVE_ID);
+    const stale = await h.ledger.grantsByStatus('ACTIVE');
+    await callApi(h, 'revoke', ERIN, { params: { grantId: ACTIVE_ID }, body: { reason: 'the work is done' } });
+    const listed = h.ledger.grantsByStatus.bind(h.ledger);
+    jest
+      .spyOn(h.ledger, 'grantsByStatus')
+      .mockImplementation(async (status, expiresBefore) =>
+        status === 'ACTIVE' ? stale : listed(status, expiresBefore),
+      );
+    h.aws.clearCallLog();
+
+    // Act
+    const answer = await disable();
+
+    // Assess
+    expect(parsedResponse('disableVendor', answer.body)).toEqual({
+      vendorId: 'acme',
+      enabled: false,
+      revokedGrants: [],
+    });
+    expect(h.aws.published.map((m) => m.message)).toEqual([
+      'Vendor acme was disabled by erin. Reason: "the contract ended"\nGrants revoked: none',
+    ]);
+  });
+
   it('answers 404 naming vendorId for a vendor that is not configured, and writes nothing', async () => {
     // Prepare
     const before = writeCounts(h);
@@ -137,7 +254,11 @@ describe('POST /vendors/{vendorId}/disable', () => {
 
     // Assess
     expect(answer.status).toBe(404);
-    expect(answer.body.error).toMatchObject({ code: 'NOT_FOUND', field: 'vendorId' });
+    expect(answer.body.error).toEqual({
+      code: 'NOT_FOUND',
+      field: 'vendorId',
+      message: '"initech" is not a configured vendor: use one of acme, globex',
+    });
     expect(writeCounts(h)).toEqual(before);
   });
 });
@@ -173,6 +294,45 @@ describe('POST /vendors/{vendorId}/enable', () => {
     expect((await h.ledger.vendorStates()).find((s) => s.vendorId === 'acme')?.disabled).toBe(false);
   });
 
+  it('records the admin and the reason and tells people, by whom and why', async () => {
+    // Prepare
+    await disable();
+    h.aws.clearCallLog();
+
+    // Act
+    await enable();
+
+    // Assess
+    expect((await h.ledger.vendorHistory('acme')).at(-1)).toEqual({
+      vendorId: 'acme',
+      disabled: false,
+      reason: 'the contract was renewed',
+      actor: 'erin',
+      at: '2030-03-01T09:00:00.000Z',
+    });
+    expect(h.aws.published).toEqual([
+      {
+        subject: 'jit-access: vendor acme enabled',
+        message: 'Vendor acme was enabled by erin. Reason: "the contract was renewed"',
+      },
+    ]);
+  });
+
+  it('of a vendor nobody disabled answers it enabled and writes nothing, while another vendor is disabled', async () => {
+    // Prepare
+    await disable('globex');
+    h.aws.clearCallLog();
+    const before = writeCounts(h);
+
+    // Act
+    const answer = await enable('acme');
+
+    // Assess
+    expect(parsedResponse('enableVendor', answer.body)).toEqual({ vendorId: 'acme', enabled: true, revokedGrants: [] });
+    expect(writeCounts(h)).toEqual(before);
+    expect(h.aws.published).toEqual([]);
+  });
+
   it('refuses to enable a vendor the config disables with 409 DISABLED_IN_CONFIG, and writes nothing', async () => {
     // Prepare
     h.restore();
@@ -191,7 +351,11 @@ describe('POST /vendors/{vendorId}/enable', () => {
 
     // Assess
     expect(answer.status).toBe(409);
-    expect(answer.body.error).toMatchObject({ code: 'DISABLED_IN_CONFIG', field: 'vendorId' });
+    expect(answer.body.error).toEqual({
+      code: 'DISABLED_IN_CONFIG',
+      field: 'vendorId',
+      message: 'vendor "acme" is disabled in the config ("enabled": false): change cdk.json and deploy to enable it',
+    });
     expect(writeCounts(h)).toEqual(before);
   });
 });
