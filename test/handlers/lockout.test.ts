@@ -1,7 +1,8 @@
 import { LOCKOUT_ACTOR } from '../../lambdas/domain/lockout';
 import { createLockoutHandler } from '../../lambdas/handlers/lockout';
 import type { LockoutOutcome } from '../../lambdas/lifecycle/lockout';
-import { logger, metrics } from '../../lambdas/shared/powertools';
+import { metrics } from '../../lambdas/shared/powertools';
+import { capturedInfoLogs } from '../helpers/logged-lines';
 import {
   deniedCallEvent,
   failedAssumeRoleEvent,
@@ -592,27 +593,11 @@ describe('POST /vendors/{vendorId}/unlock of a vendor that is not locked out', (
 });
 
 describe('lockout: what an invocation leaves in the logs and the metrics', () => {
-  let previousLevel: string;
-  let info: jest.SpyInstance;
-
   /** The message and the handler's own keys of each line the logger wrote at info level, in order. */
-  const loggedLines = () =>
-    info.mock.calls.map(([line]) => {
-      const { message, eventId, outcome } = JSON.parse(String(line)) as Record<string, unknown>;
-      return { message, eventId, outcome };
-    });
+  const logs = capturedInfoLogs();
+  const loggedLines = () => logs.pick('message', 'eventId', 'outcome');
 
-  beforeEach(() => {
-    previousLevel = logger.getLevelName();
-    logger.setLogLevel('INFO');
-    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => {
-    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
-    jest.restoreAllMocks();
-    metrics.clearMetrics();
-  });
+  afterEach(() => metrics.clearMetrics());
 
   it("ends its log with a line naming the CloudTrail event id and the attempt's outcome", async () => {
     // Prepare
@@ -634,7 +619,7 @@ describe('lockout: what an invocation leaves in the logs and the metrics', () =>
     await play([denied(10, { roleArn: roleArnOf('grant-never-made') })]);
 
     // Assess
-    const lines = info.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    const lines = logs.pick('message', 'why', 'grantId');
     const notCounted = lines.filter((l) => l.message === 'CloudTrail record not counted as a denied attempt');
     expect(notCounted.map(({ why, grantId }) => ({ why, grantId }))).toEqual([
       { why: 'no grant grant-never-made in the ledger', grantId: 'grant-never-made' },

@@ -1,4 +1,5 @@
-import { logger, metrics } from '../../lambdas/shared/powertools';
+import { metrics } from '../../lambdas/shared/powertools';
+import { capturedInfoLogs } from '../helpers/logged-lines';
 import {
   BILLING_1,
   createHarness,
@@ -110,27 +111,11 @@ describe('the OS-account result function', () => {
 });
 
 describe('the OS-account result function: what an invocation leaves in the logs and the metrics', () => {
-  let previousLevel: string;
-  let info: jest.SpyInstance;
-
   /** The message and the handler's own keys of each line the logger wrote at info level, in order. */
-  const loggedLines = () =>
-    info.mock.calls.map(([line]) => {
-      const { message, commandId, recorded } = JSON.parse(String(line)) as Record<string, unknown>;
-      return { message, commandId, recorded };
-    });
+  const logs = capturedInfoLogs();
+  const loggedLines = () => logs.pick('message', 'commandId', 'recorded');
 
-  beforeEach(() => {
-    previousLevel = logger.getLevelName();
-    logger.setLogLevel('INFO');
-    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => {
-    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
-    jest.restoreAllMocks();
-    metrics.clearMetrics();
-  });
+  afterEach(() => metrics.clearMetrics());
 
   it('logs one line naming the command and what was recorded', async () => {
     // Act

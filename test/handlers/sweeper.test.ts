@@ -19,7 +19,8 @@ import {
 import { exampleConfig } from '../helpers/config-fixture';
 import type { FakeExecution } from '../helpers/fake-aws';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
-import { logger, metrics } from '../../lambdas/shared/powertools';
+import { metrics } from '../../lambdas/shared/powertools';
+import { capturedInfoLogs } from '../helpers/logged-lines';
 
 const GRANT_ID = 'grant-sweep-0001';
 const ORPHAN_ID = 'grant-orphan-0001';
@@ -676,26 +677,11 @@ describe('sweeper: offboarding a vendor', () => {
 });
 
 describe('sweeper: what a run leaves in the logs and the metrics', () => {
-  let previousLevel: string;
-  let info: jest.SpyInstance;
-
   /** The message and the report of each line the logger wrote at info level, in order. */
-  const loggedLines = () =>
-    info.mock.calls.map(([line]) => {
-      const { message, report } = JSON.parse(String(line)) as Record<string, unknown>;
-      return { message, report };
-    });
+  const logs = capturedInfoLogs();
+  const loggedLines = () => logs.pick('message', 'report');
 
-  beforeEach(() => {
-    previousLevel = logger.getLevelName();
-    logger.setLogLevel('INFO');
-    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => {
-    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
-    metrics.clearMetrics();
-  });
+  afterEach(() => metrics.clearMetrics());
 
   it('ends its log with a line holding the whole report', async () => {
     // Prepare

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { ValidationError } from '../../lambdas/domain/errors';
 import { forGrant, parseEvent } from '../../lambdas/shared/handler-support';
 import { logger, metrics } from '../../lambdas/shared/powertools';
+import { capturedInfoLogs } from '../helpers/logged-lines';
 
 const eventSchema = z.object({
   grantId: z.string(),
@@ -58,24 +59,11 @@ describe('parseEvent', () => {
 });
 
 describe('forGrant', () => {
-  let previousLevel: string;
-  let info: jest.SpyInstance;
-
+  const logs = capturedInfoLogs();
   /** The grant id on each line the logger wrote, in order (undefined for a line without one). */
-  const loggedGrantIds = () =>
-    info.mock.calls.map(([line]) => (JSON.parse(String(line)) as { grantId?: string }).grantId);
+  const loggedGrantIds = () => logs.pick('grantId').map((line) => line.grantId);
 
-  beforeEach(() => {
-    previousLevel = logger.getLevelName();
-    logger.setLogLevel('INFO');
-    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => {
-    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
-    jest.restoreAllMocks();
-    metrics.clearMetrics();
-  });
+  afterEach(() => metrics.clearMetrics());
 
   it('answers what the work answers', async () => {
     // Act

@@ -6,6 +6,7 @@ import { createApiFunction, errorResponse, param } from '../../../lambdas/handle
 import { showGrant } from '../../../lambdas/handlers/api/show-grant';
 import { whoami } from '../../../lambdas/handlers/api/whoami';
 import { logger } from '../../../lambdas/shared/powertools';
+import { capturedInfoLogs } from '../../helpers/logged-lines';
 import {
   ALICE,
   apiEvent,
@@ -230,31 +231,14 @@ describe('errorResponse', () => {
 });
 
 describe('the log keys of a call', () => {
-  let previousLevel: string;
-  let info: jest.SpyInstance;
-
   /** The call's keys on each line the logger wrote, in order. */
-  const loggedKeys = () =>
-    info.mock.calls.map(([line]) => {
-      const { route, person, grantId } = JSON.parse(String(line)) as Record<string, unknown>;
-      return { route, person, grantId };
-    });
-
-  beforeEach(() => {
-    previousLevel = logger.getLevelName();
-    logger.setLogLevel('INFO');
-    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
-  });
-
-  afterEach(() => {
-    logger.setLogLevel(previousLevel as Parameters<typeof logger.setLogLevel>[0]);
-    jest.restoreAllMocks();
-  });
+  const logs = capturedInfoLogs();
+  const loggedKeys = () => logs.pick('route', 'person', 'grantId');
 
   it("are the route, the person and the grant id on every line the route logs, and none on the next call's", async () => {
     // Prepare
     await seedPending(h, GRANT_ID);
-    info.mockClear();
+    logs.clear();
     const read = createApiFunction(
       'api-read',
       {
