@@ -1,21 +1,10 @@
-import { ConfigError, parseConfig } from '../../lib/config/load-config';
+import { parseConfig } from '../../lib/config/load-config';
 import type { JitAccessConfigInput } from '../../lib/config/schema';
-import { exampleConfigInput } from '../helpers/config-fixture';
+import { exampleConfigInput, problemsOf } from '../helpers/config-fixture';
 
 const PINNED_ROLE = 'arn:aws:iam::111122223333:role/SecurityApprovers';
 const PERSON_REFERENCE_RULE =
   'must name a person from jitAccess.people (e.g. "alice"), not an ARN or a pattern: a pattern can let one person appear under two names';
-
-/** The problem lines parseConfig reports for `raw`, or an empty list when it accepts it. */
-function problemsOf(raw: unknown): readonly string[] {
-  try {
-    parseConfig(raw);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
 
 /** The example with `change` applied to its raw copy. */
 function exampleWith(change: (raw: JitAccessConfigInput) => void): JitAccessConfigInput {

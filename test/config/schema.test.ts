@@ -1,16 +1,5 @@
-import { ConfigError, parseConfig } from '../../lib/config/load-config';
-import { exampleConfigInput } from '../helpers/config-fixture';
-
-/** The problem lines parseConfig reports for `raw`, or an empty list when it accepts it. */
-function problemsOf(raw: unknown): readonly string[] {
-  try {
-    parseConfig(raw);
-    return [];
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-}
+import { parseConfig } from '../../lib/config/load-config';
+import { exampleConfigInput, problemsOf } from '../helpers/config-fixture';
 
 describe('parseConfig', () => {
   test('accepts the cdk.json example', () => {

@@ -1,5 +1,5 @@
 import cdkJson from '../../cdk.json';
-import { parseConfig } from '../../lib/config/load-config';
+import { ConfigError, parseConfig } from '../../lib/config/load-config';
 import type { JitAccessConfig, JitAccessConfigInput } from '../../lib/config/schema';
 
 /** A fresh deep copy of the raw `jitAccess` example from cdk.json: change it freely, no other test sees it. */
@@ -69,3 +69,14 @@ export const CONFIG_FIXTURES: readonly (readonly [string, () => JitAccessConfig]
   ['the cdk.json example', () => exampleConfig()],
   ['the second config', secondConfig],
 ];
+
+/** The problem lines parseConfig reports for `raw`, or an empty list when it accepts it. */
+export function problemsOf(raw: unknown): readonly string[] {
+  try {
+    parseConfig(raw);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
