@@ -4,7 +4,7 @@ import { renderChangeDeltas } from '../../lambdas/domain/change-delta';
 import type { Residue } from '../../lambdas/domain/types';
 import type { OsAccountRun } from './in-memory-os-accounts';
 import type { AwsCallName } from './instrumented-http-handler';
-import { startMoto } from './local-aws';
+import { loopbackEndpoint, startMoto } from './local-aws';
 import { LocalJitAccess, type TimelineEntry } from './local-jit-access';
 import { createLocalWorld } from './local-world';
 import { runScenario, type ScenarioName, type ScenarioResult } from './scenarios';
@@ -185,8 +185,9 @@ export async function runDemo(args: DemoArguments): Promise<number> {
 
 /** The moto that JIT_AWS_ENDPOINT names, left running, or one of the demo's own, stopped at the end. */
 async function localAws(): Promise<{ endpoint: string; stop?: () => Promise<void> }> {
-  const endpoint = process.env.JIT_AWS_ENDPOINT;
-  if (endpoint) {
+  const named = process.env.JIT_AWS_ENDPOINT;
+  if (named) {
+    const endpoint = loopbackEndpoint(named, 'JIT_AWS_ENDPOINT');
     progress(`using local AWS (moto) at ${endpoint} from JIT_AWS_ENDPOINT`);
     return { endpoint };
   }

@@ -131,6 +131,25 @@ async function install(venv: ToolVenv, hash: string, log: LogLine): Promise<void
   log(`${venv.tools} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/**
+ * An endpoint named by a variable (such as JIT_AWS_ENDPOINT), if it is an http URL on loopback: local AWS only ever
+ * runs there, and the local credentials must never reach another host.
+ */
+export function loopbackEndpoint(value: string, variable: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' || !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw new Error(
+      `${variable}: "${value}" is not a local AWS endpoint: use http://127.0.0.1:<port> (npm run local-aws -- start prints one), or unset it`,
+    );
+  }
+  return value;
+}
+
 /** Starts one moto server on a free loopback port and resolves once it answers HTTP. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
   const log = options.log ?? defaultLog;
