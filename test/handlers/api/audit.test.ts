@@ -309,7 +309,7 @@ describe('missing evidence is stated, never dropped', () => {
     // Assess
     expect(report.cloudTrail.status).toBe('unavailable');
     expect(report.missing).toContain('CloudTrail: LookupEvents failed (ThrottlingException: Rate exceeded)');
-    expect(report.sessions.map((s) => s.sessionId)).toEqual([SESSION_ID]);
+    expect(report.sessions.map((s) => s.sessionId)).toStrictEqual([SESSION_ID]);
   });
 
   it('a session whose log lines and transcript object are gone names both', async () => {
@@ -400,7 +400,7 @@ describe('evidence the audit cannot read', () => {
 
     // Assess
     expect(report.cloudTrail.events.map((e) => e.eventName)).toEqual(['AssumeRole', 'StartSession']);
-    expect(report.sessions.map((s) => s.sessionId)).toEqual([SESSION_ID]);
+    expect(report.sessions.map((s) => s.sessionId)).toStrictEqual([SESSION_ID]);
   });
 });
 
