@@ -1,4 +1,10 @@
-import { AuthorizeSecurityGroupIngressCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
 import { Ec2Network } from '../../lambdas/adapters/ec2';
 import { MANAGED_TAG } from '../../lambdas/domain/planner';
 import type { IngressRule } from '../../lambdas/domain/types';
@@ -158,5 +164,401 @@ describe('Ec2Network.revokeIngressRules', () => {
     });
     expect(aws.rulesIn(GROUP)).toEqual([one, two]);
     expect(aws.countOf('RevokeSecurityGroupIngress')).toBe(1);
+  });
+});
+
+type Ec2Send = (this: EC2Client, command: object) => Promise<unknown>;
+type Ec2Answer = readonly [command: abstract new (...args: never[]) => object, answer: Ec2Send];
+
+/** EC2 as the fake answers it, but each answer rewrites what its command answers; every command sent is kept. */
+function rewriteEc2(...answers: readonly Ec2Answer[]): object[] {
+  const sent: object[] = [];
+  const send = EC2Client.prototype.send as unknown as Ec2Send;
+  const rewritten: Ec2Send = async function (this: EC2Client, command) {
+    sent.push(command);
+    const answer = answers.find(([type]) => command instanceof type)?.[1];
+    return answer ? answer.call(this, command) : send.call(this, command);
+  };
+  jest.spyOn(EC2Client.prototype, 'send').mockImplementation(rewritten as never);
+  return sent;
+}
+
+/** What the promise rejected with, whatever it is (rejectionOf takes only an Error). */
+const rejectionValueOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'resolved',
+    (reason: unknown) => reason,
+  );
+
+const inputsOf = <T>(sent: readonly object[], type: abstract new (...args: never[]) => { input: T }): T[] =>
+  sent.filter((c): c is { input: T } => c instanceof type).map((c) => c.input);
+
+describe('Ec2Network.listInboundRulesIn and listIngressRulesIn', () => {
+  const base = { GroupId: GROUP, IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 };
+
+  it('reads every kind of inbound rule as a person would, and as a grant plans only the IPv4 ones', async () => {
+    // Prepare
+    rewriteEc2([
+      DescribeSecurityGroupRulesCommand,
+      async () => ({
+        SecurityGroupRules: [
+          { ...base, SecurityGroupRuleId: 'sgr-ipv4', CidrIpv4: '198.51.100.0/24', Tags: [{ Key: 'k', Value: 'v' }] },
+          { ...base, SecurityGroupRuleId: 'sgr-ipv6', IpProtocol: '-1', FromPort: -1, ToPort: -1, CidrIpv6: '::/0' },
+          { ...base, SecurityGroupRuleId: 'sgr-list', PrefixListId: 'pl-0123' },
+          { ...base, SecurityGroupRuleId: 'sgr-group', ReferencedGroupInfo: { GroupId: 'sg-0other' } },
+          { ...base, SecurityGroupRuleId: 'sgr-none' },
+          { ...base, SecurityGroupRuleId: 'sgr-egress', IsEgress: true, CidrIpv4: '0.0.0.0/0' },
+          { ...base, CidrIpv4: '192.0.2.0/24' },
+        ],
+      }),
+    ]);
+
+    // Act
+    const inbound = await network.listInboundRulesIn([GROUP]);
+    const ingress = await network.listIngressRulesIn([GROUP]);
+
+    // Assess
+    const ipv4 = {
+      ruleId: 'sgr-ipv4',
+      securityGroupId: GROUP,
+      protocol: 'tcp',
+      fromPort: 5432,
+      toPort: 5432,
+      cidr: '198.51.100.0/24',
+      tags: { k: 'v' },
+    };
+    expect(inbound).toStrictEqual([
+      {
+        ruleId: 'sgr-ipv4',
+        securityGroupId: GROUP,
+        summary: 'tcp 5432-5432 from 198.51.100.0/24',
+        tags: { k: 'v' },
+        ingress: ipv4,
+      },
+      { ruleId: 'sgr-ipv6', securityGroupId: GROUP, summary: 'all traffic from ::/0', tags: {} },
+      { ruleId: 'sgr-list', securityGroupId: GROUP, summary: 'tcp 5432-5432 from pl-0123', tags: {} },
+      { ruleId: 'sgr-group', securityGroupId: GROUP, summary: 'tcp 5432-5432 from sg-0other', tags: {} },
+      { ruleId: 'sgr-none', securityGroupId: GROUP, summary: 'tcp 5432-5432 from an unknown source', tags: {} },
+    ]);
+    expect(ingress).toStrictEqual([ipv4]);
+  });
+
+  it('prefers the IPv4 range, then IPv6, then the prefix list, when EC2 names several', async () => {
+    // Prepare
+    const all = {
+      CidrIpv4: '198.51.100.0/24',
+      CidrIpv6: '2001:db8::/32',
+      PrefixListId: 'pl-1',
+      ReferencedGroupInfo: { GroupId: 'sg-1' },
+    };
+    rewriteEc2([
+      DescribeSecurityGroupRulesCommand,
+      async () => ({
+        SecurityGroupRules: [
+          { ...base, SecurityGroupRuleId: 'a', ...all },
+          { ...base, SecurityGroupRuleId: 'b', ...all, CidrIpv4: undefined },
+          { ...base, SecurityGroupRuleId: 'c', ...all, CidrIpv4: undefined, CidrIpv6: undefined },
+        ],
+      }),
+    ]);
+
+    // Act
+    const inbound = await network.listInboundRulesIn([GROUP]);
+
+    // Assess
+    expect(inbound.map((r) => r.summary)).toEqual([
+      'tcp 5432-5432 from 198.51.100.0/24',
+      'tcp 5432-5432 from 2001:db8::/32',
+      'tcp 5432-5432 from pl-1',
+    ]);
+  });
+
+  it('answers nothing for a page without rules, and asks nothing for no group', async () => {
+    // Prepare
+    const sent = rewriteEc2([DescribeSecurityGroupRulesCommand, async () => ({})]);
+
+    // Act
+    const answers = [await network.listInboundRulesIn([GROUP]), await network.listInboundRulesIn([])];
+
+    // Assess
+    expect(answers).toStrictEqual([[], []]);
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('Ec2Network.describeInstances and describeInstancesTagged', () => {
+  it('asks nothing and answers nothing for no instance id', async () => {
+    // Prepare
+    const sent = rewriteEc2();
+
+    // Act
+    const facts = await network.describeInstances([]);
+
+    // Assess
+    expect(facts).toStrictEqual([]);
+    expect(sent).toEqual([]);
+  });
+
+  it("filters a group's members by its tag and by the live states", async () => {
+    // Prepare
+    const sent = rewriteEc2([DescribeInstancesCommand, async () => ({ Reservations: [] })]);
+
+    // Act
+    await network.describeInstancesTagged('jit-access:target-group', 'billing-db');
+
+    // Assess
+    expect(inputsOf(sent, DescribeInstancesCommand)).toEqual([
+      {
+        Filters: [
+          { Name: 'tag:jit-access:target-group', Values: ['billing-db'] },
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+        ],
+        NextToken: undefined,
+      },
+    ]);
+  });
+
+  it('reads what EC2 leaves out as unknown or empty, and the platform from either field', async () => {
+    // Prepare
+    rewriteEc2([
+      DescribeInstancesCommand,
+      async () => ({
+        Reservations: [
+          {},
+          {
+            Instances: [
+              { InstanceId: 'i-bare' },
+              { InstanceId: 'i-windows', State: { Name: 'running' }, Platform: 'windows' },
+              {
+                InstanceId: 'i-linux',
+                State: { Name: 'stopped' },
+                PlatformDetails: 'Linux/UNIX',
+                Tags: [{ Key: 'a', Value: 'b' }],
+              },
+            ],
+          },
+        ],
+      }),
+    ]);
+
+    // Act
+    const facts = await network.describeInstances(['i-bare', 'i-windows', 'i-linux']);
+
+    // Assess
+    expect(facts).toStrictEqual([
+      { instanceId: 'i-bare', state: 'unknown', tags: {} },
+      { instanceId: 'i-windows', state: 'running', tags: {}, platform: 'windows' },
+      { instanceId: 'i-linux', state: 'stopped', tags: { a: 'b' }, platform: 'Linux/UNIX' },
+    ]);
+  });
+
+  it('answers nothing for an answer without reservations', async () => {
+    // Prepare
+    rewriteEc2([DescribeInstancesCommand, async () => ({})]);
+
+    // Act
+    const facts = await network.describeInstances(['i-0123']);
+
+    // Assess
+    expect(facts).toStrictEqual([]);
+  });
+});
+
+describe('Ec2Network.authorizeIngress and authorizeIngressRules, call by call', () => {
+  it('takes the id EC2 answers without listing the group', async () => {
+    // Act
+    const ruleId = await network.authorizeIngress(postgresFrom('198.51.100.0/24'), 'jit-access grant-0001', TAGS);
+
+    // Assess
+    expect(aws.rulesIn(GROUP).map((r) => r.ruleId)).toEqual([ruleId]);
+    expect(aws.countOf('DescribeSecurityGroupRules')).toBe(0);
+  });
+
+  it('finds the rule it opened when EC2 answers without a rule list', async () => {
+    // Prepare
+    const send = EC2Client.prototype.send as unknown as Ec2Send;
+    rewriteEc2([
+      AuthorizeSecurityGroupIngressCommand,
+      async function (this: EC2Client, command) {
+        await send.call(this, command);
+        return {};
+      },
+    ]);
+
+    // Act
+    const ruleId = await network.authorizeIngress(postgresFrom('198.51.100.0/24'), 'jit-access grant-0001', TAGS);
+
+    // Assess
+    expect(aws.rulesIn(GROUP).map((r) => r.ruleId)).toEqual([ruleId]);
+  });
+
+  it('names the rule when EC2 calls it a duplicate but does not list it', async () => {
+    // Prepare
+    rewriteEc2([
+      AuthorizeSecurityGroupIngressCommand,
+      () => Promise.reject(Object.assign(new Error('duplicate'), { name: 'InvalidPermission.Duplicate' })),
+    ]);
+    const rule = postgresFrom('198.51.100.0/24');
+
+    // Act
+    const error = await rejectionOf(network.authorizeIngress(rule, 'jit-access grant-0001', TAGS));
+
+    // Assess
+    expect(error.message).toBe(`rule ${JSON.stringify(rule)} was authorized but cannot be found`);
+  });
+
+  it('asks nothing for no rules', async () => {
+    // Prepare
+    const sent = rewriteEc2();
+
+    // Act
+    const ids = await network.authorizeIngressRules(GROUP, [], 'jit', TAGS);
+
+    // Assess
+    expect(ids).toEqual(new Map());
+    expect(sent).toEqual([]);
+  });
+
+  it('opens the rules in one call, one permission per protocol and ports with all of their ranges', async () => {
+    // Prepare
+    const sent = rewriteEc2();
+    const snmp = { ...postgresFrom('198.51.100.0/24'), protocol: 'udp' as const, fromPort: 161, toPort: 162 };
+
+    // Act
+    const ids = await network.authorizeIngressRules(
+      GROUP,
+      [postgresFrom('198.51.100.0/24'), snmp, postgresFrom('203.0.113.0/24')],
+      'jit-access grant-0001',
+      TAGS,
+    );
+
+    // Assess
+    const permissions = inputsOf(sent, AuthorizeSecurityGroupIngressCommand).map((input) => input.IpPermissions);
+    expect(permissions).toEqual([
+      [
+        {
+          IpProtocol: 'tcp',
+          FromPort: 5432,
+          ToPort: 5432,
+          IpRanges: [
+            { CidrIp: '198.51.100.0/24', Description: 'jit-access grant-0001' },
+            { CidrIp: '203.0.113.0/24', Description: 'jit-access grant-0001' },
+          ],
+        },
+        {
+          IpProtocol: 'udp',
+          FromPort: 161,
+          ToPort: 162,
+          IpRanges: [{ CidrIp: '198.51.100.0/24', Description: 'jit-access grant-0001' }],
+        },
+      ],
+    ]);
+    expect([...ids.values()].sort()).toEqual(
+      aws
+        .rulesIn(GROUP)
+        .map((r) => r.ruleId)
+        .sort(),
+    );
+    expect(ids.size).toBe(3);
+  });
+
+  it('skips what EC2 answers beside the rules (an IPv6 rule), and opens the rest one at a time when it answers no list', async () => {
+    // Prepare
+    const send = EC2Client.prototype.send as unknown as Ec2Send;
+    let calls = 0;
+    const sent = rewriteEc2([
+      AuthorizeSecurityGroupIngressCommand,
+      async function (this: EC2Client, command) {
+        const answer = (await send.call(this, command)) as { SecurityGroupRules?: object[] };
+        calls += 1;
+        if (calls > 1) return answer;
+        const ipv6 = { SecurityGroupRuleId: 'sgr-v6', GroupId: GROUP, IsEgress: false, CidrIpv6: '::/0' };
+        return { SecurityGroupRules: [ipv6, ...(answer.SecurityGroupRules ?? []).slice(0, 1)] };
+      },
+    ]);
+
+    // Act
+    const ids = await network.authorizeIngressRules(
+      GROUP,
+      [postgresFrom('198.51.100.0/24'), postgresFrom('203.0.113.0/24')],
+      'jit-access grant-0001',
+      TAGS,
+    );
+
+    // Assess
+    expect(ids.size).toBe(2);
+    expect([...ids.values()]).not.toContain('sgr-v6');
+    expect(inputsOf(sent, AuthorizeSecurityGroupIngressCommand)).toHaveLength(2);
+  });
+
+  it('opens each rule on its own, adopting its own, when one of them is already there', async () => {
+    // Prepare
+    const mine = seedRule('198.51.100.0/24', TAGS);
+
+    // Act
+    const ids = await network.authorizeIngressRules(
+      GROUP,
+      [postgresFrom('198.51.100.0/24'), postgresFrom('203.0.113.0/24')],
+      'jit-access grant-0001',
+      TAGS,
+    );
+
+    // Assess
+    expect(ids.size).toBe(2);
+    expect([...ids.values()]).toContain(mine.ruleId);
+    expect(aws.rulesIn(GROUP)).toHaveLength(2);
+  });
+
+  it('fails with any other refusal, opening nothing one at a time', async () => {
+    // Prepare
+    aws.failNext('AuthorizeSecurityGroupIngress', 'RulesPerSecurityGroupLimitExceeded');
+
+    // Act
+    const error = await rejectionOf(
+      network.authorizeIngressRules(GROUP, [postgresFrom('198.51.100.0/24')], 'jit-access grant-0001', TAGS),
+    );
+
+    // Assess
+    expect(error).toMatchObject({ name: 'RulesPerSecurityGroupLimitExceeded' });
+    expect(aws.countOf('AuthorizeSecurityGroupIngress')).toBe(1);
+  });
+});
+
+describe('Ec2Network: rule descriptions and revokes, call by call', () => {
+  it('asks nothing to describe no rule', async () => {
+    // Prepare
+    const sent = rewriteEc2();
+
+    // Act
+    await network.describeIngressRules(GROUP, []);
+
+    // Assess
+    expect(sent).toEqual([]);
+  });
+
+  it('closes no rule with no call, and a single rule with one call even when it is already gone', async () => {
+    // Act
+    await network.revokeIngressRules(GROUP, []);
+    await network.revokeIngressRules(GROUP, ['sgr-000000000000000ff']);
+
+    // Assess
+    expect(aws.countOf('RevokeSecurityGroupIngress')).toBe(1);
+  });
+
+  it('passes on a rejection that is not an Error, as it came', async () => {
+    // Prepare
+    const reject = () => Promise.reject(undefined);
+    rewriteEc2([AuthorizeSecurityGroupIngressCommand, reject], [RevokeSecurityGroupIngressCommand, reject]);
+
+    // Act
+    const rejections = [
+      await rejectionValueOf(network.authorizeIngress(postgresFrom('198.51.100.0/24'), 'jit', TAGS)),
+      await rejectionValueOf(network.authorizeIngressRules(GROUP, [postgresFrom('198.51.100.0/24')], 'jit', TAGS)),
+      await rejectionValueOf(network.revokeIngress(GROUP, 'sgr-1')),
+      await rejectionValueOf(network.revokeIngressRules(GROUP, ['sgr-1', 'sgr-2'])),
+    ];
+
+    // Assess
+    expect(rejections).toStrictEqual([undefined, undefined, undefined, undefined]);
   });
 });
