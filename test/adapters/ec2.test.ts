@@ -10,6 +10,7 @@ import { MANAGED_TAG } from '../../lambdas/domain/planner';
 import type { IngressRule } from '../../lambdas/domain/types';
 import { FakeAws } from '../helpers/fake-aws';
 import { rejectionOf } from '../helpers/handler-deps';
+import { inputsOf, rejectionValueOf, rewriteAnswers, type Send } from '../helpers/sdk-answers';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -167,38 +168,12 @@ describe('Ec2Network.revokeIngressRules', () => {
   });
 });
 
-type Ec2Send = (this: EC2Client, command: object) => Promise<unknown>;
-type Ec2Answer = readonly [command: abstract new (...args: never[]) => object, answer: Ec2Send];
-
-/** EC2 as the fake answers it, but each answer rewrites what its command answers; every command sent is kept. */
-function rewriteEc2(...answers: readonly Ec2Answer[]): object[] {
-  const sent: object[] = [];
-  const send = EC2Client.prototype.send as unknown as Ec2Send;
-  const rewritten: Ec2Send = async function (this: EC2Client, command) {
-    sent.push(command);
-    const answer = answers.find(([type]) => command instanceof type)?.[1];
-    return answer ? answer.call(this, command) : send.call(this, command);
-  };
-  jest.spyOn(EC2Client.prototype, 'send').mockImplementation(rewritten as never);
-  return sent;
-}
-
-/** What the promise rejected with, whatever it is (rejectionOf takes only an Error). */
-const rejectionValueOf = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (reason: unknown) => reason,
-  );
-
-const inputsOf = <T>(sent: readonly object[], type: abstract new (...args: never[]) => { input: T }): T[] =>
-  sent.filter((c): c is { input: T } => c instanceof type).map((c) => c.input);
-
 describe('Ec2Network.listInboundRulesIn and listIngressRulesIn', () => {
   const base = { GroupId: GROUP, IsEgress: false, IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 };
 
   it('reads every kind of inbound rule as a person would, and as a grant plans only the IPv4 ones', async () => {
     // Prepare
-    rewriteEc2([
+    rewriteAnswers(EC2Client, [
       DescribeSecurityGroupRulesCommand,
       async () => ({
         SecurityGroupRules: [
@@ -251,7 +226,7 @@ describe('Ec2Network.listInboundRulesIn and listIngressRulesIn', () => {
       PrefixListId: 'pl-1',
       ReferencedGroupInfo: { GroupId: 'sg-1' },
     };
-    rewriteEc2([
+    rewriteAnswers(EC2Client, [
       DescribeSecurityGroupRulesCommand,
       async () => ({
         SecurityGroupRules: [
@@ -275,7 +250,7 @@ describe('Ec2Network.listInboundRulesIn and listIngressRulesIn', () => {
 
   it('answers nothing for a page without rules, and asks nothing for no group', async () => {
     // Prepare
-    const sent = rewriteEc2([DescribeSecurityGroupRulesCommand, async () => ({})]);
+    const sent = rewriteAnswers(EC2Client, [DescribeSecurityGroupRulesCommand, async () => ({})]);
 
     // Act
     const answers = [await network.listInboundRulesIn([GROUP]), await network.listInboundRulesIn([])];
@@ -289,7 +264,7 @@ describe('Ec2Network.listInboundRulesIn and listIngressRulesIn', () => {
 describe('Ec2Network.describeInstances and describeInstancesTagged', () => {
   it('asks nothing and answers nothing for no instance id', async () => {
     // Prepare
-    const sent = rewriteEc2();
+    const sent = rewriteAnswers(EC2Client);
 
     // Act
     const facts = await network.describeInstances([]);
@@ -301,7 +276,7 @@ describe('Ec2Network.describeInstances and describeInstancesTagged', () => {
 
   it("filters a group's members by its tag and by the live states", async () => {
     // Prepare
-    const sent = rewriteEc2([DescribeInstancesCommand, async () => ({ Reservations: [] })]);
+    const sent = rewriteAnswers(EC2Client, [DescribeInstancesCommand, async () => ({ Reservations: [] })]);
 
     // Act
     await network.describeInstancesTagged('jit-access:target-group', 'billing-db');
@@ -320,7 +295,7 @@ describe('Ec2Network.describeInstances and describeInstancesTagged', () => {
 
   it('reads what EC2 leaves out as unknown or empty, and the platform from either field', async () => {
     // Prepare
-    rewriteEc2([
+    rewriteAnswers(EC2Client, [
       DescribeInstancesCommand,
       async () => ({
         Reservations: [
@@ -354,7 +329,7 @@ describe('Ec2Network.describeInstances and describeInstancesTagged', () => {
 
   it('answers nothing for an answer without reservations', async () => {
     // Prepare
-    rewriteEc2([DescribeInstancesCommand, async () => ({})]);
+    rewriteAnswers(EC2Client, [DescribeInstancesCommand, async () => ({})]);
 
     // Act
     const facts = await network.describeInstances(['i-0123']);
@@ -376,8 +351,8 @@ describe('Ec2Network.authorizeIngress and authorizeIngressRules, call by call', 
 
   it('finds the rule it opened when EC2 answers without a rule list', async () => {
     // Prepare
-    const send = EC2Client.prototype.send as unknown as Ec2Send;
-    rewriteEc2([
+    const send = EC2Client.prototype.send as unknown as Send<EC2Client>;
+    rewriteAnswers(EC2Client, [
       AuthorizeSecurityGroupIngressCommand,
       async function (this: EC2Client, command) {
         await send.call(this, command);
@@ -394,7 +369,7 @@ describe('Ec2Network.authorizeIngress and authorizeIngressRules, call by call', 
 
   it('names the rule when EC2 calls it a duplicate but does not list it', async () => {
     // Prepare
-    rewriteEc2([
+    rewriteAnswers(EC2Client, [
       AuthorizeSecurityGroupIngressCommand,
       () => Promise.reject(Object.assign(new Error('duplicate'), { name: 'InvalidPermission.Duplicate' })),
     ]);
@@ -409,7 +384,7 @@ describe('Ec2Network.authorizeIngress and authorizeIngressRules, call by call', 
 
   it('asks nothing for no rules', async () => {
     // Prepare
-    const sent = rewriteEc2();
+    const sent = rewriteAnswers(EC2Client);
 
     // Act
     const ids = await network.authorizeIngressRules(GROUP, [], 'jit', TAGS);
@@ -421,7 +396,7 @@ describe('Ec2Network.authorizeIngress and authorizeIngressRules, call by call', 
 
   it('opens the rules in one call, one permission per protocol and ports with all of their ranges', async () => {
     // Prepare
-    const sent = rewriteEc2();
+    const sent = rewriteAnswers(EC2Client);
     const snmp = { ...postgresFrom('198.51.100.0/24'), protocol: 'udp' as const, fromPort: 161, toPort: 162 };
 
     // Act
@@ -464,9 +439,9 @@ describe('Ec2Network.authorizeIngress and authorizeIngressRules, call by call', 
 
   it('skips what EC2 answers beside the rules (an IPv6 rule), and opens the rest one at a time when it answers no list', async () => {
     // Prepare
-    const send = EC2Client.prototype.send as unknown as Ec2Send;
+    const send = EC2Client.prototype.send as unknown as Send<EC2Client>;
     let calls = 0;
-    const sent = rewriteEc2([
+    const sent = rewriteAnswers(EC2Client, [
       AuthorizeSecurityGroupIngressCommand,
       async function (this: EC2Client, command) {
         const answer = (await send.call(this, command)) as { SecurityGroupRules?: object[] };
@@ -527,7 +502,7 @@ describe('Ec2Network.authorizeIngress and authorizeIngressRules, call by call', 
 describe('Ec2Network: rule descriptions and revokes, call by call', () => {
   it('asks nothing to describe no rule', async () => {
     // Prepare
-    const sent = rewriteEc2();
+    const sent = rewriteAnswers(EC2Client);
 
     // Act
     await network.describeIngressRules(GROUP, []);
@@ -548,7 +523,11 @@ describe('Ec2Network: rule descriptions and revokes, call by call', () => {
   it('passes on a rejection that is not an Error, as it came', async () => {
     // Prepare
     const reject = () => Promise.reject(undefined);
-    rewriteEc2([AuthorizeSecurityGroupIngressCommand, reject], [RevokeSecurityGroupIngressCommand, reject]);
+    rewriteAnswers(
+      EC2Client,
+      [AuthorizeSecurityGroupIngressCommand, reject],
+      [RevokeSecurityGroupIngressCommand, reject],
+    );
 
     // Act
     const rejections = [

@@ -11,6 +11,7 @@ import { IamGrantRoles } from '../../lambdas/adapters/iam';
 import { EXPIRES_TAG, GRANT_TAG } from '../../lambdas/domain/planner';
 import { FakeAws } from '../helpers/fake-aws';
 import { rejectionOf } from '../helpers/handler-deps';
+import { rejectionValueOf, rewriteAnswers, type Send } from '../helpers/sdk-answers';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -184,26 +185,6 @@ describe('IamGrantRoles.attachDenyAll', () => {
   });
 });
 
-type Send = (this: IAMClient, command: object) => Promise<unknown>;
-type Answer = readonly [command: abstract new (...args: never[]) => object, answer: Send];
-
-/** IAM as the fake answers it, but each answer rewrites what its command answers (or how it fails). */
-function rewriteAnswers(...answers: readonly Answer[]): void {
-  const send = IAMClient.prototype.send as unknown as Send;
-  const rewritten: Send = async function (this: IAMClient, sent) {
-    const answer = answers.find(([command]) => sent instanceof command)?.[1];
-    return answer ? answer.call(this, sent) : send.call(this, sent);
-  };
-  jest.spyOn(IAMClient.prototype, 'send').mockImplementation(rewritten as never);
-}
-
-/** What the promise rejected with, whatever it is (rejectionOf takes only an Error). */
-const rejectionValueOf = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (reason: unknown) => reason,
-  );
-
 const PLANNED = {
   name: ROLE,
   path: PATH,
@@ -220,7 +201,7 @@ describe('IamGrantRoles: answers and errors the fake does not give by itself', (
   it('describes the role it creates with its grant and expiry', async () => {
     // Prepare
     const sent: CreateRoleCommand[] = [];
-    rewriteAnswers([
+    rewriteAnswers(IAMClient, [
       CreateRoleCommand,
       async (command) => {
         sent.push(command as CreateRoleCommand);
@@ -296,7 +277,7 @@ describe('IamGrantRoles: answers and errors the fake does not give by itself', (
   it('reads a trust policy IAM answers as plain JSON, leading space and a percent sign included', async () => {
     // Prepare
     const document = '\n  {"Statement":[{"Sid":"100%","Effect":"Allow"}]}';
-    rewriteAnswers([
+    rewriteAnswers(IAMClient, [
       GetRoleCommand,
       async () => ({ Role: { RoleName: ROLE, Arn: 'arn', Path: PATH, AssumeRolePolicyDocument: document } }),
     ]);
@@ -311,6 +292,7 @@ describe('IamGrantRoles: answers and errors the fake does not give by itself', (
   it('answers a role IAM gives without tags, and lists nothing where IAM leaves a list out', async () => {
     // Prepare
     rewriteAnswers(
+      IAMClient,
       [GetRoleCommand, async () => ({ Role: { RoleName: ROLE, Arn: 'arn', Path: PATH } })],
       [ListRolePoliciesCommand, async () => ({ IsTruncated: false })],
       [ListAttachedRolePoliciesCommand, async () => ({ IsTruncated: false })],
@@ -332,7 +314,7 @@ describe('IamGrantRoles: answers and errors the fake does not give by itself', (
   it('passes on a rejection that is not an Error, as it came', async () => {
     // Prepare
     const reject = () => Promise.reject(undefined);
-    rewriteAnswers([GetRoleCommand, reject], [CreateRoleCommand, reject], [DeleteRoleCommand, reject]);
+    rewriteAnswers(IAMClient, [GetRoleCommand, reject], [CreateRoleCommand, reject], [DeleteRoleCommand, reject]);
 
     // Act
     const rejections = [
@@ -372,9 +354,9 @@ describe('IamGrantRoles.deleteRole, call by call', () => {
   it('removes the policies it was not told of when IAM answers DeleteConflict (the short name), then the role', async () => {
     // Prepare
     aws.seedRole(ROLE, PATH).inlinePolicies.set('planted', {});
-    const send = IAMClient.prototype.send as unknown as Send;
+    const send = IAMClient.prototype.send as unknown as Send<IAMClient>;
     let first = true;
-    rewriteAnswers([
+    rewriteAnswers(IAMClient, [
       DeleteRoleCommand,
       async function (this: IAMClient, sent) {
         if (!first) return send.call(this, sent);

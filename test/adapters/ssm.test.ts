@@ -11,6 +11,7 @@ import { OS_ACCOUNT_STEP_NAME, SNAPSHOT_STEP_NAMES } from '../../lambdas/domain/
 import { logger } from '../../lambdas/shared/powertools';
 import { FakeAws } from '../helpers/fake-aws';
 import { testSettings } from '../helpers/handler-deps';
+import { inputsOf, rejectionValueOf, rewriteAnswers } from '../helpers/sdk-answers';
 
 const ACCOUNT = '111122223333';
 const REGION = 'eu-west-1';
@@ -121,31 +122,12 @@ describe('makeOsAccounts', () => {
   });
 });
 
-type SsmSend = (this: SSMClient, command: object) => Promise<unknown>;
-type SsmAnswer = readonly [command: abstract new (...args: never[]) => object, answer: SsmSend];
-
-/** SSM as the fake answers it, but each answer rewrites what its command answers; every command sent is kept. */
-function rewriteSsm(...answers: readonly SsmAnswer[]): object[] {
-  const sent: object[] = [];
-  const send = SSMClient.prototype.send as unknown as SsmSend;
-  const rewritten: SsmSend = async function (this: SSMClient, command) {
-    sent.push(command);
-    const answer = answers.find(([type]) => command instanceof type)?.[1];
-    return answer ? answer.call(this, command) : send.call(this, command);
-  };
-  jest.spyOn(SSMClient.prototype, 'send').mockImplementation(rewritten as never);
-  return sent;
-}
-
-const inputsOf = <T>(sent: readonly object[], type: abstract new (...args: never[]) => { input: T }): T[] =>
-  sent.filter((c): c is { input: T } => c instanceof type).map((c) => c.input);
-
-/** What the promise rejected with, whatever it is (rejectionOf takes only an Error). */
-const rejectionValueOf = (promise: Promise<unknown>): Promise<unknown> =>
-  promise.then(
-    () => 'resolved',
-    (reason: unknown) => reason,
-  );
+/** Every wait between reads ends at once (the reads are what the test counts). */
+const waitsEndAtOnce = () =>
+  jest.spyOn(global, 'setTimeout').mockImplementation(((run: () => void) => {
+    run();
+    return 0;
+  }) as never);
 
 const awsError = (name: string) => Object.assign(new Error(name), { name });
 
@@ -160,7 +142,7 @@ const unlock = (instanceIds: string[]) => ({
 describe('SsmSessionManager', () => {
   it('lists the active sessions, then those of both states invoked after a time, and reads an empty answer as none', async () => {
     // Prepare
-    const sent = rewriteSsm([DescribeSessionsCommand, async () => ({})]);
+    const sent = rewriteAnswers(SSMClient, [DescribeSessionsCommand, async () => ({})]);
     const sessions = new SsmSessionManager(CONFIG);
 
     // Act
@@ -181,7 +163,10 @@ describe('SsmOsAccountCommands.send, call by call', () => {
   it('sends at most 50 instances a call, each instance once', async () => {
     // Prepare
     let next = 0;
-    const sent = rewriteSsm([SendCommandCommand, async () => ({ Command: { CommandId: `cmd-${++next}` } })]);
+    const sent = rewriteAnswers(SSMClient, [
+      SendCommandCommand,
+      async () => ({ Command: { CommandId: `cmd-${++next}` } }),
+    ]);
     const ids = Array.from({ length: 51 }, (_, i) => `i-${String(i).padStart(17, '0')}`);
 
     // Act
@@ -198,7 +183,7 @@ describe('SsmOsAccountCommands.send, call by call', () => {
   it('fails when an instance sent alone fails otherwise than unreachable', async () => {
     // Prepare
     let calls = 0;
-    rewriteSsm([
+    rewriteAnswers(SSMClient, [
       SendCommandCommand,
       () => Promise.reject(awsError(++calls === 1 ? 'InvalidInstanceId' : 'AccessDeniedException')),
     ]);
@@ -214,7 +199,7 @@ describe('SsmOsAccountCommands.send, call by call', () => {
   it('passes on a rejection that is not an Error, as it came, whether sent together or alone', async () => {
     // Prepare
     let calls = 0;
-    rewriteSsm([
+    rewriteAnswers(SSMClient, [
       SendCommandCommand,
       () => (++calls === 1 ? Promise.reject(awsError('InvalidInstanceId')) : Promise.reject(undefined)),
     ]);
@@ -239,7 +224,7 @@ describe("SsmOsAccountCommands.outcomes: each instance's status", () => {
 
   it("takes the OS-account step's final status over the command's, else the command's, else pending", async () => {
     // Prepare
-    rewriteSsm([
+    rewriteAnswers(SSMClient, [
       ListCommandInvocationsCommand,
       async () => ({
         CommandInvocations: [
@@ -268,7 +253,10 @@ describe("SsmOsAccountCommands.outcomes: each instance's status", () => {
 
   it('counts an invocation SSM gives no status as pending', async () => {
     // Prepare
-    rewriteSsm([ListCommandInvocationsCommand, async () => ({ CommandInvocations: [invocation('i-1', undefined)] })]);
+    rewriteAnswers(SSMClient, [
+      ListCommandInvocationsCommand,
+      async () => ({ CommandInvocations: [invocation('i-1', undefined)] }),
+    ]);
 
     // Act
     const outcomes = await new SsmOsAccountCommands(CONFIG, DOCUMENT, {
@@ -282,7 +270,7 @@ describe("SsmOsAccountCommands.outcomes: each instance's status", () => {
 
   it('reads a finished command once', async () => {
     // Prepare
-    const sent = rewriteSsm([
+    const sent = rewriteAnswers(SSMClient, [
       ListCommandInvocationsCommand,
       async () => ({ CommandInvocations: [invocation('i-1', 'Success')] }),
     ]);
@@ -298,14 +286,12 @@ describe("SsmOsAccountCommands.outcomes: each instance's status", () => {
 
   it('keeps reading a command with no invocation while SSM says it is still running', async () => {
     // Prepare
-    const sent = rewriteSsm(
+    const sent = rewriteAnswers(
+      SSMClient,
       [ListCommandInvocationsCommand, async () => ({})],
       [ListCommandsCommand, async () => ({ Commands: [{ CommandId: 'cmd-1', Status: 'InProgress' }] })],
     );
-    jest.spyOn(global, 'setTimeout').mockImplementation(((run: () => void) => {
-      run();
-      return 0;
-    }) as never);
+    waitsEndAtOnce();
 
     // Act
     const outcomes = await new SsmOsAccountCommands(CONFIG, DOCUMENT, polling).outcomes(['cmd-1']);
@@ -317,11 +303,12 @@ describe("SsmOsAccountCommands.outcomes: each instance's status", () => {
 
   it('reads a command SSM lists nowhere, neither its invocations nor itself, as many times as allowed', async () => {
     // Prepare
-    const sent = rewriteSsm([ListCommandInvocationsCommand, async () => ({})], [ListCommandsCommand, async () => ({})]);
-    jest.spyOn(global, 'setTimeout').mockImplementation(((run: () => void) => {
-      run();
-      return 0;
-    }) as never);
+    const sent = rewriteAnswers(
+      SSMClient,
+      [ListCommandInvocationsCommand, async () => ({})],
+      [ListCommandsCommand, async () => ({})],
+    );
+    waitsEndAtOnce();
 
     // Act
     const outcomes = await new SsmOsAccountCommands(CONFIG, DOCUMENT, polling).outcomes(['cmd-1']);
@@ -333,7 +320,10 @@ describe("SsmOsAccountCommands.outcomes: each instance's status", () => {
 
   it('reads at least once when built without polling settings', async () => {
     // Prepare
-    rewriteSsm([ListCommandInvocationsCommand, async () => ({ CommandInvocations: [invocation('i-1', 'Success')] })]);
+    rewriteAnswers(SSMClient, [
+      ListCommandInvocationsCommand,
+      async () => ({ CommandInvocations: [invocation('i-1', 'Success')] }),
+    ]);
 
     // Act
     const outcomes = await new SsmOsAccountCommands(CONFIG, DOCUMENT).outcomes(['cmd-1']);
@@ -344,7 +334,7 @@ describe("SsmOsAccountCommands.outcomes: each instance's status", () => {
 
   it('reads an invocation without its steps by its own status', async () => {
     // Prepare
-    rewriteSsm([
+    rewriteAnswers(SSMClient, [
       ListCommandInvocationsCommand,
       async () => ({ CommandInvocations: [{ InstanceId: 'i-1', Status: 'Success' }] }),
     ]);
@@ -368,7 +358,7 @@ describe('SsmOsAccountCommands: failed change snapshots', () => {
       ...(Status ? { Status } : {}),
       ...(Output ? { Output } : {}),
     });
-    rewriteSsm([
+    rewriteAnswers(SSMClient, [
       ListCommandInvocationsCommand,
       async () => ({
         CommandInvocations: [
@@ -418,7 +408,7 @@ describe('SsmOsAccountCommands: failed change snapshots', () => {
       {},
     ];
     let next = 0;
-    rewriteSsm([GetCommandInvocationCommand, async () => answers[next++]]);
+    rewriteAnswers(SSMClient, [GetCommandInvocationCommand, async () => answers[next++]]);
     const commands = new SsmOsAccountCommands(CONFIG, DOCUMENT);
 
     // Act
@@ -431,7 +421,7 @@ describe('SsmOsAccountCommands: failed change snapshots', () => {
 
   it('answers no origin for a command SSM does not list', async () => {
     // Prepare
-    rewriteSsm([ListCommandsCommand, async () => ({})]);
+    rewriteAnswers(SSMClient, [ListCommandsCommand, async () => ({})]);
 
     // Act
     const origin = await new SsmOsAccountCommands(CONFIG, DOCUMENT).origin('cmd-unknown');

@@ -8,13 +8,10 @@ import { createGrantHandler } from '../../lambdas/handlers/grant';
 import type { ValidatedWorkflowState } from '../../lambdas/handlers/validate-request';
 import { exampleConfig } from '../helpers/config-fixture';
 import type { FakeRole } from '../helpers/fake-aws';
-import { decide } from '../../lambdas/lifecycle/decision';
 import {
   ACCOUNT_ID,
   ALICE,
-  BOB,
   callApi,
-  DANA,
   BILLING_1,
   BILLING_2,
   BILLING_SG,
@@ -22,6 +19,7 @@ import {
   rejectionOf,
   requestInput,
   seedActive,
+  seedApprovedExtension,
   seedApproved,
   seedPending,
   statusOf,
@@ -868,17 +866,7 @@ describe('grant of an extension', () => {
   async function approvedExtension(): Promise<string> {
     h = createHarness();
     await seedActive(h, GRANT_ID);
-    const answer = await callApi<{ grantId: string }>(h, 'extend', DANA, {
-      params: { grantId: GRANT_ID },
-      body: { byMinutes: 30 },
-    });
-    const extensionId = answer.body.grantId;
-    const [execution] = h.aws.executions;
-    const state = await h.handlers.validateRequest({ input: execution?.input, grantId: extensionId });
-    await h.handlers.requestApproval({ grantId: extensionId, request: state.request, taskToken: 'token-of-extension' });
-    await decide(h.deps, extensionId, ALICE, 'approve');
-    await decide(h.deps, extensionId, BOB, 'approve');
-    return extensionId;
+    return seedApprovedExtension(h, GRANT_ID);
   }
 
   it('starts when the grant it extends ends at its expiry', async () => {

@@ -5,19 +5,17 @@ import { teardownGrant } from '../../lambdas/lifecycle/teardown';
 import { logger } from '../../lambdas/shared/powertools';
 import { ingressRuleKey } from '../../lambdas/domain/planner';
 import { provisionGrant } from '../../lambdas/lifecycle/provision';
-import { decide } from '../../lambdas/lifecycle/decision';
 import { exampleConfig } from '../helpers/config-fixture';
 import {
   ALICE,
   BILLING_1,
   BILLING_SG,
-  BOB,
   callApi,
   createHarness,
-  DANA,
   rejectionOf,
   requestInput,
   seedActive,
+  seedApprovedExtension,
   seedApproved,
   seedPending,
   statusOf,
@@ -394,17 +392,7 @@ describe('grant of an extension, by how the grant it extends stands', () => {
   async function approvedExtension(): Promise<string> {
     h = createHarness();
     await seedActive(h, GRANT_ID);
-    const answer = await callApi<{ grantId: string }>(h, 'extend', DANA, {
-      params: { grantId: GRANT_ID },
-      body: { byMinutes: 30 },
-    });
-    const extensionId = answer.body.grantId;
-    const [execution] = h.aws.executions;
-    const state = await h.handlers.validateRequest({ input: execution?.input, grantId: extensionId });
-    await h.handlers.requestApproval({ grantId: extensionId, request: state.request, taskToken: 'token-of-extension' });
-    await decide(h.deps, extensionId, ALICE, 'approve');
-    await decide(h.deps, extensionId, BOB, 'approve');
-    return extensionId;
+    return seedApprovedExtension(h, GRANT_ID);
   }
 
   it('starts at the expiry while the grant it extends is still ACTIVE (its revoke has not run yet)', async () => {

@@ -306,6 +306,28 @@ export async function seedActive(
 }
 
 /**
+ * An APPROVED extension of the ACTIVE grant `grantId`: dana asks for 30 more minutes through the API, the workflow
+ * validates it and asks for approval, alice and bob approve. Answers the extension's grant id.
+ */
+export async function seedApprovedExtension(harness: Harness<Ledger>, grantId: string): Promise<string> {
+  const answer = await callApi<{ grantId: string }>(harness, 'extend', DANA, {
+    params: { grantId },
+    body: { byMinutes: 30 },
+  });
+  const extensionId = answer.body.grantId;
+  const [execution] = harness.aws.executions;
+  const state = await harness.handlers.validateRequest({ input: execution?.input, grantId: extensionId });
+  await harness.handlers.requestApproval({
+    grantId: extensionId,
+    request: state.request,
+    taskToken: 'token-of-extension',
+  });
+  await decide(harness.deps, extensionId, ALICE, 'approve');
+  await decide(harness.deps, extensionId, BOB, 'approve');
+  return extensionId;
+}
+
+/**
  * EventBridge's part: hands SSM's status-change event of every command invocation that ended since the last delivery
  * to the OS-account result function, one at a time; answers what it recorded.
  */
