@@ -3,8 +3,8 @@ import { ensureVenv, startMoto } from './local-aws';
 const USAGE = `Usage: npx tsx scripts/local-aws/cli.ts <command>
 
 Commands:
-  setup   Create or update the project-local .venv with the pinned moto and cfn-lint, and .venv/checkov with the
-          pinned checkov, then exit.
+  setup   Create or update the project-local .venv with the pinned moto, .venv/cfn-lint with the pinned cfn-lint
+          and .venv/checkov with the pinned checkov, then exit.
   start   Start moto on a free 127.0.0.1 port, print its endpoint, and run until Ctrl-C (SIGINT) or SIGTERM.
 
 Options:

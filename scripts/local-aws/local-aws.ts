@@ -52,6 +52,8 @@ interface ToolVenv {
   readonly freshInstallSeconds: number;
 }
 
+/** The pinned cfn-lint that `ensureVenv` installs. */
+export const CFN_LINT = path.join(VENV_DIR, 'cfn-lint', 'bin', 'cfn-lint');
 /** The pinned checkov that `ensureVenv` installs. */
 export const CHECKOV = path.join(VENV_DIR, 'checkov', 'bin', 'checkov');
 /** The file that pins checkov's version (`checkov==<version>`). */
@@ -60,10 +62,18 @@ export const CHECKOV_REQUIREMENTS = path.join(__dirname, 'checkov-requirements.t
 const TOOL_VENVS: readonly ToolVenv[] = [
   {
     dir: VENV_DIR,
-    tools: 'moto and cfn-lint',
+    tools: 'moto',
     requirements: path.join(__dirname, 'requirements.txt'),
     constraints: path.join(__dirname, 'constraints.txt'),
     freshInstallSeconds: 30,
+  },
+  {
+    // Inside .venv like checkov's: moto 5.1.22 caps cfn-lint at 1.41 (see cfn-lint-requirements.txt).
+    dir: path.join(VENV_DIR, 'cfn-lint'),
+    tools: 'cfn-lint',
+    requirements: path.join(__dirname, 'cfn-lint-requirements.txt'),
+    constraints: path.join(__dirname, 'cfn-lint-constraints.txt'),
+    freshInstallSeconds: 10,
   },
   {
     // Inside .venv, created after it (deleting .venv removes both); its own venv because checkov's boto3 and networkx
@@ -83,8 +93,8 @@ const OUTPUT_TAIL_LINES = 40;
 const defaultLog: LogLine = (line) => process.stderr.write(`[local-aws] ${line}\n`);
 
 /**
- * Makes sure `<repo>/.venv` holds the pinned moto and cfn-lint, and `<repo>/.venv/checkov` the pinned checkov, creating
- * or updating each whose requirements or constraints changed (a stamp holds their hash, so a new pin upgrades an old
+ * Makes sure `<repo>/.venv` holds the pinned moto, `<repo>/.venv/cfn-lint` the pinned cfn-lint and `<repo>/.venv/checkov`
+ * the pinned checkov, creating or updating each whose requirements or constraints changed (a stamp holds their hash, so a new pin upgrades an old
  * venv). Returns the bin directory of `.venv`.
  */
 export async function ensureVenv(options: EnsureVenvOptions = {}): Promise<string> {

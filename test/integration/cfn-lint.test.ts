@@ -5,8 +5,7 @@ import * as path from 'node:path';
 import { exampleConfig } from '../helpers/config-fixture';
 import { scratchDir } from '../helpers/scratch-dir';
 import { buildStack } from '../helpers/synth-stack';
-
-const CFN_LINT = path.resolve(__dirname, '..', '..', '.venv', 'bin', 'cfn-lint');
+import { CFN_LINT } from '../../scripts/local-aws/local-aws';
 
 interface LintMatch {
   readonly Level: string;
