@@ -236,3 +236,74 @@ describe('a break-glass grant', () => {
     expect(await h.ledger.getGrant(GRANT_ID)).toEqual(afterFirst);
   });
 });
+
+describe('a break-glass review deadline note the sweeper finds', () => {
+  const EARLIER_DEADLINE = '2030-03-01T12:00:00.000Z';
+
+  it('that its grant missed, flags the grant and disables the vendor, saying why in each', async () => {
+    // Prepare
+    await breakGlassGrant();
+    h.clock.set(AFTER_REVIEW_DEADLINE);
+
+    // Act
+    await h.handlers.sweeper();
+
+    // Assess
+    expect((await h.ledger.getGrant(GRANT_ID))?.history).toContainEqual(
+      expect.objectContaining({
+        actor: 'sweeper',
+        event: `break-glass review overdue since ${REVIEW_BY}: flagged`,
+      }),
+    );
+    expect(await h.ledger.vendorStates()).toEqual([
+      expect.objectContaining({ reason: `break-glass grant ${GRANT_ID} was not reviewed by ${REVIEW_BY}` }),
+    ]);
+  });
+
+  it('that outlived the review of its grant, is dropped: nothing is flagged and the vendor stays enabled', async () => {
+    // Prepare: the review happened, but the note is still there (its removal failed).
+    await breakGlassGrant();
+    await vote('approve', ALICE);
+    await vote('approve', BOB);
+    await h.ledger.addReviewDue({ grantId: GRANT_ID, reviewBy: REVIEW_BY });
+    h.clock.set(AFTER_REVIEW_DEADLINE);
+
+    // Act
+    const report = await h.handlers.sweeper();
+
+    // Assess
+    expect(report.overdueReviews).toEqual([]);
+    expect(await h.ledger.vendorStates()).toEqual([]);
+    expect(await h.ledger.reviewsDueBy(AFTER_REVIEW_DEADLINE)).toEqual([]);
+  });
+
+  it("with another deadline than its grant's (a retried step replaced it), is dropped before the grant's own", async () => {
+    // Prepare
+    await breakGlassGrant();
+    await h.ledger.addReviewDue({ grantId: GRANT_ID, reviewBy: EARLIER_DEADLINE });
+    h.clock.set('2030-03-01T12:01:00.000Z');
+
+    // Act
+    const report = await h.handlers.sweeper();
+
+    // Assess
+    expect(report.overdueReviews).toEqual([]);
+    expect((await h.ledger.getGrant(GRANT_ID))?.breakGlass).toEqual({ reviewBy: REVIEW_BY, review: 'PENDING' });
+    expect(await h.ledger.vendorStates()).toEqual([]);
+    expect(await h.ledger.reviewsDueBy(AFTER_REVIEW_DEADLINE)).toEqual([{ grantId: GRANT_ID, reviewBy: REVIEW_BY }]);
+  });
+
+  it('of a grant the ledger does not know, is dropped without a failure', async () => {
+    // Prepare
+    await h.ledger.addReviewDue({ grantId: 'grant-unknown-0001', reviewBy: EARLIER_DEADLINE });
+    h.clock.set(AFTER_REVIEW_DEADLINE);
+
+    // Act
+    const report = await h.handlers.sweeper();
+
+    // Assess
+    expect(report.overdueReviews).toEqual([]);
+    expect(report.failures).toEqual([]);
+    expect(await h.ledger.reviewsDueBy(AFTER_REVIEW_DEADLINE)).toEqual([]);
+  });
+});

@@ -1,7 +1,10 @@
 import { logger } from '../../lambdas/shared/powertools';
 
-/** What the Powertools logger wrote to `console.info` during a test. */
-export interface InfoLogs {
+/** The console method the Powertools logger writes each level to. */
+export type LogLevel = 'info' | 'warn' | 'error';
+
+/** What the Powertools logger wrote at one level during a test. */
+export interface CapturedLogs {
   /** The lines written so far, in order, each reduced to the keys named (a key a line lacks is `undefined`). */
   pick<K extends string>(...keys: readonly K[]): Record<K, unknown>[];
   /** Forgets the lines written so far. */
@@ -10,17 +13,17 @@ export interface InfoLogs {
 
 /**
  * For each test of the describe block that calls it: the Powertools logger at INFO, with what it writes to
- * `console.info` captured; after each test the level is set back and every spy restored (`jest.restoreAllMocks`).
+ * `console.<level>` captured; after each test the level is set back and every spy restored (`jest.restoreAllMocks`).
  * A test then compares whole lines, without the timestamp and the function's context.
  */
-export function capturedInfoLogs(): InfoLogs {
+export function capturedLogs(level: LogLevel): CapturedLogs {
   let previousLevel: string;
   let info: jest.SpyInstance;
 
   beforeEach(() => {
     previousLevel = logger.getLevelName();
     logger.setLogLevel('INFO');
-    info = jest.spyOn(console, 'info').mockImplementation(() => undefined);
+    info = jest.spyOn(console, level).mockImplementation(() => undefined);
   });
 
   afterEach(() => {
@@ -37,3 +40,6 @@ export function capturedInfoLogs(): InfoLogs {
     clear: () => info.mockClear(),
   };
 }
+
+/** `capturedLogs('info')`: the lines a handler logs as it goes. */
+export const capturedInfoLogs = (): CapturedLogs => capturedLogs('info');
