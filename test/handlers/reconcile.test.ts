@@ -22,7 +22,7 @@ import type { FakeExecution } from '../helpers/fake-aws';
 import { capturedInfoLogs, capturedLogs } from '../helpers/logged-lines';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 import { metrics } from '../../lambdas/shared/powertools';
-import type { JitAccessConfig } from '../../lambdas/domain/types';
+import type { JitAccessConfig } from '../../lib/config/schema';
 import { NO_RESIDUE } from '../../lambdas/lifecycle/teardown';
 
 /**
