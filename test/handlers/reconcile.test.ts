@@ -397,6 +397,21 @@ describe('sweeper: orphans, and what only looks like one', () => {
     expect((await h.ledger.osUserHolders([ACME_OS_USER])).get(ACME_OS_USER)).toHaveProperty(GRANT_ID);
   });
 
+  it('keeps the OS user hold of a grant that became active after it read the statuses', async () => {
+    // Prepare: the listings saw neither its role nor its schedule yet, so only its hold is left to judge.
+    await seedActive(h, GRANT_ID);
+    jest.spyOn(h.ledger, 'grantsByStatus').mockResolvedValueOnce([]);
+    jest.spyOn(h.deps.roles, 'listRoles').mockResolvedValueOnce([]);
+    jest.spyOn(h.deps.schedules, 'list').mockResolvedValueOnce([]);
+
+    // Act
+    const report = await sweep();
+
+    // Assess
+    expect(report.staleOsUserHolds).toEqual([]);
+    expect((await h.ledger.osUserHolders([ACME_OS_USER])).get(ACME_OS_USER)).toHaveProperty(GRANT_ID);
+  });
+
   it('removes a role left behind by a grant the ledger says is REVOKED', async () => {
     // Prepare
     await seedActive(h, GRANT_ID);
