@@ -263,6 +263,7 @@ describe('sweeper', () => {
 
     // Assess
     expect(report.unheldRules).toEqual([]);
+    expect(report.orphanedRules).toEqual([]);
     expect(h.aws.mutatingCalls).toEqual([]);
     expect(h.aws.rulesIn(BILLING_SG).length).toBeGreaterThan(0);
   });
