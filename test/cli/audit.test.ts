@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { CliIo } from '../../lib/cli/context';
 import { runCli } from '../../lib/cli/program';
+import { scratchDir } from '../helpers/scratch-dir';
 
 /** The CLI in-process under --json; the network is not reachable, so anything sent fails the test loudly. */
 async function cli(
@@ -42,11 +41,10 @@ describe('jit-access audit refuses bad input before sending anything', () => {
 
   it('verify of a directory without a bundle names the missing manifest', async () => {
     // Prepare
-    const dir = mkdtempSync(path.join(tmpdir(), 'jit-not-a-bundle-'));
+    const dir = scratchDir('jit-not-a-bundle-');
 
     // Act
     const run = await cli('audit', 'verify', dir);
-    rmSync(dir, { recursive: true, force: true });
 
     // Assess
     expect(run.code).toBe(2);
