@@ -93,9 +93,9 @@ const OUTPUT_TAIL_LINES = 40;
 const defaultLog: LogLine = (line) => process.stderr.write(`[local-aws] ${line}\n`);
 
 /**
- * Makes sure `<repo>/.venv` holds the pinned moto, `<repo>/.venv/cfn-lint` the pinned cfn-lint and `<repo>/.venv/checkov`
- * the pinned checkov, creating or updating each whose requirements or constraints changed (a stamp holds their hash, so a new pin upgrades an old
- * venv). Returns the bin directory of `.venv`.
+ * Makes sure `<repo>/.venv` holds the pinned moto, `<repo>/.venv/cfn-lint` the pinned cfn-lint and
+ * `<repo>/.venv/checkov` the pinned checkov, creating or updating each whose requirements or constraints changed (a
+ * stamp holds their hash, so a new pin upgrades an old venv). Returns the bin directory of `.venv`.
  */
 export async function ensureVenv(options: EnsureVenvOptions = {}): Promise<string> {
   const log = options.log ?? defaultLog;
