@@ -10,6 +10,8 @@ import {
   ERIN,
   requestInput,
   seedActive,
+  seedExecution,
+  seedGrantRole,
   seedApproved,
   seedPending,
   statusOf,
@@ -18,7 +20,6 @@ import {
   type Harness,
 } from '../helpers/handler-deps';
 import { exampleConfig } from '../helpers/config-fixture';
-import type { FakeExecution } from '../helpers/fake-aws';
 import { capturedInfoLogs, capturedLogs } from '../helpers/logged-lines';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 import { metrics } from '../../lambdas/shared/powertools';
@@ -54,21 +55,6 @@ const sweepWithout = (config: JitAccessConfig) =>
 const withoutAcme = exampleConfig((raw) => {
   raw.vendors = raw.vendors.filter((vendor) => vendor.id !== 'acme');
 });
-
-/** The grant's workflow execution, as DescribeExecution will report it. */
-function seedExecution(grantId: string, status: FakeExecution['status']): void {
-  h.aws.executions.push({ stateMachineArn: testSettings().stateMachineArn ?? '', name: grantId, input: {}, status });
-}
-
-/** A role jit-access made (its tags and boundary) for `grantId`. */
-function seedGrantRole(grantId: string) {
-  return h.aws.seedRole(
-    `jit-${grantId}`,
-    '/jit-access/',
-    { 'jit-access:managed': 'true', 'jit-access:grant-id': grantId },
-    testSettings().permissionsBoundaryArn,
-  );
-}
 
 /** An inbound rule jit-access opened (its tags) for `grantId`, that the ledger may not know. */
 function seedManagedRule(grantId: string, fromPort = 22) {
@@ -149,7 +135,7 @@ describe('sweeper: a revoke left unfinished, by how long and how it stands', () 
     await seedApproved(h, GRANT_ID);
     h.aws.failOn('CreateSchedule', { errorName: 'ValidationException' });
     await h.handlers.grant({ grantId: GRANT_ID }).catch(() => undefined);
-    const roleArn = seedGrantRole(GRANT_ID).arn;
+    const roleArn = seedGrantRole(h, GRANT_ID).arn;
     const residueCheck = { checkedAt: T0, residue: { ...NO_RESIDUE, roles: [roleArn] } };
     await h.ledger.appendHistory(GRANT_ID, { at: T0, actor: 'grant', event: 'residue found' }, { residueCheck });
     h.clock.advanceMinutes(TEN_MINUTES + 1);
@@ -221,7 +207,7 @@ describe('sweeper: which grants it asks the workflow about', () => {
   it('asks nothing about a PENDING grant at exactly the approval timeout plus ten minutes, and asks one minute later', async () => {
     // Prepare
     await seedPending(h, GRANT_ID);
-    seedExecution(GRANT_ID, 'RUNNING');
+    seedExecution(h, GRANT_ID, 'RUNNING');
     h.clock.advanceMinutes(testSettings().config.approvalTimeoutMinutes + TEN_MINUTES);
 
     // Act
@@ -238,7 +224,7 @@ describe('sweeper: which grants it asks the workflow about', () => {
   it('asks about an APPROVED grant only ten minutes past its requested start, not past its approval', async () => {
     // Prepare: approved at T0 to start two hours later; the workflow waits in between.
     await seedApproved(h, GRANT_ID, requestInput({ startAt: '2030-03-01T11:00:00.000Z' }));
-    seedExecution(GRANT_ID, 'RUNNING');
+    seedExecution(h, GRANT_ID, 'RUNNING');
 
     // Act
     h.clock.advanceMinutes(TEN_MINUTES + 1);
@@ -261,7 +247,7 @@ describe('sweeper: which grants it asks the workflow about', () => {
     h.clock.set('2030-03-01T09:45:00.000Z');
     for (const approver of [ALICE, BOB]) await callApi(h, 'approve', approver, { params: { grantId: GRANT_ID } });
     expect(await statusOf(h, GRANT_ID)).toBe('APPROVED');
-    seedExecution(GRANT_ID, 'RUNNING');
+    seedExecution(h, GRANT_ID, 'RUNNING');
 
     // Act: 20 minutes after the start, 5 after the approval.
     h.clock.set('2030-03-01T09:50:00.000Z');
@@ -278,7 +264,7 @@ describe('sweeper: which grants it asks the workflow about', () => {
     // Prepare
     await seedActive(h, GRANT_ID);
     h.ledger.overwriteStatus(GRANT_ID, 'GRANTING');
-    seedExecution(GRANT_ID, 'RUNNING');
+    seedExecution(h, GRANT_ID, 'RUNNING');
     h.clock.advanceMinutes(TEN_MINUTES);
 
     // Act
@@ -313,7 +299,7 @@ describe('sweeper: which grants it asks the workflow about', () => {
     const metric = jest.spyOn(metrics, 'addMetric');
     await seedActive(h, GRANT_ID);
     h.ledger.overwriteStatus(GRANT_ID, 'GRANTING');
-    seedExecution(GRANT_ID, 'ABORTED');
+    seedExecution(h, GRANT_ID, 'ABORTED');
     h.clock.advanceMinutes(TEN_MINUTES + 1);
 
     // Act
@@ -333,7 +319,7 @@ describe('sweeper: which grants it asks the workflow about', () => {
   it('records that nothing was created when it fails a stranded APPROVED grant', async () => {
     // Prepare
     await seedApproved(h, GRANT_ID);
-    seedExecution(GRANT_ID, 'FAILED');
+    seedExecution(h, GRANT_ID, 'FAILED');
     h.clock.advanceMinutes(TEN_MINUTES + 1);
 
     // Act
@@ -350,7 +336,7 @@ describe('sweeper: which grants it asks the workflow about', () => {
   it('keeps the task token of a stranded grant that moved on before the sweeper could move it', async () => {
     // Prepare
     await seedPending(h, GRANT_ID);
-    seedExecution(GRANT_ID, 'ABORTED');
+    seedExecution(h, GRANT_ID, 'ABORTED');
     h.clock.advanceMinutes(testSettings().config.approvalTimeoutMinutes + TEN_MINUTES + 1);
     jest.spyOn(h.ledger, 'transition').mockResolvedValueOnce(false);
 
@@ -417,7 +403,7 @@ describe('sweeper: orphans, and what only looks like one', () => {
     await seedActive(h, GRANT_ID);
     await callApi(h, 'revoke', ERIN, { params: { grantId: GRANT_ID }, body: { reason: 'done' } });
     expect(await statusOf(h, GRANT_ID)).toBe('REVOKED');
-    seedGrantRole(GRANT_ID);
+    seedGrantRole(h, GRANT_ID);
 
     // Act
     const report = await sweep();
@@ -535,7 +521,7 @@ describe('sweeper: what it counts', () => {
     await revokeLeavingTheRole();
     await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2], durationMinutes: 15 }));
     h.clock.advanceMinutes(TEN_MINUTES + 6);
-    seedGrantRole('grant-orphan-role');
+    seedGrantRole(h, 'grant-orphan-role');
     h.aws.seedSchedule('jit-grant-orphan-schedule', SCHEDULE_GROUP);
     seedManagedRule('grant-orphan-rule', 2222);
     h.aws.startSession('orphan-session', 'jit-grant-orphan-session', BILLING_1);
@@ -565,7 +551,7 @@ describe('sweeper: what it logs', () => {
 
   it('logs an item that failed as an error naming it', async () => {
     // Prepare
-    seedGrantRole(GRANT_ID);
+    seedGrantRole(h, GRANT_ID);
     h.aws.failOn('DescribeSecurityGroupRules', { nth: 1 });
 
     // Act

@@ -9,6 +9,8 @@ import {
   rejectionOf,
   requestInput,
   seedActive,
+  seedExecution,
+  seedGrantRole,
   seedApproved,
   seedPending,
   statusOf,
@@ -17,7 +19,6 @@ import {
   type Harness,
 } from '../helpers/handler-deps';
 import { exampleConfig } from '../helpers/config-fixture';
-import type { FakeExecution } from '../helpers/fake-aws';
 import { createSweeperHandler } from '../../lambdas/handlers/sweeper';
 import { metrics } from '../../lambdas/shared/powertools';
 import { capturedInfoLogs } from '../helpers/logged-lines';
@@ -50,19 +51,9 @@ afterEach(() => {
   jest.restoreAllMocks();
 });
 
-/** A role jit-access made (its tags and boundary) for a grant the ledger does not know. */
-function seedOrphanRole(grantId: string) {
-  return h.aws.seedRole(
-    `jit-${grantId}`,
-    '/jit-access/',
-    { 'jit-access:managed': 'true', 'jit-access:grant-id': grantId },
-    testSettings().permissionsBoundaryArn,
-  );
-}
-
 /** What jit-access made for a grant the ledger does not know: a role with its policy, a schedule, an open rule. */
 function seedOrphans(): void {
-  seedOrphanRole(ORPHAN_ID).inlinePolicies.set('jit-session-access', {});
+  seedGrantRole(h, ORPHAN_ID).inlinePolicies.set('jit-session-access', {});
   h.aws.seedSchedule(`jit-${ORPHAN_ID}`, SCHEDULE_GROUP);
   h.aws.seedIngressRule({
     groupId: BILLING_SG,
@@ -86,11 +77,6 @@ const disableAcmeAtRunTime = () =>
     actor: 'erin',
     at: '2030-03-01T09:10:00.000Z',
   });
-
-/** The grant's workflow execution, as DescribeExecution will report it. */
-function seedExecution(grantId: string, status: FakeExecution['status']): void {
-  h.aws.executions.push({ stateMachineArn: testSettings().stateMachineArn ?? '', name: grantId, input: {}, status });
-}
 
 /** Past the approval timeout and the sweeper's margin for a workflow to move a grant on. */
 const pastApprovalTimeout = () => h.clock.advanceMinutes(testSettings().config.approvalTimeoutMinutes + 11);
@@ -287,7 +273,7 @@ describe('sweeper', () => {
   it('reports an item that failed and still removes the items after it', async () => {
     // Prepare
     const otherOrphan = 'grant-orphan-0002';
-    seedOrphanRole(ORPHAN_ID);
+    seedGrantRole(h, ORPHAN_ID);
     h.aws.seedSchedule(`jit-${otherOrphan}`, SCHEDULE_GROUP);
     // The role's teardown checks the JIT groups' rules in one listing: that listing fails.
     h.aws.failOn('DescribeSecurityGroupRules', { nth: 1 });
@@ -318,7 +304,7 @@ describe('sweeper', () => {
 
   it('removes a jit- role that no ledger record knows', async () => {
     // Prepare
-    seedOrphanRole(ORPHAN_ID).inlinePolicies.set('jit-session-access', {});
+    seedGrantRole(h, ORPHAN_ID).inlinePolicies.set('jit-session-access', {});
 
     // Act
     const report = await sweep();
@@ -455,7 +441,7 @@ describe('sweeper', () => {
     it('expires a PENDING grant whose execution was stopped, once past the approval timeout, and forgets its token', async () => {
       // Prepare
       await seedPending(h, GRANT_ID);
-      seedExecution(GRANT_ID, 'ABORTED');
+      seedExecution(h, GRANT_ID, 'ABORTED');
       pastApprovalTimeout();
 
       // Act
@@ -475,7 +461,7 @@ describe('sweeper', () => {
     it('asks nothing about a PENDING grant before its approval timeout, whatever its execution', async () => {
       // Prepare
       await seedPending(h, GRANT_ID);
-      seedExecution(GRANT_ID, 'ABORTED');
+      seedExecution(h, GRANT_ID, 'ABORTED');
       h.clock.advanceMinutes(testSettings().config.approvalTimeoutMinutes);
 
       // Act
@@ -490,7 +476,7 @@ describe('sweeper', () => {
     it('leaves a PENDING grant past its timeout alone while its execution still runs', async () => {
       // Prepare
       await seedPending(h, GRANT_ID);
-      seedExecution(GRANT_ID, 'RUNNING');
+      seedExecution(h, GRANT_ID, 'RUNNING');
       pastApprovalTimeout();
 
       // Act
@@ -504,7 +490,7 @@ describe('sweeper', () => {
     it('fails an APPROVED grant whose execution failed before the grant step, with nothing created', async () => {
       // Prepare
       await seedApproved(h, GRANT_ID);
-      seedExecution(GRANT_ID, 'FAILED');
+      seedExecution(h, GRANT_ID, 'FAILED');
       h.clock.advanceMinutes(11);
       h.aws.clearCallLog();
 
@@ -535,7 +521,7 @@ describe('sweeper', () => {
     it('reports an APPROVED grant past its start whose execution still waits for the answer, and changes nothing', async () => {
       // Prepare: the approval was recorded but SendTaskSuccess never reached the workflow.
       await seedApproved(h, GRANT_ID);
-      seedExecution(GRANT_ID, 'RUNNING');
+      seedExecution(h, GRANT_ID, 'RUNNING');
       h.clock.advanceMinutes(11);
       h.aws.clearCallLog();
 
@@ -552,7 +538,7 @@ describe('sweeper', () => {
       // Prepare: the grant step made everything, then its execution was stopped before it recorded ACTIVE.
       await seedActive(h, GRANT_ID);
       h.ledger.overwriteStatus(GRANT_ID, 'GRANTING');
-      seedExecution(GRANT_ID, 'ABORTED');
+      seedExecution(h, GRANT_ID, 'ABORTED');
       h.clock.advanceMinutes(11);
 
       // Act
@@ -571,7 +557,7 @@ describe('sweeper', () => {
     it('moves a stranded grant on once: a second sweep changes nothing', async () => {
       // Prepare
       await seedPending(h, GRANT_ID);
-      seedExecution(GRANT_ID, 'TIMED_OUT');
+      seedExecution(h, GRANT_ID, 'TIMED_OUT');
       pastApprovalTimeout();
       await sweep();
       h.aws.clearCallLog();
@@ -686,7 +672,7 @@ describe('sweeper: what a run leaves in the logs and the metrics', () => {
 
   it('ends its log with a line holding the whole report', async () => {
     // Prepare
-    seedOrphanRole(ORPHAN_ID);
+    seedGrantRole(h, ORPHAN_ID);
 
     // Act
     await sweep();

@@ -28,6 +28,7 @@ import type { JitAccessConfig } from '../../lib/config/schema';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { exampleConfig } from './config-fixture';
 import { fakeAuditSources, type FakeAuditSources } from './audit-sources';
+import type { FakeExecution } from './fake-aws';
 import { FakeAws } from './fake-aws';
 import { InMemoryLedger } from './in-memory-ledger';
 
@@ -353,4 +354,24 @@ export async function rejectionOf(act: Promise<unknown>): Promise<Error> {
     throw new Error(`expected an Error, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected a rejection, but the call succeeded');
+}
+
+/** The grant's workflow execution, as DescribeExecution will report it. */
+export function seedExecution(harness: Harness<Ledger>, grantId: string, status: FakeExecution['status']): void {
+  harness.aws.executions.push({
+    stateMachineArn: testSettings().stateMachineArn ?? '',
+    name: grantId,
+    input: {},
+    status,
+  });
+}
+
+/** A role jit-access made for `grantId` (its path, tags and boundary), whether or not the ledger knows the grant. */
+export function seedGrantRole(harness: Harness<Ledger>, grantId: string) {
+  return harness.aws.seedRole(
+    `jit-${grantId}`,
+    '/jit-access/',
+    { 'jit-access:managed': 'true', 'jit-access:grant-id': grantId },
+    testSettings().permissionsBoundaryArn,
+  );
 }
