@@ -15,13 +15,31 @@ interface Check {
 }
 
 /**
- * Side by side rather than one after another: tsc alone keeps one core busy for most of the time the three take, so
- * on two cores ESLint and Prettier finish while it still runs.
+ * ESLint's and Prettier's caches (under node_modules/.cache, beside the synthesized templates and bundled functions):
+ * a file whose content, the tool's version and its config are unchanged keeps its earlier result, so a second run
+ * checks only the files that changed (about 50 s of CPU down to 4 s here). Both rules and formatting are per file, so
+ * no result depends on another file's content. A fresh clone has no cache and checks every file.
+ */
+const cached = (location: string) => [
+  '--cache',
+  '--cache-location',
+  `node_modules/.cache/${location}`,
+  '--cache-strategy',
+  'content',
+];
+
+/**
+ * Side by side rather than one after another, beside jest (scripts/test.ts): they fill the moments jest's workers wait.
+ *
+ * The type check is TypeScript 7's compiler (the `typescript-7` alias; native, a third of 5.9's CPU time on this
+ * project: the aws-cdk-lib and AWS SDK declarations it loads are 1.5 million lines). The `typescript` package stays at
+ * 5.9 for the tools that call its JavaScript API (typescript-eslint, editors, Stryker's checker); both read the same
+ * tsconfig.json and report the same errors.
  */
 const CHECKS: readonly Check[] = [
-  { name: 'tsc --noEmit', bin: 'typescript/bin/tsc', args: ['--noEmit'] },
-  { name: 'eslint .', bin: 'eslint/bin/eslint.js', args: ['.'] },
-  { name: 'prettier --check .', bin: 'prettier/bin/prettier.cjs', args: ['--check', '.'] },
+  { name: 'tsc --noEmit', bin: 'typescript-7/bin/tsc', args: ['--noEmit'] },
+  { name: 'eslint .', bin: 'eslint/bin/eslint.js', args: ['.', ...cached('eslint/')] },
+  { name: 'prettier --check .', bin: 'prettier/bin/prettier.cjs', args: ['--check', '.', ...cached('prettier/cache')] },
 ];
 
 interface Outcome {
