@@ -1,3 +1,4 @@
+import type { ListObjectVersionsOutput } from '@aws-sdk/client-s3';
 import type { TranscriptObject } from '../domain/audit-report';
 import type { AwsClientConfig } from '../shared/aws-client-config';
 import { lazyClient } from './lazy-client';
@@ -9,8 +10,8 @@ export const TRANSCRIPT_PREFIX = 'sessions/';
 export interface TranscriptObjects {
   readonly bucketName: string;
   /**
-   * Every version of the session's transcript objects, oldest first, each with its lock; the oldest version's text
-   * when it fits in `maxContentBytes`.
+   * Every version of the session's transcript objects (every page of the listing), oldest first, each with its lock;
+   * the oldest version's text when it fits in `maxContentBytes`.
    */
   objectsOf(sessionId: string, maxContentBytes: number): Promise<TranscriptObject[]>;
 }
@@ -30,10 +31,26 @@ export class S3TranscriptObjects implements TranscriptObjects {
 
   async objectsOf(sessionId: string, maxContentBytes: number): Promise<TranscriptObject[]> {
     const { sdk, client } = await this.aws();
-    const listed = await client.send(
-      new sdk.ListObjectVersionsCommand({ Bucket: this.bucketName, Prefix: `${TRANSCRIPT_PREFIX}${sessionId}` }),
-    );
-    const versions = (listed.Versions ?? [])
+    const listed: NonNullable<ListObjectVersionsOutput['Versions']> = [];
+    let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+    for (;;) {
+      const page = await client.send(
+        new sdk.ListObjectVersionsCommand({
+          Bucket: this.bucketName,
+          Prefix: `${TRANSCRIPT_PREFIX}${sessionId}`,
+          ...markers,
+        }),
+      );
+      listed.push(...(page.Versions ?? []));
+      if (!page.IsTruncated) break;
+      // S3 always names where a truncated listing goes on; without it, asking again would return the same page.
+      if (!page.NextKeyMarker) throw new Error('S3 answered a truncated ListObjectVersions page with no NextKeyMarker');
+      markers = {
+        KeyMarker: page.NextKeyMarker,
+        ...(page.NextVersionIdMarker ? { VersionIdMarker: page.NextVersionIdMarker } : {}),
+      };
+    }
+    const versions = listed
       .filter((v) => v.Key)
       .sort((a, b) => (a.LastModified?.getTime() ?? 0) - (b.LastModified?.getTime() ?? 0));
     const objects: TranscriptObject[] = [];

@@ -15,6 +15,7 @@ const BUCKET = 'jitaccess-sessions-111122223333-eu-west-1';
 const SESSION = 'vendor-engineer-0a1b2c3d4e5f60718';
 const KEY = `sessions/${SESSION}.log`;
 const CONFIG = { region: 'eu-west-1', maxAttempts: 1 };
+const PAGE_SIZE = 2;
 
 /** One stored object version of the evidence bucket, as S3 lists and heads it. */
 interface StoredVersion {
@@ -44,11 +45,22 @@ beforeEach(() => {
   s3.reset();
   stored = [];
   encodings = [];
-  s3.on(ListObjectVersionsCommand).callsFake((input: ListObjectVersionsCommandInput) => ({
-    Versions: stored
-      .filter((v) => v.key === undefined || v.key.startsWith(input.Prefix ?? ''))
-      .map((v) => ({ Key: v.key, VersionId: v.versionId, Size: v.size, LastModified: v.lastModified })),
-  }));
+  // S3 pages the listing (at most MaxKeys, 1,000 by default); this one pages at two, in the order `stored` holds.
+  s3.on(ListObjectVersionsCommand).callsFake((input: ListObjectVersionsCommandInput) => {
+    const listed = stored.filter((v) => v.key === undefined || v.key.startsWith(input.Prefix ?? ''));
+    const after = input.KeyMarker
+      ? listed.findIndex((v) => v.key === input.KeyMarker && v.versionId === input.VersionIdMarker) + 1
+      : 0;
+    if (input.KeyMarker && after === 0) throw awsError('InvalidArgument', 'Invalid version id specified');
+    const page = listed.slice(after, after + (input.MaxKeys ?? PAGE_SIZE));
+    const last = page.at(-1);
+    const truncated = after + page.length < listed.length;
+    return {
+      Versions: page.map((v) => ({ Key: v.key, VersionId: v.versionId, Size: v.size, LastModified: v.lastModified })),
+      IsTruncated: truncated,
+      ...(truncated ? { NextKeyMarker: last?.key, NextVersionIdMarker: last?.versionId } : {}),
+    };
+  });
   s3.on(HeadObjectCommand).callsFake((input: HeadObjectCommandInput) => {
     const version = versionOf(input);
     return {
@@ -278,6 +290,74 @@ describe('S3TranscriptObjects', () => {
     expect(objects).toStrictEqual([
       { key: KEY, versionId: 'v-1', bytes: 4, lastModified: '2030-03-01T10:00:00.000Z', content: '' },
     ]);
+  });
+
+  it('reads every page of the listing, each asked for from where the last one ended', async () => {
+    // Prepare
+    const minutes = [4, 0, 2, 1, 3];
+    stored.push(
+      ...minutes.map((minute) => ({
+        key: KEY,
+        versionId: `v-${minute}`,
+        size: 2,
+        lastModified: new Date(`2030-03-01T10:0${minute}:00.000Z`),
+        body: `t${minute}`,
+      })),
+    );
+
+    // Act
+    const objects = await new S3TranscriptObjects(BUCKET, CONFIG).objectsOf(SESSION, 100);
+
+    // Assess
+    const prefix = `sessions/${SESSION}`;
+    expect(listCalls()).toEqual([
+      { Bucket: BUCKET, Prefix: prefix },
+      { Bucket: BUCKET, Prefix: prefix, KeyMarker: KEY, VersionIdMarker: 'v-0' },
+      { Bucket: BUCKET, Prefix: prefix, KeyMarker: KEY, VersionIdMarker: 'v-1' },
+    ]);
+    expect(objects.map((o) => o.versionId)).toEqual(['v-0', 'v-1', 'v-2', 'v-3', 'v-4']);
+    expect(objects[0]).toMatchObject({ content: 't0' });
+  });
+
+  it('goes on from the key alone when a truncated page names no version marker', async () => {
+    // Prepare
+    const second = `sessions/${SESSION}.2.log`;
+    s3.on(ListObjectVersionsCommand, { KeyMarker: undefined }).resolves({
+      Versions: [{ Key: KEY, Size: 1, LastModified: new Date('2030-03-01T10:00:00.000Z') }],
+      IsTruncated: true,
+      NextKeyMarker: KEY,
+    });
+    s3.on(ListObjectVersionsCommand, { KeyMarker: KEY }).resolves({
+      Versions: [{ Key: second, Size: 1, LastModified: new Date('2030-03-01T10:01:00.000Z') }],
+      IsTruncated: false,
+    });
+    stored.push({ key: KEY, body: 'a' }, { key: second, body: 'b' });
+
+    // Act
+    const objects = await new S3TranscriptObjects(BUCKET, CONFIG).objectsOf(SESSION, 100);
+
+    // Assess
+    expect(listCalls()).toEqual([
+      { Bucket: BUCKET, Prefix: `sessions/${SESSION}` },
+      { Bucket: BUCKET, Prefix: `sessions/${SESSION}`, KeyMarker: KEY },
+    ]);
+    expect(objects.map((o) => [o.key, o.content])).toEqual([
+      [KEY, 'a'],
+      [second, 'b'],
+    ]);
+  });
+
+  it('stops with an error, not a loop, when a truncated page names nowhere to go on from', async () => {
+    // Prepare
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: KEY, VersionId: 'v-1' }], IsTruncated: true });
+
+    // Act
+    const reading = new S3TranscriptObjects(BUCKET, CONFIG).objectsOf(SESSION, 100);
+
+    // Assess
+    await expect(reading).rejects.toThrow('S3 answered a truncated ListObjectVersions page with no NextKeyMarker');
+    expect(listCalls()).toHaveLength(1);
+    expect(headCalls()).toEqual([]);
   });
 
   it('answers no objects when Session Manager uploaded no transcript', async () => {
