@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startMoto, type MotoServer } from './local-aws/local-aws';
+import { loopbackEndpoint, startMoto, type MotoServer } from './local-aws/local-aws';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEFAULT_PATHS = ['lambdas', 'lib/config'];
@@ -216,12 +216,14 @@ async function main(): Promise<number> {
  * one is started here for the whole run, unless JIT_AWS_ENDPOINT already names one, and stopped at the end.
  */
 async function runBatches(batches: readonly Batch[], force: boolean): Promise<number> {
+  // A named endpoint must be local AWS on loopback: the tests send it their local credentials.
+  const named = process.env.JIT_AWS_ENDPOINT;
+  const endpoint = named ? loopbackEndpoint(named, 'JIT_AWS_ENDPOINT') : undefined;
   let moto: MotoServer | undefined;
-  if (!process.env.JIT_AWS_ENDPOINT) {
+  if (!endpoint) {
     process.stderr.write('[mutation] starting moto on loopback for the ledger tests on local AWS\n');
     moto = await startMoto();
   }
-  const endpoint = process.env.JIT_AWS_ENDPOINT ?? moto?.endpoint;
   try {
     for (const [index, batch] of batches.entries()) {
       const what = batch.files.length === 1 ? batch.files[0] : `${batch.chunk} (${batch.files.length} files)`;
@@ -231,7 +233,7 @@ async function runBatches(batches: readonly Batch[], force: boolean): Promise<nu
       // output pipes keep draining while Stryker runs.
       const child = spawn('npx', args, {
         cwd: ROOT,
-        env: { ...process.env, MUTATION_CHUNK: batch.chunk, JIT_AWS_ENDPOINT: endpoint },
+        env: { ...process.env, MUTATION_CHUNK: batch.chunk, JIT_AWS_ENDPOINT: endpoint ?? moto?.endpoint },
         stdio: ['ignore', 2, 'inherit'],
       });
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));

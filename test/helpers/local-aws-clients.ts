@@ -1,3 +1,4 @@
+import { loopbackEndpoint } from '../../scripts/local-aws/local-aws';
 import { localClientConfig as clientConfigFor } from '../../scripts/local-aws/local-world';
 
 /** Config for an AWS SDK v3 client that talks to the moto server started by test/helpers/moto-global-setup.ts. */
@@ -10,5 +11,5 @@ export function localClientConfig(): ReturnType<typeof clientConfigFor> {
         'the endpoint it prints.',
     );
   }
-  return clientConfigFor(endpoint);
+  return clientConfigFor(loopbackEndpoint(endpoint, 'JIT_AWS_ENDPOINT'));
 }

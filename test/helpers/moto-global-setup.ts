@@ -1,4 +1,4 @@
-import { startMoto, type MotoServer } from '../../scripts/local-aws/local-aws';
+import { loopbackEndpoint, startMoto, type MotoServer } from '../../scripts/local-aws/local-aws';
 
 /** Jest runs globalSetup and globalTeardown in the same process; this global carries the servers between them. */
 export interface MotoGlobal {
@@ -16,8 +16,12 @@ export const WORKER_ENDPOINTS = 'JIT_AWS_ENDPOINTS';
  * moto's dashboard after a run.
  */
 export default async function motoGlobalSetup(globalConfig: { readonly maxWorkers: number }): Promise<void> {
-  if (process.env.JIT_AWS_ENDPOINT) {
-    process.stderr.write(`[local-aws] using moto at ${process.env.JIT_AWS_ENDPOINT} from JIT_AWS_ENDPOINT\n`);
+  const named = process.env.JIT_AWS_ENDPOINT;
+  if (named) {
+    // Only local AWS on loopback: the tests send it their local credentials, and create and delete what they like.
+    process.stderr.write(
+      `[local-aws] using moto at ${loopbackEndpoint(named, 'JIT_AWS_ENDPOINT')} from JIT_AWS_ENDPOINT\n`,
+    );
     return;
   }
   const servers = await Promise.all(Array.from({ length: Math.max(1, globalConfig.maxWorkers) }, () => startMoto()));

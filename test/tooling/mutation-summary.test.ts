@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { scratchDir } from '../helpers/scratch-dir';
 
@@ -88,5 +88,31 @@ describe('the mutation summary (scripts/mutation.ts --summary)', () => {
         ],
       },
     });
+  });
+});
+
+describe('npm run mutation with JIT_AWS_ENDPOINT set', () => {
+  it('refuses an endpoint that is not local AWS on loopback, naming the variable, and runs nothing', () => {
+    // Prepare
+    const chunks = scratchDir('jit-mutation-chunks-');
+
+    // Act
+    const run = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/mutation.ts', MEASURED],
+      {
+        cwd: ROOT,
+        env: { ...process.env, MUTATION_CHUNKS: chunks, JIT_AWS_ENDPOINT: 'https://dynamodb.eu-west-1.amazonaws.com' },
+        encoding: 'utf8',
+      },
+    );
+
+    // Assess
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'mutation: JIT_AWS_ENDPOINT: "https://dynamodb.eu-west-1.amazonaws.com" is not a local AWS endpoint: use ' +
+        'http://127.0.0.1:<port> (npm run local-aws -- start prints one), or unset it\n',
+    );
+    expect(readdirSync(chunks)).toEqual([]);
   });
 });
