@@ -7,13 +7,22 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const MEASURED = 'lambdas/lifecycle/check-request.ts';
 const NO_MUTANTS = 'lambdas/lifecycle/teardown-adapters.ts';
 
+/** `npm run mutation -- <args>` with its chunks in `chunks` and `env` added to the environment. */
+function mutation(chunks: string, args: readonly string[], env: Record<string, string> = {}) {
+  return spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/mutation.ts', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, MUTATION_CHUNKS: chunks, ...env },
+      encoding: 'utf8',
+    },
+  );
+}
+
 /** `npm run mutation -- --summary --json <files>` over the chunks in `chunks`. */
 function summary(chunks: string, files: readonly string[]): { status: number | null; json: unknown } {
-  const run = spawnSync(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/mutation.ts', '--summary', '--json', ...files],
-    { cwd: ROOT, env: { ...process.env, MUTATION_CHUNKS: chunks }, encoding: 'utf8' },
-  );
+  const run = mutation(chunks, ['--summary', '--json', ...files]);
   return { status: run.status, json: JSON.parse(run.stdout) };
 }
 
@@ -97,15 +106,7 @@ describe('npm run mutation with JIT_AWS_ENDPOINT set', () => {
     const chunks = scratchDir('jit-mutation-chunks-');
 
     // Act
-    const run = spawnSync(
-      process.execPath,
-      [path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/mutation.ts', MEASURED],
-      {
-        cwd: ROOT,
-        env: { ...process.env, MUTATION_CHUNKS: chunks, JIT_AWS_ENDPOINT: 'https://dynamodb.eu-west-1.amazonaws.com' },
-        encoding: 'utf8',
-      },
-    );
+    const run = mutation(chunks, [MEASURED], { JIT_AWS_ENDPOINT: 'https://dynamodb.eu-west-1.amazonaws.com' });
 
     // Assess
     expect(run.status).toBe(2);
