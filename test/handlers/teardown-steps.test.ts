@@ -5,9 +5,9 @@
  */
 import { metrics } from '../../lambdas/shared/powertools';
 import type { GrantUpdate } from '../../lambdas/adapters/ledger';
-import { GRANT_TAG, MANAGED_TAG, RUN_AS_TAG, scheduleNameFor } from '../../lambdas/domain/planner';
+import { GRANT_TAG, ingressRuleKey, MANAGED_TAG, RUN_AS_TAG, scheduleNameFor } from '../../lambdas/domain/planner';
 import type { GrantRecord, Residue } from '../../lambdas/domain/types';
-import { isFinished, isGrantRole, NO_RESIDUE, teardownGrant } from '../../lambdas/lifecycle/teardown';
+import { anyLive, isFinished, isGrantRole, NO_RESIDUE, teardownGrant } from '../../lambdas/lifecycle/teardown';
 import {
   ACCOUNT_ID,
   BILLING_1,
@@ -452,5 +452,206 @@ describe('the ends of a teardown that the resource steps do not decide', () => {
     const revoked = await h.ledger.getGrant(GRANT_ID);
     expect(revoked?.residueCheck).toEqual({ checkedAt: EXPIRES_AT, residue: NO_RESIDUE });
     expect(h.aws.countOf('SendCommand')).toBe(0);
+  });
+});
+
+describe('the bookkeeping steps that have their own handling log what they did instead', () => {
+  const errors = capturedLogs('error');
+  const warnings = capturedLogs('warn');
+  const ledgerOutage = () => Object.assign(new Error('ledger unavailable'), { name: 'InternalServerError' });
+
+  it('names the read of the role, then lists (not ends) the sessions of a role it could not read', async () => {
+    // Prepare
+    h.aws.failOn('GetRole');
+    h.aws.failOn('DescribeSessions');
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(errors.pick('message', 'step')).toEqual([
+      { message: OWN_STEP_FAILED, step: 'read the role' },
+      { message: STEP_FAILED, step: 'list the sessions of a role that could not be read' },
+      { message: LEFT_RESIDUE, step: undefined },
+    ]);
+    expect(result.residue.sessions).toEqual([`${ROLE_NAME} sessions: could not be checked`]);
+  });
+
+  it('names the second pass over the sessions when its listing fails, and reports them unchecked', async () => {
+    // Prepare: the first listing works, the one after the role is gone does not.
+    h.aws.failOn('DescribeSessions', { nth: 2 });
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(errors.pick('message', 'step')).toEqual([
+      { message: STEP_FAILED, step: 'terminate sessions started meanwhile' },
+      { message: LEFT_RESIDUE, step: undefined },
+    ]);
+    expect(result).toMatchObject({
+      status: 'REVOKING',
+      residue: { ...NO_RESIDUE, sessions: [`${ROLE_NAME} sessions: could not be checked`] },
+    });
+  });
+
+  it('names the read of the instances a lock could not reach', async () => {
+    // Prepare
+    h.aws.unmanaged.add(BILLING_1);
+    h.aws.failOn('DescribeInstances');
+
+    // Act
+    await revokeAtExpiry();
+
+    // Assess
+    expect(errors.pick('message', 'step')).toEqual([
+      { message: OWN_STEP_FAILED, step: 'read unreachable instances' },
+      { message: LEFT_RESIDUE, step: undefined },
+    ]);
+  });
+
+  it('warns when the one-write start fails, and names the release of the OS user when that fails too', async () => {
+    // Prepare
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseOsUser').mockRejectedValueOnce(ledgerOutage());
+
+    // Act
+    await revokeAtExpiry();
+
+    // Assess
+    expect(warnings.pick('message')).toEqual([
+      { message: 'starting the revoke in one write failed; doing it step by step' },
+    ]);
+    expect(errors.pick('message', 'step')).toEqual([
+      { message: OWN_STEP_FAILED, step: 'let go of the OS user' },
+      { message: LEFT_RESIDUE, step: undefined },
+    ]);
+  });
+
+  it('warns when the rules cannot be let go of at once, and lets them go one by one', async () => {
+    // Prepare
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseRules').mockRejectedValueOnce(ledgerOutage());
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(warnings.pick('message')).toEqual([
+      { message: 'starting the revoke in one write failed; doing it step by step' },
+      { message: 'releasing the rules at once failed; releasing them one by one' },
+    ]);
+    expect(result.status).toBe('REVOKED');
+  });
+
+  it('one by one, asks the ledger nothing more about a rule another grant still holds', async () => {
+    // Prepare
+    h.clock.advanceMinutes(30);
+    await seedActive(h, OTHER_ID, requestInput({ targets: [BILLING_2] }));
+    jest.spyOn(h.ledger, 'releaseRules').mockRejectedValueOnce(ledgerOutage());
+    const getRule = jest.spyOn(h.ledger, 'getRule');
+    const writesBefore = h.ledger.writes.length;
+
+    // Act
+    await revokeAtExpiry();
+
+    // Assess: each rule is released and kept, never forgotten or read again.
+    expect(h.ledger.writes.slice(writesBefore).filter((w) => w.endsWith('Rule') || w.endsWith('Unheld'))).toEqual([
+      'releaseRule',
+      'releaseRule',
+    ]);
+    expect(getRule).not.toHaveBeenCalled();
+  });
+
+  it('one by one, names the grant that acquired a rule between its release and its deletion', async () => {
+    // Prepare: when the revoke would forget the rule, another grant has just acquired it.
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseRules').mockRejectedValueOnce(ledgerOutage());
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    const [rule] = grant?.plan.ingressRules ?? [];
+    if (!rule) throw new Error('the grant plans no rule');
+    const forget = h.ledger.forgetRuleIfUnheld.bind(h.ledger);
+    jest.spyOn(h.ledger, 'forgetRuleIfUnheld').mockImplementationOnce(async (key) => {
+      await h.ledger.acquireRule(rule, key, OTHER_ID);
+      return forget(key);
+    });
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.sharedRulesKept).toEqual([ingressRuleKey(rule)]);
+    expect(h.aws.rulesIn(BILLING_SG).map((r) => r.description)).toEqual([`jit-access grant ${OTHER_ID}`]);
+  });
+
+  it('one by one, closes a rule the ledger no longer holds for anyone by listing the groups', async () => {
+    // Prepare: the ledger has already forgotten the first rule (a partial earlier release), so it has no id for it.
+    jest.spyOn(h.ledger, 'startRevoke').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseRules').mockRejectedValueOnce(ledgerOutage());
+    jest.spyOn(h.ledger, 'releaseRule').mockResolvedValueOnce(undefined);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result).toMatchObject({ status: 'REVOKED', residue: NO_RESIDUE });
+    expect(h.aws.rulesIn(BILLING_SG)).toEqual([]);
+    expect(h.aws.countOf('DescribeSecurityGroupRules')).toBeGreaterThan(0);
+  });
+});
+
+describe('the residue re-check when a read fails', () => {
+  it.each([
+    ['GetRole', 'roles', `${ROLE_NAME}: could not be checked`],
+    ['GetSchedule', 'schedules', `${ROLE_NAME}: could not be checked`],
+  ] as const)('reports a %s that failed in the re-check as unchecked', async (read, kind, line) => {
+    // Prepare: the delete fails every time, and so does the re-check's read.
+    h.aws.failWhen(kind === 'roles' ? 'DeleteRole' : 'DeleteSchedule');
+    h.aws.failWhen(read, () => h.aws.countOf(read) > 1);
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.status).toBe('REVOKING');
+    expect(result.residue[kind]).toEqual([line]);
+  });
+
+  it('reports the policies of a role still there as unchecked when they cannot be listed', async () => {
+    // Prepare
+    h.aws.failWhen('DeleteRole');
+    h.aws.failWhen('ListRolePolicies');
+
+    // Act
+    const result = await revokeAtExpiry();
+
+    // Assess
+    expect(result.residue.policies).toEqual([`${ROLE_NAME}/could not be checked`]);
+  });
+});
+
+describe('anyLive: whether a holder may still use a shared rule', () => {
+  it('is true for an ACTIVE grant before its expiry, false at its expiry', async () => {
+    expect(await anyLive(h.deps, [GRANT_ID])).toBe(true);
+    h.clock.set(EXPIRES_AT);
+    expect(await anyLive(h.deps, [GRANT_ID])).toBe(false);
+  });
+
+  it('is true for a GRANTING grant, which has no expiry yet', async () => {
+    // Prepare
+    const grant = await h.ledger.getGrant(GRANT_ID);
+    if (!grant) throw new Error(`no grant ${GRANT_ID}`);
+    const { expiresAt: _expiresAt, ...granting } = grant;
+    jest.spyOn(h.ledger, 'getGrant').mockResolvedValueOnce({ ...granting, status: 'GRANTING' });
+
+    // Assess
+    expect(await anyLive(h.deps, [GRANT_ID])).toBe(true);
+  });
+
+  it('is false for a grant being revoked, an unknown one and none', async () => {
+    expect(await anyLive(h.deps, [])).toBe(false);
+    expect(await anyLive(h.deps, ['grant-steps-0404'])).toBe(false);
+    h.ledger.overwriteStatus(GRANT_ID, 'REVOKING');
+    expect(await anyLive(h.deps, [GRANT_ID])).toBe(false);
   });
 });
