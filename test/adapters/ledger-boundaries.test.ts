@@ -7,6 +7,8 @@
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type TransactWriteCommandInput,
@@ -281,6 +283,150 @@ describe('the ledger against what DynamoDB answers and moto does not', () => {
     });
   });
 
+  describe('reads and writes DynamoDB takes as moto does not check them', () => {
+    it('reads every item it decides on strongly consistently (moto is always consistent; DynamoDB is not unless asked)', async () => {
+      // Prepare
+      dynamodb.on(QueryCommand).resolves({ Items: [] });
+      dynamodb.on(GetCommand).resolves({});
+      dynamodb.on(BatchGetCommand).resolves({ Responses: { ledger: [] } });
+
+      // Act
+      await ledger.getGrant(GRANT);
+      await ledger.listVotes(GRANT);
+      await ledger.vendorStates();
+      await ledger.getTaskToken(GRANT);
+      await ledger.getRule(ruleKeys(1)[0] as string);
+      await ledger.getRules(ruleKeys(1));
+      await ledger.vendorHistory('acme');
+      await ledger.attemptsBetween('acme', '2030-03-01T00:00:00.000Z', '2030-03-02T00:00:00.000Z');
+      await ledger.reviewsDueBy('2030-03-02T00:00:00.000Z');
+
+      // Assess
+      const queries = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input.ConsistentRead);
+      const gets = dynamodb.commandCalls(GetCommand).map((call) => call.args[0].input.ConsistentRead);
+      const batches = dynamodb
+        .commandCalls(BatchGetCommand)
+        .map((call) => call.args[0].input.RequestItems?.ledger?.ConsistentRead);
+      expect({ queries, gets, batches }).toEqual({
+        queries: [true, true, true, true, true],
+        gets: [true, true, true],
+        batches: [true],
+      });
+    });
+
+    it('keeps the optional comment of a vote only when one was written', async () => {
+      // Prepare
+      const vote = { person: 'bob', arn: 'arn:aws:iam::111122223333:user/bob', decision: 'approve', at: ENTRY.at };
+      dynamodb.on(QueryCommand).resolves({
+        Items: [
+          { ...vote, planHash: 'sha256:a', comment: 'checked the ticket' },
+          { ...vote, person: 'carol', planHash: 'sha256:a' },
+        ],
+      });
+
+      // Act
+      const votes = await ledger.listVotes(GRANT);
+
+      // Assess
+      expect(votes).toStrictEqual([
+        { ...vote, planHash: 'sha256:a', comment: 'checked the ticket' },
+        { ...vote, person: 'carol', planHash: 'sha256:a' },
+      ]);
+    });
+
+    it('appends a history entry with the update’s fields named, and with no names when there is no update', async () => {
+      // Prepare
+      dynamodb.on(TransactWriteCommand).resolves({});
+
+      // Act
+      await ledger.appendHistory(GRANT, ENTRY);
+      await ledger.appendHistory(GRANT, ENTRY, { expiresAt: '2030-03-01T10:00:00.000Z', revokeReason: undefined });
+
+      // Assess
+      expect(transactions().map((input) => input.TransactItems?.[0]?.Update)).toEqual([
+        {
+          TableName: 'ledger',
+          Key: { pk: `GRANT#${GRANT}`, sk: 'GRANT' },
+          UpdateExpression: 'SET updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': ENTRY.at },
+        },
+        {
+          TableName: 'ledger',
+          Key: { pk: `GRANT#${GRANT}`, sk: 'GRANT' },
+          UpdateExpression: 'SET updatedAt = :at, #u_expiresAt = :u_expiresAt',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#u_expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':at': ENTRY.at, ':u_expiresAt': '2030-03-01T10:00:00.000Z' },
+        },
+      ]);
+    });
+
+    it('names the grant a history entry was refused for, as a failed condition', async () => {
+      // Prepare
+      dynamodb
+        .on(TransactWriteCommand)
+        .rejects(failure('TransactionCanceledException', 'ConditionalCheckFailed', 'None'));
+
+      // Act
+      const outcome = ledger.appendHistory(GRANT, ENTRY);
+
+      // Assess
+      await expect(outcome).rejects.toMatchObject({
+        name: 'ConditionalCheckFailedException',
+        message: `The conditional request failed: no grant ${GRANT}`,
+      });
+    });
+
+    it('forgets the task token of a grant that is gone without error, and lets any other failure through', async () => {
+      // Prepare
+      const throttled = failure('ThrottlingException');
+      dynamodb.on(UpdateCommand).rejectsOnce(failure('ConditionalCheckFailedException')).rejectsOnce(throttled);
+
+      // Act
+      await ledger.forgetTaskToken(GRANT);
+      const second = ledger.forgetTaskToken(GRANT);
+
+      // Assess
+      await expect(second).rejects.toBe(throttled);
+      expect(dynamodb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+        TableName: 'ledger',
+        Key: { pk: `GRANT#${GRANT}`, sk: 'GRANT' },
+        UpdateExpression: 'REMOVE taskToken',
+        ConditionExpression: 'attribute_exists(pk)',
+      });
+    });
+
+    it('names every attribute of a vendor’s state it sets', async () => {
+      // Prepare
+      dynamodb.on(UpdateCommand).resolves({});
+      const state = { vendorId: 'acme', disabled: true, reason: 'contract paused', actor: 'erin', at: ENTRY.at };
+
+      // Act
+      await ledger.setVendorState(state);
+
+      // Assess
+      const input = dynamodb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(input?.ExpressionAttributeNames).toEqual({
+        '#vendorId': 'vendorId',
+        '#disabled': 'disabled',
+        '#reason': 'reason',
+        '#actor': 'actor',
+        '#at': 'at',
+        '#history': 'history',
+      });
+      expect(input?.ExpressionAttributeValues).toEqual({
+        ':vendorId': 'acme',
+        ':disabled': true,
+        ':reason': 'contract paused',
+        ':actor': 'erin',
+        ':at': ENTRY.at,
+        ':none': [],
+        ':entry': [state],
+      });
+    });
+  });
+
   describe('releasing rules', () => {
     it('releases rules it holds alone in one write without reading them, when it knows every rule id', async () => {
       // Prepare
@@ -312,6 +458,24 @@ describe('the ledger against what DynamoDB answers and moto does not', () => {
         ConditionExpression: 'size(holders) = :one AND contains(holders, :me)',
         ExpressionAttributeValues: { ':one': 1, ':me': GRANT },
       });
+    });
+
+    it('releases exactly 100 rules it holds alone in one write, and lets a failure other than a condition through unread', async () => {
+      // Prepare
+      const keys = ruleKeys(100);
+      const throttled = failure('ThrottlingException');
+      dynamodb.on(TransactWriteCommand).resolvesOnce({}).rejectsOnce(throttled);
+      const ids = new Map(keys.map((key, i) => [key, `sgr-${i}`]));
+
+      // Act
+      const first = await ledger.releaseRules(keys, GRANT, ids);
+      const second = ledger.releaseRules(keys, GRANT, ids);
+
+      // Assess
+      await expect(second).rejects.toBe(throttled);
+      expect(first.released).toHaveLength(100);
+      expect(transactions().map((input) => input.TransactItems?.length)).toEqual([100, 100]);
+      expect(dynamodb.commandCalls(BatchGetCommand)).toHaveLength(0);
     });
 
     it('reads the holders first when a rule id is unknown or there are more than 100 rules', async () => {
