@@ -16,17 +16,11 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoLedger } from '../../lambdas/adapters/ledger';
 import type { HistoryEntry } from '../../lambdas/domain/types';
+import { cancellationError as failure } from '../helpers/fake-aws';
 import { pendingGrant } from '../helpers/ledger-table';
 
 const ENTRY: HistoryEntry = { at: '2030-03-01T09:00:00.000Z', actor: 'workflow', event: 'approved' };
 const GRANT = 'g-boundary0001';
-
-function failure(name: string, ...codes: string[]): Error {
-  return Object.assign(new Error(name), {
-    name,
-    ...(codes.length > 0 ? { CancellationReasons: codes.map((Code) => ({ Code })) } : {}),
-  });
-}
 
 const ruleKeys = (count: number) =>
   Array.from({ length: count }, (_, i) => `sg-0aaaaaaaaaaaaaaa1|tcp|${1000 + i}|${1000 + i}|203.0.113.0/24`);

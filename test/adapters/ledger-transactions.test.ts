@@ -8,15 +8,11 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoLedger } from '../../lambdas/adapters/ledger';
 import type { HistoryEntry } from '../../lambdas/domain/types';
+import { cancellationError } from '../helpers/fake-aws';
 
 const ENTRY: HistoryEntry = { at: '2030-03-01T09:00:00.000Z', actor: 'workflow', event: 'approved' };
 
-function cancelled(...codes: string[]): Error {
-  return Object.assign(new Error('Transaction cancelled'), {
-    name: 'TransactionCanceledException',
-    CancellationReasons: codes.map((Code) => ({ Code })),
-  });
-}
+const cancelled = (...codes: string[]) => cancellationError('TransactionCanceledException', ...codes);
 
 describe('the ledger’s status-change transactions', () => {
   const dynamodb = mockClient(DynamoDBDocumentClient);

@@ -187,6 +187,15 @@ export function awsError(name: string, message: string): Error {
   return Object.assign(new Error(message), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 }
 
+/**
+ * An SDK error carrying DynamoDB's cancellation reasons, one per item of the transaction (`None` for an item that was
+ * fine), as TransactWriteItems throws it; with no codes, none are attached.
+ */
+export function cancellationError(name: string, ...codes: readonly string[]): Error {
+  const reasons = codes.length > 0 ? { CancellationReasons: codes.map((Code) => ({ Code })) } : {};
+  return Object.assign(awsError(name, `${name}: [${codes.join(', ')}]`), reasons);
+}
+
 /** EC2: inbound rules per security group, IPv4 and IPv6 counted apart (the default quota). */
 export const INBOUND_RULES_PER_GROUP = 60;
 /** IAM: the inline policies of one role, all together, in characters other than whitespace. */
